@@ -1,0 +1,77 @@
+"""Tasks: nox -s tests lint typecheck docs bench (and the long variants).
+
+All sessions share ONE development environment, ``.nox/dev``, created with uv from
+``pyproject.toml`` (the package in editable mode with the ``ja`` extra and the ``dev``
+dependency group) and re-created only when ``pyproject.toml`` changes: jieba's dictionary,
+the Japanese dictionaries and Sphinx are installed once, not once per session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+ROOT = Path(__file__).resolve().parent
+DEV = ROOT / ".nox" / "dev"
+BIN = DEV / ("Scripts" if sys.platform == "win32" else "bin")
+
+
+def dev_env(session: nox.Session) -> str:
+    """Create or refresh the shared environment; return its python."""
+    stamp = DEV / ".pyproject.sha256"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    python = str(BIN / "python")
+    if not (stamp.exists() and stamp.read_text() == want and Path(python).exists()):
+        session.run("uv", "venv", "--allow-existing", "--python", sys.executable, str(DEV))
+        session.run(
+            "uv", "pip", "install", "--python", python, "-e", ".[ja]", "--group", "dev",
+            env={"UV_PYTHON": python},
+        )
+        stamp.write_text(want)
+    session.env["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    session.env["VIRTUAL_ENV"] = str(DEV)
+    return python
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (fixed-seed, CI-sized); pass pytest arguments after --."""
+    python = dev_env(session)
+    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    python = dev_env(session)
+    session.run(python, "-m", "ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run(python, "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    python = dev_env(session)
+    session.run(python, "-m", "mypy", "--strict", "src/textprint")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors and run its doctests."""
+    python = dev_env(session)
+    session.run(python, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks against the peers (needs ../shared/corpora); writes docs/benchmarks/."""
+    python = dev_env(session)
+    scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
+    for script in scripts:
+        session.run(python, script)

@@ -1,0 +1,305 @@
+"""Tokenization: CJK-aware tokens of the matching view, with spans in the original text.
+
+Stage 2 of the pipeline. Punctuation and whitespace are never tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_WORD
+from ._typing import Int64Array, UInt32Array
+from ._validation import check_text
+from .errors import InvalidParameterError
+from .normalization import NormalizedBatch, _to_cps, _to_str, normalization_identity, normalize_batch
+
+__all__ = ["TOKENIZERS", "Tokenizer", "Tokens", "resolve_tokenizer", "tokenize"]
+
+#: Names accepted by ``tokenizer=``.
+TOKENIZERS = ("auto", "char", "jieba", "mecab", "sudachi")
+#: What "auto" resolves to. Chosen by benchmarks/tokenizers.py (see docs/explanation/tokenizers):
+#: character tokens beat word tokens on edited copies and cost a fraction of the time. Frozen:
+#: changing it changes fingerprints and is a format change.
+AUTO_TOKENIZER = "char"
+CHAR_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Tokens:
+    """Tokens of a text.
+
+    Attributes
+    ----------
+    tokens : tuple of str
+        Normalized token strings (never punctuation or whitespace).
+    starts, ends : ndarray of shape (n_tokens,), dtype=int64
+        Span of each token in the ORIGINAL text: ``text[starts[i]:ends[i]]`` is its surface form.
+    lang : str
+        The document's dominant language: "zh", "ja", "ko" or "other".
+    tokenizer : str
+        The resolved tokenizer identity (name, version, dictionary digest), never "auto".
+    """
+
+    tokens: tuple[str, ...]
+    starts: Int64Array
+    ends: Int64Array
+    lang: str
+    tokenizer: str
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+@runtime_checkable
+class Tokenizer(Protocol):
+    """A user tokenizer: an identity string and a ``tokenize(text) -> Tokens`` method."""
+
+    identity: str
+
+    def tokenize(self, text: str) -> Tokens: ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TokenBatch:
+    """Flat token arrays for a batch (private currency between stages).
+
+    Token ``i`` is the code points ``cps[tok_start[i]:tok_end[i]]``; its original span is
+    ``starts[i]:ends[i]`` (local to its document); document ``d`` owns tokens
+    ``bounds[d]:bounds[d + 1]``.
+    """
+
+    cps: UInt32Array
+    tok_start: Int64Array
+    tok_end: Int64Array
+    starts: Int64Array
+    ends: Int64Array
+    bounds: Int64Array
+    lang: tuple[str, ...]
+    identity: str
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.bounds) - 1
+
+    def doc_tokens(self, doc: int) -> Tokens:
+        a, b = int(self.bounds[doc]), int(self.bounds[doc + 1])
+        text = _to_str(self.cps)
+        toks = tuple(
+            text[s:e] for s, e in zip(self.tok_start[a:b].tolist(), self.tok_end[a:b].tolist())
+        )
+        starts = self.starts[a:b].copy()
+        ends = self.ends[a:b].copy()
+        starts.flags.writeable = False
+        ends.flags.writeable = False
+        return Tokens(toks, starts, ends, self.lang[doc], self.identity)
+
+
+def resolve_tokenizer(tokenizer: str | Tokenizer) -> str | Tokenizer:
+    """Return the concrete tokenizer name (or the user object) for `tokenizer`."""
+    if isinstance(tokenizer, str):
+        if tokenizer not in TOKENIZERS:
+            raise InvalidParameterError(
+                f"tokenizer={tokenizer!r} must be one of {', '.join(map(repr, TOKENIZERS))} "
+                "or an object with the Tokenizer protocol (identity, tokenize)"
+            )
+        return AUTO_TOKENIZER if tokenizer == "auto" else tokenizer
+    if not isinstance(tokenizer, Tokenizer) or not isinstance(
+        getattr(tokenizer, "identity", None), str
+    ):
+        raise InvalidParameterError(
+            f"tokenizer={tokenizer!r} must be a name or an object with the Tokenizer protocol "
+            "(an `identity: str` attribute and a `tokenize(text) -> Tokens` method)"
+        )
+    return tokenizer
+
+
+def tokenizer_identity(tokenizer: str | Tokenizer) -> str:
+    """Identity of a resolved tokenizer, including the normalization it runs on."""
+    tok = resolve_tokenizer(tokenizer)
+    if not isinstance(tok, str):
+        return f"user:{tok.identity}"
+    if tok == "char":
+        return f"char-{CHAR_VERSION}+{normalization_identity()}"
+    from ._analyzers import get_analyzer
+
+    return f"{get_analyzer(tok).identity}+{normalization_identity()}"
+
+
+def _doc_ids(bounds: Int64Array) -> Int64Array:
+    return np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+
+
+def _char_tokens(
+    batch: NormalizedBatch, *, han_as_chars: bool = True
+) -> tuple[Int64Array, Int64Array]:
+    """Runs of word characters are one token; each CJK character is a token."""
+    cls = batch.classes
+    doc = _doc_ids(batch.bounds)
+    word = cls == CLASS_WORD
+    same = np.zeros(len(cls), dtype=bool)
+    same[1:] = doc[1:] == doc[:-1]
+    cont = np.zeros(len(cls), dtype=bool)
+    cont[1:] = word[1:] & word[:-1] & same[1:]
+    w_start = np.flatnonzero(word & ~cont)
+    more = np.zeros(len(cls), dtype=bool)
+    more[:-1] = cont[1:]
+    w_end = np.flatnonzero(word & ~more) + 1
+    cjk = (cls == CLASS_KANA) | (cls == CLASS_HANGUL)
+    if han_as_chars:
+        cjk |= cls == CLASS_HAN
+    c = np.flatnonzero(cjk)
+    start = np.concatenate([w_start, c])
+    end = np.concatenate([w_end, c + 1])
+    order = np.argsort(start, kind="stable")
+    return start[order].astype(np.int64), end[order].astype(np.int64)
+
+
+def _han_runs(batch: NormalizedBatch) -> tuple[Int64Array, Int64Array]:
+    cls = batch.classes
+    doc = _doc_ids(batch.bounds)
+    han = cls == CLASS_HAN
+    same = np.zeros(len(cls), dtype=bool)
+    same[1:] = doc[1:] == doc[:-1]
+    cont = np.zeros(len(cls), dtype=bool)
+    cont[1:] = han[1:] & han[:-1] & same[1:]
+    start = np.flatnonzero(han & ~cont)
+    more = np.zeros(len(cls), dtype=bool)
+    more[:-1] = cont[1:]
+    end = np.flatnonzero(han & ~more) + 1
+    return start.astype(np.int64), end.astype(np.int64)
+
+
+def _analyzer_tokens(batch: NormalizedBatch, name: str) -> tuple[Int64Array, Int64Array]:
+    from ._analyzers import get_analyzer
+
+    analyzer = get_analyzer(name)
+    starts: list[int] = []
+    ends: list[int] = []
+    if name == "jieba":
+        # Only Han runs go to jieba; kana, Hangul and Latin words are tokenized as by "char".
+        o_start, o_end = _char_tokens(batch, han_as_chars=False)
+        r_start, r_end = _han_runs(batch)
+        for a, b in zip(r_start.tolist(), r_end.tolist()):
+            for s, e in analyzer.segment(_to_str(batch.analysis[a:b])):
+                starts.append(a + s)
+                ends.append(a + e)
+        start = np.concatenate([o_start, np.array(starts, dtype=np.int64)])
+        end = np.concatenate([o_end, np.array(ends, dtype=np.int64)])
+        order = np.argsort(start, kind="stable")
+        return start[order], end[order]
+    token_class = np.isin(batch.classes, [CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL])
+    for d in range(len(batch.bounds) - 1):
+        a, b = int(batch.bounds[d]), int(batch.bounds[d + 1])
+        for s, e in analyzer.segment(_to_str(batch.analysis[a:b])):
+            if token_class[a + s : a + e].any():
+                starts.append(a + s)
+                ends.append(a + e)
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+def tokenize_batch(texts: Sequence[str], tokenizer: str | Tokenizer = "auto") -> TokenBatch:
+    """Tokenize a batch of texts into flat arrays (private fast path)."""
+    tok = resolve_tokenizer(tokenizer)
+    identity = tokenizer_identity(tok)
+    if not isinstance(tok, str):
+        return _user_batch(texts, tok, identity)
+    batch, _ = normalize_batch(texts)
+    if tok == "char":
+        t_start, t_end = _char_tokens(batch)
+    else:
+        t_start, t_end = _analyzer_tokens(batch, tok)
+    doc = _doc_ids(batch.bounds)
+    bounds = np.searchsorted(doc[t_start], np.arange(len(texts) + 1), side="left").astype(
+        np.int64
+    ) if len(t_start) else np.zeros(len(texts) + 1, dtype=np.int64)
+    return TokenBatch(
+        cps=batch.folded,
+        tok_start=t_start,
+        tok_end=t_end,
+        starts=batch.starts[t_start],
+        ends=batch.ends[t_end - 1] if len(t_end) else np.zeros(0, dtype=np.int64),
+        bounds=bounds,
+        lang=batch.doc_lang,
+        identity=identity,
+    )
+
+
+def _user_batch(texts: Sequence[str], tok: Tokenizer, identity: str) -> TokenBatch:
+    parts: list[str] = []
+    starts: list[Int64Array] = []
+    ends: list[Int64Array] = []
+    counts: list[int] = []
+    langs: list[str] = []
+    for text in texts:
+        t = tok.tokenize(text)
+        if not isinstance(t, Tokens):
+            raise InvalidParameterError(
+                f"tokenizer {tok.identity!r} returned {type(t).__name__}, expected Tokens"
+            )
+        parts.extend(t.tokens)
+        starts.append(np.asarray(t.starts, dtype=np.int64))
+        ends.append(np.asarray(t.ends, dtype=np.int64))
+        counts.append(len(t.tokens))
+        langs.append(t.lang)
+    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    tok_end = np.cumsum(lengths)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    return TokenBatch(
+        cps=_to_cps("".join(parts)),
+        tok_start=tok_end - lengths,
+        tok_end=tok_end,
+        starts=np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64),
+        ends=np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64),
+        bounds=bounds,
+        lang=tuple(langs),
+        identity=identity,
+    )
+
+
+def tokenize(text: str, tokenizer: str | Tokenizer = "auto") -> Tokens:
+    """Cut `text` into normalized tokens with spans in the original text.
+
+    Parameters
+    ----------
+    text : str
+        Any string (the empty string gives no tokens).
+    tokenizer : {"auto", "char", "jieba", "mecab", "sudachi"} or Tokenizer, default "auto"
+        "char": each CJK character is a token, runs of letters and digits elsewhere are words.
+        "jieba": Chinese words (only Han runs go to jieba, HMM off). "mecab" (fugashi +
+        unidic-lite) and "sudachi" (mode B): Japanese words, extra ``textprint[ja]``.
+        "auto" is the measured default ("char"). A user object with the `Tokenizer` protocol is
+        called as is.
+
+    Returns
+    -------
+    Tokens
+        ``.tokens``, ``.starts``/``.ends`` (ndarray of shape (n_tokens,), dtype=int64, spans in
+        the original text), ``.lang``, ``.tokenizer`` (resolved identity).
+
+    Raises
+    ------
+    InvalidInputError
+        If `text` is not a ``str``.
+    InvalidParameterError
+        If `tokenizer` is not a known name or a Tokenizer.
+    MissingDependencyError
+        If the analyzer's package is not installed (the message names the pip extra).
+
+    Examples
+    --------
+    >>> import textprint as tp
+    >>> t = tp.tokenize("學而時習之，不亦說乎？ Hello, World!")
+    >>> t.tokens
+    ('学', '而', '时', '习', '之', '不', '亦', '说', '乎', 'hello', 'world')
+    >>> t.lang, t.starts[:3].tolist(), t.ends[-1].item()
+    ('zh', [0, 1, 2], 25)
+    >>> tp.tokenize("我来到北京清华大学", tokenizer="jieba").tokens
+    ('我', '来到', '北京', '清华大学')
+    """
+    check_text(text)
+    return tokenize_batch([text], tokenizer).doc_tokens(0)
