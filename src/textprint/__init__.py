@@ -16,6 +16,7 @@ from .errors import (
     UnknownWorkError,
 )
 from .normalization import Normalized, normalize
+from .tokenization import Tokenizer, Tokens, tokenize
 
 __version__ = "0.1.0"
 
@@ -31,7 +32,10 @@ __all__ = [
     "StorageError",
     "TextprintError",
     "TooShortError",
+    "Tokenizer",
+    "Tokens",
     "UnknownWorkError",
     "__version__",
     "normalize",
+    "tokenize",
 ]
