@@ -17,7 +17,7 @@ import numpy as np
 
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 
-__all__ = ["TABLES_VERSION", "UNICODE_VERSION", "OPENCC_VERSION", "Tables", "get_tables"]
+__all__ = ["OPENCC_VERSION", "TABLES_VERSION", "UNICODE_VERSION", "Tables", "get_tables"]
 
 UNICODE_VERSION = "14.0.0"
 OPENCC_VERSION = "1.4.2"
@@ -87,9 +87,7 @@ def _load() -> Tables:
     common = _dense(a["kana_keys"], a["kana_values"])
     common[a["lookalike_keys"]] = a["lookalike_values"]
     dk, do, dp = a["dmap_keys"], a["dmap_offsets"], a["dmap_pool"]
-    decomposition = {
-        int(k): tuple(int(c) for c in dp[do[i] : do[i + 1]]) for i, k in enumerate(dk)
-    }
+    decomposition = {int(k): tuple(int(c) for c in dp[do[i] : do[i + 1]]) for i, k in enumerate(dk)}
     pairs = {
         (int(f), int(s)): int(r)
         for f, s, r in zip(a["comp_first"], a["comp_second"], a["comp_result"])

@@ -20,7 +20,11 @@ def check_text(text: object, name: str = "text") -> str:
     if not isinstance(text, str):
         raise InvalidInputError(
             f"{name} must be a str, got {type(text).__name__}"
-            + (" (decode bytes first, e.g. data.decode('utf-8'))" if isinstance(text, bytes) else "")
+            + (
+                " (decode bytes first, e.g. data.decode('utf-8'))"
+                if isinstance(text, bytes)
+                else ""
+            )
         )
     return text
 

@@ -4,16 +4,16 @@ Every error textprint raises on purpose is a :class:`TextprintError`; each subcl
 inherits the builtin a caller would catch without knowing textprint::
 
     TextprintError
-    ├── InvalidParameterError(TextprintError, ValueError)   bad k, window, threshold, shapes, dtypes
-    ├── InvalidInputError(TextprintError, TypeError)        wrong types (a non-str text, a bare str as keys)
-    ├── TooShortError(TextprintError, ValueError)           no shingle where a signature is required
-    ├── IncompatibleError(TextprintError, ValueError)       settings or versions differ (manifest, params)
-    ├── FormatError(TextprintError, ValueError)             not a textprint file, corrupt, newer format
-    ├── DuplicateWorkError(TextprintError, KeyError)
-    ├── UnknownWorkError(TextprintError, KeyError)
-    ├── StorageError(TextprintError, OSError)               a path cannot be opened or written
-    │   └── RegistryBusyError                               another writer holds the registry too long
-    └── MissingDependencyError(TextprintError, ImportError) names the pip extra to install
+    ├── InvalidParameterError(ValueError)   bad k, window, threshold, shapes, dtypes
+    ├── InvalidInputError(TypeError)        wrong types (a non-str text, a bare str as keys)
+    ├── TooShortError(ValueError)           no shingle where a signature is required
+    ├── IncompatibleError(ValueError)       settings or versions differ (manifest, params)
+    ├── FormatError(ValueError)             not a textprint file, corrupt, newer format
+    ├── DuplicateWorkError(KeyError)
+    ├── UnknownWorkError(KeyError)
+    ├── StorageError(OSError)               a path cannot be opened or written
+    │   └── RegistryBusyError               another writer holds the registry too long
+    └── MissingDependencyError(ImportError) names the pip extra to install
 
 A valid ``str`` never raises. Internal errors are bugs and are not wrapped.
 """

@@ -1,0 +1,1 @@
+"""Engines and peers textprint works with (the core never imports these modules)."""
