@@ -65,7 +65,14 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation with warnings as errors and run its doctests."""
     python = dev_env(session)
-    session.run(python, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    session.run(
+        python, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", "docs/_build/html"
+    )
+    # every code example on the pages runs, as the docstrings' examples do in the tests
+    session.run(
+        python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-glob=*.md",
+        "-o", "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE", "docs",
+    )
 
 
 @nox.session
