@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .deduplication import dedup
 from .errors import (
     DuplicateWorkError,
     FormatError,
@@ -16,6 +17,8 @@ from .errors import (
     UnknownWorkError,
 )
 from .hashing import shingles
+from .lsh import LSHIndex, Match
+from .matching import Comparison, Passage, compare
 from .minhash import MinHasher, Signatures, jaccard
 from .normalization import Normalized, normalize
 from .tokenization import Tokenizer, Tokens, tokenize
@@ -24,15 +27,19 @@ from .winnowing import Fingerprint, fingerprint, fingerprints
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "DuplicateWorkError",
     "Fingerprint",
     "FormatError",
     "IncompatibleError",
     "InvalidInputError",
     "InvalidParameterError",
+    "LSHIndex",
+    "Match",
     "MinHasher",
     "MissingDependencyError",
     "Normalized",
+    "Passage",
     "RegistryBusyError",
     "Signatures",
     "StorageError",
@@ -42,6 +49,8 @@ __all__ = [
     "TooShortError",
     "UnknownWorkError",
     "__version__",
+    "compare",
+    "dedup",
     "fingerprint",
     "fingerprints",
     "jaccard",
