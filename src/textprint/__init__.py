@@ -21,6 +21,7 @@ from .lsh import LSHIndex, Match
 from .matching import Comparison, Passage, compare
 from .minhash import MinHasher, Signatures, jaccard
 from .normalization import Normalized, normalize
+from .registry import Hit, Registry, Work
 from .tokenization import Tokenizer, Tokens, tokenize
 from .winnowing import Fingerprint, fingerprint, fingerprints
 
@@ -31,6 +32,7 @@ __all__ = [
     "DuplicateWorkError",
     "Fingerprint",
     "FormatError",
+    "Hit",
     "IncompatibleError",
     "InvalidInputError",
     "InvalidParameterError",
@@ -40,6 +42,7 @@ __all__ = [
     "MissingDependencyError",
     "Normalized",
     "Passage",
+    "Registry",
     "RegistryBusyError",
     "Signatures",
     "StorageError",
@@ -48,6 +51,7 @@ __all__ = [
     "Tokens",
     "TooShortError",
     "UnknownWorkError",
+    "Work",
     "__version__",
     "compare",
     "dedup",

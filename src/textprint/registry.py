@@ -1,0 +1,1094 @@
+"""The Registry: register protected works once, check incoming texts against them.
+
+Stage 7 of the pipeline (index -> match -> report). A registry is one SQLite file (or an
+in-memory database) holding the works, an inverted index of their winnowed fingerprints,
+MinHash band keys that group near-duplicate works (editions, re-registrations), and a manifest
+of every setting and version that produced the index.
+
+Retrieval is driven by containment, not Jaccard: a post that copies 200 characters of a long
+work shares only a few percent of its shingles, but every copied run of ``window + k - 1``
+tokens shares a winnowed fingerprint. Works sharing fingerprints with the query are
+candidates; candidates are verified with :func:`textprint.compare` on the stored text and
+reported as one :class:`Hit` per copied work.
+
+Fingerprints that occur in many works that are not near-duplicates of each other
+(boilerplate, idioms, licence footers: at least ``max(50, 1%)`` of the clusters of
+near-duplicate works) do not count as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION
+from ._validation import check_int, check_probability, check_text, check_texts
+from .errors import (
+    DuplicateWorkError,
+    FormatError,
+    IncompatibleError,
+    InvalidInputError,
+    InvalidParameterError,
+    RegistryBusyError,
+    StorageError,
+    UnknownWorkError,
+)
+from .hashing import HASH_SCHEME
+from .lsh import band_keys, optimal_bands
+from .matching import Passage, Prepared, align, prepare_batch, to_passages
+from .minhash import EMPTY, SCHEMES, MinHasher
+from .normalization import normalization_identity
+from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
+from .winnowing import fingerprints
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Hit", "Registry", "Work"]
+
+FORMAT = "textprint-registry"
+FORMAT_VERSION = 1
+TABLE_VERSIONS = {"manifest": 1, "works": 1, "fp": 1, "bands": 1, "df": 1}
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: Near-duplicate works (editions) are grouped when their estimated Jaccard reaches this.
+EDITION_THRESHOLD = 0.5
+#: A fingerprint in at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
+COMMON_MIN = 50
+COMMON_SHARE = 0.01
+#: Works verified per checked text, most shared fingerprints first.
+MAX_CANDIDATES = 20
+#: Default evidence for a hit: copied query characters (CJK) or words (other scripts).
+MIN_CHARS_CJK = 200
+MIN_WORDS = 40
+MIN_CONTAINMENT = 0.5
+
+_DEFAULTS: dict[str, Any] = {
+    "k": 5,
+    "window": 10,
+    "n_hashes": 128,
+    "tokenizer": "auto",
+    "seed": 0,
+    "scheme": "oph",
+}
+
+_SCHEMA = """
+CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE works (
+    rowid INTEGER PRIMARY KEY,
+    work_id TEXT NOT NULL UNIQUE,
+    id_is_int INTEGER NOT NULL,
+    metadata TEXT,
+    registered_at TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    n_chars INTEGER NOT NULL,
+    n_fp INTEGER NOT NULL,
+    cluster INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    text BLOB
+);
+CREATE INDEX works_cluster ON works(cluster);
+CREATE TABLE fp (hash INTEGER NOT NULL, work INTEGER NOT NULL, start INTEGER NOT NULL,
+                 end INTEGER NOT NULL);
+CREATE INDEX fp_hash ON fp(hash);
+CREATE INDEX fp_work ON fp(work);
+CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, work INTEGER NOT NULL);
+CREATE INDEX bands_key ON bands(band, key);
+CREATE INDEX bands_work ON bands(work);
+CREATE TABLE df (hash INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Work:
+    """A registered work.
+
+    Attributes
+    ----------
+    work_id : str or int
+    text : str or None
+        The registered text (None when the registry was created with ``store_text=False``).
+    metadata : Any
+        The JSON value given at registration (None by default).
+    registered_at : datetime
+        When it was registered (UTC).
+    sha256 : str
+        SHA-256 of the text's UTF-8 encoding (surrogates escaped), for provenance.
+    """
+
+    work_id: str | int
+    text: str | None
+    metadata: Any
+    registered_at: datetime
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Hit:
+    """One registered work a checked text copies.
+
+    Attributes
+    ----------
+    work_id : str or int
+    metadata : Any
+    containment : float
+        Share of the QUERY copied from this work (as in :class:`textprint.Comparison`).
+    source_containment : float
+        Share of the WORK found in the query.
+    jaccard : float
+        Jaccard similarity of the two shingle sets (exact when the work's text is stored,
+        estimated from MinHash signatures otherwise).
+    passages : tuple of Passage
+        Copied passages, original-text offsets in the query and the work.
+    copied_chars : int
+        Characters of the query inside passages (what hits are sorted by).
+    """
+
+    work_id: str | int
+    metadata: Any
+    containment: float
+    source_containment: float
+    jaccard: float
+    passages: tuple[Passage, ...]
+    copied_chars: int
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _i64(values: np.ndarray) -> list[int]:
+    """uint64 hashes as the signed 64-bit integers SQLite stores."""
+    out: list[int] = np.asarray(values, dtype=np.uint64).view(np.int64).tolist()
+    return out
+
+
+def _check_work_id(work_id: object) -> str | int:
+    if isinstance(work_id, bool) or not isinstance(work_id, (str, int, np.integer)):
+        raise InvalidInputError(f"work_id must be a str or an int, got {type(work_id).__name__}")
+    return int(work_id) if isinstance(work_id, np.integer) else work_id
+
+
+def _metadata_json(metadata: Any) -> str | None:
+    if metadata is None:
+        return None
+    try:
+        return json.dumps(metadata, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"metadata must be JSON-serializable (dict, list, str, numbers, bool, None): {exc}"
+        ) from exc
+
+
+class Registry:
+    """Registered works and the index that finds copies of them.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        One SQLite file (created if missing). None: an in-memory registry.
+    k, window, n_hashes, tokenizer, seed, scheme : optional
+        Fingerprint and signature settings (defaults 5, 10, 128, "auto", 0, "oph"). When an
+        existing file is opened its settings are adopted; explicitly passing a different value
+        raises IncompatibleError (use :meth:`rebuild` to change them).
+    store_text : bool, default True
+        Keep the works' texts (compressed). Without them :meth:`get` returns ``text=None``,
+        passages come from fingerprints (coarser boundaries) and :meth:`rebuild` is impossible.
+    timeout : float, default 10.0
+        Seconds a writer waits for another writer before RegistryBusyError.
+
+    Notes
+    -----
+    Durability: a work is durable once :meth:`register` returns (SQLite WAL with
+    ``synchronous=FULL``); :meth:`register_many` commits and acknowledges each batch. Readers
+    see new works at their next :meth:`check`, also from other processes. Nothing is ever
+    unpickled; SQL takes parameters only.
+
+    Examples
+    --------
+    >>> import textprint as tp
+    >>> reg = tp.Registry()
+    >>> reg.register("sanguo-1", "话说天下大势，分久必合，合久必分。周末七国分争，并入于秦。"
+    ...              "及秦灭之后，楚、汉分争，又并入于汉。汉朝自高祖斩白蛇而起义，一统天下。")
+    >>> hits = reg.check("转载：天下大勢，分久必合，合久必分。周末七國分爭，併入於秦。"
+    ...                  "及秦滅之後，楚、漢分爭，又併入於漢。漢朝自高祖斬白蛇而起義，一統天下。")
+    >>> [(h.work_id, round(h.source_containment, 2)) for h in hits]
+    [('sanguo-1', 0.96)]
+    >>> reg.check("今天天气很好，我们去公园散步吧。")
+    []
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        k: int | None = None,
+        window: int | None = None,
+        n_hashes: int | None = None,
+        tokenizer: str | Tokenizer | None = None,
+        seed: int | None = None,
+        scheme: str | None = None,
+        store_text: bool | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._timeout = float(timeout)
+        self.path = None if path is None else Path(path)
+        explicit = {
+            "k": k,
+            "window": window,
+            "n_hashes": n_hashes,
+            "tokenizer": tokenizer,
+            "seed": seed,
+            "scheme": scheme,
+        }
+        if tokenizer is not None and not isinstance(tokenizer, str):
+            raise InvalidParameterError(
+                "a Registry stores its tokenizer by name: use 'auto', 'char', 'jieba', 'mecab' "
+                "or 'sudachi' (user Tokenizer objects cannot be reopened from a file)"
+            )
+        self._conn: sqlite3.Connection | None = self._connect()
+        try:
+            manifest = self._read_or_create(explicit, store_text)
+        except BaseException:
+            self._conn.close()
+            raise
+        self._configure(manifest)
+        self._cache_version = -1
+        self._n_clusters = 0
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            return conn
+        p = self.path
+        if p.exists():
+            if p.is_dir():
+                raise StorageError(f"registry path {str(p)!r} is a directory, not a file")
+            try:
+                with open(p, "rb") as f:
+                    head = f.read(16)
+            except OSError as exc:
+                raise StorageError(f"cannot read registry {str(p)!r}: {exc}") from exc
+            if head and head != SQLITE_MAGIC:
+                raise FormatError(
+                    f"{str(p)!r} is not a textprint registry (not an SQLite database; "
+                    f"expected format {FORMAT} version {FORMAT_VERSION})"
+                )
+        try:
+            conn = sqlite3.connect(
+                str(p), timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as exc:
+            raise self._db_error(exc) from exc
+        except OSError as exc:  # pragma: no cover - sqlite reports most as OperationalError
+            raise StorageError(f"cannot open registry {str(p)!r}: {exc}") from exc
+        return conn
+
+    def _db_error(self, exc: sqlite3.Error) -> Exception:
+        msg = str(exc)
+        where = "in-memory registry" if self.path is None else repr(str(self.path))
+        if "locked" in msg or "busy" in msg:
+            return RegistryBusyError(
+                f"registry {where} is busy: another writer held it for more than "
+                f"{self._timeout:g} s; retry later or raise timeout="
+            )
+        if isinstance(exc, sqlite3.DatabaseError) and (
+            "not a database" in msg or "malformed" in msg or "corrupt" in msg
+        ):
+            return FormatError(f"registry {where} is corrupt or not a textprint registry: {msg}")
+        return StorageError(f"registry {where}: {msg}")
+
+    def _read_or_create(self, explicit: dict[str, Any], store_text: bool | None) -> dict[str, str]:
+        try:
+            tables = {
+                r[0]
+                for r in self._db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                ).fetchall()
+            }
+        except sqlite3.DatabaseError as exc:
+            raise self._db_error(exc) from exc
+        if not tables:
+            return self._create(explicit, store_text)
+        if "manifest" not in tables:
+            raise FormatError(
+                f"{str(self.path)!r} is an SQLite database but not a textprint registry "
+                f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
+            )
+        try:
+            manifest = dict(self._db.execute("SELECT key, value FROM manifest").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise self._db_error(exc) from exc
+        if manifest.get("format") != FORMAT:
+            raise FormatError(f"{str(self.path)!r} is not a textprint registry")
+        try:
+            version = int(manifest.get("format_version", ""))
+        except ValueError as exc:
+            raise FormatError(f"{str(self.path)!r} has a corrupt manifest") from exc
+        if version > FORMAT_VERSION:
+            raise FormatError(
+                f"{str(self.path)!r} has registry format version {version}; this textprint "
+                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint"
+            )
+        diffs = []
+        for name, value in explicit.items():
+            if value is None:
+                continue
+            stored = manifest.get(name)
+            if str(value) != stored:
+                diffs.append(f"{name}={value!r} (the file has {name}={stored})")
+        if store_text is not None and str(bool(store_text)) != manifest.get("store_text"):
+            diffs.append(f"store_text={store_text} (the file has {manifest.get('store_text')})")
+        if diffs:
+            raise IncompatibleError(
+                f"registry {str(self.path)!r} was built with other settings: "
+                + "; ".join(diffs)
+                + ". Open it without these arguments to adopt its settings, or rebuild it "
+                "with Registry(path).rebuild(...)"
+            )
+        return manifest
+
+    def _settings_manifest(self, settings: dict[str, Any], store_text: bool) -> dict[str, str]:
+        tok = settings["tokenizer"]
+        return {
+            "format": FORMAT,
+            "format_version": str(FORMAT_VERSION),
+            "textprint_version": _version(),
+            **{f"table_version.{t}": str(v) for t, v in TABLE_VERSIONS.items()},
+            "normalization": normalization_identity(),
+            "tables_version": TABLES_VERSION,
+            "unicode_version": UNICODE_VERSION,
+            "opencc_version": OPENCC_VERSION,
+            "tokenizer_identity": tokenizer_identity(tok),
+            "hash": HASH_SCHEME,
+            "k": str(settings["k"]),
+            "window": str(settings["window"]),
+            "n_hashes": str(settings["n_hashes"]),
+            "tokenizer": str(tok),
+            "seed": str(settings["seed"]),
+            "scheme": str(settings["scheme"]),
+            "store_text": str(bool(store_text)),
+        }
+
+    def _create(self, explicit: dict[str, Any], store_text: bool | None) -> dict[str, str]:
+        settings = {n: (_DEFAULTS[n] if v is None else v) for n, v in explicit.items()}
+        _validate_settings(settings)
+        manifest = self._settings_manifest(settings, True if store_text is None else store_text)
+        with self._write():
+            for stmt in _SCHEMA.strip().split(";"):
+                if stmt.strip():
+                    self._db.execute(stmt)
+            self._db.executemany(
+                "INSERT INTO manifest(key, value) VALUES (?, ?)", sorted(manifest.items())
+            )
+        return manifest
+
+    def _configure(self, manifest: dict[str, str]) -> None:
+        self._manifest = manifest
+        self.k = int(manifest["k"])
+        self.window = int(manifest["window"])
+        self.n_hashes = int(manifest["n_hashes"])
+        self.seed = int(manifest["seed"])
+        self.scheme = manifest["scheme"]
+        self.tokenizer: str = manifest["tokenizer"]
+        self.store_text = manifest["store_text"] == "True"
+        self._hasher = MinHasher(
+            self.n_hashes, k=self.k, tokenizer=self.tokenizer, seed=self.seed, scheme=self.scheme
+        )
+        self._bands, self._rows = optimal_bands(EDITION_THRESHOLD, n_hashes=self.n_hashes)
+        current = {
+            "normalization": normalization_identity(),
+            "tokenizer_identity": tokenizer_identity(self.tokenizer),
+            "hash": HASH_SCHEME,
+        }
+        self._stale = [
+            f"{key}: the file has {manifest.get(key)!r}, this textprint has {value!r}"
+            for key, value in current.items()
+            if manifest.get(key) != value
+        ]
+
+    @property
+    def manifest(self) -> dict[str, str]:
+        """Every setting and version that produced the index (a copy)."""
+        return dict(self._manifest)
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageError("the registry is closed: open it again with tp.Registry(path)")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._db
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._db_error(exc) from exc
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise self._db_error(exc) from exc
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._db_error(exc) from exc
+
+    def _check_open(self) -> None:
+        if self._conn is None:
+            raise StorageError("the registry is closed: open it again with tp.Registry(path)")
+
+    # -- registration -----------------------------------------------------------------------
+
+    def register(
+        self, work_id: str | int, text: str, metadata: Any = None, *, replace: bool = False
+    ) -> None:
+        """Register one work; it is durable when this returns.
+
+        Parameters
+        ----------
+        work_id : str or int
+        text : str
+        metadata : JSON value, optional
+        replace : bool, default False
+            Replace a work already registered under `work_id` instead of raising.
+
+        Raises
+        ------
+        DuplicateWorkError
+            If `work_id` is registered and `replace` is False.
+        InvalidInputError
+            If `work_id`, `text` or `metadata` has the wrong type.
+        RegistryBusyError
+            If another writer holds the registry longer than the timeout.
+        """
+        self.register_many([(work_id, text, metadata)], replace=replace)
+
+    def register_many(
+        self,
+        items: Iterable[tuple[Any, ...]],
+        *,
+        batch_size: int = 1000,
+        replace: bool = False,
+        on_commit: Any = None,
+    ) -> list[str | int]:
+        """Register many works, committing one transaction per batch.
+
+        Parameters
+        ----------
+        items : iterable of (work_id, text) or (work_id, text, metadata)
+        batch_size : int, default 1000
+        replace : bool, default False
+        on_commit : callable, optional
+            Called with the list of work ids of each batch right after it commits (progress,
+            resumable imports).
+
+        Returns
+        -------
+        list of work ids committed, in order. Each batch is durable once committed: if a later
+        batch fails, the earlier ones stay registered.
+        """
+        self._check_open()
+        batch_size = check_int(batch_size, "batch_size", low=1)
+        done: list[str | int] = []
+        batch: list[tuple[str | int, str, Any]] = []
+        for item in items:
+            batch.append(self._check_item(item))
+            if len(batch) >= batch_size:
+                done.extend(self._commit_batch(batch, replace, on_commit))
+                batch = []
+        if batch:
+            done.extend(self._commit_batch(batch, replace, on_commit))
+        return done
+
+    def _check_item(self, item: Any) -> tuple[str | int, str, Any]:
+        if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+            raise InvalidInputError(
+                f"each item must be (work_id, text) or (work_id, text, metadata), got {item!r:.80}"
+            )
+        work_id = _check_work_id(item[0])
+        check_text(item[1])
+        metadata = item[2] if len(item) == 3 else None
+        _metadata_json(metadata)
+        return work_id, item[1], metadata
+
+    def _commit_batch(
+        self, batch: list[tuple[str | int, str, Any]], replace: bool, on_commit: Any
+    ) -> list[str | int]:
+        self._require_fresh()
+        ids = [str(w) for w, _, _ in batch]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            raise DuplicateWorkError(f"work_id {dup!r} appears twice in one batch")
+        texts = [t for _, t, _ in batch]
+        fps = fingerprints(
+            texts, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
+        )
+        sigs = self._hasher.signatures(texts).values
+        now = datetime.now(timezone.utc).isoformat()
+        with self._write() as conn:
+            for (work_id, text, metadata), fp, sig in zip(batch, fps, sigs):
+                row = conn.execute(
+                    "SELECT rowid FROM works WHERE work_id = ?", (str(work_id),)
+                ).fetchone()
+                if row is not None:
+                    if not replace:
+                        raise DuplicateWorkError(
+                            f"work_id {work_id!r} is already registered; pass replace=True "
+                            "to replace it"
+                        )
+                    self._delete_rowid(conn, row[0])
+                self._insert(conn, work_id, text, metadata, fp, sig, now)
+        if on_commit is not None:
+            on_commit([w for w, _, _ in batch])
+        return [w for w, _, _ in batch]
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        work_id: str | int,
+        text: str,
+        metadata: Any,
+        fp: Any,
+        sig: np.ndarray,
+        now: str,
+    ) -> None:
+        valid = not bool((sig == EMPTY).all())
+        keys = band_keys(sig[None, :], self._bands, self._rows)[0] if valid else None
+        cluster = self._cluster_for(conn, sig, keys) if keys is not None else None
+        blob = zlib.compress(text.encode("utf-8", "surrogatepass"), 6) if self.store_text else None
+        cur = conn.execute(
+            "INSERT INTO works(work_id, id_is_int, metadata, registered_at, sha256, n_chars, "
+            "n_fp, cluster, signature, text) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            (
+                str(work_id),
+                int(isinstance(work_id, int)),
+                _metadata_json(metadata),
+                now,
+                _sha256(text),
+                len(text),
+                len(fp.hashes),
+                np.ascontiguousarray(sig, dtype="<u8").tobytes(),
+                blob,
+            ),
+        )
+        rowid = int(cur.lastrowid or 0)
+        if cluster is None:
+            cluster = rowid
+        conn.execute("UPDATE works SET cluster = ? WHERE rowid = ?", (cluster, rowid))
+        uniq = np.unique(fp.hashes)
+        if len(uniq):
+            # a fingerprint counts once per cluster of near-duplicate works
+            conn.execute(
+                "INSERT INTO df(hash, n) SELECT q.value, 1 FROM json_each(?) AS q "
+                "WHERE NOT EXISTS (SELECT 1 FROM fp CROSS JOIN works AS w "
+                "ON w.rowid = fp.work WHERE fp.hash = q.value AND w.cluster = ?) "
+                "ON CONFLICT(hash) DO UPDATE SET n = n + 1",
+                (json.dumps(_i64(uniq)), cluster),
+            )
+        conn.executemany(
+            "INSERT INTO fp(hash, work, start, end) VALUES (?, ?, ?, ?)",
+            zip(_i64(fp.hashes), [rowid] * len(fp.hashes), fp.starts.tolist(), fp.ends.tolist()),
+        )
+        if keys is not None:
+            conn.executemany(
+                "INSERT INTO bands(band, key, work) VALUES (?, ?, ?)",
+                [(b, k, rowid) for b, k in enumerate(_i64(keys))],
+            )
+
+    def _cluster_for(
+        self, conn: sqlite3.Connection, sig: np.ndarray, keys: np.ndarray
+    ) -> int | None:
+        """The cluster of the most similar registered near-duplicate, if any."""
+        rows = conn.execute(
+            "SELECT DISTINCT w.rowid, w.cluster, w.signature FROM json_each(?) AS q "
+            "CROSS JOIN bands AS b ON b.band = json_extract(q.value, '$[0]') "
+            "AND b.key = json_extract(q.value, '$[1]') JOIN works AS w ON w.rowid = b.work",
+            (json.dumps([[b, k] for b, k in enumerate(_i64(keys))]),),
+        ).fetchall()
+        best: tuple[float, int] | None = None
+        for _, cluster, blob in rows:
+            other = np.frombuffer(blob, dtype="<u8")
+            est = float(((other == sig) & (sig != EMPTY)).mean())
+            if est >= EDITION_THRESHOLD and (best is None or (est, -cluster) > (best[0], -best[1])):
+                best = (est, int(cluster))
+        return None if best is None else best[1]
+
+    def _delete_rowid(self, conn: sqlite3.Connection, rowid: int) -> None:
+        (cluster,) = conn.execute("SELECT cluster FROM works WHERE rowid = ?", (rowid,)).fetchone()
+        hashes = [
+            h for (h,) in conn.execute("SELECT DISTINCT hash FROM fp WHERE work = ?", (rowid,))
+        ]
+        conn.execute("DELETE FROM fp WHERE work = ?", (rowid,))
+        conn.execute("DELETE FROM bands WHERE work = ?", (rowid,))
+        conn.execute("DELETE FROM works WHERE rowid = ?", (rowid,))
+        if hashes:
+            # the cluster no longer holds a hash no other member of it has
+            conn.execute(
+                "UPDATE df SET n = n - 1 WHERE hash IN (SELECT q.value FROM json_each(?) AS q "
+                "WHERE NOT EXISTS (SELECT 1 FROM fp CROSS JOIN works AS w ON w.rowid = fp.work "
+                "WHERE fp.hash = q.value AND w.cluster = ?))",
+                (json.dumps(hashes), cluster),
+            )
+            conn.execute("DELETE FROM df WHERE n <= 0")
+
+    def remove(self, work_id: str | int) -> None:
+        """Remove a registered work.
+
+        Raises
+        ------
+        UnknownWorkError
+            If `work_id` is not registered.
+        """
+        self._check_open()
+        work_id = _check_work_id(work_id)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT rowid FROM works WHERE work_id = ?", (str(work_id),)
+            ).fetchone()
+            if row is None:
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+            self._delete_rowid(conn, row[0])
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM works")[0][0])
+
+    def __contains__(self, work_id: object) -> bool:
+        if isinstance(work_id, bool) or not isinstance(work_id, (str, int, np.integer)):
+            return False
+        return bool(self._read("SELECT 1 FROM works WHERE work_id = ?", (str(work_id),)))
+
+    def __iter__(self) -> Iterator[str | int]:
+        rows = self._read("SELECT work_id, id_is_int FROM works ORDER BY rowid")
+        return iter([int(w) if is_int else w for w, is_int in rows])
+
+    def get(self, work_id: str | int) -> Work:
+        """The registered work `work_id`.
+
+        Raises
+        ------
+        UnknownWorkError
+            If `work_id` is not registered.
+        """
+        work_id = _check_work_id(work_id)
+        rows = self._read(
+            "SELECT work_id, id_is_int, metadata, registered_at, sha256, text FROM works "
+            "WHERE work_id = ?",
+            (str(work_id),),
+        )
+        if not rows:
+            raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+        wid, is_int, meta, at, sha, blob = rows[0]
+        return Work(
+            work_id=int(wid) if is_int else wid,
+            text=None if blob is None else _decompress(blob),
+            metadata=None if meta is None else json.loads(meta),
+            registered_at=datetime.fromisoformat(at),
+            sha256=sha,
+        )
+
+    # -- checking ---------------------------------------------------------------------------
+
+    def _require_fresh(self) -> None:
+        if self._stale:
+            raise IncompatibleError(
+                "the registry's index was built by another version of textprint's pipeline ("
+                + "; ".join(self._stale)
+                + "): run reg.rebuild() (or `textprint rebuild DB`) to re-fingerprint the "
+                "stored texts"
+            )
+
+    def _common_limit(self) -> int:
+        version = self._read("PRAGMA data_version")[0][0]
+        if version != self._cache_version or self._cache_version < 0:
+            self._n_clusters = int(self._read("SELECT COUNT(DISTINCT cluster) FROM works")[0][0])
+            self._cache_version = version
+        return max(COMMON_MIN, math.ceil(COMMON_SHARE * self._n_clusters))
+
+    def check(
+        self,
+        text: str,
+        *,
+        min_chars: int | None = None,
+        min_containment: float = MIN_CONTAINMENT,
+        top_k: int | None = None,
+    ) -> list[Hit]:
+        """The registered works `text` copies, best first.
+
+        Parameters
+        ----------
+        text : str
+        min_chars : int, optional
+            Copied query characters needed for a hit. Default: 200 for CJK text, 40 words
+            (counted as tokens) for other scripts.
+        min_containment : float, default 0.5
+            A hit is also reported when at least this share of the work is found in the query
+            (a whole copied poem or headline, shorter than `min_chars`).
+        top_k : int, optional
+            Return at most this many hits.
+
+        Returns
+        -------
+        list of Hit
+            One per copied work, sorted by copied query characters (ties by work_id); ``[]``
+            when nothing is copied.
+        """
+        check_text(text)
+        return self.check_many(
+            [text], min_chars=min_chars, min_containment=min_containment, top_k=top_k
+        )[0]
+
+    def check_many(
+        self,
+        texts: Iterable[str],
+        *,
+        min_chars: int | None = None,
+        min_containment: float = MIN_CONTAINMENT,
+        top_k: int | None = None,
+    ) -> list[list[Hit]]:
+        """:meth:`check` for many texts at once (one index lookup for the batch)."""
+        self._check_open()
+        docs = check_texts(texts)
+        if min_chars is not None:
+            min_chars = check_int(min_chars, "min_chars", low=0)
+        min_containment = check_probability(min_containment, "min_containment")
+        if top_k is not None:
+            top_k = check_int(top_k, "top_k", low=1)
+        self._require_fresh()
+        if not docs:
+            return []
+        fps = fingerprints(
+            docs, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
+        )
+        limit = self._common_limit()
+        all_hashes = np.unique(np.concatenate([f.hashes for f in fps])) if fps else np.zeros(0)
+        postings: dict[int, list[int]] = {}
+        if len(all_hashes):
+            rows = self._read(
+                "SELECT f.hash, f.work FROM json_each(?) AS q CROSS JOIN fp AS f "
+                "ON f.hash = q.value LEFT JOIN df ON df.hash = f.hash "
+                "WHERE coalesce(df.n, 0) < ?",
+                (json.dumps(_i64(all_hashes)), limit),
+            )
+            for h, w in rows:
+                postings.setdefault(h, []).append(w)
+        candidates: list[list[int]] = []
+        needed: set[int] = set()
+        for f in fps:
+            counts: dict[int, int] = {}
+            for h in set(_i64(np.unique(f.hashes))):
+                for w in postings.get(h, ()):
+                    counts[w] = counts.get(w, 0) + 1
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+            cands = [w for w, _ in ranked]
+            candidates.append(cands)
+            needed.update(cands)
+        works = self._load_works(sorted(needed))
+        return self._verify(docs, candidates, works, min_chars, min_containment, top_k)
+
+    def _load_works(self, rowids: list[int]) -> dict[int, tuple[Any, ...]]:
+        if not rowids:
+            return {}
+        rows = self._read(
+            "SELECT w.rowid, w.work_id, w.id_is_int, w.metadata, w.text, w.signature "
+            "FROM json_each(?) AS q CROSS JOIN works AS w ON w.rowid = q.value",
+            (json.dumps(rowids),),
+        )
+        return {r[0]: r[1:] for r in rows}
+
+    def _verify(
+        self,
+        docs: list[str],
+        candidates: list[list[int]],
+        works: dict[int, tuple[Any, ...]],
+        min_chars: int | None,
+        min_containment: float,
+        top_k: int | None,
+    ) -> list[list[Hit]]:
+        if not self.store_text:
+            return self._verify_fingerprints(
+                docs, candidates, works, min_chars, min_containment, top_k
+            )
+        order = sorted(works)
+        texts = [_decompress(works[r][3]) for r in order]
+        prepared = prepare_batch(docs + texts, k=self.k, seed=self.seed, tokenizer=self.tokenizer)
+        queries, sources = prepared[: len(docs)], dict(zip(order, prepared[len(docs) :]))
+        out: list[list[Hit]] = []
+        for q, cands in zip(queries, candidates):
+            hits: list[Hit] = []
+            for r in cands:
+                s = sources[r]
+                tok, cont, src_cont, jac = align(q, s, k=self.k, gap=3 * self.k, min_tokens=None)
+                if not tok:
+                    continue
+                passages = to_passages(q, s, tok)
+                copied = sum(p.query_end - p.query_start for p in passages)
+                if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
+                    continue
+                wid, is_int, meta = works[r][0], works[r][1], works[r][2]
+                hits.append(
+                    Hit(
+                        work_id=int(wid) if is_int else wid,
+                        metadata=None if meta is None else json.loads(meta),
+                        containment=cont,
+                        source_containment=src_cont,
+                        jaccard=jac,
+                        passages=passages,
+                        copied_chars=copied,
+                    )
+                )
+            hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
+            out.append(hits[:top_k] if top_k else hits)
+        return out
+
+    def _verify_fingerprints(
+        self,
+        docs: list[str],
+        candidates: list[list[int]],
+        works: dict[int, tuple[Any, ...]],
+        min_chars: int | None,
+        min_containment: float,
+        top_k: int | None,
+    ) -> list[list[Hit]]:
+        """Verification without stored texts: passages chained from shared fingerprints.
+
+        Boundaries are those of the winnowed shingles (coarser than with texts); Jaccard is
+        estimated from the MinHash signatures.
+        """
+        queries = prepare_batch(docs, k=self.k, seed=self.seed, tokenizer=self.tokenizer)
+        qfps = fingerprints(
+            docs, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
+        )
+        qsigs = self._hasher.signatures(docs).values
+        spans: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for r in works:
+            by_hash: dict[int, list[tuple[int, int]]] = {}
+            for h, a, b in self._read("SELECT hash, start, end FROM fp WHERE work = ?", (r,)):
+                by_hash.setdefault(h, []).append((a, b))
+            spans[r] = by_hash
+        n_chars = dict(
+            self._read(
+                "SELECT rowid, n_chars FROM works WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(works)),),
+            )
+        )
+        gap = 4 * self.window * self.k
+        out: list[list[Hit]] = []
+        for q, fp, qsig, cands in zip(queries, qfps, qsigs, candidates):
+            q_hashes = _i64(fp.hashes)
+            total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
+            hits: list[Hit] = []
+            for r in cands:
+                pairs = sorted(
+                    (int(fp.starts[i]), int(fp.ends[i]), a, b)
+                    for i, h in enumerate(q_hashes)
+                    for a, b in spans[r].get(h, ())
+                )
+                chains: list[list[int]] = []
+                for qa, qb, wa, wb in pairs:
+                    c = chains[-1] if chains else None
+                    if (
+                        c is not None
+                        and qa - c[1] <= gap
+                        and -gap <= wa - c[3] <= gap
+                        and wa >= c[2]
+                    ):
+                        c[1], c[3] = max(c[1], qb), max(c[3], wb)
+                        c[4] += 1
+                    else:
+                        chains.append([qa, qb, wa, wb, 1])
+                passages = tuple(
+                    Passage(c[0], c[1], c[2], c[3]) for c in chains if c[4] >= 2 or len(pairs) == 1
+                )
+                if not passages:
+                    continue
+                copied = sum(p.query_end - p.query_start for p in passages)
+                src_cont = min(
+                    1.0,
+                    sum(p.source_end - p.source_start for p in passages)
+                    / max(1, n_chars.get(r, 1)),
+                )
+                words = copied  # without tokens of the work, count query characters
+                if not (
+                    src_cont >= min_containment
+                    or copied
+                    >= (
+                        min_chars
+                        if min_chars is not None
+                        else (MIN_CHARS_CJK if q.cjk else 5 * MIN_WORDS)
+                    )
+                    or words < 0
+                ):
+                    continue
+                wsig = np.frombuffer(works[r][4], dtype="<u8")
+                wid, is_int, meta = works[r][0], works[r][1], works[r][2]
+                hits.append(
+                    Hit(
+                        work_id=int(wid) if is_int else wid,
+                        metadata=None if meta is None else json.loads(meta),
+                        containment=min(1.0, copied / total),
+                        source_containment=src_cont,
+                        jaccard=float(((wsig == qsig) & (qsig != EMPTY)).mean()),
+                        passages=passages,
+                        copied_chars=copied,
+                    )
+                )
+            hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
+            out.append(hits[:top_k] if top_k else hits)
+        return out
+
+    # -- maintenance ------------------------------------------------------------------------
+
+    def rebuild(
+        self,
+        *,
+        k: int | None = None,
+        window: int | None = None,
+        n_hashes: int | None = None,
+        tokenizer: str | None = None,
+        seed: int | None = None,
+        scheme: str | None = None,
+        batch_size: int = 1000,
+    ) -> None:
+        """Re-fingerprint every stored text under the current pipeline and the given settings.
+
+        Use it after upgrading textprint, jieba or a dictionary (the manifest names what
+        changed), or to change k, window, n_hashes, tokenizer, seed or scheme. One transaction:
+        a failure leaves the registry as it was.
+        """
+        if not self.store_text:
+            raise StorageError("cannot rebuild: this registry was created with store_text=False")
+        settings = {
+            "k": self.k if k is None else k,
+            "window": self.window if window is None else window,
+            "n_hashes": self.n_hashes if n_hashes is None else n_hashes,
+            "tokenizer": self.tokenizer if tokenizer is None else tokenizer,
+            "seed": self.seed if seed is None else seed,
+            "scheme": self.scheme if scheme is None else scheme,
+        }
+        _validate_settings(settings)
+        manifest = self._settings_manifest(settings, self.store_text)
+        rows = self._read(
+            "SELECT rowid, work_id, id_is_int, metadata, registered_at, text FROM works "
+            "ORDER BY rowid"
+        )
+        old = self._manifest
+        with self._write() as conn:
+            conn.execute("DELETE FROM fp")
+            conn.execute("DELETE FROM bands")
+            conn.execute("DELETE FROM df")
+            conn.execute("DELETE FROM works")
+            conn.execute("DELETE FROM manifest")
+            conn.executemany(
+                "INSERT INTO manifest(key, value) VALUES (?, ?)", sorted(manifest.items())
+            )
+            try:
+                self._configure(manifest)
+                for lo in range(0, len(rows), batch_size):
+                    chunk = rows[lo : lo + batch_size]
+                    texts = [_decompress(r[5]) for r in chunk]
+                    fps = fingerprints(
+                        texts,
+                        k=self.k,
+                        window=self.window,
+                        tokenizer=self.tokenizer,
+                        seed=self.seed,
+                    )
+                    sigs = self._hasher.signatures(texts).values
+                    for r, text, fp, sig in zip(chunk, texts, fps, sigs):
+                        wid = int(r[1]) if r[2] else r[1]
+                        meta = None if r[3] is None else json.loads(r[3])
+                        self._insert(conn, wid, text, meta, fp, sig, r[4])
+            except BaseException:
+                self._configure(old)
+                raise
+        self._cache_version = -1
+
+    def close(self) -> None:
+        """Close the database connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = "memory" if self.path is None else str(self.path)
+        return (
+            f"Registry({where!r}, k={self.k}, window={self.window}, tokenizer={self.tokenizer!r})"
+        )
+
+
+def _enough(
+    q: Prepared,
+    tok: list[tuple[int, int, int, int]],
+    copied_chars: int,
+    source_containment: float,
+    min_chars: int | None,
+    min_containment: float,
+) -> bool:
+    if source_containment >= min_containment:
+        return True
+    if min_chars is not None:
+        return copied_chars >= min_chars
+    if q.cjk:
+        return copied_chars >= MIN_CHARS_CJK
+    words = sum(q1 - q0 + 1 for q0, q1, _, _ in tok)
+    return words >= MIN_WORDS
+
+
+def _decompress(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+
+
+def _validate_settings(settings: dict[str, Any]) -> None:
+    check_int(settings["k"], "k", low=1)
+    check_int(settings["window"], "window", low=1)
+    check_int(settings["n_hashes"], "n_hashes", low=1, high=1 << 16)
+    check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
+    if settings["scheme"] not in SCHEMES:
+        raise InvalidParameterError(
+            f"scheme={settings['scheme']!r} must be one of {', '.join(map(repr, SCHEMES))}"
+        )
+    resolve_tokenizer(settings["tokenizer"])
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
