@@ -12,24 +12,13 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 
+import numpy as np
+
 from . import __version__
 from .errors import TextprintError
-from .normalization import normalize
-from .tokenization import tokenize
+from .registry import Registry
 
 __all__ = ["main"]
-
-# Evasions a reposter uses; the demo applies them to the shipped sample works.
-_ZWSP = "\u200b"
-
-
-def _evade(text: str, lang: str) -> str:
-    """Disguise a text the cheap ways: full-width letters, zero-width spaces, re-wrapped lines."""
-    if lang == "en":
-        swapped = text.replace("a", "\u0430").replace("o", "\u043e")  # Cyrillic look-alikes
-        return swapped.upper()[:1] + swapped[1:]
-    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
-    return _ZWSP.join(wide[i : i + 7] for i in range(0, len(wide), 7))
 
 
 def _samples() -> list[dict[str, str]]:
@@ -37,23 +26,124 @@ def _samples() -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def _to_traditional(text: str) -> str:
+    """Simplified -> Traditional for the demo, by inverting the shipped T->S table."""
+    from ._tables import get_tables
+
+    t2s = get_tables().t2s
+    changed = np.flatnonzero(t2s != np.arange(len(t2s), dtype=np.uint32))
+    back: dict[int, int] = {}
+    for trad in changed.tolist():
+        back.setdefault(int(t2s[trad]), trad)
+    return text.translate(back)
+
+
+def _disguise(text: str, lang: str) -> str:
+    """The cheap evasions: Traditional characters, full-width forms, zero-width spaces,
+    look-alike letters, re-wrapped and hyphenated lines, changed case."""
+    if lang == "en":
+        text = text.replace("a", "\u0430").replace("o", "\u043e")  # Cyrillic look-alikes
+        words = text.split()
+        lines, line = [], ""
+        for w in words:  # re-wrap at 50 columns, hyphenating long words
+            if len(line) + len(w) > 50 and len(w) > 7:
+                lines.append(f"{line} {w[:4]}-")
+                line = w[4:]
+            elif len(line) + len(w) > 50:
+                lines.append(line)
+                line = w
+            else:
+                line = f"{line} {w}".strip()
+        lines.append(line)
+        return "\n".join(lines).upper()
+    if lang == "zh":
+        text = _to_traditional(text)
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    return "\u200b".join(wide[i : i + 9] for i in range(0, len(wide), 9))
+
+
+def _demo_posts(works: list[dict[str, str]]) -> list[tuple[str, str]]:
+    by_id = {w["work_id"]: w["text"] for w in works}
+    xiyou = by_id["zh-xiyouji-ch01-opening"]
+    poem = by_id["zh-chunjiang-huayueye"]
+    rashomon = by_id["ja-rashomon-opening"]
+    pride = by_id["en-pride-and-prejudice-opening"]
+    alice = by_id["en-alice-opening"]
+    return [
+        (
+            "a Chinese forum post quoting Journey to the West in Traditional, full-width "
+            "characters with zero-width spaces",
+            "今天读到一段很有意思的开头，分享给大家：\n"
+            + _disguise(xiyou[120:420], "zh")
+            + "\n你们觉得怎么样？",
+        ),
+        ("a whole Tang poem reposted in Simplified characters", _to_simplified(poem)),
+        (
+            "a Japanese blog post pasting the opening of Rashomon with zero-width spaces",
+            "週末に読んだ本の一節です。\n"
+            + _disguise(rashomon[:330], "ja")
+            + "\nいかがでしょうか。",
+        ),
+        (
+            "an English post mixing Pride and Prejudice (look-alike letters, capitals, "
+            "re-wrapped lines) with a piece of Alice",
+            "Found this in an old notebook:\n"
+            + _disguise(pride[:400], "en")
+            + "\n\nand later on the same page:\n"
+            + alice[:260],
+        ),
+        (
+            "an unrelated post",
+            "The weather was lovely today, so we walked along the river and talked about "
+            "our plans for the summer holidays and the garden.",
+        ),
+    ]
+
+
+def _to_simplified(text: str) -> str:
+    """Traditional -> Simplified character by character, with the shipped table."""
+    from ._tables import get_tables
+
+    t2s = get_tables().t2s
+    return "".join(chr(int(t2s[ord(c)])) for c in text)
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 34) -> str:
+    piece = text[start:end].replace("\n", " ").replace("\u200b", "")
+    return piece if len(piece) <= width else piece[: width // 2] + " … " + piece[-width // 2 :]
+
+
 def _demo(args: argparse.Namespace) -> int:
     out = sys.stdout
-    for work in _samples():
-        lang = work["work_id"].split("-", 1)[0]
-        original = work["text"][:60]
-        disguised = _evade(original, lang)
-        a, b = normalize(original), normalize(disguised)
-        toks = tokenize(disguised)
-        out.write(f"== {work['work_id']} ({work['author']}, {work['title']})\n")
-        out.write(f"   disguised : {disguised[:50]!r}\n")
-        out.write(f"   normalized: {b.text[:40]!r}\n")
-        out.write(f"   same view as the original: {a.text == b.text}\n")
-        first = toks.tokens[:8]
-        spans = [disguised[s:e] for s, e in zip(toks.starts[:8].tolist(), toks.ends[:8].tolist())]
-        out.write(f"   tokens ({toks.lang}): {list(first)}\n")
-        out.write(f"   from the original characters: {spans}\n")
-    return 0
+    works = _samples()
+    titles = {w["work_id"]: f"{w['title']} ({w['author']})" for w in works}
+    with Registry(args.db) as reg:
+        for w in works:
+            if w["work_id"] not in reg:
+                reg.register(w["work_id"], w["text"], {"title": w["title"], "author": w["author"]})
+        out.write(f"Registered {len(reg)} works ({'in memory' if args.db is None else args.db}).\n")
+        found = 0
+        for label, post in _demo_posts(works):
+            hits = reg.check(post)
+            out.write(f"\n== Checking {label} ({len(post)} characters)\n")
+            if not hits:
+                out.write("   no registered work is copied\n")
+            for hit in hits:
+                found += 1
+                work = reg.get(hit.work_id).text or ""
+                out.write(
+                    f"   copies {hit.work_id}: {titles.get(str(hit.work_id), '')}\n"
+                    f"     {hit.containment:.0%} of the post comes from the work; "
+                    f"{hit.source_containment:.0%} of the work is in the post\n"
+                )
+                for p in hit.passages:
+                    q_text = _excerpt(post, p.query_start, p.query_end)
+                    w_text = _excerpt(work, p.source_start, p.source_end)
+                    out.write(
+                        f"     post[{p.query_start}:{p.query_end}] {q_text!r}\n"
+                        f"       = work[{p.source_start}:{p.source_end}] {w_text!r}\n"
+                    )
+    return 0 if found else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"textprint {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="show textprint on the shipped sample works")
+    demo = sub.add_parser(
+        "demo", help="register the shipped sample works and check posts that copy them"
+    )
+    demo.add_argument(
+        "--db", default=None, help="registry file to use (default: a registry in memory)"
+    )
     demo.set_defaults(func=_demo)
     return parser
 
