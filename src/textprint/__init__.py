@@ -22,6 +22,7 @@ from .matching import Comparison, Passage, compare
 from .minhash import MinHasher, Signatures, jaccard
 from .normalization import Normalized, normalize
 from .registry import Hit, Registry, Work
+from .report import Evidence, evidence
 from .tokenization import Tokenizer, Tokens, tokenize
 from .winnowing import Fingerprint, fingerprint, fingerprints
 
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Comparison",
     "DuplicateWorkError",
+    "Evidence",
     "Fingerprint",
     "FormatError",
     "Hit",
@@ -55,6 +57,7 @@ __all__ = [
     "__version__",
     "compare",
     "dedup",
+    "evidence",
     "fingerprint",
     "fingerprints",
     "jaccard",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -102,6 +102,36 @@ def connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
             labels = nxt
         if np.array_equal(labels, before):
             return labels
+
+
+@overload
+def dedup(
+    texts_or_signatures: Iterable[str] | Signatures | Any,
+    threshold: float = ...,
+    *,
+    n_hashes: int = ...,
+    k: int = ...,
+    tokenizer: str | Tokenizer = ...,
+    seed: int = ...,
+    verify: bool = ...,
+    max_bucket: int = ...,
+    return_stats: Literal[False] = ...,
+) -> Int64Array: ...
+
+
+@overload
+def dedup(
+    texts_or_signatures: Iterable[str] | Signatures | Any,
+    threshold: float = ...,
+    *,
+    n_hashes: int = ...,
+    k: int = ...,
+    tokenizer: str | Tokenizer = ...,
+    seed: int = ...,
+    verify: bool = ...,
+    max_bucket: int = ...,
+    return_stats: Literal[True],
+) -> tuple[Int64Array, DedupStats]: ...
 
 
 def dedup(

@@ -1,0 +1,320 @@
+"""Evidence reports: a checked text and the works it copies, side by side, as JSON or HTML.
+
+The last stage of the pipeline. A reviewer deciding a takedown reads the HTML file: one
+self-contained page (inline styles, no script, a Content-Security-Policy that allows no
+network request) with the query and each matched work side by side, passages highlighted and
+linked to each other, containment both ways, the settings, and SHA-256 digests of both texts.
+The JSON form carries the same content, with every offset in code points and in UTF-16 code
+units (for JavaScript and Java consumers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ._validation import check_text
+from .errors import InvalidInputError
+from .matching import Comparison, Passage
+from .registry import Hit, Registry
+
+__all__ = ["REPORT_FORMAT", "Evidence", "evidence"]
+
+REPORT_FORMAT = "textprint-evidence"
+REPORT_VERSION = 1
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Utf16:
+    """Code-point offsets to UTF-16 code-unit offsets of one text."""
+
+    def __init__(self, text: str) -> None:
+        self._astral = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
+
+    def __call__(self, offset: int) -> int:
+        import bisect
+
+        return offset + bisect.bisect_left(self._astral, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    work_id: str | int
+    metadata: Any
+    text: str
+    containment: float
+    source_containment: float
+    jaccard: float
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Evidence:
+    """The evidence that a query copies one or more works.
+
+    Build it with :func:`evidence`; render it with :meth:`to_html`, :meth:`to_json` or
+    :meth:`to_dict`.
+    """
+
+    query: str
+    matches: tuple[_Match, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON data (offsets in code points and UTF-16 units)."""
+        q16 = _Utf16(self.query)
+        matches = []
+        for m in self.matches:
+            s16 = _Utf16(m.text)
+            matches.append(
+                {
+                    "work_id": m.work_id,
+                    "metadata": m.metadata,
+                    "containment": m.containment,
+                    "source_containment": m.source_containment,
+                    "jaccard": m.jaccard,
+                    "source": {
+                        "sha256": _sha256(m.text),
+                        "length": len(m.text),
+                        "length_utf16": s16(len(m.text)),
+                        "text": m.text,
+                    },
+                    "passages": [
+                        {
+                            "query_start": p.query_start,
+                            "query_end": p.query_end,
+                            "source_start": p.source_start,
+                            "source_end": p.source_end,
+                            "query_start_utf16": q16(p.query_start),
+                            "query_end_utf16": q16(p.query_end),
+                            "source_start_utf16": s16(p.source_start),
+                            "source_end_utf16": s16(p.source_end),
+                        }
+                        for p in m.passages
+                    ],
+                }
+            )
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "created_at": self.created_at,
+            "settings": dict(self.settings),
+            "query": {
+                "sha256": _sha256(self.query),
+                "length": len(self.query),
+                "length_utf16": q16(len(self.query)),
+                "text": self.query,
+            },
+            "matches": matches,
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The report as a JSON string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_html(self, *, title: str = "textprint evidence report") -> str:
+        """One self-contained HTML page (no script, no network)."""
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="und"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{_STYLE}</style></head><body>",
+            f"<h1>{html.escape(title)}</h1>",
+            '<section class="summary"><table>',
+            f"<tr><th>checked text</th><td>{len(self.query)} characters, SHA-256 "
+            f"<code>{_sha256(self.query)}</code></td></tr>",
+            f"<tr><th>matched works</th><td>{len(self.matches)}</td></tr>",
+            f"<tr><th>created</th><td>{html.escape(self.created_at)}</td></tr>",
+            "</table></section>",
+        ]
+        if not self.matches:
+            parts.append('<p class="none">No registered work is copied.</p>')
+        for i, m in enumerate(self.matches):
+            parts.append(_match_html(i, self.query, m))
+        parts.append('<section class="settings"><h2>Settings</h2><table>')
+        for key in sorted(self.settings):
+            value = html.escape(str(self.settings[key]))
+            parts.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{value}</code></td></tr>")
+        parts.append("</table></section></body></html>")
+        return "\n".join(parts)
+
+
+def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: str, m: int) -> str:
+    """Escape `text`, wrapping each span (start, end, passage index) in a linked <mark>."""
+    out: list[str] = []
+    pos = 0
+    for start, end, idx in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        out.append(html.escape(text[pos:start]))
+        mark_id = f"m{m}-{side}{idx}"
+        target = f"m{m}-{other}{idx}"
+        out.append(
+            f'<a class="passage" id="{mark_id}" href="#{target}" data-passage="{idx}">'
+            f"<mark>{html.escape(text[start:end])}</mark></a>"
+        )
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _match_html(m: int, query: str, match: _Match) -> str:
+    q_spans = [(p.query_start, p.query_end, i) for i, p in enumerate(match.passages)]
+    s_spans = [(p.source_start, p.source_end, i) for i, p in enumerate(match.passages)]
+    meta = (
+        ""
+        if match.metadata is None
+        else html.escape(json.dumps(match.metadata, ensure_ascii=False))
+    )
+    rows = "".join(
+        f"<tr><td>{i + 1}</td><td>{p.query_start}–{p.query_end}</td>"
+        f"<td>{p.source_start}–{p.source_end}</td><td>{p.query_end - p.query_start}</td></tr>"
+        for i, p in enumerate(match.passages)
+    )
+    return (
+        f'<section class="match" id="match{m}">'
+        f"<h2>Work <code>{html.escape(str(match.work_id))}</code></h2>"
+        f'<p class="meta">{meta}</p>'
+        '<table class="measures">'
+        f"<tr><th>share of the checked text copied from this work</th>"
+        f"<td>{match.containment:.1%}</td></tr>"
+        f"<tr><th>share of this work found in the checked text</th>"
+        f"<td>{match.source_containment:.1%}</td></tr>"
+        f"<tr><th>Jaccard similarity</th><td>{match.jaccard:.3f}</td></tr>"
+        f"<tr><th>SHA-256 of the work</th><td><code>{_sha256(match.text)}</code></td></tr>"
+        "</table>"
+        '<table class="passages"><tr><th>#</th><th>checked text</th><th>work</th>'
+        f"<th>characters</th></tr>{rows}</table>"
+        '<div class="sides">'
+        f'<div class="side query"><h3>Checked text</h3><pre>'
+        f"{_highlight(query, q_spans, 'q', 's', m)}</pre></div>"
+        f'<div class="side source"><h3>Work {html.escape(str(match.work_id))}</h3><pre>'
+        f"{_highlight(match.text, s_spans, 's', 'q', m)}</pre></div>"
+        "</div></section>"
+    )
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;background:#fff}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;
+text-align:left;vertical-align:top}th{background:#f4f4f6;font-weight:600}
+.sides{display:flex;gap:1rem}.side{flex:1;min-width:0}
+pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;line-height:1.6;
+border:1px solid #ddd;padding:.75rem;background:#fafafa;max-height:70vh;overflow:auto}
+mark{background:#ffe08a;padding:0 1px}a.passage{color:inherit;text-decoration:none}
+a.passage:target mark{background:#ff9f43;outline:2px solid #d35400}
+code{font-size:.85em;word-break:break-all}.none{font-style:italic}
+"""
+
+
+def evidence(
+    query: str,
+    matches: Sequence[Hit] | Comparison,
+    *,
+    registry: Registry | None = None,
+    sources: Mapping[str | int, str] | None = None,
+    source: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Evidence:
+    """Collect the evidence that `query` copies the matched works.
+
+    Parameters
+    ----------
+    query : str
+        The checked text.
+    matches : list of Hit, or Comparison
+        Hits from :meth:`Registry.check`, or one :class:`Comparison` from :func:`compare`.
+    registry : Registry, optional
+        Where the hits' works are read from (their texts and the manifest).
+    sources : mapping of work_id to str, optional
+        The works' texts, when not read from a registry.
+    source : str, optional
+        The compared text, for a Comparison.
+    settings : mapping, optional
+        Settings recorded in the report (default: the registry's manifest or the
+        comparison's parameters).
+
+    Returns
+    -------
+    Evidence
+
+    Examples
+    --------
+    >>> import textprint as tp
+    >>> work = "话说天下大势，分久必合，合久必分。周末七国分争，并入于秦。"
+    >>> post = "转：天下大勢，分久必合，合久必分。周末七國分爭，併入於秦。"
+    >>> ev = tp.evidence(post, tp.compare(post, work), source=work)
+    >>> d = ev.to_dict()
+    >>> p = d["matches"][0]["passages"][0]
+    >>> post[p["query_start"]:p["query_end"]]
+    '天下大勢，分久必合，合久必分。周末七國分爭，併入於秦。'
+    >>> "Content-Security-Policy" in ev.to_html()
+    True
+    """
+    check_text(query, "query")
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if isinstance(matches, Comparison):
+        if source is None:
+            raise InvalidInputError("a Comparison needs the compared text: pass source=")
+        check_text(source, "source")
+        c = matches
+        params = {
+            "k": c.params.k,
+            "seed": c.params.seed,
+            "tokenizer": c.params.tokenizer,
+            "hash": c.params.hash,
+        }
+        match = _Match(
+            "source", None, source, c.containment, c.source_containment, c.jaccard, c.passages
+        )
+        items = (match,) if c.passages else ()
+        return Evidence(query, items, dict(settings or params), created)
+    found: list[_Match] = []
+    for hit in matches:
+        if not isinstance(hit, Hit):
+            raise InvalidInputError(
+                f"matches must be Hits or a Comparison, got {type(hit).__name__}"
+            )
+        if sources is not None and hit.work_id in sources:
+            text = sources[hit.work_id]
+        elif registry is not None:
+            stored = registry.get(hit.work_id).text
+            if stored is None:
+                raise InvalidInputError(
+                    f"the registry does not store the text of {hit.work_id!r} (store_text=False): "
+                    "pass sources={work_id: text}"
+                )
+            text = stored
+        else:
+            raise InvalidInputError(f"no text for work {hit.work_id!r}: pass registry= or sources=")
+        found.append(
+            _Match(
+                hit.work_id,
+                hit.metadata,
+                text,
+                hit.containment,
+                hit.source_containment,
+                hit.jaccard,
+                hit.passages,
+            )
+        )
+    if settings is None and registry is not None:
+        settings = registry.manifest
+    return Evidence(query, tuple(found), dict(settings or {}), created)
