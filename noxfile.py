@@ -30,7 +30,7 @@ def dev_env(session: nox.Session) -> str:
     if not (stamp.exists() and stamp.read_text() == want and Path(python).exists()):
         session.run("uv", "venv", "--allow-existing", "--python", sys.executable, str(DEV))
         session.run(
-            "uv", "pip", "install", "--python", python, "-e", ".[ja]", "--group", "dev",
+            "uv", "pip", "install", "--python", python, "-e", ".[ja,parquet,spark]", "--group", "dev",
             env={"UV_PYTHON": python},
         )
         stamp.write_text(want)

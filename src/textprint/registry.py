@@ -802,17 +802,8 @@ class Registry:
             )
             for h, w in rows:
                 postings.setdefault(h, []).append(w)
-        candidates: list[list[int]] = []
-        needed: set[int] = set()
-        for f in fps:
-            counts: dict[int, int] = {}
-            for h in set(_i64(np.unique(f.hashes))):
-                for w in postings.get(h, ()):
-                    counts[w] = counts.get(w, 0) + 1
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
-            cands = [w for w, _ in ranked]
-            candidates.append(cands)
-            needed.update(cands)
+        candidates = rank_candidates([f.hashes for f in fps], postings)
+        needed = {w for cands in candidates for w in cands}
         works = self._load_works(sorted(needed))
         return self._verify(docs, candidates, works, min_chars, min_containment, top_k)
 
@@ -839,37 +830,17 @@ class Registry:
             return self._verify_fingerprints(
                 docs, candidates, works, min_chars, min_containment, top_k
             )
-        order = sorted(works)
-        texts = [_decompress(works[r][3]) for r in order]
-        prepared = prepare_batch(docs + texts, k=self.k, seed=self.seed, tokenizer=self.tokenizer)
-        queries, sources = prepared[: len(docs)], dict(zip(order, prepared[len(docs) :]))
-        out: list[list[Hit]] = []
-        for q, cands in zip(queries, candidates):
-            hits: list[Hit] = []
-            for r in cands:
-                s = sources[r]
-                tok, cont, src_cont, jac = align(q, s, k=self.k, gap=3 * self.k, min_tokens=None)
-                if not tok:
-                    continue
-                passages = to_passages(q, s, tok)
-                copied = sum(p.query_end - p.query_start for p in passages)
-                if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
-                    continue
-                wid, is_int, meta = works[r][0], works[r][1], works[r][2]
-                hits.append(
-                    Hit(
-                        work_id=int(wid) if is_int else wid,
-                        metadata=None if meta is None else json.loads(meta),
-                        containment=cont,
-                        source_containment=src_cont,
-                        jaccard=jac,
-                        passages=passages,
-                        copied_chars=copied,
-                    )
-                )
-            hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
-            out.append(hits[:top_k] if top_k else hits)
-        return out
+        return verify_candidates(
+            docs,
+            candidates,
+            works,
+            k=self.k,
+            seed=self.seed,
+            tokenizer=self.tokenizer,
+            min_chars=min_chars,
+            min_containment=min_containment,
+            top_k=top_k,
+        )
 
     def _verify_fingerprints(
         self,
@@ -967,6 +938,27 @@ class Registry:
             out.append(hits[:top_k] if top_k else hits)
         return out
 
+    def export_index(self) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[Any, ...]]]:
+        """The evidence index as arrays, for engines that run checks elsewhere (Spark).
+
+        Returns signed 64-bit hashes (sorted) and the rows of the works holding them, with
+        common hashes already left out exactly as :meth:`check` leaves them out, and every
+        work's (work_id, id_is_int, metadata_json, compressed_text, signature).
+        """
+        self._require_fresh()
+        if not self.store_text:
+            raise StorageError("exporting for remote checks needs the works' texts (store_text)")
+        limit = self._common_limit()
+        rows = self._read(
+            "SELECT f.hash, f.work FROM fp AS f LEFT JOIN df ON df.hash = f.hash "
+            "WHERE coalesce(df.n, 0) < ? ORDER BY f.hash, f.work",
+            (limit,),
+        )
+        hashes = np.array([r[0] for r in rows], dtype=np.int64)
+        works = np.array([r[1] for r in rows], dtype=np.int64)
+        all_rows = [r[0] for r in self._read("SELECT rowid FROM works")]
+        return hashes, works, self._load_works(all_rows)
+
     # -- maintenance ------------------------------------------------------------------------
 
     def rebuild(
@@ -1052,6 +1044,73 @@ class Registry:
         return (
             f"Registry({where!r}, k={self.k}, window={self.window}, tokenizer={self.tokenizer!r})"
         )
+
+
+def verify_candidates(
+    docs: list[str],
+    candidates: list[list[int]],
+    works: dict[int, tuple[Any, ...]],
+    *,
+    k: int,
+    seed: int,
+    tokenizer: str,
+    min_chars: int | None,
+    min_containment: float,
+    top_k: int | None,
+) -> list[list[Hit]]:
+    """Verify candidate works with the stored texts; one list of Hits per text (private).
+
+    `works` maps a row to (work_id, id_is_int, metadata_json, compressed_text, ...).
+    Shared by Registry.check and the Spark integration, so both report the same hits.
+    """
+    order = sorted(works)
+    texts = [_decompress(works[r][3]) for r in order]
+    prepared = prepare_batch(docs + texts, k=k, seed=seed, tokenizer=tokenizer)
+    queries, sources = prepared[: len(docs)], dict(zip(order, prepared[len(docs) :]))
+    out: list[list[Hit]] = []
+    for q, cands in zip(queries, candidates):
+        hits: list[Hit] = []
+        for r in cands:
+            s = sources[r]
+            tok, cont, src_cont, jac = align(q, s, k=k, gap=3 * k, min_tokens=None)
+            if not tok:
+                continue
+            passages = to_passages(q, s, tok)
+            copied = sum(p.query_end - p.query_start for p in passages)
+            if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
+                continue
+            wid, is_int, meta = works[r][0], works[r][1], works[r][2]
+            hits.append(
+                Hit(
+                    work_id=int(wid) if is_int else wid,
+                    metadata=None if meta is None else json.loads(meta),
+                    containment=cont,
+                    source_containment=src_cont,
+                    jaccard=jac,
+                    passages=passages,
+                    copied_chars=copied,
+                )
+            )
+        hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
+        out.append(hits[:top_k] if top_k else hits)
+    return out
+
+
+def rank_candidates(
+    hashes: Sequence[np.ndarray], postings: dict[int, list[int]]
+) -> list[list[int]]:
+    """Candidate works of each text: most shared fingerprints first (ties by row), at most
+    MAX_CANDIDATES. `postings` maps a (signed) hash to the rows of the works holding it, with
+    common hashes already left out. Shared by Registry.check and the Spark integration."""
+    out: list[list[int]] = []
+    for h in hashes:
+        counts: dict[int, int] = {}
+        for key in _i64(np.unique(h)):
+            for w in postings.get(key, ()):
+                counts[w] = counts.get(w, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+        out.append([w for w, _ in ranked])
+    return out
 
 
 def _enough(
