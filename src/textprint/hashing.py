@@ -109,27 +109,30 @@ def check_same_params(a: object, b: object, what: str) -> None:
 
 
 class _Powers:
-    """Thread-safe, growing tables of R**j and R**-j modulo 2**64."""
+    """Thread-safe, growing tables of R**j and R**-j modulo 2**64.
+
+    Both tables are published together as one tuple, so a reader never sees a new table of
+    one kind with an old, shorter table of the other.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.pos: UInt64Array = np.ones(1, dtype=np.uint64)
-        self.neg: UInt64Array = np.ones(1, dtype=np.uint64)
+        one = np.ones(1, dtype=np.uint64)
+        self.tables: tuple[UInt64Array, UInt64Array] = (one, one)
 
     def get(self, n: int) -> tuple[UInt64Array, UInt64Array]:
-        pos, neg = self.pos, self.neg
-        if len(pos) > n:
-            return pos, neg
+        tables = self.tables  # one read: a consistent pair
+        if len(tables[0]) > n:
+            return tables
         with self._lock:
-            if len(self.pos) <= n:
-                size = max(n + 1, 2 * len(self.pos), 1024)
+            if len(self.tables[0]) <= n:
+                size = max(n + 1, 2 * len(self.tables[0]), 1024)
                 p = np.full(size, R, dtype=np.uint64)
                 p[0] = 1
                 q = np.full(size, R_INV, dtype=np.uint64)
                 q[0] = 1
-                self.pos = np.multiply.accumulate(p)
-                self.neg = np.multiply.accumulate(q)
-            return self.pos, self.neg
+                self.tables = (np.multiply.accumulate(p), np.multiply.accumulate(q))
+            return self.tables
 
 
 _POWERS = _Powers()

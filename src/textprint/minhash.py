@@ -7,8 +7,9 @@ Stage 4b of the pipeline (Broder 1997). Three schemes:
     2017). Each shingle hash ``h`` (see :mod:`textprint.hashing`) goes to bin
     ``((h >> 32) * n_hashes) >> 32`` and each bin keeps its minimum ``h``. An empty bin ``j``
     borrows the value of the first non-empty bin among ``c_t = bin(fmix64(key ^ (j << 32 | t)))``
-    for ``t = 1, 2, ...`` (``key = splitmix64(seed ^ 0x6F7068)``). One hash per shingle instead
-    of ``n_hashes``.
+    for ``t = 1, 2, ..., 4096`` (``key = splitmix64(seed ^ 0x6F7068)``), or, if none of those
+    is non-empty, of the next non-empty bin to its right (circularly). One hash per shingle
+    instead of ``n_hashes``.
 ``"classic"``
     ``n_hashes`` independent hash functions ``h_i(x) = fmix64(h(x) ^ key_i)`` with
     ``key_i = splitmix64(seed + 1 + i)``: each is a bijection of 64-bit values, so no collisions
@@ -61,8 +62,8 @@ _OPH_SALT = 0x6F7068
 _S32 = np.uint64(32)
 # Chunk of characters processed at once by `signatures` (bounded memory).
 CHUNK_CHARS = 1 << 22
-# Densification gives up on random probing after this many rounds and takes the next
-# non-empty bin to the right instead (probability of needing it < 1e-30 for 128 bins).
+# Densification gives up on random probing after this many probes and takes the next non-empty
+# bin to the right instead (for 128 bins and one non-empty bin, probability ~1e-14 per bin).
 _MAX_PROBES = 4096
 
 
@@ -102,8 +103,12 @@ class Signatures:
     def __len__(self) -> int:
         return len(self.values)
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return cast(np.ndarray, self.values if dtype is None else self.values.astype(dtype))
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy is False and dtype is not None and np.dtype(dtype) != self.values.dtype:
+            raise ValueError("converting signatures to another dtype needs a copy")
+        if copy or (dtype is not None and np.dtype(dtype) != self.values.dtype):
+            return np.array(self.values, dtype=dtype, copy=True)
+        return self.values
 
 
 def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
@@ -120,7 +125,12 @@ def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt6
 
 
 def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
-    """Optimal densification (Shrivastava 2017), in place, for the valid rows."""
+    """Optimal densification (Shrivastava 2017), in place, for the valid rows.
+
+    Empty bin ``j`` of a row takes the original value of the first non-empty bin among the
+    probes ``t = 1, 2, ...``; probes are evaluated in blocks so that rows with very few
+    shingles (many empty bins, long probe sequences) cost a few numpy calls, not hundreds.
+    """
     empty = sig == EMPTY
     empty[~valid] = False
     rows, cols = np.nonzero(empty)
@@ -132,16 +142,25 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     key = np.uint64(splitmix64(seed ^ _OPH_SALT))
     nn = np.uint64(n)
     pending = np.arange(len(rows))
-    for t in range(1, _MAX_PROBES + 1):
+    t0 = 1
+    block = 8
+    while len(pending) and t0 <= _MAX_PROBES:
+        ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
         r, c = rows[pending], cols[pending]
-        probe = fmix64(key ^ ((c.astype(np.uint64) << _S32) | np.uint64(t)))
+        probe = fmix64(key ^ ((c.astype(np.uint64)[:, None] << _S32) | ts[None, :]))
         cand = (((probe >> _S32) * nn) >> _S32).astype(np.int64)
-        ok = filled[r, cand]
-        sig[r[ok], c[ok]] = original[r[ok], cand[ok]]
-        pending = pending[~ok]
-        if len(pending) == 0:
-            return
-    for i in pending.tolist():  # pragma: no cover - astronomically unlikely
+        hit = filled[r[:, None], cand]
+        found = hit.any(axis=1)
+        first = np.argmax(hit, axis=1)
+        ok = np.flatnonzero(found)
+        sig[r[ok], c[ok]] = original[r[ok], cand[ok, first[ok]]]
+        pending = pending[~found]
+        t0 += len(ts)
+        block = min(block * 4, 1024)
+    # After _MAX_PROBES probes (rows with a handful of shingles and thousands of bins), the
+    # empty bin takes the next non-empty bin to its right, circularly: deterministic, and part
+    # of the format.
+    for i in pending.tolist():
         row, col = int(rows[i]), int(cols[i])
         nz = np.flatnonzero(filled[row])
         after = nz[nz > col]
