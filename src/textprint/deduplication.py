@@ -1,7 +1,8 @@
 """Corpus deduplication: cluster near-duplicate texts with MinHash LSH and union-find.
 
 Part of the index stage. Every band of every signature is sorted once; documents sharing a
-band key form a bucket; each bucket member is paired with the bucket's first (smallest) member;
+band key form a bucket; members of a small bucket are paired with each other, members of a
+large one with the bucket's first (smallest) member;
 pairs are verified with the full signatures (estimated Jaccard >= threshold); connected
 components of the verified pairs are the clusters, labelled by their smallest member index.
 """
@@ -17,7 +18,7 @@ import numpy as np
 
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_int, check_probability
-from .errors import InvalidInputError
+from .errors import InvalidParameterError
 from .lsh import band_keys, optimal_bands
 from .minhash import EMPTY, MinHasher, Signatures
 from .tokenization import Tokenizer
@@ -30,6 +31,9 @@ logger = logging.getLogger("textprint")
 #: thousands of documents is boilerplate, and pairing inside it costs more than it finds.
 #: The Spark integration applies the same rule so both give the same clusters.
 MAX_BUCKET = 10_000
+#: Buckets with at most this many members pair all their members; larger ones pair each
+#: member with the bucket's smallest member (the Spark integration applies the same rule).
+ALL_PAIRS_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +72,22 @@ def candidate_pairs(
         size = np.diff(np.append(starts, len(k)))
         big = size > max_bucket
         skipped += int(big.sum())
-        member = (size[gid] > 1) & ~big[gid] & ~new
-        head = valid[order[starts[gid[member]]]]
-        us.append(head)
-        vs.append(valid[order[member]])
+        # Small buckets pair every two members (a member's duplicate is found even when the
+        # bucket's head is unrelated); larger ones pair each member with the head only.
+        star = (size[gid] > ALL_PAIRS_MAX) & ~big[gid] & ~new
+        us.append(valid[order[starts[gid[star]]]])
+        vs.append(valid[order[star]])
+        small = np.flatnonzero((size > 1) & (size <= ALL_PAIRS_MAX) & ~big)
+        if len(small):
+            sz = size[small]
+            # for a bucket of m members, pairs (i, j) with i < j: m*(m-1)/2 of them
+            n_pairs = sz * (sz - 1) // 2
+            bucket = np.repeat(np.arange(len(small)), n_pairs)
+            local = np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+            i, j = _pair_index(local, sz[bucket])
+            base = starts[small][bucket]
+            us.append(valid[order[base + i]])
+            vs.append(valid[order[base + j]])
     u = np.concatenate(us)
     v = np.concatenate(vs)
     if len(u) == 0:
@@ -79,6 +95,23 @@ def candidate_pairs(
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     pair = np.unique(lo * n + hi)
     return pair // n, pair % n, skipped
+
+
+def _pair_index(local: Int64Array, m: Int64Array) -> tuple[Int64Array, Int64Array]:
+    """The `local`-th pair (i, j), i < j, of m items in row-major order (0,1), (0,2), ..."""
+    # row i starts at offset i*m - i*(i+1)/2; invert with the quadratic formula, then fix up
+    mf = m.astype(np.float64)
+    i = np.floor(((2 * mf - 1) - np.sqrt((2 * mf - 1) ** 2 - 8 * local)) / 2).astype(np.int64)
+    row_start = i * m - i * (i + 1) // 2
+    over = local < row_start
+    i[over] -= 1
+    row_start = i * m - i * (i + 1) // 2
+    nxt = (i + 1) * m - (i + 1) * (i + 2) // 2
+    under = local >= nxt
+    i[under] += 1
+    row_start = i * m - i * (i + 1) // 2
+    j = i + 1 + (local - row_start)
+    return i, j
 
 
 def connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
@@ -185,7 +218,7 @@ def dedup(
         values = texts_or_signatures.values
     elif isinstance(texts_or_signatures, np.ndarray):
         if texts_or_signatures.dtype != np.uint64 or texts_or_signatures.ndim != 2:
-            raise InvalidInputError(
+            raise InvalidParameterError(
                 "signatures must be uint64 of shape (n, n_hashes), got "
                 f"{texts_or_signatures.dtype} {texts_or_signatures.shape}"
             )

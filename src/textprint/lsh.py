@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from .minhash import EMPTY, SignatureParams, Signatures
 
 __all__ = ["LSHIndex", "Match", "optimal_bands"]
 
+#: Largest signature length whose banding is derived (the quadrature grows with it).
+MAX_BANDING_HASHES = 1024
 FORMAT = "textprint-lsh"
 FORMAT_VERSION = 1
 _R = np.uint64(R)
@@ -90,7 +93,15 @@ def optimal_bands(
     (bands, rows) : tuple of int
     """
     threshold = check_probability(threshold, "threshold", open_low=True)
-    n_hashes = check_int(n_hashes, "n_hashes", low=1, high=1 << 16)
+    n_hashes = check_int(n_hashes, "n_hashes", low=1, high=MAX_BANDING_HASHES)
+    for name, w in (
+        ("false_positive_weight", false_positive_weight),
+        ("false_negative_weight", false_negative_weight),
+    ):
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w < float("inf"):
+            raise InvalidParameterError(f"{name}={w!r} must be a finite float >= 0")
+    if false_positive_weight + false_negative_weight <= 0:
+        raise InvalidParameterError("false_positive_weight and false_negative_weight are both 0")
     pairs, fp, fn = _integrals(threshold, n_hashes)
     error = fp * false_positive_weight + fn * false_negative_weight
     # datasketch keeps the first strict minimum in (bands, rows) order; so do we, with a
@@ -303,6 +314,8 @@ class LSHIndex:
                 "wrap a single key in a list"
             )
         key_list = list(keys)
+        if len(set(key_list)) != len(key_list):
+            raise InvalidParameterError("keys to remove must be unique; a key appears twice")
         for k in key_list:
             if k not in self._row_of:
                 raise UnknownWorkError(f"key {k!r} is not in the index")
@@ -483,7 +496,16 @@ class LSHIndex:
                     n: np.load(io.BytesIO(z.read(f"{n}.npy")), allow_pickle=False)
                     for n in ("values", "key_blob", "key_offsets", "key_is_str")
                 }
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            KeyError,
+            ValueError,
+            OSError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             raise FormatError(
                 f"{str(path)!r} is not a textprint LSH index (format {FORMAT} version "
                 f"{FORMAT_VERSION}) or is corrupt: {exc}"
@@ -505,6 +527,14 @@ class LSHIndex:
             )
             blob = arrays["key_blob"].tobytes()
             off = arrays["key_offsets"].tolist()
+            n_keys = len(arrays["key_is_str"])
+            if (
+                len(off) != n_keys + 1
+                or off[0] != 0
+                or off[-1] != len(blob)
+                or any(b < a for a, b in zip(off, off[1:]))
+            ):
+                raise FormatError(f"{str(path)!r} is corrupt: key offsets do not fit the keys")
             keys: list[str | int] = []
             for i, is_str in enumerate(arrays["key_is_str"].tolist()):
                 s = blob[off[i] : off[i + 1]].decode("utf-8")
@@ -517,7 +547,7 @@ class LSHIndex:
                 index.params = SignatureParams(**params)
             if keys:
                 index.add(keys, values)
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as exc:
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"{str(path)!r} is corrupt: {exc}") from exc

@@ -194,7 +194,10 @@ def _chains(runs: list[tuple[int, int, int, int, int]], gap: int, k: int) -> lis
                 continue  # too far behind: closed for good
             still.append(c)
             dq, ds = qs - ch[1], ss - ch[3]
-            if dq < -k or ds < -k or ds > gap or qe <= ch[1] or se <= ch[3]:
+            # a run continues a chain only if it starts after the chain's last seed in BOTH
+            # texts: a phrase repeated nearby (in the host or inside the source) must not
+            # stretch the passage backwards
+            if dq < 1 or ds < 1 or ds > gap:
                 continue
             cost = abs(dq - ds) + max(dq, ds, 0)
             if best_cost is None or cost < best_cost:
