@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..deduplication import MAX_BUCKET
+from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
 from ..minhash import EMPTY, MinHasher
@@ -186,8 +186,9 @@ def dedup(
 ) -> Any:
     """Cluster near-duplicate texts: DataFrame(id, cluster) with cluster = the smallest id.
 
-    The same algorithm as :func:`textprint.dedup` (bands and rows from the threshold, each
-    bucket's members paired with its smallest member, buckets over `max_bucket` skipped,
+    The same algorithm as :func:`textprint.dedup` (bands and rows from the threshold, small
+    buckets pairing all their members and larger ones pairing each member with the smallest,
+    buckets over `max_bucket` skipped,
     pairs verified with the full signatures) with connected components computed by
     large-star/small-star iterations, so the clusters are equal to the local ones when the
     ids are the row positions. Ids must be integers or strings and unique.
@@ -273,14 +274,27 @@ def dedup(
     skipped = buckets.where(F.col("size") > max_bucket).count()
     if skipped:
         logger.info("spark dedup skipped %d buckets larger than max_bucket=%d", skipped, max_bucket)
-    pairs = (
-        buckets.where(F.col("size") <= max_bucket)
+    # the rule of tp.dedup: small buckets pair all their members, larger ones pair each member
+    # with the bucket's smallest member
+    small = (
+        buckets.where(F.col("size") <= min(ALL_PAIRS_MAX, max_bucket))
+        .select(
+            F.explode(
+                F.expr(
+                    "flatten(transform(ids, (x, i) -> transform(filter(ids, (y, j) -> j > i), "
+                    "y -> named_struct('u', least(x, y), 'v', greatest(x, y)))))"
+                )
+            ).alias("p")
+        )
+        .select("p.u", "p.v")
+    )
+    star = (
+        buckets.where((F.col("size") > ALL_PAIRS_MAX) & (F.col("size") <= max_bucket))
         .select("head", F.explode("ids").alias("member"))
         .where(F.col("member") != F.col("head"))
         .select(F.col("head").alias("u"), F.col("member").alias("v"))
-        .distinct()
-        .persist()
     )
+    pairs = small.union(star).distinct().persist()
     n_candidates = pairs.count()
     if verify:
         a = signed.select(F.col("id").alias("u"), F.col("signature").alias("su"))
