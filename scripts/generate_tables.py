@@ -6,7 +6,8 @@ pinned version, and writes ``src/textprint/_data/tables-<TABLES_VERSION>.npz`` (
 with ``allow_pickle=False``). Regenerating with other versions is a format change: bump
 ``TABLES_VERSION``; registries built with the old tables then need ``rebuild``.
 
-Requirements: Python 3.11 (Unicode 14.0.0) and ``opencc==1.4.2`` (its ``dictionary/*.txt``).
+Requirements: Python 3.11 (Unicode 14.0.0) and ``opencc==1.4.2`` (its compiled dictionaries
+``opencc/clib/share/opencc/*.ocd2``, read back to text with the package's own ``opencc_dict`` tool).
 
 Usage::
 
@@ -15,15 +16,19 @@ Usage::
 
 Attribution: the Traditional -> Simplified and Japanese variant maps are derived from OpenCC's
 character dictionaries (https://github.com/BYVoid/OpenCC, Apache License 2.0), as shipped in the
-``opencc`` 1.4.2 package (TSCharacters.txt, TWVariantsRev.txt, HKVariantsRev.txt, JPVariants.txt).
+``opencc`` 1.4.2 package (TSCharacters, TWVariantsRev, HKVariantsRev, JPShinjitaiCharactersRev:
+the character dictionaries of OpenCC's t2s, tw2s, hk2s and t2jp configurations).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import io
+import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -215,11 +220,42 @@ def char_class(cp: int) -> int:
 
 
 def read_opencc(name: str) -> dict[str, str]:
-    import opencc  # dev dependency: only this script reads OpenCC
+    """One of OpenCC 1.4.2's dictionaries, as {key: preferred value}.
 
-    path = Path(opencc.__file__).parent / "dictionary" / name
+    The opencc 1.4.2 wheel ships its dictionaries only compiled (``clib/share/opencc/*.ocd2``);
+    its ``opencc_dict`` tool turns them back into text. Both files are checked against the
+    wheel's RECORD. (An ``opencc/dictionary/*.txt`` beside them belongs to another distribution,
+    opencc-python-reimplemented, which installs into the same package directory and carries an
+    older OpenCC data snapshot: reading it gave tables that were not OpenCC 1.4.2's, among them
+    kyujitai maps pointing the wrong way, e.g. 遥 -> 遙.)
+    """
+    from importlib.metadata import distribution
+
+    dist = distribution("opencc")  # dev dependency: only this script reads OpenCC
+    record = {str(f): f for f in dist.files or ()}
+
+    def verified(rel: str) -> Path:
+        entry = record.get(rel)
+        if entry is None or entry.hash is None or entry.hash.mode != "sha256":
+            sys.exit(f"{rel} is not part of opencc {dist.version}'s RECORD")
+        path = Path(str(dist.locate_file(rel)))
+        got = base64.urlsafe_b64encode(hashlib.sha256(path.read_bytes()).digest()).rstrip(b"=")
+        if got.decode() != entry.hash.value:
+            sys.exit(f"{path} does not match opencc {dist.version}'s RECORD")
+        return path
+
+    tool = verified("opencc/clib/bin/opencc_dict")
+    ocd2 = verified(f"opencc/clib/share/opencc/{name}.ocd2")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}.txt"
+        subprocess.run(
+            [str(tool), "-i", str(ocd2), "-o", str(out), "-f", "ocd2", "-t", "text"],
+            check=True,
+            capture_output=True,
+        )
+        text = out.read_text(encoding="utf-8")
     table: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         key, values = line.split("\t", 1)
@@ -246,7 +282,9 @@ def fixpoint(m: dict[int, int]) -> dict[int, int]:
 
 def build() -> dict[str, np.ndarray]:
     if unicodedata.unidata_version != UNICODE_VERSION:
-        sys.exit(f"needs Unicode {UNICODE_VERSION} (Python 3.11), this is {unicodedata.unidata_version}")
+        sys.exit(
+            f"needs Unicode {UNICODE_VERSION} (Python 3.11), this is {unicodedata.unidata_version}"
+        )
     from importlib.metadata import version
 
     if version("opencc") != OPENCC_VERSION:
@@ -288,12 +326,15 @@ def build() -> dict[str, np.ndarray]:
 
     # Traditional -> Simplified: regional variants to OpenCC's standard traditional form first,
     # then standard traditional to simplified; only single characters (phrases need context).
-    t2s = single_char_map(read_opencc("TSCharacters.txt"))
-    for variants in ("TWVariantsRev.txt", "HKVariantsRev.txt"):
+    # (OpenCC's t2s also lists TSCharactersExt, but applies it only when "tofu" output is allowed,
+    # which it is not by default; we follow the default.)
+    t2s = single_char_map(read_opencc("TSCharacters"))
+    for variants in ("TWVariantsRev", "HKVariantsRev"):
         for k, v in single_char_map(read_opencc(variants)).items():
             t2s.setdefault(k, t2s.get(v, v))
     t2s = fixpoint(t2s)
-    jp = fixpoint(single_char_map(read_opencc("JPVariants.txt")))
+    # Kyujitai -> shinjitai: the dictionary of OpenCC's t2jp configuration.
+    jp = fixpoint(single_char_map(read_opencc("JPShinjitaiCharactersRev")))
 
     kana: dict[int, int] = {}
     for cp in range(0x30A1, 0x30F7):  # katakana ァ..ヶ -> hiragana ぁ..ゖ

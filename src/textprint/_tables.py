@@ -32,6 +32,11 @@ CLASS_WORD = 3
 CLASS_HAN = 4
 CLASS_KANA = 5
 CLASS_HANGUL = 6
+#: Not in the shipped table: the sentence ends that cut runs for language detection (after
+#: NFKC, "！？｡" are "!?。"), marked in ``Tables.match_class``.
+CLASS_BREAK = 7
+N_CLASSES = 8
+_BREAKS = (0x21, 0x3F, 0x3002)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,6 +51,7 @@ class Tables:
     fold_pool: UInt32Array
     cluster: BoolArray  # bool: mapping starts with a non-starter or composition secondary
     classes: UInt8Array
+    match_class: UInt8Array  # class of the folded character, sentence ends marked CLASS_BREAK
     t2s: UInt32Array  # Traditional -> Simplified, applied on Chinese runs
     jp: UInt32Array  # kyujitai -> shinjitai, applied on Japanese runs
     common: UInt32Array  # kana folds and look-alikes, applied everywhere
@@ -86,6 +92,10 @@ def _load() -> Tables:
     ).astype(np.uint8)
     common = _dense(a["kana_keys"], a["kana_values"])
     common[a["lookalike_keys"]] = a["lookalike_values"]
+    # The Traditional and kyujitai folds never change a class, so the class of the matching
+    # view is known before them.
+    match_class = classes[common]
+    match_class[list(_BREAKS)] = CLASS_BREAK
     dk, do, dp = a["dmap_keys"], a["dmap_offsets"], a["dmap_pool"]
     decomposition = {int(k): tuple(int(c) for c in dp[do[i] : do[i + 1]]) for i, k in enumerate(dk)}
     pairs = {
@@ -106,6 +116,7 @@ def _load() -> Tables:
         fold_pool=a["fold_pool"],
         cluster=cluster,
         classes=classes,
+        match_class=match_class,
         t2s=_dense(a["t2s_keys"], a["t2s_values"]),
         jp=_dense(a["jp_keys"], a["jp_values"]),
         common=common,

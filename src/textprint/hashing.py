@@ -198,16 +198,19 @@ def _token_prefix(tokens: TokenBatch) -> tuple[UInt64Array, Int64Array, Int64Arr
     offset[-1] = 0
     longest = int((offset[:-1] + lens).max()) + 2 if n_tok else 1
     _, neg = _POWERS.get(longest)
-    if n_tok and int(lens.max()) == 1:
-        # one code point per token (CJK characters): no per-character pass
-        body = tokens.cps[tokens.tok_start].astype(np.uint64) * neg[offset[:-1]]
-    else:
-        owner = np.repeat(np.arange(n_tok, dtype=np.int64), lens)
-        first = np.cumsum(lens) - lens
-        rank = np.arange(len(owner), dtype=np.int64) - first[owner]
-        cp = tokens.cps[tokens.tok_start[owner] + rank].astype(np.uint64)
-        contrib = cp * neg[offset[:-1][owner] + rank]
-        body = np.add.reduceat(contrib, first) if n_tok else np.zeros(0, dtype=np.uint64)
+    # the first code point of every token, then the others of the longer tokens only (CJK
+    # text is mostly one-character tokens)
+    starts = offset[:-1]
+    body = tokens.cps[tokens.tok_start].astype(np.uint64) * neg[starts]
+    multi = np.flatnonzero(lens > 1)
+    if len(multi):
+        extra = lens[multi] - 1
+        owner = np.repeat(np.arange(len(multi), dtype=np.int64), extra)
+        first = np.cumsum(extra) - extra
+        rank = 1 + np.arange(len(owner), dtype=np.int64) - first[owner]
+        cp = tokens.cps[tokens.tok_start[multi][owner] + rank].astype(np.uint64)
+        contrib = cp * neg[starts[multi][owner] + rank]
+        body[multi] += np.add.reduceat(contrib, first)
     sep = np.uint64(SEPARATOR) * neg[offset[:-1] + lens]
     q = np.zeros(n_tok + 1, dtype=np.uint64)
     np.cumsum(body + sep, out=q[1:])

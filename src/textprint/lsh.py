@@ -532,7 +532,7 @@ class LSHIndex:
                 len(off) != n_keys + 1
                 or off[0] != 0
                 or off[-1] != len(blob)
-                or any(b < a for a, b in zip(off, off[1:]))
+                or bool((np.diff(np.asarray(off, dtype=np.int64)) < 0).any())
             ):
                 raise FormatError(f"{str(path)!r} is corrupt: key offsets do not fit the keys")
             keys: list[str | int] = []

@@ -11,19 +11,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._tables import (
+    CLASS_BREAK,
     CLASS_HAN,
     CLASS_HANGUL,
     CLASS_KANA,
     CLASS_NEWLINE,
     CLASS_SPACE,
     CLASS_WORD,
+    N_CLASSES,
     Tables,
     get_tables,
 )
-from ._typing import Int64Array, UInt8Array, UInt32Array
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 from ._validation import check_text
 
-__all__ = ["NORMALIZATION_VERSION", "Normalized", "normalize", "normalization_identity"]
+__all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "normalize"]
 
 #: Version of the normalization rules (tables have their own version, recorded beside it).
 NORMALIZATION_VERSION = "1"
@@ -92,29 +94,101 @@ class Normalized:
         return int(self.starts[start]), int(self.ends[end - 1])
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class NormalizedBatch:
     """Flat arrays for a batch of texts (private currency between stages).
 
-    ``folded`` is the matching view; ``analysis`` is what a morphological analyzer sees: the same
-    characters before kana and look-alike folds (Traditional -> Simplified and kyujitai ->
-    shinjitai already applied on their runs). Both have the same length: every fold after
-    composition is one character for one character. ``starts``/``ends`` are offsets local to
-    each document; ``bounds[d]:bounds[d + 1]`` is document ``d``.
+    ``folded`` is the matching view and ``classes`` its character classes (with sentence
+    breaks marked); ``bounds[d]:bounds[d + 1]`` is document ``d``. ``analysis`` is what a
+    morphological analyzer sees: the same characters before kana and look-alike folds
+    (Traditional -> Simplified and kyujitai -> shinjitai already applied on their runs); every
+    fold after composition is one character for one character, so both views have the same
+    length. ``starts``/``ends`` (offsets local to each document) and ``analysis`` are computed
+    on first use: the signature path never needs them.
     """
 
-    folded: UInt32Array
-    analysis: UInt32Array
-    classes: UInt8Array
-    lang: UInt8Array
-    starts: Int64Array
-    ends: Int64Array
-    bounds: Int64Array
-    doc_lang: tuple[str, ...]
+    __slots__ = (
+        "_analysis",
+        "_base",
+        "_doc_start",
+        "_ends",
+        "_src_end",
+        "_src_start",
+        "_starts",
+        "bounds",
+        "classes",
+        "doc_lang",
+        "folded",
+        "lang",
+    )
+
+    def __init__(
+        self,
+        *,
+        folded: UInt32Array,
+        base: UInt32Array,
+        classes: UInt8Array,
+        lang: UInt8Array,
+        bounds: Int64Array,
+        doc_lang: tuple[str, ...],
+        src_start: Int64Array | None,
+        src_end: Int64Array | None,
+        doc_start: Int64Array,
+    ) -> None:
+        self.folded = folded
+        self.classes = classes
+        self.lang = lang
+        self.bounds = bounds
+        self.doc_lang = doc_lang
+        self._base = base
+        self._src_start = src_start  # global original index of each char (None: identity)
+        self._src_end = src_end
+        self._doc_start = doc_start  # original offset of each document in the joined input
+        self._analysis: UInt32Array | None = None
+        self._starts: Int64Array | None = None
+        self._ends: Int64Array | None = None
 
     def text(self, doc: int) -> str:
         a, b = int(self.bounds[doc]), int(self.bounds[doc + 1])
         return _to_str(self.folded[a:b])
+
+    @property
+    def analysis(self) -> UInt32Array:
+        if self._analysis is None:
+            tables = get_tables()
+            base = self._base
+            out = np.where(self.lang == LANG_ZH, tables.t2s[base], base)
+            self._analysis = np.where(self.lang == LANG_JA, tables.jp[base], out).astype(np.uint32)
+        return self._analysis
+
+    def _offset(self, idx: Int64Array) -> Int64Array:
+        """Original offset of the document each normalized position belongs to."""
+        doc = np.searchsorted(self.bounds, idx, side="right") - 1
+        out: Int64Array = self._doc_start[doc]
+        return out
+
+    def span_start(self, idx: Int64Array) -> Int64Array:
+        """Original (document-local) start of the normalized characters at `idx`."""
+        g = idx if self._src_start is None else self._src_start[idx]
+        out: Int64Array = (g - self._offset(idx)).astype(np.int64)
+        return out
+
+    def span_end(self, idx: Int64Array) -> Int64Array:
+        """Original (document-local) end of the normalized characters at `idx`."""
+        g = idx + 1 if self._src_end is None else self._src_end[idx]
+        out: Int64Array = (g - self._offset(idx)).astype(np.int64)
+        return out
+
+    @property
+    def starts(self) -> Int64Array:
+        if self._starts is None:
+            self._starts = self.span_start(np.arange(len(self.folded), dtype=np.int64))
+        return self._starts
+
+    @property
+    def ends(self) -> Int64Array:
+        if self._ends is None:
+            self._ends = self.span_end(np.arange(len(self.folded), dtype=np.int64))
+        return self._ends
 
 
 def _to_str(cps: UInt32Array) -> str:
@@ -173,25 +247,38 @@ def compose(seq: Sequence[int], tables: Tables) -> list[int]:
     return res
 
 
+def _first_mask(bounds: Int64Array, n: int) -> BoolArray:
+    """``mask[i]`` is True when position i starts a document (length n + 1)."""
+    mask = np.zeros(n + 1, dtype=bool)
+    mask[bounds] = True
+    return mask
+
+
 def _compose_stage(
-    cps: UInt32Array, doc: Int64Array, tables: Tables
-) -> tuple[UInt32Array, Int64Array, Int64Array, Int64Array, int]:
-    """NFKC_Casefold with invisible removal; returns chars, global spans, doc ids, and the
-    number of input characters the exact (cluster) path handled."""
+    cps: UInt32Array, bounds: Int64Array, tables: Tables
+) -> tuple[UInt32Array, Int64Array | None, Int64Array | None, Int64Array, int]:
+    """NFKC_Casefold with invisible removal.
+
+    Returns the characters, their global original spans (None: one for one, the identity),
+    the new document bounds, and the number of input characters the exact (cluster) path
+    handled.
+    """
     flen = tables.fold_len[cps]
+    flagged_all = tables.cluster[cps]
+    if bool((flen == 1).all()) and not flagged_all.any():
+        return tables.fold_single[cps], None, None, bounds, 0  # the common case: no copy of spans
     kept = np.flatnonzero(flen)
     kc = cps[kept]
-    kdoc = doc[kept]
+    new_bounds = np.searchsorted(kept, bounds, side="left").astype(np.int64)
     out_len = flen[kept].astype(np.int64)
     span_end = kept + 1
-    flagged = tables.cluster[kc]
+    flagged = flagged_all[kept]
     clusters: list[tuple[int, list[int]]] = []
     n_exact = 0
     if flagged.any():
         # A flagged character joins the cluster of the kept character before it (same document).
         attach = flagged.copy()
-        attach[0] = False
-        attach[1:] &= kdoc[1:] == kdoc[:-1]
+        attach &= ~_first_mask(new_bounds, len(kc))[: len(kc)]
         first = np.flatnonzero(~attach)
         sizes = np.diff(np.append(first, len(kc)))
         for c in np.flatnonzero(sizes > 1):
@@ -206,7 +293,7 @@ def _compose_stage(
             span_end[a] = kept[a + size - 1] + 1
             n_exact += size
     if not clusters and bool((out_len == 1).all()):
-        return tables.fold_single[kc], kept.astype(np.int64), span_end, kdoc, 0
+        return tables.fold_single[kc], kept.astype(np.int64), span_end, new_bounds, 0
     total = int(out_len.sum())
     src = np.repeat(np.arange(len(kc)), out_len)
     first_out = np.cumsum(out_len) - out_len
@@ -220,33 +307,42 @@ def _compose_stage(
     for a, composed in clusters:
         o = int(first_out[a])
         chars[o : o + len(composed)] = composed
-    return chars, kept[src].astype(np.int64), span_end[src], kdoc[src], n_exact
+    out_bounds = np.concatenate([[0], np.cumsum(out_len)])[new_bounds].astype(np.int64)
+    return chars, kept[src].astype(np.int64), span_end[src], out_bounds, n_exact
 
 
 def _whitespace_stage(
-    chars: UInt32Array, starts: Int64Array, ends: Int64Array, doc: Int64Array, tables: Tables
-) -> tuple[UInt32Array, Int64Array, Int64Array, Int64Array]:
-    """Collapse whitespace runs, drop them between CJK characters, join hyphenated lines."""
-    cls = tables.classes[chars]
+    chars: UInt32Array,
+    cls: UInt8Array,
+    starts: Int64Array | None,
+    ends: Int64Array | None,
+    bounds: Int64Array,
+) -> tuple[UInt32Array, UInt8Array, Int64Array | None, Int64Array | None, Int64Array]:
+    """Collapse whitespace runs, drop them between CJK characters, join hyphenated lines.
+
+    `cls` are the classes of the matching view (``Tables.match_class``): the look-alike fold
+    changes some classes (the radical "⺅" and the circle "○" are symbols, the ideographs they
+    fold to are Han), and the rules must see the folded classes or normalizing the result
+    again would drop a space it kept ("漢 ⺅" -> "汉 亻" -> "汉亻").
+    """
     ws = (cls == CLASS_SPACE) | (cls == CLASS_NEWLINE)
     if not ws.any():
-        return chars, starts, ends, doc
+        return chars, cls, starts, ends, bounds
     n = len(chars)
-    same = doc[1:] == doc[:-1]
+    first_mask = _first_mask(bounds, n)
     cont = np.zeros(n, dtype=bool)  # whitespace continuing a run
-    cont[1:] = ws[1:] & ws[:-1] & same
+    cont[1:] = ws[1:] & ws[:-1] & ~first_mask[1:n]
     run_first = np.flatnonzero(ws & ~cont)
     more = np.zeros(n, dtype=bool)
-    more[:-1] = ws[:-1] & ws[1:] & same
+    more[:-1] = cont[1:]
     run_end = np.flatnonzero(ws & ~more) + 1
-    nl = np.concatenate([[0], np.cumsum(cls == CLASS_NEWLINE)])
+    newline = cls == CLASS_NEWLINE
+    nl = np.concatenate([[0], np.cumsum(newline)])
     has_nl = nl[run_end] > nl[run_first]
     prev = run_first - 1
-    prev_ok = prev >= 0
-    prev_ok[prev_ok] &= doc[prev[prev_ok]] == doc[run_first[prev_ok]]
+    prev_ok = ~first_mask[run_first]  # the run does not start its document
     nxt = run_end
-    next_ok = nxt < n
-    next_ok[next_ok] &= doc[nxt[next_ok]] == doc[run_first[next_ok]]
+    next_ok = ~first_mask[nxt] & (nxt < n)  # the run does not end its document
     prev_c = np.where(prev_ok, cls[np.maximum(prev, 0)], 0)
     next_c = np.where(next_ok, cls[np.minimum(nxt, n - 1)], 0)
     cjk_prev = (prev_c == CLASS_HAN) | (prev_c == CLASS_KANA)
@@ -258,40 +354,57 @@ def _whitespace_stage(
     pp = prev - 1
     hyph = has_nl & prev_ok & next_ok & (next_c == CLASS_WORD) & (pp >= 0)
     hyph[hyph] &= np.isin(chars[prev[hyph]], HYPHENS)
-    hyph[hyph] &= (doc[pp[hyph]] == doc[prev[hyph]]) & (cls[pp[hyph]] == CLASS_WORD)
-    keep = ~cont
+    hyph[hyph] &= ~first_mask[prev[hyph]] & (cls[pp[hyph]] == CLASS_WORD)
+    # One character stands for each run: its first line break if it has one, else its first
+    # space. (Keeping the first character of " \n " as "\n" gave "\n" the span of " ", which
+    # normalizes to " ": the offset map must point back to text that normalizes to the same.)
+    rep = run_first.copy()
+    nl_pos = np.flatnonzero(newline)
+    rep[has_nl] = nl_pos[np.searchsorted(nl_pos, run_first[has_nl])]
+    keep = ~ws
+    keep[rep] = True
     out = chars.copy()
-    out[run_first] = np.where(has_nl, 0x0A, 0x20)
-    keep[run_first[drop | hyph]] = False
+    out[rep] = np.where(has_nl, 0x0A, 0x20)
+    out_cls = cls.copy()
+    out_cls[rep] = np.where(has_nl, CLASS_NEWLINE, CLASS_SPACE)
+    keep[rep[drop | hyph]] = False
     keep[prev[hyph]] = False
-    return out[keep], starts[keep], ends[keep], doc[keep]
+    if starts is None or ends is None:
+        starts = np.arange(n, dtype=np.int64)
+        ends = starts + 1
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    return out[keep], out_cls[keep], starts[keep], ends[keep], kept_before[bounds].astype(np.int64)
 
 
 def _language_stage(
-    chars: UInt32Array, doc: Int64Array, n_docs: int, tables: Tables
-) -> tuple[UInt8Array, UInt8Array, tuple[str, ...]]:
-    """Per-character run language and per-document dominant language."""
-    cls = tables.classes[chars]
-    n = len(chars)
-    lang = np.zeros(n, dtype=np.uint8)
-    han = cls == CLASS_HAN
-    kana = cls == CLASS_KANA
-    hangul = cls == CLASS_HANGUL
-    word = cls == CLASS_WORD
-    d_han = np.bincount(doc[han], minlength=n_docs)
-    d_kana = np.bincount(doc[kana], minlength=n_docs)
-    d_hangul = np.bincount(doc[hangul], minlength=n_docs)
-    d_word = np.bincount(doc[word], minlength=n_docs)
+    cls: UInt8Array, bounds: Int64Array
+) -> tuple[UInt8Array | None, tuple[str, ...]]:
+    """Per-character run language (None when no run has Han) and per-document language."""
+    n = len(cls)
+    n_docs = len(bounds) - 1
+    per_doc = np.diff(bounds)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), per_doc)
+    # one histogram of classes per document
+    hist = np.bincount(doc * N_CLASSES + cls, minlength=n_docs * N_CLASSES).reshape(
+        n_docs, N_CLASSES
+    )
+    d_han, d_kana = hist[:, CLASS_HAN], hist[:, CLASS_KANA]
+    d_hangul, d_word = hist[:, CLASS_HANGUL], hist[:, CLASS_WORD]
     doc_ja = (d_kana > 0) & (d_kana >= KANA_SHARE * (d_han + d_kana))
-    if n and (han.any() or kana.any() or hangul.any()):
-        brk = np.isin(chars, RUN_BREAKS)
-        new = np.ones(n, dtype=bool)
-        new[1:] = (doc[1:] != doc[:-1]) | brk[:-1]
+    lang: UInt8Array | None = None
+    if n and int(d_han.sum()):
+        first_mask = _first_mask(bounds, n)
+        brk = (cls == CLASS_BREAK) | (cls == CLASS_NEWLINE)
+        new = first_mask[:n].copy()
+        new[0] = True
+        new[1:] |= brk[:-1]
         rid = np.cumsum(new) - 1
         n_runs = int(rid[-1]) + 1
-        r_han = np.bincount(rid[han], minlength=n_runs)
-        r_kana = np.bincount(rid[kana], minlength=n_runs)
-        r_hangul = np.bincount(rid[hangul], minlength=n_runs)
+        r_hist = np.bincount(rid * N_CLASSES + cls, minlength=n_runs * N_CLASSES).reshape(
+            n_runs, N_CLASSES
+        )
+        r_han, r_kana = r_hist[:, CLASS_HAN], r_hist[:, CLASS_KANA]
+        r_hangul = r_hist[:, CLASS_HANGUL]
         r_doc = doc[np.flatnonzero(new)]
         is_ja = (r_kana > 0) & (r_kana >= KANA_SHARE * (r_han + r_kana))
         # Han-only runs take the document's context: a headline in kanji is Japanese in a
@@ -305,18 +418,20 @@ def _language_stage(
         r_lang[is_ko] = LANG_KO
         lang = r_lang[rid]
     names = []
-    for d in range(n_docs):
-        cjk = int(d_han[d] + d_kana[d] + d_hangul[d])
+    for han, kana, hangul, word, ja in zip(
+        d_han.tolist(), d_kana.tolist(), d_hangul.tolist(), d_word.tolist(), doc_ja.tolist()
+    ):
+        cjk = han + kana + hangul
         # A CJK character carries about as much text as a short Latin word (3 letters).
-        if cjk == 0 or 3 * cjk < int(d_word[d]):
+        if cjk == 0 or 3 * cjk < word:
             names.append("other")
-        elif doc_ja[d] and d_kana[d] >= d_hangul[d]:
+        elif ja and kana >= hangul:
             names.append("ja")
-        elif d_hangul[d] > d_han[d] + d_kana[d]:
+        elif hangul > han + kana:
             names.append("ko")
         else:
             names.append("zh")
-    return lang, cls, tuple(names)
+    return lang, tuple(names)
 
 
 def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
@@ -330,27 +445,28 @@ def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
     doc_start = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=doc_start[1:])
     cps = _to_cps("".join(texts))
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    chars, starts, ends, doc, n_exact = _compose_stage(cps, doc, tables)
-    chars, starts, ends, doc = _whitespace_stage(chars, starts, ends, doc, tables)
-    lang, _, doc_lang = _language_stage(chars, doc, n_docs, tables)
-    analysis = chars.copy()
-    zh = lang == LANG_ZH
-    analysis[zh] = tables.t2s[chars[zh]]
-    ja = lang == LANG_JA
-    analysis[ja] = tables.jp[chars[ja]]
-    folded = tables.common[analysis]
-    offset = doc_start[doc]
-    bounds = np.searchsorted(doc, np.arange(n_docs + 1), side="left").astype(np.int64)
+    chars, starts, ends, bounds, n_exact = _compose_stage(cps, doc_start, tables)
+    cls = tables.match_class[chars]
+    chars, cls, starts, ends, bounds = _whitespace_stage(chars, cls, starts, ends, bounds)
+    lang, doc_lang = _language_stage(cls, bounds)
+    if lang is None:
+        lang = np.zeros(len(chars), dtype=np.uint8)
+        folded = tables.common[chars]
+    else:
+        script = np.where(lang == LANG_ZH, tables.t2s[chars], chars)
+        if bool((lang == LANG_JA).any()):
+            script = np.where(lang == LANG_JA, tables.jp[chars], script)
+        folded = tables.common[script]
     batch = NormalizedBatch(
-        folded=folded,
-        analysis=analysis,
-        classes=tables.classes[folded],
+        folded=folded.astype(np.uint32, copy=False),
+        base=chars,
+        classes=cls,
         lang=lang,
-        starts=starts - offset,
-        ends=ends - offset,
         bounds=bounds,
         doc_lang=doc_lang,
+        src_start=starts,
+        src_end=ends,
+        doc_start=doc_start,
     )
     return batch, n_exact
 

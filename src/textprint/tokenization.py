@@ -11,11 +11,17 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_WORD
-from ._typing import Int64Array, UInt32Array
+from ._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_NEWLINE, CLASS_SPACE, CLASS_WORD
+from ._typing import BoolArray, Int64Array, UInt32Array
 from ._validation import check_text
 from .errors import InvalidParameterError
-from .normalization import NormalizedBatch, _to_cps, _to_str, normalization_identity, normalize_batch
+from .normalization import (
+    NormalizedBatch,
+    _to_cps,
+    _to_str,
+    normalization_identity,
+    normalize_batch,
+)
 
 __all__ = ["TOKENIZERS", "Tokenizer", "Tokens", "resolve_tokenizer", "tokenize"]
 
@@ -129,8 +135,16 @@ def tokenizer_identity(tokenizer: str | Tokenizer) -> str:
     return f"{get_analyzer(tok).identity}+{normalization_identity()}"
 
 
-def _doc_ids(bounds: Int64Array) -> Int64Array:
-    return np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+def _runs(mask: BoolArray, bounds: Int64Array) -> tuple[BoolArray, BoolArray]:
+    """Start and end marks of the maximal runs of `mask` inside each document."""
+    n = len(mask)
+    first = np.zeros(n + 1, dtype=bool)
+    first[bounds] = True
+    cont = np.zeros(n, dtype=bool)  # continues the run of the previous character
+    cont[1:] = mask[1:] & mask[:-1] & ~first[1:n]
+    more = np.zeros(n, dtype=bool)  # the next character continues this run
+    more[:-1] = cont[1:]
+    return mask & ~cont, mask & ~more
 
 
 def _char_tokens(
@@ -138,39 +152,20 @@ def _char_tokens(
 ) -> tuple[Int64Array, Int64Array]:
     """Runs of word characters are one token; each CJK character is a token."""
     cls = batch.classes
-    doc = _doc_ids(batch.bounds)
-    word = cls == CLASS_WORD
-    same = np.zeros(len(cls), dtype=bool)
-    same[1:] = doc[1:] == doc[:-1]
-    cont = np.zeros(len(cls), dtype=bool)
-    cont[1:] = word[1:] & word[:-1] & same[1:]
-    w_start = np.flatnonzero(word & ~cont)
-    more = np.zeros(len(cls), dtype=bool)
-    more[:-1] = cont[1:]
-    w_end = np.flatnonzero(word & ~more) + 1
+    w_start, w_end = _runs(cls == CLASS_WORD, batch.bounds)
     cjk = (cls == CLASS_KANA) | (cls == CLASS_HANGUL)
     if han_as_chars:
         cjk |= cls == CLASS_HAN
-    c = np.flatnonzero(cjk)
-    start = np.concatenate([w_start, c])
-    end = np.concatenate([w_end, c + 1])
-    order = np.argsort(start, kind="stable")
-    return start[order].astype(np.int64), end[order].astype(np.int64)
+    # a token starts at a CJK character or a word's first character, and ends likewise; both
+    # marks are in text order, so no sort is needed
+    start = np.flatnonzero(cjk | w_start)
+    end = np.flatnonzero(cjk | w_end) + 1
+    return start.astype(np.int64), end.astype(np.int64)
 
 
 def _han_runs(batch: NormalizedBatch) -> tuple[Int64Array, Int64Array]:
-    cls = batch.classes
-    doc = _doc_ids(batch.bounds)
-    han = cls == CLASS_HAN
-    same = np.zeros(len(cls), dtype=bool)
-    same[1:] = doc[1:] == doc[:-1]
-    cont = np.zeros(len(cls), dtype=bool)
-    cont[1:] = han[1:] & han[:-1] & same[1:]
-    start = np.flatnonzero(han & ~cont)
-    more = np.zeros(len(cls), dtype=bool)
-    more[:-1] = cont[1:]
-    end = np.flatnonzero(han & ~more) + 1
-    return start.astype(np.int64), end.astype(np.int64)
+    start, end = _runs(batch.classes == CLASS_HAN, batch.bounds)
+    return np.flatnonzero(start).astype(np.int64), np.flatnonzero(end).astype(np.int64) + 1
 
 
 def _analyzer_tokens(batch: NormalizedBatch, name: str) -> tuple[Int64Array, Int64Array]:
@@ -192,12 +187,21 @@ def _analyzer_tokens(batch: NormalizedBatch, name: str) -> tuple[Int64Array, Int
         order = np.argsort(start, kind="stable")
         return start[order], end[order]
     token_class = np.isin(batch.classes, [CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL])
+    space = np.isin(batch.classes, [CLASS_SPACE, CLASS_NEWLINE])
     for d in range(len(batch.bounds) - 1):
         a, b = int(batch.bounds[d]), int(batch.bounds[d + 1])
         for s, e in analyzer.segment(_to_str(batch.analysis[a:b])):
-            if token_class[a + s : a + e].any():
-                starts.append(a + s)
-                ends.append(a + e)
+            s, e = a + s, a + e
+            if not token_class[s:e].any():
+                continue
+            # An analyzer may glue white space to a word: NFKC turns "¯" into " \u0304" and
+            # Sudachi returns the two as one word. Tokens never carry white space at their ends.
+            while space[s]:
+                s += 1
+            while space[e - 1]:
+                e -= 1
+            starts.append(s)
+            ends.append(e)
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 
@@ -212,16 +216,14 @@ def tokenize_batch(texts: Sequence[str], tokenizer: str | Tokenizer = "auto") ->
         t_start, t_end = _char_tokens(batch)
     else:
         t_start, t_end = _analyzer_tokens(batch, tok)
-    doc = _doc_ids(batch.bounds)
-    bounds = np.searchsorted(doc[t_start], np.arange(len(texts) + 1), side="left").astype(
-        np.int64
-    ) if len(t_start) else np.zeros(len(texts) + 1, dtype=np.int64)
+    # tokens never cross documents: document d owns the tokens starting in its character range
+    bounds = np.searchsorted(t_start, batch.bounds, side="left").astype(np.int64)
     return TokenBatch(
         cps=batch.folded,
         tok_start=t_start,
         tok_end=t_end,
-        starts=batch.starts[t_start],
-        ends=batch.ends[t_end - 1] if len(t_end) else np.zeros(0, dtype=np.int64),
+        starts=batch.span_start(t_start),
+        ends=batch.span_end(t_end - 1),
         bounds=bounds,
         lang=batch.doc_lang,
         identity=identity,
@@ -297,7 +299,7 @@ def tokenize(text: str, tokenizer: str | Tokenizer = "auto") -> Tokens:
     >>> t.tokens
     ('学', '而', '时', '习', '之', '不', '亦', '说', '乎', 'hello', 'world')
     >>> t.lang, t.starts[:3].tolist(), t.ends[-1].item()
-    ('zh', [0, 1, 2], 25)
+    ('zh', [0, 1, 2], 24)
     >>> tp.tokenize("我来到北京清华大学", tokenizer="jieba").tokens
     ('我', '来到', '北京', '清华大学')
     """

@@ -1,0 +1,91 @@
+"""Shared test configuration: hypothesis profiles, fixture paths.
+
+Hypothesis profiles (choose with the environment variable ``HYPOTHESIS_PROFILE``):
+
+- ``ci`` (default): 200 examples, derandomized (the same examples on every run and machine), no
+  deadline (dictionaries load slowly on first use), no example database.
+- ``fuzz``: many more random examples, for a long local or nightly run.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from textprint._tables import OPENCC_VERSION
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    max_examples=200,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    deadline=None,
+    max_examples=20_000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+GOLDEN = TESTS / "golden"
+# With --import-mode=importlib, tests/ is not on sys.path; the test modules import the
+# reference implementations (tests/reference.py) by name.
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+# The project's read-only corpora live beside the repository: ../shared/corpora.
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The directory of the small real-text fixtures (tests/fixtures, see ATTRIBUTION.md)."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    """The project's corpora (``../shared/corpora``); skips the test cleanly when absent."""
+    if not CORPORA.is_dir():
+        pytest.skip(
+            f"corpora not found at {CORPORA} (tests marked `corpus` need ../shared/corpora)"
+        )
+    return CORPORA
+
+
+@pytest.fixture(scope="session")
+def opencc_convert() -> Callable[[str, str], str]:
+    """OpenCC 1.4.2's own converter, in process: ``opencc_convert(config, text)``.
+
+    This is the C++ library of the ``opencc`` 1.4.2 wheel (``opencc.clib.opencc_clib``) with the
+    configurations it ships (``t2s``, ``s2t``, ``tw2s``, ``hk2s``, ``t2jp`` ...). The Python
+    module ``opencc`` itself may be another distribution's (opencc-python-reimplemented installs
+    into the same package directory), so it is not used. Skips when the library is absent.
+    """
+    try:
+        version = importlib.metadata.version("opencc")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("opencc is not installed")
+    if version != OPENCC_VERSION:
+        pytest.skip(f"opencc {version} is installed; the tables pin {OPENCC_VERSION}")
+    clib: Any = pytest.importorskip("opencc.clib.opencc_clib")
+    share = Path(clib.__file__).parent / "share" / "opencc"
+    converters: dict[str, Any] = {}
+
+    def convert(config: str, text: str) -> str:
+        if config not in converters:
+            converters[config] = clib._OpenCC(str(share / f"{config}.json"))
+        return str(converters[config].convert(text, len(text.encode("utf-8"))))
+
+    return convert
