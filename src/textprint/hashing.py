@@ -149,22 +149,48 @@ def _poly_ranges(units: UInt32Array, a: Int64Array, e: Int64Array, seed: int) ->
     return fmix64(key * pos[e - a] + body)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class ShingleBatch:
     """Shingle hashes of a batch (private currency between stages).
 
     Shingle ``i`` hashes to ``hashes[i]``, starts at token ``token[i]`` of the batch's token
-    arrays, spans ``starts[i]:ends[i]`` of its document's original text; document ``d`` owns
-    shingles ``bounds[d]:bounds[d + 1]``.
+    arrays and ends at token ``last[i]``, spans ``starts[i]:ends[i]`` of its document's
+    original text (computed on first use); document ``d`` owns shingles
+    ``bounds[d]:bounds[d + 1]``.
     """
 
-    hashes: UInt64Array
-    token: Int64Array
-    starts: Int64Array
-    ends: Int64Array
-    bounds: Int64Array
-    tokens: TokenBatch
-    params: HashParams
+    __slots__ = ("bounds", "hashes", "last", "params", "token", "tokens")
+
+    def __init__(
+        self,
+        hashes: UInt64Array,
+        token: Int64Array,
+        last: Int64Array,
+        bounds: Int64Array,
+        tokens: TokenBatch,
+        params: HashParams,
+    ) -> None:
+        self.hashes = hashes
+        self.token = token
+        self.last = last
+        self.bounds = bounds
+        self.tokens = tokens
+        self.params = params
+
+    @property
+    def starts(self) -> Int64Array:
+        return self.tokens.span_start(self.token)
+
+    @property
+    def ends(self) -> Int64Array:
+        return self.tokens.span_end(self.last)
+
+    def span_start(self, idx: Int64Array) -> Int64Array:
+        """Original starts of the shingles at `idx` only."""
+        return self.tokens.span_start(self.token[idx])
+
+    def span_end(self, idx: Int64Array) -> Int64Array:
+        """Original ends of the shingles at `idx` only."""
+        return self.tokens.span_end(self.last[idx])
 
 
 def _shingle_layout(tokens: TokenBatch, k: int) -> tuple[Int64Array, Int64Array, Int64Array]:
@@ -223,9 +249,7 @@ def hash_shingles(tokens: TokenBatch, *, k: int, seed: int) -> ShingleBatch:
     params = HashParams(k=k, seed=seed, tokenizer=tokens.identity)
     if len(first) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return ShingleBatch(
-            np.zeros(0, dtype=np.uint64), empty, empty, empty, bounds, tokens, params
-        )
+        return ShingleBatch(np.zeros(0, dtype=np.uint64), empty, empty, bounds, tokens, params)
     q, offset, lens = _token_prefix(tokens)
     pos, neg = _POWERS.get(int((offset + lens).max()) + 1)
     a = offset[first]
@@ -235,13 +259,7 @@ def hash_shingles(tokens: TokenBatch, *, k: int, seed: int) -> ShingleBatch:
     key = np.array([splitmix64(seed)], dtype=np.uint64)
     hashes = fmix64(key * pos[e - a] + pos[e - 1] * s)
     return ShingleBatch(
-        hashes=hashes,
-        token=first,
-        starts=tokens.starts[first],
-        ends=tokens.ends[last],
-        bounds=bounds,
-        tokens=tokens,
-        params=params,
+        hashes=hashes, token=first, last=last, bounds=bounds, tokens=tokens, params=params
     )
 
 

@@ -265,8 +265,25 @@ def _compose_stage(
     """
     flen = tables.fold_len[cps]
     flagged_all = tables.cluster[cps]
-    if bool((flen == 1).all()) and not flagged_all.any():
-        return tables.fold_single[cps], None, None, bounds, 0  # the common case: no copy of spans
+    irregular = flen != 1
+    if not flagged_all.any():
+        if not irregular.any():
+            return tables.fold_single[cps], None, None, bounds, 0  # the common case
+        # Removals and expansions without clusters: one repeat does both (a removed character
+        # repeats 0 times, an expansion as many times as its mapping is long), then the
+        # expansions' characters are written in from the pool.
+        out_len = flen.astype(np.int64)
+        chars = np.repeat(tables.fold_single[cps], out_len)
+        src = np.repeat(np.arange(len(cps), dtype=np.int64), out_len)
+        first_out = np.cumsum(out_len) - out_len
+        out_bounds = np.append(first_out, len(chars))[bounds].astype(np.int64)
+        ex = np.flatnonzero(flen > 1)
+        if len(ex):
+            ln = out_len[ex]
+            owner = np.repeat(ex, ln)
+            ramp = np.arange(int(ln.sum()), dtype=np.int64) - np.repeat(np.cumsum(ln) - ln, ln)
+            chars[first_out[owner] + ramp] = tables.fold_pool[tables.fold_offset[cps[owner]] + ramp]
+        return chars, src, src + 1, out_bounds, 0
     kept = np.flatnonzero(flen)
     kc = cps[kept]
     new_bounds = np.searchsorted(kept, bounds, side="left").astype(np.int64)

@@ -69,23 +69,77 @@ class Tokenizer(Protocol):
     def tokenize(self, text: str) -> Tokens: ...
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class TokenBatch:
     """Flat token arrays for a batch (private currency between stages).
 
     Token ``i`` is the code points ``cps[tok_start[i]:tok_end[i]]``; its original span is
     ``starts[i]:ends[i]`` (local to its document); document ``d`` owns tokens
-    ``bounds[d]:bounds[d + 1]``.
+    ``bounds[d]:bounds[d + 1]``. Spans are computed on first use when the batch comes from
+    normalization (the signature path never needs them).
     """
 
-    cps: UInt32Array
-    tok_start: Int64Array
-    tok_end: Int64Array
-    starts: Int64Array
-    ends: Int64Array
-    bounds: Int64Array
-    lang: tuple[str, ...]
-    identity: str
+    __slots__ = (
+        "_ends",
+        "_norm",
+        "_starts",
+        "bounds",
+        "cps",
+        "identity",
+        "lang",
+        "tok_end",
+        "tok_start",
+    )
+
+    def __init__(
+        self,
+        *,
+        cps: UInt32Array,
+        tok_start: Int64Array,
+        tok_end: Int64Array,
+        bounds: Int64Array,
+        lang: tuple[str, ...],
+        identity: str,
+        starts: Int64Array | None = None,
+        ends: Int64Array | None = None,
+        norm: NormalizedBatch | None = None,
+    ) -> None:
+        if (starts is None or ends is None) and norm is None:
+            raise ValueError("TokenBatch needs starts and ends, or the NormalizedBatch")
+        self.cps = cps
+        self.tok_start = tok_start
+        self.tok_end = tok_end
+        self.bounds = bounds
+        self.lang = lang
+        self.identity = identity
+        self._starts = starts
+        self._ends = ends
+        self._norm = norm
+
+    @property
+    def starts(self) -> Int64Array:
+        if self._starts is None:
+            assert self._norm is not None
+            self._starts = self._norm.span_start(self.tok_start)
+        return self._starts
+
+    @property
+    def ends(self) -> Int64Array:
+        if self._ends is None:
+            assert self._norm is not None
+            self._ends = self._norm.span_end(self.tok_end - 1)
+        return self._ends
+
+    def span_start(self, idx: Int64Array) -> Int64Array:
+        """Original starts of the tokens at `idx` (without computing every token's)."""
+        if self._starts is not None or self._norm is None:
+            return self.starts[idx]
+        return self._norm.span_start(self.tok_start[idx])
+
+    def span_end(self, idx: Int64Array) -> Int64Array:
+        """Original ends of the tokens at `idx`."""
+        if self._ends is not None or self._norm is None:
+            return self.ends[idx]
+        return self._norm.span_end(self.tok_end[idx] - 1)
 
     @property
     def n_docs(self) -> int:
@@ -222,8 +276,7 @@ def tokenize_batch(texts: Sequence[str], tokenizer: str | Tokenizer = "auto") ->
         cps=batch.folded,
         tok_start=t_start,
         tok_end=t_end,
-        starts=batch.span_start(t_start),
-        ends=batch.span_end(t_end - 1),
+        norm=batch,
         bounds=bounds,
         lang=batch.doc_lang,
         identity=identity,

@@ -168,10 +168,13 @@ def _build(sh: ShingleBatch, window: int) -> list[Fingerprint]:
     result = []
     selected = winnow_batch(sh.hashes, sh.bounds, window)
     cut = np.searchsorted(selected, sh.bounds)
+    all_starts = sh.span_start(selected)
+    all_ends = sh.span_end(selected)
     for d in range(len(sh.bounds) - 1):
         a = int(sh.bounds[d])
-        sel = selected[cut[d] : cut[d + 1]]
-        hashes, starts, ends, positions = sh.hashes[sel], sh.starts[sel], sh.ends[sel], sel - a
+        i, j = int(cut[d]), int(cut[d + 1])
+        sel = selected[i:j]
+        hashes, starts, ends, positions = sh.hashes[sel], all_starts[i:j], all_ends[i:j], sel - a
         for arr in (hashes, starts, ends, positions):
             arr.flags.writeable = False
         result.append(
