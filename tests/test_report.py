@@ -1,0 +1,207 @@
+"""Evidence reports: JSON offsets (code points and UTF-16) and the HTML page in a real browser."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import subprocess
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+import textprint as tp
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Astral CJK (Extension B) characters inside and around the copied text: their offsets differ
+# between code points and UTF-16 units.
+WORK = (
+    "𠀀话说天下大势，分久必合，合久必分。𠀁𠀂周末七国分争，并入于秦。及秦灭之后，楚、汉分争，"
+    "又并入于汉。汉朝自高祖斩白蛇而起义，一统天下，后来光武中兴，传至献帝，遂分为三国。"
+)
+POST = (
+    "𡃁转载自网络：天下大勢，分久必合，合久必分。𠀁𠀂周末七國分爭，併入於秦。及秦滅之後，楚、漢分爭，"
+    "又併入於漢。漢朝自高祖斬白蛇而起義，一統天下。<script>alert(1)</script> 完"
+)
+
+
+def _evidence() -> tp.Evidence:
+    reg = tp.Registry()
+    reg.register("sanguo", WORK, {"title": "三国演义 <第一回>", "note": '"quoted" & more'})
+    hits = reg.check(POST)
+    assert [h.work_id for h in hits] == ["sanguo"]
+    return tp.evidence(POST, hits, registry=reg)
+
+
+def _utf16_slice(text: str, a: int, b: int) -> str:
+    raw = text.encode("utf-16-le")
+    return raw[2 * a : 2 * b].decode("utf-16-le")
+
+
+def test_json_offsets_in_code_points_and_utf16() -> None:
+    data = json.loads(_evidence().to_json())
+    assert data["format"] == "textprint-evidence"
+    q = data["query"]
+    assert q["text"] == POST
+    assert q["length"] == len(POST)
+    assert q["length_utf16"] == len(POST.encode("utf-16-le")) // 2
+    (match,) = data["matches"]
+    assert match["source"]["text"] == WORK
+    assert match["passages"]
+    for p in match["passages"]:
+        assert (
+            _utf16_slice(POST, p["query_start_utf16"], p["query_end_utf16"])
+            == POST[p["query_start"] : p["query_end"]]
+        )
+        assert (
+            _utf16_slice(WORK, p["source_start_utf16"], p["source_end_utf16"])
+            == WORK[p["source_start"] : p["source_end"]]
+        )
+    # the astral characters really shift the UTF-16 offsets
+    assert any(p["query_start_utf16"] != p["query_start"] for p in match["passages"])
+
+
+def test_evidence_needs_texts() -> None:
+    c = tp.compare(POST, WORK)
+    with pytest.raises(tp.InvalidInputError, match="source="):
+        tp.evidence(POST, c)
+    reg = tp.Registry()
+    reg.register("w", WORK)
+    hits = reg.check(POST)
+    with pytest.raises(tp.InvalidInputError, match="registry= or sources="):
+        tp.evidence(POST, hits)
+    ev = tp.evidence(POST, hits, sources={"w": WORK})
+    assert ev.to_dict()["matches"][0]["work_id"] == "w"
+
+
+def test_html_escapes_everything_and_has_a_strict_csp() -> None:
+    page = _evidence().to_html()
+    assert "<script>" not in page  # the post's text is escaped
+    assert "&lt;script&gt;" in page
+    assert "default-src 'none'" in page
+    for attr in ("src=", "http://", "https://", "url("):
+        assert attr not in page.replace('href="#', "")
+
+
+class _Dom(HTMLParser):
+    """Collects <pre> texts, passage anchors with their <mark> text, and element ids."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.marks: dict[str, str] = {}
+        self.pres: list[str] = []
+        self._anchor: str | None = None
+        self._in_pre = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        if tag == "a" and a.get("href", "").startswith("#"):  # type: ignore[union-attr]
+            self.links.append(str(a["href"])[1:])
+            self._anchor = str(a["id"])
+            self.marks[self._anchor] = ""
+        if tag == "pre":
+            self._in_pre = True
+            self.pres.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._anchor = None
+        if tag == "pre":
+            self._in_pre = False
+
+    def handle_data(self, data: str) -> None:
+        if self._anchor is not None:
+            self.marks[self._anchor] += data
+        if self._in_pre:
+            self.pres[-1] += data
+
+
+def _chromium_dom(url: str, tmp_path: Path) -> str:
+    out = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return out.stdout
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's)"
+)
+
+
+@needs_chromium
+def test_report_in_a_real_browser(tmp_path: Path) -> None:
+    ev = _evidence()
+    page = tmp_path / "report.html"
+    page.write_text(ev.to_html(), encoding="utf-8")
+    dom = _Dom()
+    dom.feed(_chromium_dom(page.as_uri(), tmp_path))
+    data = ev.to_dict()
+    (match,) = data["matches"]
+    # the two texts are shown whole, as the browser reads them
+    assert dom.pres == [POST, WORK]
+    # every highlighted span is exactly the original slice, in both texts
+    for i, p in enumerate(match["passages"]):
+        assert dom.marks[f"m0-q{i}"] == POST[p["query_start"] : p["query_end"]]
+        assert dom.marks[f"m0-s{i}"] == WORK[p["source_start"] : p["source_end"]]
+    # every link between the two sides resolves
+    assert dom.links
+    assert all(target in dom.ids for target in dom.links)
+
+
+class _Recorder(http.server.SimpleHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@needs_chromium
+def test_no_request_leaves_the_page(tmp_path: Path) -> None:
+    html = _evidence().to_html()
+    # plant what a hostile work could try if escaping ever failed: the CSP must stop it
+    planted = html.replace(
+        "</body>",
+        '<img src="/leak.png"><link rel="stylesheet" href="/leak.css"></body>',
+    )
+    (tmp_path / "report.html").write_text(planted, encoding="utf-8")
+
+    def handler(*args: Any) -> _Recorder:
+        return _Recorder(*args, directory=str(tmp_path))
+
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        _chromium_dom(f"http://127.0.0.1:{port}/report.html", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Recorder.requests == ["/report.html"]
