@@ -30,7 +30,15 @@ def dev_env(session: nox.Session) -> str:
     if not (stamp.exists() and stamp.read_text() == want and Path(python).exists()):
         session.run("uv", "venv", "--allow-existing", "--python", sys.executable, str(DEV))
         session.run(
-            "uv", "pip", "install", "--python", python, "-e", ".[ja,parquet,spark]", "--group", "dev",
+            "uv",
+            "pip",
+            "install",
+            "--python",
+            python,
+            "-e",
+            ".[ja,parquet,spark]",
+            "--group",
+            "dev",
             env={"UV_PYTHON": python},
         )
         stamp.write_text(want)
@@ -51,7 +59,9 @@ def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     python = dev_env(session)
     session.run(python, "-m", "ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
-    session.run(python, "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run(
+        python, "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py"
+    )
 
 
 @nox.session
@@ -70,12 +80,54 @@ def docs(session: nox.Session) -> None:
     )
     # every code example on the pages runs, as the docstrings' examples do in the tests
     session.run(
-        python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-glob=*.md",
-        "-o", "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE", "docs",
+        python,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--doctest-glob=*.md",
+        "-o",
+        "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE",
+        "docs",
     )
 
 
-@nox.session
+@nox.session(default=False)
+def slow(session: nox.Session) -> None:
+    """The long variants of the tests (full corpora checks, 50 MB inputs, 100 kills)."""
+    python = dev_env(session)
+    session.run(
+        python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "slow", *session.posargs
+    )
+
+
+@nox.session(default=False)
+def crash(session: nox.Session) -> None:
+    """Crash safety at full size: 100 SIGKILLs of a process registering >= 10,000 works."""
+    python = dev_env(session)
+    session.run(
+        python,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "slow",
+        "tests/test_registry_durability.py",
+        *session.posargs,
+    )
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """100,000 generated inputs over every public function; prints the figures."""
+    python = dev_env(session)
+    session.run(python, "benchmarks/run_fuzz.py", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks against the peers (needs ../shared/corpora); writes docs/benchmarks/."""
     python = dev_env(session)
