@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -601,3 +602,27 @@ def test_repetition_inside_the_source_does_not_stretch_the_passage() -> None:
     c = tp.compare(query, src)
     assert len(c.passages) == 1
     assert deviation(c.passages[0], (at, at + b - a, a, b)) <= TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b", "r0", "n_rep", "cut"),
+    [
+        ("ja_aozora.txt", 948, 1159, 852, 14, 1021),
+        ("zh_novel.txt", 492, 878, 1167, 20, 800),
+        ("ja_aozora.txt", 496, 878, 848, 30, 546),
+    ],
+)
+def test_passages_never_claim_a_query_character_twice(
+    name: str, a: int, b: int, r0: int, n_rep: int, cut: int
+) -> None:
+    # The source inserts an unrelated phrase into the copied stretch and repeats part of the
+    # stretch in a note after it (cases found by a seeded search): candidate passages overlap
+    # in the query and must be trimmed so that each query character belongs to one passage.
+    t = (FIXTURES / name).read_text(encoding="utf-8")
+    source = t[a:cut] + t[r0 : r0 + n_rep] + t[cut:b] + "。注：" + t[cut - 30 : cut + 30]
+    query = t[a:b]
+    c = tp.compare(query, source)
+    assert c.passages
+    spans = sorted((p.query_start, p.query_end) for p in c.passages)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert end <= start

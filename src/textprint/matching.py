@@ -246,6 +246,17 @@ def align(
             continue
         kept.append([q0, q1, s0, s1])
     kept.sort()
+    # a kept passage may still overlap its predecessor a little in the query (a phrase the
+    # source repeats): trim it so that no query character is claimed twice
+    trimmed: list[list[int]] = []
+    for p in kept:
+        if trimmed and p[0] <= trimmed[-1][1]:
+            shift = trimmed[-1][1] + 1 - p[0]
+            p = [p[0] + shift, p[1], min(p[2] + shift, p[3]), p[3]]
+            if p[0] > p[1]:
+                continue
+        trimmed.append(p)
+    kept = trimmed
     # grow each passage while neighbouring tokens are equal, without crossing its neighbours
     qu, su = q.unigrams, s.unigrams
     for idx, p in enumerate(kept):
