@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_int, check_text, check_texts
@@ -110,6 +109,23 @@ def winnow(hashes: UInt64Array, window: int) -> Int64Array:
     return winnow_batch(h, np.array([0, len(h)], dtype=np.int64), window)
 
 
+def _window_minima(h: UInt64Array, window: int) -> tuple[Int64Array, BoolArray]:
+    """For every window of `window` consecutive values: the offset of its rightmost minimum,
+    and whether the minimum occurs more than once. `window` contiguous passes of numpy
+    comparisons (an argmin over a strided window view is several times slower)."""
+    m = len(h) - window + 1
+    minv = h[:m].copy()
+    for j in range(1, window):
+        np.minimum(minv, h[j : j + m], out=minv)
+    pos = np.zeros(m, dtype=np.int64)
+    count = np.zeros(m, dtype=np.int8)
+    for j in range(window):
+        eq = h[j : j + m] == minv
+        pos[eq] = j  # ascending j: the last write is the rightmost minimum
+        count += eq
+    return pos, count > 1
+
+
 def winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64Array:
     """Robust winnowing of many sequences at once: ``hashes[bounds[d]:bounds[d + 1]]`` is
     sequence ``d``; returns the selected global positions, sorted (each sequence's positions
@@ -122,12 +138,13 @@ def winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64A
     doc_end = np.repeat(bounds[1:], lengths)
     picks: list[Int64Array] = []
     if n >= window:
-        views = sliding_window_view(h, window)
-        start = np.flatnonzero(np.arange(len(views)) + window <= doc_end[: len(views)])
-        v = views[start]
-        pick = start + (window - 1 - np.argmin(v[:, ::-1], axis=1))
-        n_min = (v == h[pick][:, None]).sum(axis=1)
-        tied = n_min > 1
+        # Every window of the flat array at once; windows that cross a document boundary are
+        # dropped afterwards.
+        right, tied_all = _window_minima(h, window)
+        m = len(right)
+        start = np.flatnonzero(np.arange(m) + window <= doc_end[:m])
+        pick = start + right[start]
+        tied = tied_all[start]
         if tied.any():
             pick = _robust_ties(h, start, pick, tied)
         picks.append(pick.astype(np.int64))
@@ -141,24 +158,39 @@ def winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64A
         mins = np.minimum.reduceat(h[idx], seg)
         hit = np.where(h[idx] == mins[member], idx, -1)
         picks.append(np.maximum.reduceat(hit, seg).astype(np.int64))
-    return np.unique(np.concatenate(picks)) if picks else np.zeros(0, dtype=np.int64)
+    if not picks:
+        return np.zeros(0, dtype=np.int64)
+    # window picks are non-decreasing within a document; a stable sort of nearly sorted
+    # integers is linear, then repeated picks are dropped
+    out = np.sort(np.concatenate(picks), kind="stable")
+    keep = np.ones(len(out), dtype=bool)
+    keep[1:] = out[1:] != out[:-1]
+    result: Int64Array = out[keep].astype(np.int64)
+    return result
 
 
 def _robust_ties(
     h: UInt64Array, start: Int64Array, pick: Int64Array, tied: BoolArray
 ) -> Int64Array:
-    """Sequential tie-breaking for windows whose minimum occurs more than once: keep the
-    previous window's choice while it is still inside this window and still minimal."""
-    hl = h.tolist()
-    pl = pick.tolist()
-    sl = start.tolist()
-    tl = tied.tolist()
-    prev = -1
-    for i in range(len(pl)):
-        if tl[i] and prev >= sl[i] and hl[prev] == hl[pl[i]]:
-            pl[i] = prev
-        prev = pl[i]
-    return np.asarray(pl, dtype=np.int64)
+    """Sequential tie-breaking, visiting only the windows whose minimum occurs more than once:
+    keep the previous window's choice while it is still inside this window and minimal. An
+    untied window's choice is its unique minimum, so only tied windows can change."""
+    out: Int64Array = pick.astype(np.int64)
+    idx = np.flatnonzero(tied)
+    idx = idx[idx > 0]
+    if len(idx) == 0:
+        return out
+    starts = start[idx].tolist()
+    own = h[pick[idx]].tolist()
+    out_l = out.tolist() if len(idx) * 8 > len(out) else None  # many ties: work on a list
+    for n, i in enumerate(idx.tolist()):
+        prev = out_l[i - 1] if out_l is not None else int(out[i - 1])
+        if prev >= starts[n] and int(h[prev]) == own[n]:
+            if out_l is not None:
+                out_l[i] = prev
+            else:
+                out[i] = prev
+    return np.asarray(out_l, dtype=np.int64) if out_l is not None else out
 
 
 def _build(sh: ShingleBatch, window: int) -> list[Fingerprint]:
