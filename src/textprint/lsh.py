@@ -148,11 +148,18 @@ def _check_keys(keys: Any, n: int) -> list[str | int]:
         )
     if not isinstance(keys, Iterable):
         raise InvalidInputError(f"keys must be a sequence of str or int, got {type(keys).__name__}")
-    out = list(keys)
-    for k in out:
-        if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
-            raise InvalidInputError(f"key {k!r} must be a str or an int, got {type(k).__name__}")
-    out = [int(k) if isinstance(k, np.integer) else k for k in out]
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
+        out: list[str | int] = keys.tolist()  # integer keys from numpy: no per-key checks
+    elif isinstance(keys, range):
+        out = list(keys)
+    else:
+        out = list(keys)
+        for k in out:
+            if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
+                raise InvalidInputError(
+                    f"key {k!r} must be a str or an int, got {type(k).__name__}"
+                )
+        out = [int(k) if isinstance(k, np.integer) else k for k in out]
     if len(out) != n:
         raise InvalidParameterError(f"got {len(out)} keys for {n} signatures")
     if len(set(out)) != len(out):
@@ -356,9 +363,12 @@ class LSHIndex:
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         for b in range(self.bands):
-            lo = np.searchsorted(idx.keys[b], qk[:, b], side="left")
-            hi = np.searchsorted(idx.keys[b], qk[:, b], side="right")
-            cnt = np.where(q_valid, hi - lo, 0)
+            keys_b = idx.keys[b]
+            lo = np.searchsorted(keys_b, qk[:, b], side="left")
+            # most query keys match nothing: look for the end of the run only where they match
+            hit = np.flatnonzero(q_valid & (keys_b[np.minimum(lo, n - 1)] == qk[:, b]) & (lo < n))
+            cnt = np.zeros(len(values), dtype=np.int64)
+            cnt[hit] = np.searchsorted(keys_b, qk[hit, b], side="right") - lo[hit]
             total = int(cnt.sum())
             if total == 0:
                 continue
@@ -371,7 +381,10 @@ class LSHIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         q_all = np.concatenate(qs)
         r_all = np.concatenate(rs)
-        pair = np.unique(q_all * len(self._keys) + r_all)
+        pair = np.sort(q_all * len(self._keys) + r_all)
+        keep = np.ones(len(pair), dtype=bool)
+        keep[1:] = pair[1:] != pair[:-1]
+        pair = pair[keep]
         return pair // len(self._keys), pair % len(self._keys)
 
     def query_many(
