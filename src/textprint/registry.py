@@ -48,7 +48,7 @@ from .errors import (
 )
 from .hashing import HASH_SCHEME
 from .lsh import band_keys, optimal_bands
-from .matching import Passage, Prepared, align, prepare_batch, to_passages
+from .matching import Passage, Prepared, _coverage, align, prepare_batch, to_passages
 from .minhash import EMPTY, SCHEMES, MinHasher
 from .normalization import normalization_identity
 from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
@@ -66,8 +66,8 @@ EDITION_THRESHOLD = 0.5
 #: A fingerprint in at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
 COMMON_MIN = 50
 COMMON_SHARE = 0.01
-#: Works verified per checked text, most shared fingerprints first.
-MAX_CANDIDATES = 20
+#: Works verified per checked text, most shared fingerprints first (at least top_k).
+MAX_CANDIDATES = 50
 #: Default evidence for a hit: copied query characters (CJK) or words (other scripts).
 MIN_CHARS_CJK = 200
 MIN_WORDS = 40
@@ -190,6 +190,10 @@ def _metadata_json(metadata: Any) -> str | None:
         ) from exc
 
 
+class _CreatedElsewhereError(Exception):
+    """Another connection created the registry between our look and our write."""
+
+
 class Registry:
     """Registered works and the index that finds copies of them.
 
@@ -291,6 +295,18 @@ class Registry:
             conn = sqlite3.connect(
                 str(p), timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
+            # Look before touching: switching the journal mode rewrites the header, which a
+            # foreign database must not suffer. Only a new file or a textprint registry is set
+            # to WAL with full sync.
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if names and "manifest" not in names:
+                conn.close()
+                raise FormatError(
+                    f"{str(p)!r} is an SQLite database but not a textprint registry "
+                    f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
+                )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as exc:
@@ -302,6 +318,11 @@ class Registry:
     def _db_error(self, exc: sqlite3.Error) -> Exception:
         msg = str(exc)
         where = "in-memory registry" if self.path is None else repr(str(self.path))
+        if "no such table" in msg or "no such column" in msg:
+            return FormatError(
+                f"registry {where} is damaged or not a textprint registry ({msg}); restore it "
+                "from a backup"
+            )
         if "locked" in msg or "busy" in msg:
             return RegistryBusyError(
                 f"registry {where} is busy: another writer held it for more than "
@@ -324,18 +345,33 @@ class Registry:
         except sqlite3.DatabaseError as exc:
             raise self._db_error(exc) from exc
         if not tables:
-            return self._create(explicit, store_text)
+            try:
+                return self._create(explicit, store_text)
+            except _CreatedElsewhereError:
+                return self._read_or_create(explicit, store_text)
         if "manifest" not in tables:
             raise FormatError(
                 f"{str(self.path)!r} is an SQLite database but not a textprint registry "
                 f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
             )
         try:
-            manifest = dict(self._db.execute("SELECT key, value FROM manifest").fetchall())
+            rows = self._db.execute("SELECT key, value FROM manifest").fetchall()
+            manifest = {str(k): str(v) for k, v in rows}
+        except sqlite3.OperationalError as exc:
+            raise FormatError(
+                f"{str(self.path)!r} is not a textprint registry (its manifest table is not "
+                f"textprint's: {exc})"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise self._db_error(exc) from exc
         if manifest.get("format") != FORMAT:
             raise FormatError(f"{str(self.path)!r} is not a textprint registry")
+        missing = sorted(set(TABLE_VERSIONS) - tables)
+        if missing:
+            raise FormatError(
+                f"{str(self.path)!r} is a damaged textprint registry: table(s) "
+                f"{', '.join(missing)} missing; restore it from a backup"
+            )
         try:
             version = int(manifest.get("format_version", ""))
         except ValueError as exc:
@@ -389,7 +425,10 @@ class Registry:
         settings = {n: (_DEFAULTS[n] if v is None else v) for n, v in explicit.items()}
         _validate_settings(settings)
         manifest = self._settings_manifest(settings, True if store_text is None else store_text)
-        with self._write():
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'manifest'").fetchone():
+                # another process created the registry meanwhile: adopt it instead
+                raise _CreatedElsewhereError
             for stmt in _SCHEMA.strip().split(";"):
                 if stmt.strip():
                     self._db.execute(stmt)
@@ -399,6 +438,17 @@ class Registry:
         return manifest
 
     def _configure(self, manifest: dict[str, str]) -> None:
+        try:
+            self._apply(manifest)
+        except (KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc, IncompatibleError):
+                raise
+            raise FormatError(
+                f"registry {str(self.path)!r} has a corrupt manifest ({exc!r}); restore it from "
+                "a backup"
+            ) from exc
+
+    def _apply(self, manifest: dict[str, str]) -> None:
         self._manifest = manifest
         self.k = int(manifest["k"])
         self.window = int(manifest["window"])
@@ -445,6 +495,9 @@ class Registry:
                 raise self._db_error(exc) from exc
             try:
                 yield conn
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise self._db_error(exc) from exc
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -453,6 +506,8 @@ class Registry:
             except sqlite3.Error as exc:
                 conn.execute("ROLLBACK")
                 raise self._db_error(exc) from exc
+            # data_version does not change for our own commits: forget what it guarded
+            self._cache_version = -1
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -542,6 +597,7 @@ class Registry:
     def _commit_batch(
         self, batch: list[tuple[str | int, str, Any]], replace: bool, on_commit: Any
     ) -> list[str | int]:
+        self._refresh()
         self._require_fresh()
         ids = [str(w) for w, _, _ in batch]
         if len(set(ids)) != len(ids):
@@ -728,11 +784,21 @@ class Registry:
                 "stored texts"
             )
 
-    def _common_limit(self) -> int:
+    def _refresh(self) -> None:
+        """After another connection's commit: adopt a manifest it rewrote (a rebuild), and
+        recount the clusters the common-phrase limit depends on."""
         version = self._read("PRAGMA data_version")[0][0]
-        if version != self._cache_version or self._cache_version < 0:
-            self._n_clusters = int(self._read("SELECT COUNT(DISTINCT cluster) FROM works")[0][0])
-            self._cache_version = version
+        if version == self._cache_version and self._cache_version >= 0:
+            return
+        rows = self._read("SELECT key, value FROM manifest")
+        manifest = {str(k): str(v) for k, v in rows}
+        if manifest != self._manifest:
+            self._configure(manifest)
+        self._n_clusters = int(self._read("SELECT COUNT(DISTINCT cluster) FROM works")[0][0])
+        self._cache_version = version
+
+    def _common_limit(self) -> int:
+        self._refresh()
         return max(COMMON_MIN, math.ceil(COMMON_SHARE * self._n_clusters))
 
     def check(
@@ -784,6 +850,7 @@ class Registry:
         min_containment = check_probability(min_containment, "min_containment")
         if top_k is not None:
             top_k = check_int(top_k, "top_k", low=1)
+        self._refresh()
         self._require_fresh()
         if not docs:
             return []
@@ -802,10 +869,25 @@ class Registry:
             )
             for h, w in rows:
                 postings.setdefault(h, []).append(w)
-        candidates = rank_candidates([f.hashes for f in fps], postings)
+        common = self._common_hashes(all_hashes, limit)
+        boilerplate = [common_spans(f, common) for f in fps]
+        candidates = rank_candidates(
+            [f.hashes for f in fps], postings, limit=max(MAX_CANDIDATES, top_k or 0)
+        )
         needed = {w for cands in candidates for w in cands}
         works = self._load_works(sorted(needed))
-        return self._verify(docs, candidates, works, min_chars, min_containment, top_k)
+        return self._verify(docs, candidates, works, min_chars, min_containment, top_k, boilerplate)
+
+    def _common_hashes(self, hashes: np.ndarray, limit: int) -> set[int]:
+        """The (signed) hashes among `hashes` that are common phrases, not evidence."""
+        if not len(hashes):
+            return set()
+        rows = self._read(
+            "SELECT df.hash FROM json_each(?) AS q CROSS JOIN df ON df.hash = q.value "
+            "WHERE df.n >= ?",
+            (json.dumps(_i64(hashes)), limit),
+        )
+        return {h for (h,) in rows}
 
     def _load_works(self, rowids: list[int]) -> dict[int, tuple[Any, ...]]:
         if not rowids:
@@ -825,6 +907,7 @@ class Registry:
         min_chars: int | None,
         min_containment: float,
         top_k: int | None,
+        boilerplate: list[list[tuple[int, int]]] | None = None,
     ) -> list[list[Hit]]:
         if not self.store_text:
             return self._verify_fingerprints(
@@ -840,6 +923,7 @@ class Registry:
             min_chars=min_chars,
             min_containment=min_containment,
             top_k=top_k,
+            boilerplate=boilerplate,
         )
 
     def _verify_fingerprints(
@@ -867,12 +951,15 @@ class Registry:
             for h, a, b in self._read("SELECT hash, start, end FROM fp WHERE work = ?", (r,)):
                 by_hash.setdefault(h, []).append((a, b))
             spans[r] = by_hash
-        n_chars = dict(
-            self._read(
-                "SELECT rowid, n_chars FROM works WHERE rowid IN (SELECT value FROM json_each(?))",
+        sizes = {
+            r: (n, f)
+            for r, n, f in self._read(
+                "SELECT rowid, n_chars, n_fp FROM works WHERE rowid IN "
+                "(SELECT value FROM json_each(?))",
                 (json.dumps(list(works)),),
             )
-        )
+        }
+        n_chars = {r: v[0] for r, v in sizes.items()}
         gap = 4 * self.window * self.k
         out: list[list[Hit]] = []
         for q, fp, qsig, cands in zip(queries, qfps, qsigs, candidates):
@@ -904,10 +991,16 @@ class Registry:
                 if not passages:
                     continue
                 copied = sum(p.query_end - p.query_start for p in passages)
+                # the span of the shared fingerprints, or for a short work (a poem with one or
+                # two fingerprints) the share of its fingerprints found, whichever is larger
+                shared = len({h for h in q_hashes if h in spans[r]})
                 src_cont = min(
                     1.0,
-                    sum(p.source_end - p.source_start for p in passages)
-                    / max(1, n_chars.get(r, 1)),
+                    max(
+                        sum(p.source_end - p.source_start for p in passages)
+                        / max(1, n_chars.get(r, 1)),
+                        shared / max(1, sizes.get(r, (0, 0))[1]),
+                    ),
                 )
                 words = copied  # without tokens of the work, count query characters
                 if not (
@@ -934,16 +1027,19 @@ class Registry:
                         copied_chars=copied,
                     )
                 )
-            hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
+            hits.sort(key=_hit_order)
             out.append(hits[:top_k] if top_k else hits)
         return out
 
-    def export_index(self) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[Any, ...]]]:
+    def export_index(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[Any, ...]], np.ndarray]:
         """The evidence index as arrays, for engines that run checks elsewhere (Spark).
 
         Returns signed 64-bit hashes (sorted) and the rows of the works holding them, with
-        common hashes already left out exactly as :meth:`check` leaves them out, and every
-        work's (work_id, id_is_int, metadata_json, compressed_text, signature).
+        common hashes already left out exactly as :meth:`check` leaves them out, every
+        work's (work_id, id_is_int, metadata_json, compressed_text, signature), and the sorted
+        common hashes themselves.
         """
         self._require_fresh()
         if not self.store_text:
@@ -957,7 +1053,11 @@ class Registry:
         hashes = np.array([r[0] for r in rows], dtype=np.int64)
         works = np.array([r[1] for r in rows], dtype=np.int64)
         all_rows = [r[0] for r in self._read("SELECT rowid FROM works")]
-        return hashes, works, self._load_works(all_rows)
+        common = np.array(
+            sorted(h for (h,) in self._read("SELECT hash FROM df WHERE n >= ?", (limit,))),
+            dtype=np.int64,
+        )
+        return hashes, works, self._load_works(all_rows), common
 
     # -- maintenance ------------------------------------------------------------------------
 
@@ -990,12 +1090,14 @@ class Registry:
         }
         _validate_settings(settings)
         manifest = self._settings_manifest(settings, self.store_text)
-        rows = self._read(
-            "SELECT rowid, work_id, id_is_int, metadata, registered_at, text FROM works "
-            "ORDER BY rowid"
-        )
         old = self._manifest
         with self._write() as conn:
+            # read inside the write transaction: a work another connection commits meanwhile
+            # is either read here or waits for the rebuild
+            rows = conn.execute(
+                "SELECT rowid, work_id, id_is_int, metadata, registered_at, text FROM works "
+                "ORDER BY rowid"
+            ).fetchall()
             conn.execute("DELETE FROM fp")
             conn.execute("DELETE FROM bands")
             conn.execute("DELETE FROM df")
@@ -1046,6 +1148,38 @@ class Registry:
         )
 
 
+def common_spans(fp: Any, common: set[int]) -> list[tuple[int, int]]:
+    """Original spans of a fingerprint's common-phrase hashes, merged and sorted."""
+    if not common:
+        return []
+    spans = sorted(
+        (a, b)
+        for h, a, b in zip(_i64(fp.hashes), fp.starts.tolist(), fp.ends.tolist())
+        if h in common
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _mostly_common(p: Passage, common: list[tuple[int, int]]) -> bool:
+    """At least half of the passage's query characters lie in common-phrase spans."""
+    covered = sum(max(0, min(b, p.query_end) - max(a, p.query_start)) for a, b in common)
+    return covered * 2 >= p.query_end - p.query_start
+
+
+def _hit_order(h: Hit) -> tuple[int, int, int, str]:
+    """Most copied characters first; ties by work_id (integers numerically, before strings)."""
+    wid = h.work_id
+    if isinstance(wid, int):
+        return (-h.copied_chars, 0, wid, "")
+    return (-h.copied_chars, 1, 0, wid)
+
+
 def verify_candidates(
     docs: list[str],
     candidates: list[list[int]],
@@ -1057,10 +1191,13 @@ def verify_candidates(
     min_chars: int | None,
     min_containment: float,
     top_k: int | None,
+    boilerplate: list[list[tuple[int, int]]] | None = None,
 ) -> list[list[Hit]]:
     """Verify candidate works with the stored texts; one list of Hits per text (private).
 
     `works` maps a row to (work_id, id_is_int, metadata_json, compressed_text, ...).
+    `boilerplate` holds, per text, the spans of its common-phrase fingerprints: a passage
+    mostly made of them (a licence footer shared by many works) is not evidence.
     Shared by Registry.check and the Spark integration, so both report the same hits.
     """
     order = sorted(works)
@@ -1068,14 +1205,24 @@ def verify_candidates(
     prepared = prepare_batch(docs + texts, k=k, seed=seed, tokenizer=tokenizer)
     queries, sources = prepared[: len(docs)], dict(zip(order, prepared[len(docs) :]))
     out: list[list[Hit]] = []
-    for q, cands in zip(queries, candidates):
+    for d, (q, cands) in enumerate(zip(queries, candidates)):
         hits: list[Hit] = []
+        common = boilerplate[d] if boilerplate else []
         for r in cands:
             s = sources[r]
             tok, cont, src_cont, jac = align(q, s, k=k, gap=3 * k, min_tokens=None)
             if not tok:
                 continue
             passages = to_passages(q, s, tok)
+            if common:
+                keep = [not _mostly_common(p, common) for p in passages]
+                if not all(keep):
+                    tok = [t for t, ok in zip(tok, keep) if ok]
+                    passages = tuple(p for p, ok in zip(passages, keep) if ok)
+                    if not tok:
+                        continue
+                    cont = _coverage(q, [(t[0], t[1]) for t in tok])
+                    src_cont = _coverage(s, [(t[2], t[3]) for t in tok])
             copied = sum(p.query_end - p.query_start for p in passages)
             if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
                 continue
@@ -1091,13 +1238,13 @@ def verify_candidates(
                     copied_chars=copied,
                 )
             )
-        hits.sort(key=lambda h: (-h.copied_chars, str(h.work_id)))
+        hits.sort(key=_hit_order)
         out.append(hits[:top_k] if top_k else hits)
     return out
 
 
 def rank_candidates(
-    hashes: Sequence[np.ndarray], postings: dict[int, list[int]]
+    hashes: Sequence[np.ndarray], postings: dict[int, list[int]], *, limit: int = 0
 ) -> list[list[int]]:
     """Candidate works of each text: most shared fingerprints first (ties by row), at most
     MAX_CANDIDATES. `postings` maps a (signed) hash to the rows of the works holding it, with
@@ -1108,7 +1255,7 @@ def rank_candidates(
         for key in _i64(np.unique(h)):
             for w in postings.get(key, ()):
                 counts[w] = counts.get(w, 0) + 1
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: limit or MAX_CANDIDATES]
         out.append([w for w, _ in ranked])
     return out
 

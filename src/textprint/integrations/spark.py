@@ -23,7 +23,14 @@ from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
 from ..minhash import EMPTY, MinHasher
-from ..registry import MIN_CONTAINMENT, Registry, rank_candidates, verify_candidates
+from ..registry import (
+    MAX_CANDIDATES,
+    MIN_CONTAINMENT,
+    Registry,
+    common_spans,
+    rank_candidates,
+    verify_candidates,
+)
 from ..winnowing import fingerprints
 
 __all__ = ["HITS_SCHEMA", "DedupResult", "check", "dedup", "signatures"]
@@ -360,7 +367,7 @@ def check(
     for col in (text_col, id_col):
         if col not in df.columns:
             raise InvalidParameterError(f"{col!r} is not a column of the DataFrame")
-    hashes, rows, works = registry.export_index()
+    hashes, rows, works, common = registry.export_index()
     settings = {
         "k": registry.k,
         "window": registry.window,
@@ -368,12 +375,13 @@ def check(
         "tokenizer": registry.tokenizer,
     }
     spark = df.sparkSession
-    payload = spark.sparkContext.broadcast((hashes, rows, works, settings))
+    payload = spark.sparkContext.broadcast((hashes, rows, works, common, settings))
     id_type = df.schema[id_col].dataType.simpleString()
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        h_all, r_all, w_all, st = payload.value
+        h_all, r_all, w_all, c_all, st = payload.value
+        common_set = set(c_all.tolist())
         for batch in batches:
             ids = batch.column(id_col).to_pylist()
             texts = [t if t is not None else "" for t in batch.column(text_col).to_pylist()]
@@ -387,7 +395,10 @@ def check(
                 a = np.searchsorted(h_all, uniq, side="left")
                 b = np.searchsorted(h_all, uniq, side="right")
                 postings = {int(h): r_all[i:j].tolist() for h, i, j in zip(uniq, a, b) if j > i}
-                cands = rank_candidates([f.hashes for f in fps], postings)
+                cands = rank_candidates(
+                    [f.hashes for f in fps], postings, limit=max(MAX_CANDIDATES, top_k or 0)
+                )
+                boilerplate = [common_spans(f, common_set) for f in fps]
                 needed = {w: w_all[w] for c in cands for w in c}
                 hits = verify_candidates(
                     part,
@@ -399,6 +410,7 @@ def check(
                     min_chars=min_chars,
                     min_containment=min_containment,
                     top_k=top_k,
+                    boilerplate=boilerplate,
                 )
                 for rid, text_hits in zip(ids[lo : lo + batch_size], hits):
                     for h in text_hits:
