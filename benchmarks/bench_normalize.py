@@ -376,7 +376,7 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         plt.close(fig)
 
     # ---- markdown body ---------------------------------------------------------------------
-    md.append(f"## Headline ({sets[0][0]})\n")
+    md.append(f"## Headline: {sets[0][0]}\n")
     if ref_fn is not None:
         verdict = (
             "meets the goal"
@@ -406,11 +406,10 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             md.append(
                 "- Below the 5x floor: "
                 + "; ".join(f"{n} ({x})" for n, x in below)
-                + ". These are the corpora of short documents (or the synthetic NFD text, "
-                "where every voiced kana takes the exact path): see the cost of one call "
-                "in section 3. One `normalize` call has a fixed cost of a few hundred "
-                "microseconds of numpy set-up, so a corpus of short texts should go "
-                "through the batch path."
+                + ". Short documents pay the fixed cost of one `normalize` call, a few "
+                "hundred microseconds of numpy set-up (section 3), so a corpus of short "
+                "texts should go through the batch path; decomposed (NFD) text sends every "
+                "voiced kana through the exact cluster path."
             )
         bad = sum(int(r[10].split("/")[0]) for r in rows if r[10] != "-")
         md.append(

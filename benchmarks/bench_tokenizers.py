@@ -26,11 +26,13 @@ similarity), the similarity under each evasion applied alone, and under heavier 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import io
 import logging
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -557,6 +559,7 @@ def peers(lang: str) -> dict[str, Callable[[str], list[Any]]]:
             # private directory of this run instead of the shared /tmp.
             if not getattr(jieba.dt, "_bench_tmp", None):
                 jieba.dt.tmp_dir = tempfile.mkdtemp(prefix="bench-jieba-")
+                atexit.register(shutil.rmtree, jieba.dt.tmp_dir, ignore_errors=True)
                 jieba.dt._bench_tmp = True
             fns["jieba.lcut(HMM=False)"] = lambda t: jieba.lcut(t, HMM=False)
         except ImportError:

@@ -17,7 +17,7 @@ The rules, in order (API.md, "Text"):
    character of the result has the cluster's span, from its first to its last kept character.
 3. White space: a run of white space becomes one "\\n" (if it holds a line break; the span of
    its first line break) or one " " (the span of its first space); the run is dropped between
-   two Han/kana characters; "letter hyphen <run with a line break> letter" loses the hyphen and
+   two Han/kana characters; "letter hyphen <run with one line break> letter" loses the hyphen and
    the run. Classes are those the characters will have in the matching view (after the
    look-alike fold), so that normalizing again sees the same classes.
 4. Languages: runs end after "\\n", "!", "?", "。" and at the end of the text. A run is
@@ -164,6 +164,8 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
     for i, ch in enumerate(text):
         cp = ord(ch)
         mapped = lk.decomposition.get(cp, (cp,))
+        if ch == "\r" and text[i + 1 : i + 2] == "\n":
+            mapped = ()  # CR LF is one line break: the CR goes
         if not mapped:
             continue  # removed: belongs to no span
         if clusters and cp in lk.cluster:
@@ -212,7 +214,7 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
         if i > 0 and j < n and is_cjk(i - 1) and is_cjk(j):
             drop.add(keep)
         elif (
-            breaks
+            len(breaks) == 1  # a line break, not a paragraph break (a blank line)
             and i >= 2
             and j < n
             and chr(chars[i - 1]) in HYPHENS

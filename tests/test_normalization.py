@@ -625,7 +625,7 @@ GOLDEN = [
     ("ΣΑΣ", "σaσ", [0, 1, 2], [1, 2, 3]),  # Greek alpha looks like Latin a
     ("a\u200bb\u00adc\ufe0fd", "abcd", [0, 2, 4, 6], [1, 3, 5, 7]),  # invisibles removed
     ("a \t\u3000 b", "a b", [0, 1, 5], [1, 2, 6]),
-    ("a \r\n b", "a\nb", [0, 2, 5], [1, 3, 6]),  # the line break stands for the run
+    ("a \r\n b", "a\nb", [0, 3, 5], [1, 4, 6]),  # the LF of CR LF stands for the run
     ("漢 \n字", "汉字", [0, 3], [1, 4]),  # CJK re-wrap
     ("ア イ", "あい", [0, 2], [1, 3]),
     ("學而時習之", "学而时习之", [0, 1, 2, 3, 4], [1, 2, 3, 4, 5]),
@@ -723,3 +723,10 @@ def test_generator_reproduces_the_shipped_tables() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "tables match" in run.stdout
+
+
+def test_hyphen_before_a_blank_line_is_not_joined() -> None:
+    # a blank line is a paragraph break: "Nora-" ends one paragraph, "Nora" starts the next
+    assert tp.normalize("dear Nora-\n\nNora").text == "dear nora-\nnora"
+    assert tp.normalize("dear Nora-\r\n\r\nNora").text == "dear nora-\nnora"
+    assert tp.normalize("exam-\r\nple").text == "example"

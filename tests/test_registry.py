@@ -1251,3 +1251,16 @@ def test_sql_takes_parameters_only(registry_path: Path) -> None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"works", "manifest", "fp", "bands", "df"} <= tables
     assert_index_consistent(registry_path)
+
+
+def test_zero_width_characters_do_not_inflate_the_evidence() -> None:
+    # 120 characters copied from a long work: below the default 200. Sprinkling zero-width
+    # spaces between them doubles the raw length of the passage, not the evidence.
+    reg = tp.Registry()
+    reg.register("zh", ZH)
+    plain = ZH[300:420]
+    sprinkled = "\u200b".join(plain)
+    assert reg.check("转载：" + plain) == []
+    assert reg.check("转载：" + sprinkled) == []
+    (hit,) = reg.check("转载：" + sprinkled, min_chars=100)
+    assert hit.copied_chars <= len(plain)

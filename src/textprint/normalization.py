@@ -264,6 +264,11 @@ def _compose_stage(
     handled.
     """
     flen = tables.fold_len[cps]
+    # CR LF is one line break (so "exam-\r\nple" joins like "exam-\nple" and a blank line
+    # stays distinguishable): the CR of a CR LF pair is removed
+    crlf = np.flatnonzero((cps[:-1] == 0x0D) & (cps[1:] == 0x0A))
+    if len(crlf):
+        flen[crlf] = 0
     flagged_all = tables.cluster[cps]
     irregular = flen != 1
     if not flagged_all.any():
@@ -355,7 +360,8 @@ def _whitespace_stage(
     run_end = np.flatnonzero(ws & ~more) + 1
     newline = cls == CLASS_NEWLINE
     nl = np.concatenate([[0], np.cumsum(newline)])
-    has_nl = nl[run_end] > nl[run_first]
+    n_nl = nl[run_end] - nl[run_first]
+    has_nl = n_nl > 0
     prev = run_first - 1
     prev_ok = ~first_mask[run_first]  # the run does not start its document
     nxt = run_end
@@ -369,7 +375,8 @@ def _whitespace_stage(
     drop = prev_ok & next_ok & cjk_prev & cjk_next
     # "exam-\nple" -> "example": a hyphen between a letter and a line break, a letter after it.
     pp = prev - 1
-    hyph = has_nl & prev_ok & next_ok & (next_c == CLASS_WORD) & (pp >= 0)
+    # one line break only: a blank line between "Nora-" and "Nora" is a paragraph break
+    hyph = (n_nl == 1) & prev_ok & next_ok & (next_c == CLASS_WORD) & (pp >= 0)
     hyph[hyph] &= np.isin(chars[prev[hyph]], HYPHENS)
     hyph[hyph] &= ~first_mask[prev[hyph]] & (cls[pp[hyph]] == CLASS_WORD)
     # One character stands for each run: its first line break if it has one, else its first

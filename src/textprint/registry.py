@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION
+from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION, get_tables
 from ._validation import check_int, check_probability, check_text, check_texts
 from .errors import (
     DuplicateWorkError,
@@ -151,7 +151,8 @@ class Hit:
     passages : tuple of Passage
         Copied passages, original-text offsets in the query and the work.
     copied_chars : int
-        Characters of the query inside passages (what hits are sorted by).
+        Characters of the query inside passages, invisible characters (zero-width spaces and
+        the like) not counted; what hits are sorted by and what ``min_chars`` is compared with.
     """
 
     work_id: str | int
@@ -1172,6 +1173,20 @@ def _mostly_common(p: Passage, common: list[tuple[int, int]]) -> bool:
     return covered * 2 >= p.query_end - p.query_start
 
 
+def _visible_chars(text: str, passages: Sequence[Passage]) -> int:
+    """Characters of `text` inside the passages that normalization keeps: invisible
+    characters (zero-width spaces, bidi controls, variation selectors...) do not count, so
+    sprinkling them into a copy cannot inflate the evidence."""
+    fold_len = get_tables().fold_len
+    total = 0
+    for p in passages:
+        cps = np.frombuffer(
+            text[p.query_start : p.query_end].encode("utf-32-le", "surrogatepass"), dtype="<u4"
+        )
+        total += int(np.count_nonzero(fold_len[np.minimum(cps, 0x10FFFF)]))
+    return total
+
+
 def _hit_order(h: Hit) -> tuple[int, int, int, str]:
     """Most copied characters first; ties by work_id (integers numerically, before strings)."""
     wid = h.work_id
@@ -1223,7 +1238,7 @@ def verify_candidates(
                         continue
                     cont = _coverage(q, [(t[0], t[1]) for t in tok])
                     src_cont = _coverage(s, [(t[2], t[3]) for t in tok])
-            copied = sum(p.query_end - p.query_start for p in passages)
+            copied = _visible_chars(q.text, passages)
             if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
                 continue
             wid, is_int, meta = works[r][0], works[r][1], works[r][2]

@@ -147,9 +147,13 @@ class TokenBatch:
 
     def doc_tokens(self, doc: int) -> Tokens:
         a, b = int(self.bounds[doc]), int(self.bounds[doc + 1])
-        text = _to_str(self.cps)
+        # decode only this document's stretch of code points (not the whole batch)
+        lo = int(self.tok_start[a]) if b > a else 0
+        hi = int(self.tok_end[b - 1]) if b > a else 0
+        text = _to_str(self.cps[lo:hi])
         toks = tuple(
-            text[s:e] for s, e in zip(self.tok_start[a:b].tolist(), self.tok_end[a:b].tolist())
+            text[s - lo : e - lo]
+            for s, e in zip(self.tok_start[a:b].tolist(), self.tok_end[a:b].tolist())
         )
         starts = self.starts[a:b].copy()
         ends = self.ends[a:b].copy()
