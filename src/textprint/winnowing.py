@@ -293,11 +293,12 @@ def fingerprints(
     window = check_int(window, "window", low=1)
     seed = check_int(seed, "seed", low=0, high=(1 << 64) - 1)
     out: list[Fingerprint] = []
-    # bounded memory: batches of about 4 M characters
+    # bounded memory, and temporaries small enough for the allocator to reuse (see
+    # minhash.CHUNK_CHARS): batches of about 1 M characters
     i = 0
     while i < len(docs):
         j, size = i, 0
-        while j < len(docs) and (j == i or size + len(docs[j]) <= 1 << 22):
+        while j < len(docs) and (j == i or size + len(docs[j]) <= 1 << 20):
             size += len(docs[j])
             j += 1
         sh = shingle_batch(docs[i:j], k=k, seed=seed, tokenizer=tokenizer)
