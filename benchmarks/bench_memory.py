@@ -240,14 +240,17 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     per20, per22 = w20 / (1 << 20), w22 / (1 << 22)
     str_per_char = g22["str_bytes"] / g22["chars"]
     out_per_char = g22["output_bytes"] / g22["chars"]
-    crossover = w22 / (str_per_char + out_per_char)
+    from textprint.minhash import CHUNK_CHARS
+
+    w_default = {1 << 20: w20, 1 << 22: w22}.get(CHUNK_CHARS, per22 * CHUNK_CHARS)
+    crossover = w_default / (str_per_char + out_per_char)
     findings.append(
         f"On top of that, the per-chunk working set (peak - output, list input) is "
         f"{mb(w20)} MB with chunk_chars=1<<20 ({per20:.0f} bytes per chunk character) and "
         f"{mb(w22)} MB with 1<<22 ({per22:.0f} bytes per chunk character). It does scale with "
         f"`chunk_chars`, linearly, but at {per22 / str_per_char:.0f} times the chunk's own text "
         f"({str_per_char:.1f} bytes per character as Python strings). With a "
-        f"{mb(gs['bytes'])} MB input ({gs['chars']:,} characters, less than one default chunk) "
+        f"{mb(gs['bytes'])} MB input ({gs['chars']:,} characters, less than one 1<<22 chunk) "
         f"it is {mb(ws)} MB ({ws / small_chunk:.0f} bytes per character of that one chunk)."
     )
     findings.append(
@@ -257,8 +260,9 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         f"{mb(big)} MB of UTF-8 text from a generator: {mb(g20['tracemalloc_peak'])} MB "
         f"(1<<20) and {mb(g22['tracemalloc_peak'])} MB (1<<22), i.e. "
         f"{g20['tracemalloc_peak'] / (1 << 20):.0f} and {g22['tracemalloc_peak'] / (1 << 22):.0f}"
-        f" bytes per chunk_chars. With the default chunk the working set "
-        f"({mb(w22)} MB) outweighs input + output up to about {crossover / 1e6:.0f} M "
+        f" bytes per chunk_chars. With the default chunk_chars ({CHUNK_CHARS:,} in this "
+        f"version) the working set ({mb(w_default)} MB) outweighs input + output up to about "
+        f"{crossover / 1e6:.0f} M "
         f"characters of input; beyond that the materialized input dominates and grows without "
         f"bound. 1<<20 took {g20['cpu'] / g22['cpu']:.2f}x the CPU time of 1<<22 (single runs "
         "under tracemalloc, on a loaded machine)."
@@ -343,13 +347,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out is None and not args.quick:
         args.out = C.DOCS / "memory.md"
     t0 = time.perf_counter()
+    info = C.machine_info()
     output, body = run(args)
     if args.out is not None:
+        end = C.machine_info()
+        if end["textprint"] != info["textprint"]:
+            body += (
+                f"\n**textprint changed during this run**: it started with {info['textprint']} "
+                f"and ended with {end['textprint']}.\n"
+            )
         C.write_markdown(
             args.out,
             title="Benchmark: peak memory of MinHasher.signatures",
             command="python benchmarks/bench_memory.py" + (" --quick" if args.quick else ""),
-            info=C.machine_info(),
+            info=info,
             body=body,
             output=output,
             runtime=time.perf_counter() - t0,

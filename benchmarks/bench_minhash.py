@@ -90,12 +90,16 @@ def grams(d: str) -> list[str]:
 
 
 def interleaved(
-    calls: dict[str, Callable[[], Any]], repeat: int, sys_share: dict[str, float] | None = None
+    calls: dict[str, Callable[[], Any]],
+    repeat: int,
+    sys_share: dict[str, float] | None = None,
+    user_best: dict[str, float] | None = None,
 ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
     """Best CPU time of each call, the rounds interleaved (tool A, B, C, A, B, C, ...) so that a
     change in the machine's load hits every tool alike. Returns best seconds, spread (slowest /
     best - 1) and the last results; fills `sys_share` with the kernel's share of the best run
-    (page faults of large temporary arrays are counted as system time)."""
+    (page faults of large temporary arrays are counted as system time) and `user_best` with the
+    best user-mode time alone."""
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
     results: dict[str, Any] = {}
     for _ in range(repeat):
@@ -112,6 +116,9 @@ def interleaved(
         for n, t in times.items():
             dt, ds = min(t)
             sys_share[n] = ds / dt if dt > 0 else 0.0
+    if user_best is not None:
+        for n, t in times.items():
+            user_best[n] = min(dt - ds for dt, ds in t)
     return best, spread, results
 
 
@@ -306,32 +313,124 @@ def throughput_rows(
     return rows
 
 
+def chunked(docs: Sequence[str], chunk_chars: int) -> list[list[str]]:
+    """The chunks `MinHasher.signatures` cuts (same rule: add documents while they fit)."""
+    out: list[list[str]] = []
+    i = 0
+    while i < len(docs):
+        j, size = i, 0
+        while j < len(docs) and (j == i or size + len(docs[j]) <= chunk_chars):
+            size += len(docs[j])
+            j += 1
+        out.append(list(docs[i:j]))
+        i = j
+    return out
+
+
 def stage_breakdown(docs: Sequence[str], repeat: int) -> list[tuple[str, float]]:
     """Where textprint's batch time goes (private stage functions; informative only).
 
-    The corpora are under one 4 M-character chunk, so one call per stage covers the same work.
-    The stages are timed interleaved with the whole ``signatures`` call, best of `repeat`.
+    Each stage runs over the same chunks as ``signatures`` (``minhash.CHUNK_CHARS``), timed
+    interleaved with the whole ``signatures`` call, best of `repeat`.
     """
     from textprint.hashing import hash_shingles
-    from textprint.minhash import _oph
+    from textprint.minhash import CHUNK_CHARS, _oph
     from textprint.normalization import normalize_batch
     from textprint.tokenization import tokenize_batch
 
+    chunks = chunked(docs, CHUNK_CHARS)
     docs = list(docs)
     mh = tp.MinHasher(n_hashes=N_HASHES)
-    tb = tokenize_batch(docs, "auto")
-    sh = hash_shingles(tb, k=K, seed=0)
+    tbs = [tokenize_batch(c, "auto") for c in chunks]
+    shs = [hash_shingles(tb, k=K, seed=0) for tb in tbs]
     best, _, _ = interleaved(
         {
             "MinHasher.signatures (whole call)": lambda: mh.signatures(docs),
-            "  normalize_batch": lambda: normalize_batch(docs),
-            "  tokenize_batch (includes normalize_batch)": lambda: tokenize_batch(docs, "auto"),
-            "  hash_shingles": lambda: hash_shingles(tb, k=K, seed=0),
-            "  one-permutation MinHash (_oph)": lambda: _oph(sh.hashes, sh.bounds, N_HASHES, 0),
+            "  normalize_batch": lambda: [normalize_batch(c) for c in chunks],
+            "  tokenize_batch (includes normalize_batch)": lambda: [
+                tokenize_batch(c, "auto") for c in chunks
+            ],
+            "  hash_shingles": lambda: [hash_shingles(tb, k=K, seed=0) for tb in tbs],
+            "  one-permutation MinHash (_oph)": lambda: [
+                _oph(sh.hashes, sh.bounds, N_HASHES, 0) for sh in shs
+            ],
         },
         repeat,
     )
-    return list(best.items())
+    return [
+        (f"{name} [{len(chunks)} chunk(s)]" if i == 0 else name, t)
+        for i, (name, t) in enumerate(best.items())
+    ]
+
+
+_KERNEL_CHILD = r"""
+import json, resource, sys
+import textprint as tp
+docs = json.load(sys.stdin)
+mh = tp.MinHasher(n_hashes=128)
+mh.signatures(docs[:2])
+out = []
+for _ in range(5):
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    mh.signatures(docs)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    out.append([r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime, r1.ru_minflt - r0.ru_minflt])
+print(json.dumps(out))
+"""
+
+
+def kernel_time(docs: Sequence[str], report: C.Report) -> str:
+    """User and system time of the batch path, with glibc's defaults and with glibc told to keep
+    freed memory (so that large temporaries do not come back as fresh, faulting pages)."""
+    import json
+    import subprocess
+
+    settings = {
+        "glibc defaults": {},
+        "MALLOC_MMAP_THRESHOLD_=2e9, MALLOC_TRIM_THRESHOLD_=4e9": {
+            "MALLOC_MMAP_THRESHOLD_": "2000000000",
+            "MALLOC_TRIM_THRESHOLD_": "4000000000",
+        },
+    }
+    rows = []
+    for name, extra in settings.items():
+        env = dict(os.environ, **extra)
+        runs = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _KERNEL_CHILD],
+                input=json.dumps(list(docs)),
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        user = sorted(r[0] for r in runs)
+        system = sorted(r[1] for r in runs)
+        faults = sorted(r[2] for r in runs)
+        rows.append(
+            [
+                name,
+                f"{user[0]:.3f} / {user[2]:.3f}",
+                f"{system[0]:.3f} / {system[2]:.3f} / {system[-1]:.3f}",
+                f"{faults[2]:,}",
+            ]
+        )
+    tab = C.table(
+        ["allocator", "user s (min / median)", "system s (min / median / max)", "minor faults"],
+        rows,
+        align="lrrr",
+    )
+    report(
+        f"kernel time of MinHasher.signatures on novels ({len(docs)} documents), 5 calls in a "
+        "fresh process per allocator setting:"
+    )
+    report(tab)
+    return tab
+
+
+#: 1-minute load average when the run started and when the timings ended (for the page)
+LOAD = [0.0, 0.0]
 
 
 def run(args: argparse.Namespace) -> tuple[str, str]:
@@ -376,12 +475,14 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     rows: list[list[object]] = []
     summary: dict[str, dict[str, float]] = {}
     spreads: dict[str, dict[str, float]] = {}
+    user: dict[str, dict[str, float]] = {}
     for cname, docs in corpora.items():
         n_chars = sum(map(len, docs))
         t0 = time.process_time()
         norm = peer_view(docs)
         t_norm = time.process_time() - t0
         sys_share: dict[str, float] = {}
+        user[cname] = {}
         res, spread, out = interleaved(
             {
                 "datasketch": lambda norm=norm: run_datasketch(norm),
@@ -391,6 +492,7 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             },
             repeat,
             sys_share,
+            user[cname],
         )
         ds_out, rensa_out = out["datasketch"], out["rensa"]
         batch, single = out["textprint batch"], out["textprint signature()"]
@@ -413,6 +515,7 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     n_chars = sum(map(len, long_docs))
     norm = peer_view(long_docs)
     sys_share = {}
+    user[cname] = {}
     res, spreads[cname], _ = interleaved(
         {
             "rensa": lambda: run_rensa(norm),
@@ -420,6 +523,7 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         },
         repeat,
         sys_share,
+        user[cname],
     )
     summary[cname] = res
     rows += throughput_rows(cname, len(long_docs), n_chars, res, spreads[cname], sys_share)
@@ -451,20 +555,26 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             ("batch vs rensa", "rensa", FLOOR_RENSA, GOAL_RENSA),
         ):
             ratio = r[ref] / b
+            u = user[cname][ref] / user[cname]["textprint batch"]
             verdict = (
                 "goal met" if ratio >= goal else "floor met" if ratio >= floor else "BELOW FLOOR"
             )
-            vrows.append([cname, what, f"{ratio:.2f}x", f"{floor:g}x", f"{goal:g}x", verdict])
+            vrows.append(
+                [cname, what, f"{ratio:.2f}x", f"{u:.2f}x", f"{floor:g}x", f"{goal:g}x", verdict]
+            )
             if ratio < floor:
                 problems.append(f"{cname}: {what} is {ratio:.2f}x, below the {floor:g}x floor")
     r = summary[f"novels>={MAX_LEN}"]
     ratio = r["rensa"] / r["textprint signature()"]
+    ul = user[f"novels>={MAX_LEN}"]
+    u = ul["rensa"] / ul["textprint signature()"]
     verdict = "goal met" if ratio >= GOAL_SINGLE_RENSA else "BELOW GOAL"
     vrows.append(
         [
             f"novels>={MAX_LEN}",
             "signature() vs rensa",
             f"{ratio:.2f}x",
+            f"{u:.2f}x",
             "-",
             f"{GOAL_SINGLE_RENSA:g}x",
             verdict,
@@ -476,11 +586,20 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             f"below the {GOAL_SINGLE_RENSA:g}x goal"
         )
     verdicts = C.table(
-        ["corpus", "ratio", "measured", "floor", "goal", "verdict"],
+        ["corpus", "ratio", "measured", "user time only", "floor", "goal", "verdict"],
         vrows,
-        align="ll" + "r" * 3 + "l",
+        align="ll" + "r" * 4 + "l",
     )
     report(verdicts)
+    noisy = sorted(
+        f"{c} / {t} ({100 * x:.0f}%)" for c, sp in spreads.items() for t, x in sp.items() if x > 0.3
+    )
+    if noisy:
+        report(
+            "NOTE: the slowest of 3 rounds was more than 30% slower than the best for "
+            + ", ".join(noisy)
+            + ": the machine was busy; re-run on a quiet machine for stable figures."
+        )
     report()
 
     # where the time goes
@@ -496,6 +615,9 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             brows.append([cname, stage, f"{t:.3f}", f"{100 * t / total:.0f}%"])
     breakdown = C.table(["corpus", "stage", "seconds", "share"], brows, align="ll" + "rr")
     report(breakdown)
+    report()
+
+    kernel = kernel_time(novels, report)
     report()
 
     # agreement and sanity
@@ -514,7 +636,23 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     plots = ""
     if args.out is not None:
         plots = make_plots(args.out.parent, summary, points)
-    body = page_body(tput, verdicts, breakdown, jac_tab, problems, plots, summary)
+    noise = (
+        "Rounds more than 30% slower than the best (the machine was busy): "
+        + ", ".join(noisy)
+        + "."
+        if noisy
+        else ""
+    )
+    LOAD[1] = os.getloadavg()[0]
+    body = page_body(
+        tput + "\n\n" + noise,
+        verdicts,
+        breakdown + KERNEL_NOTE + kernel,
+        jac_tab,
+        problems,
+        plots,
+        summary,
+    )
     return report.text, body
 
 
@@ -557,6 +695,19 @@ def make_plots(folder: Path, summary: dict[str, dict[str, float]], points: dict[
     )
 
 
+KERNEL_NOTE = """
+
+System (kernel) time of the batch path. `process_time` counts it, and on this machine it was
+the most variable part of textprint's figure: `signatures` allocates temporaries of about
+110 bytes per character of a chunk (see the memory benchmark); glibc serves large blocks with
+`mmap` and returns them on `free`, and such memory is faulted in again on every call. Below,
+the same call in a fresh process, 5 times, with glibc's defaults and with glibc told to keep
+freed memory (environment variables only; nothing in textprint changed). If both rows show
+little system time, the temporaries are small enough to be reused already.
+
+"""
+
+
 def page_body(
     tput: str,
     verdicts: str,
@@ -587,8 +738,9 @@ def page_body(
   so it hashes somewhat fewer shingles than the peers' raw 5-grams; chars/s counts input
   characters for every tool.
 - CPU time (`time.process_time`), best of 3, all tools in the same process. The machine has
-  2 cores and other jobs were running on it; CPU time is less affected than wall time, but treat
-  differences under ~10% as noise.
+  2 cores and other jobs were running on it (load average {LOAD[0]:.1f} when this run started,
+  {LOAD[1]:.1f} when it ended): see the "spread" and "sys" columns before trusting a small
+  difference.
 
 ## Throughput
 
@@ -601,6 +753,10 @@ Ratios are speed-ups (peer seconds / tool seconds; above 1x means the tool is fa
 {tput}
 
 ## Floors and goals
+
+"measured" is the protocol's figure (CPU time, user + system); "user time only" leaves out the
+kernel time, which for textprint's batch path is page faults on its large temporary arrays and
+was the most variable part of the measurement on this machine. The verdict uses "measured".
 
 {verdicts}
 
@@ -628,13 +784,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out is None and not args.quick:
         args.out = C.DOCS / "minhash.md"
     t0 = time.perf_counter()
+    info = C.machine_info()
+    LOAD[0] = os.getloadavg()[0]
     output, body = run(args)
     if args.out is not None:
+        end = C.machine_info()
+        if end["textprint"] != info["textprint"]:
+            body += (
+                f"\n**textprint changed during this run**: it started with {info['textprint']} "
+                f"and ended with {end['textprint']}.\n"
+            )
         C.write_markdown(
             args.out,
             title="Benchmark: MinHash signatures (textprint vs datasketch and rensa)",
             command="python benchmarks/bench_minhash.py" + (" --quick" if args.quick else ""),
-            info=C.machine_info(),
+            info=info,
             body=body,
             output=output,
             runtime=time.perf_counter() - t0,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
@@ -219,8 +220,10 @@ def dedup(
     """
     from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 
-    if id_col not in df.columns:
-        raise InvalidParameterError(f"id_col={id_col!r} is not a column of the DataFrame")
+    for name, col in (("id_col", id_col), ("text_col", text_col)):
+        if col not in df.columns:
+            raise InvalidParameterError(f"{name}={col!r} is not a column of the DataFrame")
+    max_bucket = check_int(max_bucket, "max_bucket", low=2)
     bands, rows = optimal_bands(threshold, n_hashes=n_hashes)
     spark = df.sparkSession
     sc = spark.sparkContext
@@ -261,9 +264,11 @@ def dedup(
             if len(keep) == 0:
                 continue
             bk = band_keys(sig[keep], bands, rows).view(np.int64)
+            # take() keeps the id column's own Arrow type (int32, int64, string...)
+            id_rows = batch.column("id").take(pa.array(np.repeat(keep, bands)))
             yield pa.RecordBatch.from_arrays(
                 [
-                    pa.array(np.repeat(np.array(ids, dtype=object)[keep], bands).tolist()),
+                    id_rows,
                     pa.array(np.tile(np.arange(bands, dtype=np.int64), len(keep))),
                     pa.array(bk.reshape(-1)),
                 ],
@@ -367,6 +372,13 @@ def check(
     for col in (text_col, id_col):
         if col not in df.columns:
             raise InvalidParameterError(f"{col!r} is not a column of the DataFrame")
+    # validate now, as Registry.check does: a bad option must not reach the executors
+    if min_chars is not None:
+        min_chars = check_int(min_chars, "min_chars", low=0)
+    min_containment = check_probability(min_containment, "min_containment")
+    if top_k is not None:
+        top_k = check_int(top_k, "top_k", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     hashes, rows, works, common = registry.export_index()
     settings = {
         "k": registry.k,
