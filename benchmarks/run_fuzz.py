@@ -37,6 +37,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_FILE = "tests/test_fuzz.py"
+#: pytest options: every test of the module whatever its markers (it is marked slow, which
+#: the default addopts deselect), no cache.
+SELECT = ["-m", "slow or not slow", "-p", "no:cacheprovider"]
 
 
 def collect(args: argparse.Namespace) -> list[str]:
@@ -48,8 +51,7 @@ def collect(args: argparse.Namespace) -> list[str]:
         TEST_FILE,
         "--collect-only",
         "-q",
-        "-p",
-        "no:cacheprovider",
+        *SELECT,
     ]
     if args.k:
         cmd += ["-k", args.k]
@@ -82,8 +84,7 @@ def run_pytest(
             "pytest",
             *part,
             "-q",
-            "-p",
-            "no:cacheprovider",
+            *SELECT,
             "--tb=line",
             f"--junitxml={junit}",
             "-o",
