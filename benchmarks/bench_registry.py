@@ -469,6 +469,44 @@ class Build:
     wal_bytes: int = 0
     objects: dict[str, int] = field(default_factory=dict)  # dbstat
     text_blob_bytes: int = 0
+    sql: list[tuple[str, int, float]] = field(default_factory=list)  # last batch, by statement
+    profile: str = ""  # cProfile of the last batch
+
+
+class TimedConnection:
+    """Stands in for a registry's sqlite3 connection and times each statement (benchmark only).
+
+    Statements run to completion inside ``execute``/``executemany`` except SELECTs, whose
+    remaining rows are fetched later (not timed; the registry's SELECTs while registering are
+    small).
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.times: dict[str, list[float]] = {}  # statement -> [calls, CPU s]
+
+    def _add(self, sql: str, dt: float, n: int = 1) -> None:
+        key = " ".join(sql.split())
+        key = key if len(key) <= 90 else key[:87] + "..."
+        t = self.times.setdefault(key, [0, 0.0])
+        t[0] += n
+        t[1] += dt
+
+    def execute(self, sql: str, *params: Any) -> sqlite3.Cursor:
+        t0 = time.process_time()
+        cur = self._conn.execute(sql, *params)
+        self._add(sql, time.process_time() - t0)
+        return cur
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        rows = list(rows)
+        t0 = time.process_time()
+        cur = self._conn.executemany(sql, rows)
+        self._add(sql, time.process_time() - t0, len(rows))
+        return cur
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
 
 
 def build(
@@ -476,11 +514,13 @@ def build(
     ws: Any,
     name: str,
     report: C.Report,
-    profile_last: cProfile.Profile | None = None,
+    instrument_last: bool = False,
 ) -> Build:
     """Register every work of `ws` (a WorkSet or StoredWorks), one register_many call per batch.
 
-    Only the calls are timed (not building the works).
+    Only the calls are timed (not building the works). With `instrument_last`, the last batch
+    runs under cProfile (CPU clock) with its SQL statements timed; that batch's time, slowed by
+    the instruments, is replaced by the median of the two batches before it.
     """
     gc.collect()
     rss0 = rss()
@@ -488,21 +528,27 @@ def build(
     done = 0
     rows: list[tuple[int, float, float, int]] = []
     n_batches = math.ceil(ws.n / BATCH)
+    prof = cProfile.Profile(time.process_time)
+    timed: TimedConnection | None = None
     for b, items in enumerate(ws.batches()):
-        last = b == n_batches - 1
-        if profile_last is not None and last:
-            profile_last.enable()
+        last = b == n_batches - 1 and instrument_last
+        if last:
+            timed = TimedConnection(reg._conn)  # type: ignore[arg-type]
+            reg._conn = timed  # type: ignore[assignment]
+            prof.enable()
         s0, c0, w0 = os.times().system, time.process_time(), time.perf_counter()
         reg.register_many(items, batch_size=BATCH)
         c1, w1, s1 = time.process_time(), time.perf_counter(), os.times().system
-        if profile_last is not None and last:
-            profile_last.disable()
+        if last:
+            prof.disable()
+            assert timed is not None
+            reg._conn = timed._conn
         cpu += c1 - c0
         wall += w1 - w0
         sys_cpu += s1 - s0
         done += len(items)
         rows.append((done, c1 - c0, w1 - w0, rss()))
-        if b % 10 == 9 or last:
+        if b % 10 == 9 or b == n_batches - 1:
             report(
                 f"    {name}: {done:,} works, {cpu:.0f} s CPU ({sys_cpu:.0f} s system), "
                 f"{wall:.0f} s wall; last batch {BATCH / (c1 - c0):.0f} works/s CPU"
@@ -510,6 +556,11 @@ def build(
     gc.collect()
     out = Build(name, ws.n, ws.n_real, ws.n_chars, ws.utf8_bytes, cpu, wall, rows, sys_cpu)
     out.rss_growth = rss() - rss0
+    if timed is not None:
+        out.profile = profile_text(prof)
+        out.sql = sorted(
+            ((k, int(v[0]), float(v[1])) for k, v in timed.times.items()), key=lambda r: -r[2]
+        )
     return out
 
 

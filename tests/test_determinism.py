@@ -153,6 +153,16 @@ def test_golden_vectors(tokenizer: str, name: str) -> None:
     assert [int(v) for v in m.hashvalues] == case["signatures"]["datasketch"]
 
 
+def test_char_vectors_agree_with_the_hashing_goldens() -> None:
+    """Two golden files written by different tests pin the same char fingerprints."""
+    other = json.loads((TESTS / "golden" / "hashing" / "fingerprints.json").read_text("utf-8"))
+    mine = json.loads(golden_path("char").read_text(encoding="utf-8"))["cases"]
+    for lang, name in (("zh", "zh_novel"), ("ja", "ja_aozora")):
+        assert other[lang]["fixture"] == f"{name}.txt[:160]"
+        assert other[lang]["hashes"] == mine[name]["fingerprint"]["hashes"]
+        assert other[lang]["starts"] == mine[name]["fingerprint"]["starts"]
+
+
 def test_golden_files_cover_every_installed_tokenizer() -> None:
     missing = [t for t in INSTALLED if not golden_path(t).is_file()]
     assert not missing, f"no golden file for {missing}: run with TEXTPRINT_REGEN_GOLDEN=1"

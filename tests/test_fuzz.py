@@ -332,6 +332,11 @@ def has_surrogates(*texts: str) -> bool:
     return any(SURROGATE.search(t) for t in texts)
 
 
+def KNOWN_BUG_SUDACHI_SPACE(name: str, tok: str) -> bool:  # noqa: N802
+    """A Sudachi word with an inner space ('sherlock holmes'; test_tokens_never_hold_a_space)."""
+    return name == "sudachi" and " " in tok.strip()
+
+
 def check_tokens(text: str, t: tp.Tokens, name: str) -> None:
     assert isinstance(t, tp.Tokens)
     assert isinstance(t.tokens, tuple)
@@ -340,7 +345,8 @@ def check_tokens(text: str, t: tp.Tokens, name: str) -> None:
     for tok in t.tokens:
         assert isinstance(tok, str)
         assert tok
-        assert not any(c.isspace() for c in tok), f"token {tok!r} carries white space"
+        if not KNOWN_BUG_SUDACHI_SPACE(name, tok):
+            assert not any(c.isspace() for c in tok), f"token {tok!r} carries white space"
         assert not SURROGATE.search(tok)
     assert t.lang in LANGS
     assert isinstance(t.tokenizer, str)
@@ -654,8 +660,11 @@ def test_lsh_index(texts: list[str], threshold: float, n_hashes: int, int_keys: 
 
 
 def KNOWN_BUG_LANGUAGE_FLIP(work: str, post: str) -> bool:  # noqa: N802
-    """The noise changed the document language (test_kana_appended_to_a_traditional_...)."""
-    return tp.tokenize(work).lang != tp.tokenize(post).lang
+    """The noise changed how the copy is folded: the document's language, or the language of
+    the copy's first or last sentence (test_kana_next_to_a_traditional_copy_does_not_hide_it).
+    """
+    inner = tp.normalize(work).text[2:-2]
+    return tp.tokenize(work).lang != tp.tokenize(post).lang or inner not in tp.normalize(post).text
 
 
 @st.composite
@@ -878,11 +887,21 @@ def KNOWN_BUG_NOT_ITERABLE(j: Any) -> bool:  # noqa: N802
     return False
 
 
+def KNOWN_BUG_NDARRAY_KEYS(j: Any) -> bool:  # noqa: N802
+    return isinstance(j, np.ndarray) and j.ndim != 1
+
+
+def KNOWN_BUG_0D_ARRAY(j: Any) -> bool:  # noqa: N802
+    return isinstance(j, np.ndarray) and j.ndim == 0
+
+
 def KNOWN_BUG_ARRAY_CHOICE(j: Any) -> bool:  # noqa: N802
     return isinstance(j, np.ndarray) and j.size != 1
 
 
 def _settings_bad(j: Any) -> bool:
+    if isinstance(j, np.ndarray):
+        return True
     try:
         json.dumps(dict(j))
     except (TypeError, ValueError):
@@ -915,7 +934,7 @@ CALLS: dict[str, tuple[Callable[[Env, Any], Any], Callable[[Any], bool] | None]]
     "MinHasher(seed)": (lambda e, j: tp.MinHasher(4, seed=j).signature(T), None),
     "MinHasher(scheme)": (lambda e, j: tp.MinHasher(4, scheme=j), KNOWN_BUG_ARRAY_CHOICE),
     "MinHasher(tokenizer)": (lambda e, j: tp.MinHasher(4, tokenizer=j), None),
-    "signature(data)": (lambda e, j: e.mh.signature(j), None),
+    "signature(data)": (lambda e, j: e.mh.signature(j), KNOWN_BUG_0D_ARRAY),
     "signature([junk])": (lambda e, j: e.mh.signature([j]), None),
     "signatures(texts)": (lambda e, j: e.mh.signatures(j), None),
     "signatures(chunk_chars)": (lambda e, j: e.mh.signatures([T], chunk_chars=j), None),
@@ -938,7 +957,10 @@ CALLS: dict[str, tuple[Callable[[Env, Any], Any], Callable[[Any], bool] | None]]
         lambda e, j: tp.LSHIndex.for_threshold(j, n_hashes=4),
         None,
     ),
-    "LSHIndex.add(keys)": (lambda e, j: tp.LSHIndex(0.5, n_hashes=4).add(j, e.sigs), None),
+    "LSHIndex.add(keys)": (
+        lambda e, j: tp.LSHIndex(0.5, n_hashes=4).add(j, e.sigs),
+        KNOWN_BUG_NDARRAY_KEYS,
+    ),
     "LSHIndex.add(signatures)": (lambda e, j: tp.LSHIndex(0.5, n_hashes=4).add(["a"], j), None),
     "LSHIndex.query(signature)": (lambda e, j: e.index.query(j), None),
     "LSHIndex.query(threshold)": (lambda e, j: e.index.query(e.sig, threshold=j), None),
@@ -1078,17 +1100,25 @@ def test_passages_split_inside_one_expanded_character_overlap() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: normalization._language_stage gives Han-only runs the document's language; "
-    "a few kana appended to a copied Traditional Chinese text make the document Japanese, "
-    "its Han runs take the kyujitai fold instead of Traditional -> Simplified, and the copy "
-    "is missed",
+    reason="bug: normalization._language_stage decides Traditional -> Simplified or the "
+    "kyujitai fold per sentence run from its kana share (>= 10 %), and Han-only runs follow "
+    "the document: two kana glued to a copied Traditional Chinese sentence, or a few appended "
+    "to a short copied poem, fold its Han characters the Japanese way and the copy is missed",
 )
-def test_kana_appended_to_a_traditional_copy_does_not_hide_it() -> None:
-    work = "牀前看月光，疑是地上霜。\n舉頭望山月，低頭思故鄉。"  # found by test_registry
+@pytest.mark.parametrize(
+    ("work", "post"),
+    [
+        # found by test_registry (ci profile): the document becomes Japanese
+        ("牀前看月光，疑是地上霜。\n舉頭望山月，低頭思故鄉。", "{} ぁぁぁ"),
+        # found by test_registry (fuzz profile, seed 0): the first sentence becomes Japanese
+        ("春眠不覺曉，處處聞啼鳥。\n夜來風雨聲，花落知多少。", "ぁぁ{}"),
+    ],
+)
+def test_kana_next_to_a_traditional_copy_does_not_hide_it(work: str, post: str) -> None:
     with tp.Registry() as reg:
         reg.register("poem", work)
         assert [h.work_id for h in reg.check(work)] == ["poem"]
-        assert [h.work_id for h in reg.check(work + " ぁぁぁ")] == ["poem"]
+        assert [h.work_id for h in reg.check(post.format(work))] == ["poem"]
 
 
 @pytest.mark.xfail(
@@ -1161,6 +1191,54 @@ def test_array_as_a_choice_is_a_parameter_error(make: Callable[[], Any]) -> None
 
 @pytest.mark.xfail(
     strict=True,
+    reason="bug: tokenization._analyzer_tokens strips white space only at a word's ends; "
+    "Sudachi returns 'Sherlock Holmes', 'New York', 'Los Angeles' as one word with an inner "
+    "space, which the shingle format (tokens joined by one space) cannot tell apart from two "
+    "tokens, and a line break in the same place gives two tokens (re-wrapping changes them)",
+)
+@pytest.mark.skipif(not available("sudachi"), reason="sudachi is not installed")
+@pytest.mark.parametrize(
+    "text", ["Sherlock Holmes", "New York", "ｓｈｅｒｌｏｃｋ\u3000ｈｏｌｍｅｓ"]
+)
+def test_tokens_never_hold_a_space(text: str) -> None:
+    tokens = tp.tokenize(text, tokenizer="sudachi").tokens  # found by the fuzz run (seed 1)
+    assert all(" " not in tok for tok in tokens), tokens
+    wrapped = tp.tokenize(text.replace(" ", "\n"), tokenizer="sudachi").tokens
+    assert tokens == wrapped
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: MinHasher.signature tests isinstance(data, Iterable), true for a 0-d numpy "
+    "array, then list(data) raises TypeError 'iteration over a 0-d array'; LSHIndex.add keys "
+    "likewise",
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tp.MinHasher(4).signature(np.array("x")),  # type: ignore[arg-type]
+        lambda: tp.LSHIndex(0.5, n_hashes=4).add(np.array("x"), tp.MinHasher(4).signatures([T])),  # type: ignore[arg-type]
+    ],
+)
+def test_zero_dimensional_array_is_an_input_error(call: Callable[[], Any]) -> None:
+    with pytest.raises(InvalidInputError):  # found by the fuzz run (seed 1)
+        call()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: lsh._check_keys takes an integer ndarray of keys with keys.tolist() and no "
+    "shape check (since 4984d82): 2-D keys become lists and set() raises TypeError",
+)
+def test_lsh_add_two_dimensional_integer_keys_is_a_documented_error() -> None:
+    sigs = tp.MinHasher(4).signatures([T, "x y z w v"])
+    keys = np.zeros((2, 4), dtype=np.uint64)  # found by the fuzz run (seed 0, factor 10)
+    with pytest.raises((InvalidInputError, InvalidParameterError)):
+        tp.LSHIndex(0.5, n_hashes=4).add(keys, sigs)
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="bug: LSHIndex.remove does not check key types (TypeError: unhashable type)",
 )
 def test_lsh_remove_unhashable_key_is_an_input_error() -> None:
@@ -1173,7 +1251,15 @@ def test_lsh_remove_unhashable_key_is_an_input_error() -> None:
     reason="bug: report.evidence iterates `matches` unchecked (TypeError: 'NoneType' object is "
     "not iterable) and dict(settings) unchecked",
 )
-@pytest.mark.parametrize("kwargs", [{"matches": None}, {"matches": 5}, {"settings": 5}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"matches": None},
+        {"matches": 5},
+        {"settings": 5},
+        {"settings": np.zeros((0, 4))},  # ValueError: truth value of an empty array
+    ],
+)
 def test_evidence_bad_arguments_are_input_errors(kwargs: dict[str, Any]) -> None:
     args: dict[str, Any] = {"matches": tp.compare(T, T), "source": T, **kwargs}
     with pytest.raises(InvalidInputError):
@@ -1226,6 +1312,9 @@ def test_known_bug_predicates_are_narrow() -> None:
     assert not KNOWN_BUG_UNHASHABLE(["a", 1])
     assert not KNOWN_BUG_NOT_ITERABLE([])
     assert not KNOWN_BUG_ARRAY_CHOICE("oph")
+    assert not KNOWN_BUG_NDARRAY_KEYS(np.arange(3))
+    assert not KNOWN_BUG_0D_ARRAY([1])
+    assert not KNOWN_BUG_SUDACHI_SPACE("sudachi", "東京")
     assert not KNOWN_BUG_UNCOMPOSED_VOICING("あ\u3099ぐ")
     assert not KNOWN_BUG_LANGUAGE_FLIP("天下大势", "转：天下大势")
     assert math.isfinite(FUZZ_FACTOR)
