@@ -192,6 +192,41 @@ def test_dedup_jsonl_and_parquet(tmp_path: Path) -> None:
     assert main(["dedup", str(single), "-o", str(out), "-q"]) == 1
 
 
+def test_ids_and_metadata_with_lone_surrogates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON inputs can hold lone surrogates; every output is still UTF-8 (JSONL keeps them
+    as escapes, so ids match the input's; text and HTML show U+FFFD)."""
+    works = tmp_path / "works.jsonl"
+    works.write_text(
+        json.dumps({"id": "w\ud800", "text": ZH[:600], "note": "\udc80"}) + "\n", encoding="utf-8"
+    )
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        json.dumps({"id": "p\ud800", "text": "\ud800转载：" + ZH[100:500]}) + "\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "works.db"
+    assert main(["register", str(db), str(works), "-q"]) == 0
+    out = tmp_path / "hits.jsonl"
+    assert main(["check", str(db), str(posts), "--format", "jsonl", "-o", str(out)]) == 0
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert row["id"] == "p\ud800"
+    assert row["hits"][0]["work_id"] == "w\ud800"
+    assert row["hits"][0]["metadata"] == {"note": "\udc80"}
+    text_out = tmp_path / "hits.txt"
+    assert main(["check", str(db), str(posts), "-o", str(text_out)]) == 0
+    assert text_out.read_text(encoding="utf-8").startswith("p\ufffd: copies w\ufffd (")
+    page = tmp_path / "report.html"
+    assert main(["check", str(db), str(posts), "--format", "html", "-o", str(page)]) == 0
+    assert "w\ufffd" in page.read_text(encoding="utf-8")
+    clusters = tmp_path / "clusters.jsonl"
+    assert main(["dedup", str(posts), str(posts), "-o", str(clusters), "-q"]) == 0
+    rows = [json.loads(line) for line in clusters.read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"id": "p\ud800", "cluster": "p\ud800"}] * 2
+    capsys.readouterr()
+
+
 def test_compare_with_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = tmp_path / "a.txt"
     b = tmp_path / "b.txt"

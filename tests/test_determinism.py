@@ -11,7 +11,8 @@ that notices it was built by another pipeline.
   LSH matches and registry hits in fresh interpreters with different ``PYTHONHASHSEED``.
 * Registry manifest: a file whose manifest names another tokenizer identity, normalization,
   hash or table version is refused on ``check`` with an IncompatibleError that names
-  ``rebuild``, and ``rebuild()`` makes it usable again.
+  ``rebuild``, and ``rebuild()`` makes it usable again; a file whose tables have a newer layout
+  (``table_version.*``) is refused on opening with a FormatError.
 """
 
 from __future__ import annotations
@@ -282,12 +283,6 @@ def test_stale_manifest_is_refused_then_rebuilt(
         assert [h.work_id for h in reg.check(POST)] == ["novel"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Registry._configure compares only the normalization, tokenizer_identity and "
-    "hash strings; a manifest whose tables_version, unicode_version or opencc_version differ "
-    "from this textprint's tables is accepted and checked silently",
-)
 @pytest.mark.parametrize(
     ("key", "value"),
     [("tables_version", "0"), ("unicode_version", "13.0.0"), ("opencc_version", "1.1.0")],
@@ -295,23 +290,39 @@ def test_stale_manifest_is_refused_then_rebuilt(
 def test_other_table_versions_are_refused(key: str, value: str, tmp_path: Path) -> None:
     path = tmp_path / "works.db"
     _registry_file(path, "char")
+    with tp.Registry(path) as reg:
+        current = reg.manifest[key]
     _edit_manifest(path, key, value)
-    with tp.Registry(path) as reg, pytest.raises(IncompatibleError, match="rebuild"):
-        reg.check(POST)
+    with tp.Registry(path) as reg:
+        with pytest.raises(IncompatibleError, match="rebuild") as caught:
+            reg.check(POST)
+        # says what differs: the entry, the file's value and this textprint's
+        assert f"{key}: the file has {value!r}, this textprint has {current!r}" in str(caught.value)
+        assert "textprint rebuild" in str(caught.value)
+        with pytest.raises(IncompatibleError, match="rebuild"):
+            reg.register("another", "今天天气很好。")
+        reg.rebuild()
+        assert reg.manifest[key] == current
+        assert [h.work_id for h in reg.check(POST)] == ["novel"]
+    with tp.Registry(path) as reg:  # the rebuilt manifest is the one on disk
+        assert reg.manifest[key] == current
+        assert [h.work_id for h in reg.check(POST)] == ["novel"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the manifest's table_version.* entries are written but never read: a file "
-    "whose fp/works tables have a newer layout than this textprint knows is opened and used",
-)
-@pytest.mark.parametrize("key", ["table_version.fp", "table_version.works"])
-def test_newer_table_layout_is_refused(key: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["fp", "works"])
+def test_newer_table_layout_is_refused(table: str, tmp_path: Path) -> None:
     path = tmp_path / "works.db"
     _registry_file(path, "char")
-    _edit_manifest(path, key, "2")
-    with pytest.raises((FormatError, IncompatibleError)), tp.Registry(path) as reg:
-        reg.check(POST)
+    _edit_manifest(path, f"table_version.{table}", "2")
+    # refused on opening, naming the table, the version found and the versions supported
+    with pytest.raises(FormatError, match=rf"'{table}' table in layout version 2; .* up to 1"):
+        tp.Registry(path)
+    _edit_manifest(path, f"table_version.{table}", "x")
+    with pytest.raises(FormatError, match="corrupt manifest"):
+        tp.Registry(path)
+    _edit_manifest(path, f"table_version.{table}", "1")
+    with tp.Registry(path) as reg:
+        assert [h.work_id for h in reg.check(POST)] == ["novel"]
 
 
 def test_rebuild_with_other_settings_changes_fingerprints(tmp_path: Path) -> None:

@@ -296,6 +296,99 @@ def test_empty_and_odd_texts_never_raise() -> None:
     assert len(reg) == 2
 
 
+def test_ids_and_metadata_with_lone_surrogates_are_stored_losslessly(
+    registry_path: Path,
+) -> None:
+    """A str that UTF-8 cannot encode is stored as a BLOB and read back as the same str."""
+    pair = "\ud83d\ude00"  # two lone surrogates that would form a pair: not the emoji
+    works = [
+        ("a\ud800", ZH[:300]),
+        (pair, ZH[300:600]),
+        ("\U0001f600", ZH[600:900]),
+        (7, ZH2[:300]),
+    ]
+    meta = {"title": "\udc80", pair: [pair, "\ud800x"]}
+    with tp.Registry(registry_path) as reg:
+        for work_id, text in works:
+            reg.register(work_id, text, meta)
+        reg.register("a\ud800", ZH[:300], meta, replace=True)
+        with pytest.raises(tp.DuplicateWorkError):
+            reg.register(pair, ZH[300:600])
+    with tp.Registry(registry_path) as reg:
+        assert list(reg) == [pair, "\U0001f600", 7, "a\ud800"]
+        for work_id, text in works:
+            assert work_id in reg
+            got = reg.get(work_id)
+            assert got.work_id == work_id
+            assert got.text == text
+            assert got.metadata == meta
+        assert "\udc80" not in reg
+        assert "a\udc80" not in reg
+        hits = reg.check("转载：" + ZH[320:580] + "。完")
+        assert ids(hits) == [pair]
+        assert hits[0].metadata == meta
+        reg.rebuild(k=4)  # ids and metadata survive a rebuild
+        assert ids(reg.check("转载：" + ZH[320:580] + "。完")) == [pair]
+        assert reg.get(pair).metadata == meta
+        reg.remove(pair)
+        assert pair not in reg
+        assert "\U0001f600" in reg
+        assert_index_consistent(registry_path)
+    with raw(registry_path) as conn:
+        # only the strings UTF-8 cannot hold are BLOBs
+        kinds = dict(conn.execute("SELECT work_id, typeof(work_id) FROM works").fetchall())
+        assert sorted(kinds.values()) == ["blob", "text", "text"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"path": 5}, tp.InvalidInputError, "path must be a str"),
+        ({"path": b"works.db"}, tp.InvalidInputError, "os.fsdecode"),
+        ({"path": "a\x00.db"}, tp.InvalidParameterError, "NUL"),
+        ({"path": "a\ud800.db"}, tp.InvalidParameterError, "cannot be encoded"),
+        ({"timeout": "x"}, tp.InvalidParameterError, "timeout='x' must be a number"),
+        ({"timeout": -1}, tp.InvalidParameterError, "timeout=-1.0"),
+        ({"timeout": float("nan")}, tp.InvalidParameterError, "timeout=nan"),
+        (
+            {"n_hashes": 1025},
+            tp.InvalidParameterError,
+            r"n_hashes=1025 must be an int in \[1, 1024\]",
+        ),
+        ({"scheme": "nope"}, tp.InvalidParameterError, "scheme='nope' must be one of"),
+        ({"k": 0}, tp.InvalidParameterError, "k=0"),
+    ],
+)
+def test_bad_constructor_arguments_leave_no_file(
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match):
+        tp.Registry(**{"path": "works.db", **kwargs})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_settings_for_an_existing_file_are_parameter_errors(registry_path: Path) -> None:
+    with tp.Registry(registry_path) as reg:
+        reg.register("zh", ZH[:300])
+    with pytest.raises(tp.InvalidParameterError, match="n_hashes=4096"):
+        tp.Registry(registry_path, n_hashes=4096)
+    with tp.Registry(registry_path, timeout=0) as reg:
+        assert ids(reg.check("转载：" + ZH[:300])) == ["zh"]
+
+
+def test_register_many_needs_an_iterable_of_items() -> None:
+    reg = tp.Registry()
+    for items in (None, 5, "ab"):
+        with pytest.raises(tp.InvalidInputError, match="items"):
+            reg.register_many(items)  # type: ignore[arg-type]
+    assert reg.register_many(iter([("a", "文本")])) == ["a"]
+
+
 def test_check_many_equals_check(fixture_registry: tp.Registry) -> None:
     posts = [
         ZH2[:200] + ZH[300:550] + ZH2[200:400],

@@ -88,6 +88,69 @@ def test_evidence_needs_texts() -> None:
     assert ev.to_dict()["matches"][0]["work_id"] == "w"
 
 
+def test_lone_surrogates_are_written_as_replacement_characters() -> None:
+    """The page and the JSON are UTF-8: each lone surrogate becomes U+FFFD, offsets unchanged."""
+    work = "\udc80" + WORK
+    post = "\ud800" + POST
+    reg = tp.Registry()
+    reg.register("w\ud800", work, {"title": "\udfff"})
+    hits = reg.check(post)
+    assert [h.work_id for h in hits] == ["w\ud800"]
+    ev = tp.evidence(post, hits, registry=reg, settings={"note": "\ud800"})
+    assert ev.to_dict()["query"]["text"] == post  # Python data keeps the text as given
+    page = ev.to_html()
+    page.encode("utf-8")
+    assert "\ufffd" in page
+    raw = ev.to_json()
+    data = json.loads(raw.encode("utf-8"))
+    assert data["query"]["text"] == "\ufffd" + POST
+    assert data["query"]["length"] == len(post)
+    assert data["query"]["length_utf16"] == len(post.encode("utf-16-le", "surrogatepass")) // 2
+    (match,) = data["matches"]
+    assert match["work_id"] == "w\ufffd"
+    assert match["metadata"] == {"title": "\ufffd"}
+    assert match["source"]["text"] == "\ufffd" + WORK
+    assert data["settings"] == {"note": "\ufffd"}
+    # the digests are those of the texts as given (and as the registry records them)
+    assert match["source"]["sha256"] == reg.get("w\ud800").sha256
+    for p, hit in zip(match["passages"], hits[0].passages):
+        assert (p["query_start"], p["query_end"]) == (hit.query_start, hit.query_end)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"matches": None}, "matches must be a list of Hits"),
+        ({"matches": "hits"}, "matches must be a list of Hits"),
+        ({"settings": [("k", 5)]}, "settings must be a mapping"),
+        ({"settings": {"k": object()}}, "settings must hold JSON data"),
+        ({"settings": {"k": float("nan")}}, "settings must hold JSON data"),
+        ({"sources": ["text"]}, "sources must be a mapping"),
+        ({"registry": "works.db"}, "registry must be a Registry"),
+    ],
+)
+def test_evidence_argument_errors(kwargs: dict[str, Any], match: str) -> None:
+    reg = tp.Registry()
+    reg.register("w", WORK)
+    args: dict[str, Any] = {"matches": reg.check(POST), "registry": reg, **kwargs}
+    with pytest.raises(tp.InvalidInputError, match=match):
+        tp.evidence(POST, **args)
+
+
+def test_evidence_hit_needs_a_list_and_text_sources() -> None:
+    reg = tp.Registry()
+    reg.register("w", WORK)
+    (hit,) = reg.check(POST)
+    with pytest.raises(tp.InvalidInputError, match=r"wrap one Hit in a list: \[hit\]"):
+        tp.evidence(POST, hit, registry=reg)  # type: ignore[arg-type]
+    with pytest.raises(tp.InvalidInputError, match=r"sources\['w'\] must be a str"):
+        tp.evidence(POST, [hit], sources={"w": b"bytes"})  # type: ignore[dict-item]
+    # settings with keys of mixed types render in both forms
+    ev = tp.evidence(POST, [hit], registry=reg, settings={1: "one", "k": 5})
+    assert "<th>1</th>" in ev.to_html()
+    assert json.loads(ev.to_json())["settings"] == {"1": "one", "k": 5}
+
+
 def test_html_escapes_everything_and_has_a_strict_csp() -> None:
     page = _evidence().to_html()
     assert "<script>" not in page  # the post's text is escaped

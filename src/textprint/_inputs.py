@@ -4,6 +4,10 @@ Inputs: JSONL (one object per line), CSV (header row), Parquet (pyarrow, extra `
 or a folder of ``.txt`` files (id = path relative to the folder, without ``.txt``). Every input
 is validated completely before anything is written, so a bad record in a large file is
 reported with its file and line and nothing is half-done.
+
+Outputs are UTF-8. A JSON input may hold lone surrogates (``"\\ud800"``), which UTF-8 cannot:
+JSONL output writes them back as the same escapes (ids still match the input's), other outputs
+as U+FFFD.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -18,9 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from ._validation import utf8_safe
 from .errors import InvalidInputError, MissingDependencyError, StorageError
 
-__all__ = ["Record", "atomic_output", "read_records", "write_rows"]
+__all__ = ["Record", "atomic_output", "json_line", "read_records", "write_rows"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,19 +181,35 @@ def atomic_output(path: str, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+def json_line(obj: Any) -> str:
+    """`obj` as one line of JSON that UTF-8 can hold, lone surrogates as ``\\udXXX`` escapes.
+
+    A raw lone surrogate can only occur inside a JSON string, where its escape means the same
+    (``json.loads`` gives it back; a JSON input cannot hold a raw one, so ids read from one are
+    written back as they were read).
+    """
+    raw = json.dumps(obj, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+
+
+def _utf8_value(value: Any) -> Any:
+    return utf8_safe(value) if isinstance(value, str) else value
+
+
 def write_rows(path: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Write rows as JSONL or Parquet (by the file's suffix), atomically."""
     if path.lower().endswith(".parquet"):
         pq = _pyarrow()
         import pyarrow as pa
 
-        table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows])
+        # Parquet strings are UTF-8: a lone surrogate (from a JSON input) becomes U+FFFD
+        table = pa.Table.from_pylist([{c: _utf8_value(r.get(c)) for c in columns} for r in rows])
         with atomic_output(path, "wb") as f:
             pq.write_table(table, f)
         return
     with atomic_output(path) as f:
         for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.write(json_line(r) + "\n")
 
 
 class Bar(Protocol):

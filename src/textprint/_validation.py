@@ -6,13 +6,25 @@ so every message reads ``window=0 must be an int >= 1``.
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import InvalidInputError, InvalidParameterError
 
-__all__ = ["check_choice", "check_int", "check_probability", "check_text", "check_texts"]
+__all__ = [
+    "check_choice",
+    "check_int",
+    "check_probability",
+    "check_seconds",
+    "check_text",
+    "check_texts",
+    "utf8_safe",
+]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_text(text: object, name: str = "text") -> str:
@@ -71,10 +83,34 @@ def check_probability(value: object, name: str, *, open_low: bool = False) -> fl
     return v
 
 
+def check_seconds(value: object, name: str) -> float:
+    """Return `value` as a finite float >= 0 (a duration in seconds)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(f"{name}={value!r:.80} must be a number of seconds >= 0")
+    v = float(value)
+    if not (math.isfinite(v) and v >= 0.0):
+        raise InvalidParameterError(f"{name}={v} must be a finite number of seconds >= 0")
+    return v
+
+
 def check_choice(value: object, name: str, choices: Sequence[Any]) -> Any:
-    """Return `value` if it is one of `choices`."""
-    if value not in choices:
-        raise InvalidParameterError(
-            f"{name}={value!r} must be one of {', '.join(repr(c) for c in choices)}"
-        )
-    return value
+    """Return `value` if it is one of `choices`.
+
+    Only a value of a choice's own type can match: ``value in choices`` would compare a numpy
+    array element-wise and raise a plain ValueError instead of naming the rule.
+    """
+    for choice in choices:
+        if isinstance(value, type(choice)) and value == choice:
+            return choice
+    raise InvalidParameterError(
+        f"{name}={value!r:.80} must be one of {', '.join(repr(c) for c in choices)}"
+    )
+
+
+def utf8_safe(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, one for one (offsets are kept).
+
+    For text written to UTF-8 (reports, output files), which cannot hold a lone surrogate;
+    :func:`textprint.normalize` folds them the same way.
+    """
+    return _SURROGATE.sub("\ufffd", text)

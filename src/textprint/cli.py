@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from ._inputs import Record, atomic_output, progress, read_records, validate, write_rows
+from ._inputs import (
+    Record,
+    atomic_output,
+    json_line,
+    progress,
+    read_records,
+    validate,
+    write_rows,
+)
+from ._validation import utf8_safe
 from .deduplication import dedup
 from .errors import InvalidInputError, StorageError, TextprintError
 from .matching import compare
@@ -239,7 +248,7 @@ def _check(args: argparse.Namespace) -> int:
         bar.close()
         found = any(h for _, h in results)
         if args.format == "jsonl":
-            lines = [json.dumps(_hits_json(r.id, h), ensure_ascii=False) for r, h in results]
+            lines = [json_line(_hits_json(r.id, h)) for r, h in results]
             _emit(args.output, "\n".join(lines) + ("\n" if lines else ""))
         elif args.format == "html":
             if len(results) != 1 and args.output:
@@ -268,6 +277,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _emit(output: str | None, text: str) -> None:
+    # ids and metadata may hold lone surrogates (from a JSON input), which UTF-8 cannot
+    text = utf8_safe(text)
     if output:
         with atomic_output(output) as f:
             f.write(text)

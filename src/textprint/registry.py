@@ -35,7 +35,14 @@ from typing import Any
 import numpy as np
 
 from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION, get_tables
-from ._validation import check_int, check_probability, check_text, check_texts
+from ._validation import (
+    check_choice,
+    check_int,
+    check_probability,
+    check_seconds,
+    check_text,
+    check_texts,
+)
 from .errors import (
     DuplicateWorkError,
     FormatError,
@@ -47,7 +54,7 @@ from .errors import (
     UnknownWorkError,
 )
 from .hashing import HASH_SCHEME
-from .lsh import band_keys, optimal_bands
+from .lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
 from .matching import Passage, Prepared, _coverage, align, prepare_batch, to_passages
 from .minhash import EMPTY, SCHEMES, MinHasher
 from .normalization import normalization_identity
@@ -180,15 +187,81 @@ def _check_work_id(work_id: object) -> str | int:
     return int(work_id) if isinstance(work_id, np.integer) else work_id
 
 
-def _metadata_json(metadata: Any) -> str | None:
+# Strings are stored losslessly, lone surrogates included (API.md: a valid str never raises).
+# sqlite3 cannot bind a str holding a lone surrogate as TEXT, so such a string (a work id, or
+# the JSON of metadata) is stored as a BLOB of its UTF-8 encoding with the surrogates passed
+# through ('surrogatepass', as the texts are). Every other string stays TEXT. A BLOB never
+# equals a TEXT value in SQLite, and a str is a BLOB exactly when it holds a lone surrogate,
+# so the mapping stays one to one (the UNIQUE work_id and the lookups by it keep working), and
+# files without such strings are unchanged: the layout (table_version.works) is still 1.
+
+
+def _db_str(value: str) -> str | bytes:
+    """`value` as SQLite stores it: TEXT, or a BLOB when it holds a lone surrogate."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def _str_from_db(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+def _id_param(work_id: str | int) -> str | bytes:
+    """The stored form of a work id (an int is stored as its decimal string, id_is_int=1)."""
+    return _db_str(str(work_id))
+
+
+def _id_from_db(stored: str | bytes, is_int: int) -> str | int:
+    text = _str_from_db(stored)
+    return int(text) if is_int else text
+
+
+def _metadata_json(metadata: Any) -> str | bytes | None:
     if metadata is None:
         return None
     try:
-        return json.dumps(metadata, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        raw = json.dumps(metadata, ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(
             f"metadata must be JSON-serializable (dict, list, str, numbers, bool, None): {exc}"
         ) from exc
+    # not ensure_ascii=True for lone surrogates: its \udXXX escapes would turn two lone
+    # surrogates that happen to form a pair into one astral character when read back
+    return _db_str(raw)
+
+
+def _metadata_from_db(stored: str | bytes | None) -> Any:
+    return None if stored is None else json.loads(_str_from_db(stored))
+
+
+def _check_path(path: object) -> Path | None:
+    if path is None:
+        return None
+    raw: object = path
+    if isinstance(path, os.PathLike):
+        try:
+            raw = os.fspath(path)
+        except TypeError:
+            raw = None
+    if not isinstance(raw, str):
+        hint = " (decode it first: os.fsdecode(path))" if isinstance(raw, bytes) else ""
+        raise InvalidInputError(
+            f"path must be a str or a pathlib.Path (or None for an in-memory registry), got "
+            f"{type(path).__name__}{hint}"
+        )
+    if "\x00" in raw:
+        raise InvalidParameterError(f"path={raw!r} contains a NUL character: no file has it")
+    try:
+        os.fsencode(raw)
+    except UnicodeEncodeError as exc:
+        raise InvalidParameterError(
+            f"path={raw!r} cannot be encoded as a file name ({exc.reason}); give a path "
+            "without lone surrogates"
+        ) from exc
+    return Path(raw)
 
 
 class _CreatedElsewhereError(Exception):
@@ -203,14 +276,31 @@ class Registry:
     path : str or Path, optional
         One SQLite file (created if missing). None: an in-memory registry.
     k, window, n_hashes, tokenizer, seed, scheme : optional
-        Fingerprint and signature settings (defaults 5, 10, 128, "auto", 0, "oph"). When an
-        existing file is opened its settings are adopted; explicitly passing a different value
-        raises IncompatibleError (use :meth:`rebuild` to change them).
+        Fingerprint and signature settings (defaults 5, 10, 128, "auto", 0, "oph";
+        ``n_hashes`` at most 1024). When an existing file is opened its settings are adopted;
+        explicitly passing a different value raises IncompatibleError (use :meth:`rebuild` to
+        change them). Settings are checked before the file is touched: an invalid one leaves
+        no file behind.
     store_text : bool, default True
         Keep the works' texts (compressed). Without them :meth:`get` returns ``text=None``,
         passages come from fingerprints (coarser boundaries) and :meth:`rebuild` is impossible.
     timeout : float, default 10.0
         Seconds a writer waits for another writer before RegistryBusyError.
+
+    Raises
+    ------
+    InvalidInputError
+        If `path` is not a str or an os.PathLike of str (bytes included).
+    InvalidParameterError
+        If a setting or `timeout` is invalid, or `path` cannot be a file name (NUL, lone
+        surrogates).
+    FormatError
+        If `path` is not a textprint registry, is damaged, or was written by a newer textprint
+        (``format_version`` or a ``table_version.*`` above what this version reads).
+    IncompatibleError
+        If an explicitly passed setting differs from the file's.
+    StorageError
+        If the file cannot be opened.
 
     Notes
     -----
@@ -218,6 +308,10 @@ class Registry:
     ``synchronous=FULL``); :meth:`register_many` commits and acknowledges each batch. Readers
     see new works at their next :meth:`check`, also from other processes. Nothing is ever
     unpickled; SQL takes parameters only.
+
+    Work ids and metadata are stored losslessly, lone surrogates included (a ``str`` that
+    UTF-8 cannot encode is stored as a BLOB of its UTF-8 with the surrogates passed through),
+    so any str or int is a valid work id.
 
     Examples
     --------
@@ -247,8 +341,8 @@ class Registry:
         timeout: float = 10.0,
     ) -> None:
         self._lock = threading.RLock()
-        self._timeout = float(timeout)
-        self.path = None if path is None else Path(path)
+        self._timeout = check_seconds(timeout, "timeout")
+        self.path = _check_path(path)
         explicit = {
             "k": k,
             "window": window,
@@ -262,13 +356,16 @@ class Registry:
                 "a Registry stores its tokenizer by name: use 'auto', 'char', 'jieba', 'mecab' "
                 "or 'sudachi' (user Tokenizer objects cannot be reopened from a file)"
             )
+        # Validate before touching the file: a bad setting must not leave a file behind.
+        _validate_settings({n: v for n, v in explicit.items() if v is not None})
         self._conn: sqlite3.Connection | None = self._connect()
         try:
             manifest = self._read_or_create(explicit, store_text)
+            self._configure(manifest)
         except BaseException:
             self._conn.close()
+            self._conn = None
             raise
-        self._configure(manifest)
         self._cache_version = -1
         self._n_clusters = 0
 
@@ -382,6 +479,7 @@ class Registry:
                 f"{str(self.path)!r} has registry format version {version}; this textprint "
                 f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint"
             )
+        self._check_layout(manifest)
         diffs = []
         for name, value in explicit.items():
             if value is None:
@@ -438,11 +536,30 @@ class Registry:
             )
         return manifest
 
+    def _check_layout(self, manifest: dict[str, str]) -> None:
+        """Refuse a file whose tables have a layout newer than this textprint reads."""
+        for table, supported in TABLE_VERSIONS.items():
+            raw = manifest.get(f"table_version.{table}")
+            try:
+                found = int(raw)  # type: ignore[arg-type]
+            except (TypeError, ValueError) as exc:
+                raise FormatError(
+                    f"registry {str(self.path)!r} has a corrupt manifest (table_version.{table}="
+                    f"{raw!r}); restore it from a backup"
+                ) from exc
+            if found > supported:
+                raise FormatError(
+                    f"registry {str(self.path)!r} has its {table!r} table in layout version "
+                    f"{found}; this textprint ({_version()}) reads versions up to {supported}: "
+                    "upgrade textprint"
+                )
+
     def _configure(self, manifest: dict[str, str]) -> None:
         try:
+            self._check_layout(manifest)
             self._apply(manifest)
         except (KeyError, ValueError, TypeError) as exc:
-            if isinstance(exc, IncompatibleError):
+            if isinstance(exc, (IncompatibleError, FormatError)):
                 raise
             raise FormatError(
                 f"registry {str(self.path)!r} has a corrupt manifest ({exc!r}); restore it from "
@@ -462,8 +579,14 @@ class Registry:
             self.n_hashes, k=self.k, tokenizer=self.tokenizer, seed=self.seed, scheme=self.scheme
         )
         self._bands, self._rows = optimal_bands(EDITION_THRESHOLD, n_hashes=self.n_hashes)
+        # every version the fingerprints depend on; the normalization identity names the
+        # tables too, but each entry is compared on its own so an edited or partly written
+        # manifest cannot pass
         current = {
             "normalization": normalization_identity(),
+            "tables_version": TABLES_VERSION,
+            "unicode_version": UNICODE_VERSION,
+            "opencc_version": OPENCC_VERSION,
             "tokenizer_identity": tokenizer_identity(self.tokenizer),
             "hash": HASH_SCHEME,
         }
@@ -531,6 +654,8 @@ class Registry:
         Parameters
         ----------
         work_id : str or int
+            Any str (lone surrogates included: stored and returned exactly as given) or int.
+            An int and its decimal string name the same work.
         text : str
         metadata : JSON value, optional
         replace : bool, default False
@@ -570,9 +695,21 @@ class Registry:
         -------
         list of work ids committed, in order. Each batch is durable once committed: if a later
         batch fails, the earlier ones stay registered.
+
+        Raises
+        ------
+        InvalidInputError
+            If `items` is not an iterable of such tuples, or one has the wrong types.
+        DuplicateWorkError
+            If a work_id is registered (and `replace` is False) or appears twice in a batch.
         """
         self._check_open()
         batch_size = check_int(batch_size, "batch_size", low=1)
+        if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+            raise InvalidInputError(
+                "items must be an iterable of (work_id, text) or (work_id, text, metadata) "
+                f"tuples, got {type(items).__name__}; wrap one work in a list: [(work_id, text)]"
+            )
         done: list[str | int] = []
         batch: list[tuple[str | int, str, Any]] = []
         for item in items:
@@ -614,7 +751,7 @@ class Registry:
         with self._write() as conn:
             for (work_id, text, metadata), fp, sig in zip(batch, fps, sigs):
                 row = conn.execute(
-                    "SELECT rowid FROM works WHERE work_id = ?", (str(work_id),)
+                    "SELECT rowid FROM works WHERE work_id = ?", (_id_param(work_id),)
                 ).fetchone()
                 if row is not None:
                     if not replace:
@@ -646,7 +783,7 @@ class Registry:
             "INSERT INTO works(work_id, id_is_int, metadata, registered_at, sha256, n_chars, "
             "n_fp, cluster, signature, text) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
             (
-                str(work_id),
+                _id_param(work_id),
                 int(isinstance(work_id, int)),
                 _metadata_json(metadata),
                 now,
@@ -729,7 +866,7 @@ class Registry:
         work_id = _check_work_id(work_id)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT rowid FROM works WHERE work_id = ?", (str(work_id),)
+                "SELECT rowid FROM works WHERE work_id = ?", (_id_param(work_id),)
             ).fetchone()
             if row is None:
                 raise UnknownWorkError(f"work_id {work_id!r} is not registered")
@@ -743,11 +880,12 @@ class Registry:
     def __contains__(self, work_id: object) -> bool:
         if isinstance(work_id, bool) or not isinstance(work_id, (str, int, np.integer)):
             return False
-        return bool(self._read("SELECT 1 FROM works WHERE work_id = ?", (str(work_id),)))
+        key = _id_param(_check_work_id(work_id))
+        return bool(self._read("SELECT 1 FROM works WHERE work_id = ?", (key,)))
 
     def __iter__(self) -> Iterator[str | int]:
         rows = self._read("SELECT work_id, id_is_int FROM works ORDER BY rowid")
-        return iter([int(w) if is_int else w for w, is_int in rows])
+        return iter([_id_from_db(w, is_int) for w, is_int in rows])
 
     def get(self, work_id: str | int) -> Work:
         """The registered work `work_id`.
@@ -761,15 +899,15 @@ class Registry:
         rows = self._read(
             "SELECT work_id, id_is_int, metadata, registered_at, sha256, text FROM works "
             "WHERE work_id = ?",
-            (str(work_id),),
+            (_id_param(work_id),),
         )
         if not rows:
             raise UnknownWorkError(f"work_id {work_id!r} is not registered")
         wid, is_int, meta, at, sha, blob = rows[0]
         return Work(
-            work_id=int(wid) if is_int else wid,
+            work_id=_id_from_db(wid, is_int),
             text=None if blob is None else _decompress(blob),
-            metadata=None if meta is None else json.loads(meta),
+            metadata=_metadata_from_db(meta),
             registered_at=datetime.fromisoformat(at),
             sha256=sha,
         )
@@ -1019,8 +1157,8 @@ class Registry:
                 wid, is_int, meta = works[r][0], works[r][1], works[r][2]
                 hits.append(
                     Hit(
-                        work_id=int(wid) if is_int else wid,
-                        metadata=None if meta is None else json.loads(meta),
+                        work_id=_id_from_db(wid, is_int),
+                        metadata=_metadata_from_db(meta),
                         containment=min(1.0, copied / total),
                         source_containment=src_cont,
                         jaccard=float(((wsig == qsig) & (qsig != EMPTY)).mean()),
@@ -1121,8 +1259,8 @@ class Registry:
                     )
                     sigs = self._hasher.signatures(texts).values
                     for r, text, fp, sig in zip(chunk, texts, fps, sigs):
-                        wid = int(r[1]) if r[2] else r[1]
-                        meta = None if r[3] is None else json.loads(r[3])
+                        wid = _id_from_db(r[1], r[2])
+                        meta = _metadata_from_db(r[3])
                         self._insert(conn, wid, text, meta, fp, sig, r[4])
             except BaseException:
                 self._configure(old)
@@ -1244,8 +1382,8 @@ def verify_candidates(
             wid, is_int, meta = works[r][0], works[r][1], works[r][2]
             hits.append(
                 Hit(
-                    work_id=int(wid) if is_int else wid,
-                    metadata=None if meta is None else json.loads(meta),
+                    work_id=_id_from_db(wid, is_int),
+                    metadata=_metadata_from_db(meta),
                     containment=cont,
                     source_containment=src_cont,
                     jaccard=jac,
@@ -1298,15 +1436,20 @@ def _decompress(blob: bytes) -> str:
 
 
 def _validate_settings(settings: dict[str, Any]) -> None:
-    check_int(settings["k"], "k", low=1)
-    check_int(settings["window"], "window", low=1)
-    check_int(settings["n_hashes"], "n_hashes", low=1, high=1 << 16)
-    check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
-    if settings["scheme"] not in SCHEMES:
-        raise InvalidParameterError(
-            f"scheme={settings['scheme']!r} must be one of {', '.join(map(repr, SCHEMES))}"
-        )
-    resolve_tokenizer(settings["tokenizer"])
+    """Check the settings present in `settings` (all of them when creating a file)."""
+    if "k" in settings:
+        check_int(settings["k"], "k", low=1)
+    if "window" in settings:
+        check_int(settings["window"], "window", low=1)
+    if "n_hashes" in settings:
+        # the band keys that group editions need at most MAX_BANDING_HASHES positions
+        check_int(settings["n_hashes"], "n_hashes", low=1, high=MAX_BANDING_HASHES)
+    if "seed" in settings:
+        check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
+    if "scheme" in settings:
+        check_choice(settings["scheme"], "scheme", SCHEMES)
+    if "tokenizer" in settings:
+        resolve_tokenizer(settings["tokenizer"])
 
 
 def _version() -> str:

@@ -6,6 +6,11 @@ network request) with the query and each matched work side by side, passages hig
 linked to each other, containment both ways, the settings, and SHA-256 digests of both texts.
 The JSON form carries the same content, with every offset in code points and in UTF-16 code
 units (for JavaScript and Java consumers).
+
+Both forms are UTF-8 text. A lone surrogate (which a Python ``str`` can hold but UTF-8 cannot)
+is written as U+FFFD, one for one, as :func:`textprint.normalize` folds it: every offset and
+length still points at the same place. The SHA-256 digests are those of the texts as given
+(their UTF-8 encoding with surrogates passed through), the same as the registry records.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ._validation import check_text
+from ._validation import check_text, utf8_safe
 from .errors import InvalidInputError
 from .matching import Comparison, Passage
 from .registry import Hit, Registry
@@ -74,7 +79,10 @@ class Evidence:
     created_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as plain JSON data (offsets in code points and UTF-16 units)."""
+        """The report as plain JSON data (offsets in code points and UTF-16 units).
+
+        Texts are as given, lone surrogates included; :meth:`to_json` writes those as U+FFFD.
+        """
         q16 = _Utf16(self.query)
         matches = []
         for m in self.matches:
@@ -122,11 +130,13 @@ class Evidence:
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
-        """The report as a JSON string."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The report as a JSON string (lone surrogates written as U+FFFD, one for one)."""
+        # a lone surrogate can only occur inside a JSON string: replacing it keeps the JSON
+        # valid, and a lone surrogate is one UTF-16 unit as U+FFFD is, so offsets stay true
+        return utf8_safe(json.dumps(self.to_dict(), ensure_ascii=False, indent=indent))
 
     def to_html(self, *, title: str = "textprint evidence report") -> str:
-        """One self-contained HTML page (no script, no network)."""
+        """One self-contained HTML page (no script, no network; lone surrogates as U+FFFD)."""
         parts = [
             "<!DOCTYPE html>",
             '<html lang="und"><head><meta charset="utf-8">',
@@ -148,11 +158,11 @@ class Evidence:
         for i, m in enumerate(self.matches):
             parts.append(_match_html(i, self.query, m))
         parts.append('<section class="settings"><h2>Settings</h2><table>')
-        for key in sorted(self.settings):
-            value = html.escape(str(self.settings[key]))
+        for key, raw in sorted(self.settings.items(), key=lambda kv: str(kv[0])):
+            value = html.escape(str(raw))
             parts.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{value}</code></td></tr>")
         parts.append("</table></section></body></html>")
-        return "\n".join(parts)
+        return utf8_safe("\n".join(parts))
 
 
 def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: str, m: int) -> str:
@@ -256,6 +266,13 @@ def evidence(
     -------
     Evidence
 
+    Raises
+    ------
+    InvalidInputError
+        If `query`, `source` or a text in `sources` is not a str, `matches` is neither a
+        Comparison nor an iterable of Hits, `registry` is not a Registry, `sources` or
+        `settings` is not a mapping, `settings` is not JSON data, or a work's text is missing.
+
     Examples
     --------
     >>> import textprint as tp
@@ -270,6 +287,14 @@ def evidence(
     True
     """
     check_text(query, "query")
+    if settings is not None:
+        _check_settings(settings)
+    if registry is not None and not isinstance(registry, Registry):
+        raise InvalidInputError(f"registry must be a Registry, got {type(registry).__name__}")
+    if sources is not None and not isinstance(sources, Mapping):
+        raise InvalidInputError(
+            f"sources must be a mapping of work_id to text, got {type(sources).__name__}"
+        )
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if isinstance(matches, Comparison):
         if source is None:
@@ -287,6 +312,12 @@ def evidence(
         )
         items = (match,) if c.passages else ()
         return Evidence(query, items, dict(settings or params), created)
+    if isinstance(matches, (str, bytes, Hit)) or not isinstance(matches, Iterable):
+        raise InvalidInputError(
+            "matches must be a list of Hits (from Registry.check) or a Comparison (from "
+            f"compare), got {type(matches).__name__}"
+            + ("; wrap one Hit in a list: [hit]" if isinstance(matches, Hit) else "")
+        )
     found: list[_Match] = []
     for hit in matches:
         if not isinstance(hit, Hit):
@@ -294,7 +325,7 @@ def evidence(
                 f"matches must be Hits or a Comparison, got {type(hit).__name__}"
             )
         if sources is not None and hit.work_id in sources:
-            text = sources[hit.work_id]
+            text = check_text(sources[hit.work_id], f"sources[{hit.work_id!r}]")
         elif registry is not None:
             stored = registry.get(hit.work_id).text
             if stored is None:
@@ -319,3 +350,18 @@ def evidence(
     if settings is None and registry is not None:
         settings = registry.manifest
     return Evidence(query, tuple(found), dict(settings or {}), created)
+
+
+def _check_settings(settings: object) -> None:
+    """`settings` must be a mapping that JSON can hold: the report is written as JSON."""
+    if not isinstance(settings, Mapping):
+        raise InvalidInputError(
+            f"settings must be a mapping (a dict of names to JSON values), got "
+            f"{type(settings).__name__}"
+        )
+    try:
+        json.dumps(dict(settings), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"settings must hold JSON data (str, numbers, bool, None, lists, dicts): {exc}"
+        ) from exc
