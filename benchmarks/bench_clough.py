@@ -42,6 +42,8 @@ CLOUGH = C.CORPORA / "clough-stevenson"
 CLASSES = ("cut", "light", "heavy", "non")
 ORDINAL = {"cut": 3, "light": 2, "heavy": 1, "non": 0}
 GOAL = 0.95
+SHORT_MIN_TOKENS = 5
+SHORT = f"containment, min_tokens={SHORT_MIN_TOKENS}"
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -113,11 +115,14 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         a["jaccard"] = c.jaccard
         a["source_containment"] = c.source_containment
         a["passages"] = c.passages
+        # short answers: any shared run of k = 5 words counts as a passage
+        short = tp.compare(str(a["text"]), origs[str(a["task"])], min_tokens=SHORT_MIN_TOKENS)
+        a[SHORT] = short.containment
 
     def scores(measure: str, cls: str) -> list[float]:
         return [float(a[measure]) for a in answers if a["cls"] == cls]  # type: ignore[arg-type]
 
-    measures = ("containment", "jaccard")
+    measures = ("containment", SHORT, "jaccard")
     rep("")
     rep("## AUC against `non` (Mann-Whitney), Spearman vs cut > light > heavy > non")
     rep("")
@@ -177,11 +182,21 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             )
         )
     goal_rows = []
-    for cls in ("cut", "light", "heavy"):
-        v = results["containment"][cls]
-        goal_rows.append([f"{cls} vs non", v, f">= {GOAL}", "yes" if v >= GOAL else "NO"])
+    for m in ("containment", SHORT):
+        for cls in ("cut", "light", "heavy"):
+            v = results[m][cls]
+            goal_rows.append([m, f"{cls} vs non", v, f">= {GOAL}", "yes" if v >= GOAL else "NO"])
     rep("")
-    rep(C.table(["containment AUC", "value", "floor/goal", "met"], goal_rows, align="lrrl"))
+    rep(C.table(["score", "AUC", "value", "floor/goal", "met"], goal_rows, align="llrrl"))
+    # the best AUC any score can reach for cut when the unfindable answers score 0 like the
+    # independent ones (ties count one half)
+    n_cut = len(scores("containment", "cut"))
+    n_lost = sum(1 for a in unfindable if a["cls"] == "cut")
+    ceiling = (n_cut - n_lost + 0.5 * n_lost) / n_cut
+    rep(
+        f"ceiling for cut vs non when its {n_lost} unfindable answers tie with the independent "
+        f"ones: {ceiling:.3f}"
+    )
 
     rep("")
     rep("## Mean score per class")
@@ -236,12 +251,16 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         rep("(none)")
 
     figure = plot(answers, args.out.parent) if args.out is not None else ""
-    c = results["containment"]
-    met = all(c[k] >= GOAL for k in ("cut", "light", "heavy"))
+    met = {
+        m: [k for k in ("cut", "light", "heavy") if results[m][k] >= GOAL]
+        for m in ("containment", SHORT)
+    }
     body_lines = [
         f"Corpus: `clough-stevenson`, {len(answers)} answers against their task's source; score "
-        "`tp.compare(answer, source).containment` (default settings), Jaccard for comparison. "
-        "AUC by Mann-Whitney against the 38 `non` answers.",
+        "`tp.compare(answer, source).containment` with default settings (passages of at least "
+        f"10 words) and with `min_tokens={SHORT_MIN_TOKENS}` (any shared run of 5 words, the "
+        "setting for short answers), Jaccard for comparison. AUC by Mann-Whitney against the "
+        "38 `non` answers.",
         "",
         C.table(
             ["score", "AUC cut", "AUC light", "AUC heavy", "AUC all copied", "Spearman"],
@@ -253,8 +272,12 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             mrows,
         ),
         "",
-        f"Floor/goal AUC >= {GOAL} for each class against `non`: "
-        + ("met." if met else "**missed** (see the output for the overlapping answers)."),
+        f"Floor AUC >= {GOAL} for each class against `non`: met by default containment for "
+        f"{', '.join(met['containment']) or 'none'}; with `min_tokens={SHORT_MIN_TOKENS}` for "
+        f"{', '.join(met[SHORT]) or 'none'}. Cut cannot reach it with any score of copied text: "
+        f"{n_lost} of its {n_cut} answers share no run of 4 words with the source the corpus "
+        f"gives (copied from other parts of the article), which caps its AUC at {ceiling:.3f} "
+        "when they tie with the independent answers; without them cut scores 1.000.",
     ]
     if figure:
         body_lines += ["", f"![Clough-Stevenson scores per class]({figure})"]
