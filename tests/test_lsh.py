@@ -451,6 +451,37 @@ def test_keys_of_other_types_raise_invalid_input(bad: list[Any]) -> None:
         LSHIndex(0.5, n_hashes=16).add(bad, small_values(1))
 
 
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        (np.array("x"), tp.InvalidInputError),  # a 0-d array is not a sequence
+        (np.array(3), tp.InvalidInputError),
+        (np.zeros((2, 4), dtype=np.uint64), tp.InvalidParameterError),  # one key per row
+        (np.array([["a"], ["b"]]), tp.InvalidParameterError),
+    ],
+)
+def test_keys_that_are_not_one_dimensional_raise(bad: Any, error: type[Exception]) -> None:
+    index = LSHIndex(0.5, n_hashes=16)
+    with pytest.raises(error, match="keys must be"):
+        index.add(bad, small_values(2))
+    index.add(["a", 1], small_values(2))
+    with pytest.raises(error, match="keys must be"):
+        index.remove(bad)
+    assert index.keys() == ["a", 1]
+
+
+@pytest.mark.parametrize("bad", [[[1]], [None], [1.5], [("a",)], ["a", {}], [True]])
+def test_removing_keys_of_other_types_raises_invalid_input(bad: list[Any]) -> None:
+    index = LSHIndex(0.5, n_hashes=16)
+    index.add(["a", 1], small_values(2))
+    with pytest.raises(tp.InvalidInputError, match="must be a str or an int") as err:
+        index.remove(bad)
+    assert isinstance(err.value, TypeError)
+    assert index.keys() == ["a", 1]
+    index.remove(np.array([1]))  # numpy integers are int keys
+    assert index.keys() == ["a"]
+
+
 def test_key_count_must_match_signatures() -> None:
     with pytest.raises(tp.InvalidParameterError):
         LSHIndex(0.5, n_hashes=16).add(["a", "b"], small_values(3))
@@ -617,6 +648,23 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert loaded.query(values[-1], threshold=0) == []  # the too-short row stays inert
     with pytest.raises(tp.IncompatibleError):  # the params were saved
         loaded.add(["x"], tp.MinHasher(64, seed=4).signatures(["some text here"]))
+
+
+def test_save_load_keys_with_lone_surrogates(tmp_path: Path) -> None:
+    # add accepts any str, so save must write any str: lone surrogates (either half, and a
+    # high-low pair kept as two code points) round-trip exactly, distinct from the character
+    # the pair stands for
+    keys: list[Any] = ["\ud800", "a\udfffb", "\ud83d\ude00", "\U0001f600", "作品", "", 7, -3]
+    index = LSHIndex(0.5, n_hashes=16)
+    index.add(keys, small_values(len(keys)))
+    path = tmp_path / "index.tpl"
+    index.save(path)
+    loaded = LSHIndex.load(path)
+    loaded_keys = loaded.keys()
+    assert loaded_keys == keys
+    assert [type(k) for k in loaded_keys] == [type(k) for k in keys]
+    assert "\ud83d\ude00" in loaded
+    assert loaded.query(small_values(len(keys))[2]) == [Match("\ud83d\ude00", 1.0)]
 
 
 def test_save_load_empty_index(tmp_path: Path) -> None:

@@ -626,3 +626,52 @@ def test_passages_never_claim_a_query_character_twice(
     spans = sorted((p.query_start, p.query_end) for p in c.passages)
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert end <= start
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 8, 10])
+@pytest.mark.parametrize("script", ["cjk", "words"])
+def test_identical_texts_of_any_length_are_contained(k: int, script: str) -> None:
+    # A verbatim copy has a seed at every shingle, which for a span shorter than about 2k
+    # tokens is fewer than half its tokens: it still counts (a whole short text, or k large).
+    cjk = "天下大势分久必合合久必分周末七国分争并入于秦"
+    words = [f"word{i}" for i in range(21)]
+    for n in range(1, 22):
+        text = cjk[:n] if script == "cjk" else " ".join(words[:n])
+        c = tp.compare(text, text, k=k)
+        assert c.jaccard == 1.0
+        assert c.containment == 1.0, (n, c.passages)
+        assert c.passages == (tp.Passage(0, len(text), 0, len(text)),)
+
+
+P1 = "天下大势分久必合合久必分周末七国分争并入于秦及秦灭之后"
+P2 = "楚汉分争又并入于汉汉朝自高祖斩白蛇而起义一统天下后来光武"
+NOISE = "。今天天气很好我们去公园散步吧然后回家吃饭睡觉。"
+
+
+def test_passages_meeting_inside_one_expanded_character_do_not_overlap() -> None:
+    # ㍻ normalizes to 平成: one passage ends at 平, the next starts at 成. The character goes
+    # to the first; the second starts after it in the query and keeps its source range.
+    query = P1 + "㍻" + P2
+    source = P1 + "平" + NOISE + "成" + P2
+    c = tp.compare(query, source)
+    i = len(P1)
+    assert c.passages == (
+        tp.Passage(0, i + 1, 0, i + 1),
+        tp.Passage(i + 1, len(query), i + 1 + len(NOISE), len(source)),
+    )
+    assert c.containment == 1.0  # every query character is in one passage
+
+
+def test_a_passage_wholly_inside_its_neighbours_last_character_is_dropped() -> None:
+    # ﷺ normalizes to four Arabic words: the first ends the first passage, the other three
+    # are copied elsewhere in the source; that second passage has no character of its own.
+    words = tp.tokenize("\ufdfa").tokens
+    assert len(words) == 4
+    query = P1 + "\ufdfa" + "。" + "完"
+    source = P1 + words[0] + NOISE + " ".join(words[1:]) + NOISE
+    c = tp.compare(query, source, k=2, min_tokens=2)
+    i = len(P1)
+    # the first passage takes ﷺ and the 。 after it (equal in both texts)
+    assert c.passages == (tp.Passage(0, i + 2, 0, i + len(words[0]) + 1),)
+    # the three words still count as copied (they are, inside the first passage's character)
+    assert c.containment == 31 / 32

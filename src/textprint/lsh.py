@@ -140,31 +140,51 @@ def _as_signatures(
     return values, params
 
 
-def _check_keys(keys: Any, n: int) -> list[str | int]:
+def _key_list(keys: Any) -> list[str | int]:
+    """`keys` as a list of str and int (numpy integers become int); other types are refused."""
     if isinstance(keys, (str, bytes)):
         raise InvalidInputError(
             f"keys must be a sequence of str or int, not a bare {type(keys).__name__}; "
             "wrap a single key in a list"
         )
+    if isinstance(keys, np.ndarray) and keys.ndim != 1:
+        if keys.ndim == 0:
+            raise InvalidInputError(
+                "keys must be a sequence of str or int, got a 0-d array; wrap a single key in "
+                "a list"
+            )
+        raise InvalidParameterError(
+            f"keys must be one-dimensional (one key per signature), got an array of shape "
+            f"{keys.shape}"
+        )
     if not isinstance(keys, Iterable):
         raise InvalidInputError(f"keys must be a sequence of str or int, got {type(keys).__name__}")
     if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
         out: list[str | int] = keys.tolist()  # integer keys from numpy: no per-key checks
-    elif isinstance(keys, range):
-        out = list(keys)
-    else:
-        out = list(keys)
-        for k in out:
-            if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
-                raise InvalidInputError(
-                    f"key {k!r} must be a str or an int, got {type(k).__name__}"
-                )
-        out = [int(k) if isinstance(k, np.integer) else k for k in out]
+        return out
+    if isinstance(keys, range):
+        return list(keys)
+    out = list(keys)
+    for k in out:
+        if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
+            raise InvalidInputError(f"key {k!r} must be a str or an int, got {type(k).__name__}")
+    return [int(k) if isinstance(k, np.integer) else k for k in out]
+
+
+def _duplicate(keys: list[str | int]) -> str | int | None:
+    """A key that appears twice in `keys`, or None."""
+    if len(set(keys)) == len(keys):
+        return None
+    seen: set[str | int] = set()
+    return next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+
+
+def _check_keys(keys: Any, n: int) -> list[str | int]:
+    out = _key_list(keys)
     if len(out) != n:
         raise InvalidParameterError(f"got {len(out)} keys for {n} signatures")
-    if len(set(out)) != len(out):
-        seen: set[str | int] = set()
-        dup = next(k for k in out if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    dup = _duplicate(out)
+    if dup is not None:
         raise InvalidParameterError(f"key {dup!r} appears twice in this call; keys must be unique")
     return out
 
@@ -314,15 +334,28 @@ class LSHIndex:
         self._sorted = None
 
     def remove(self, keys: Sequence[str | int]) -> None:
-        """Remove keys (a missing key raises UnknownWorkError, a KeyError)."""
-        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
-            raise InvalidInputError(
-                f"keys must be a sequence of str or int, not {type(keys).__name__}; "
-                "wrap a single key in a list"
+        """Remove keys.
+
+        Parameters
+        ----------
+        keys : sequence of str or int
+            A bare ``str`` is refused, as in :meth:`add`.
+
+        Raises
+        ------
+        InvalidInputError
+            If `keys` is not a sequence of str or int.
+        InvalidParameterError
+            If a key appears twice.
+        UnknownWorkError
+            If a key is not in the index (a KeyError); nothing is removed then.
+        """
+        key_list = _key_list(keys)
+        dup = _duplicate(key_list)
+        if dup is not None:
+            raise InvalidParameterError(
+                f"key {dup!r} appears twice in the keys to remove; keys must be unique"
             )
-        key_list = list(keys)
-        if len(set(key_list)) != len(key_list):
-            raise InvalidParameterError("keys to remove must be unique; a key appears twice")
         for k in key_list:
             if k not in self._row_of:
                 raise UnknownWorkError(f"key {k!r} is not in the index")
@@ -464,7 +497,9 @@ class LSHIndex:
             "rows": self.rows,
             "params": None if self.params is None else _params_dict(self.params),
         }
-        encoded = [str(k).encode("utf-8") for k in self._keys]
+        # surrogatepass: a str key may hold a lone surrogate (add accepts any str); its bytes
+        # are the generalized UTF-8 of the code unit, read back exactly by `load`
+        encoded = [str(k).encode("utf-8", "surrogatepass") for k in self._keys]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
         arrays = {
@@ -550,7 +585,7 @@ class LSHIndex:
                 raise FormatError(f"{str(path)!r} is corrupt: key offsets do not fit the keys")
             keys: list[str | int] = []
             for i, is_str in enumerate(arrays["key_is_str"].tolist()):
-                s = blob[off[i] : off[i + 1]].decode("utf-8")
+                s = blob[off[i] : off[i + 1]].decode("utf-8", "surrogatepass")
                 keys.append(s if is_str else int(s))
             values = arrays["values"]
             if values.dtype != np.uint64 or values.ndim != 2 or len(values) != len(keys):

@@ -234,7 +234,10 @@ def align(
         q0, q1 = qs, int(q.shingle_last[qe])
         s0, s1 = ss, int(s.shingle_last[se])
         length = min(q1 - q0, s1 - s0) + 1
-        if length >= need and n * 2 >= min(length, need):
+        # Evidence: seeds on at least half of the tokens needed, or every shingle of the span a
+        # seed (a verbatim copy): a span of `length` tokens has only max(1, length - k + 1)
+        # shingles, fewer than half its tokens below 2k - 2 tokens (a whole short text).
+        if length >= need and (n * 2 >= min(length, need) or n >= max(1, length - k + 1)):
             cands.append((n, q0, q1, s0, s1))
     # strongest passages first; drop one whose query range is mostly inside a kept one
     cands.sort(key=lambda c: (-c[0], c[1]))
@@ -268,9 +271,22 @@ def align(
         while p[1] < q_ceil and p[3] < s.n_tokens - 1 and qu[p[1] + 1] == su[p[3] + 1]:
             p[1] += 1
             p[3] += 1
-    passages = [(p[0], p[1], p[2], p[3]) for p in kept]
-    containment = _coverage(q, [(p[0], p[1]) for p in passages])
-    source_containment = _coverage(s, [(p[2], p[3]) for p in passages])
+    containment = _coverage(q, [(p[0], p[1]) for p in kept])
+    source_containment = _coverage(s, [(p[2], p[3]) for p in kept])
+    # Two passages may meet inside one original query character that normalizes to several
+    # tokens (㍻ -> 平成: one passage ends at 平, the next starts at 成); in original offsets
+    # both would claim it. It stays with the first passage: the next starts at its first query
+    # token from a later character (its source range, which did match, is kept), or is dropped
+    # if none is left. The measures above already count the character once.
+    passages: list[tuple[int, int, int, int]] = []
+    for q0, q1, s0, s1 in kept:
+        if passages:
+            claimed = int(q.tok_ends[passages[-1][1]])
+            while q0 <= q1 and int(q.tok_starts[q0]) < claimed:
+                q0 += 1
+            if q0 > q1:
+                continue
+        passages.append((q0, q1, s0, s1))
     uq, us = np.unique(q.shingles), np.unique(s.shingles)
     union = len(uq) + len(us)
     inter = len(np.intersect1d(uq, us, assume_unique=True))

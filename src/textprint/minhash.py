@@ -29,14 +29,23 @@ has ``valid=False``; such rows never collide with anything, each other included.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 
-from ._typing import BoolArray, Int64Array, UInt64Array
-from ._validation import check_choice, check_int, check_texts
+from ._tables import (
+    CLASS_BREAK,
+    CLASS_HAN,
+    CLASS_KANA,
+    CLASS_NEWLINE,
+    CLASS_SPACE,
+    get_tables,
+)
+from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
+from ._validation import check_choice, check_int
 from .errors import InvalidInputError, InvalidParameterError, TooShortError
 from .hashing import (
     HASH_SCHEME,
@@ -46,11 +55,18 @@ from .hashing import (
     check_same_params,
     fmix64,
     hash_bytes,
+    hash_shingles,
     shingle_batch,
     splitmix64,
 )
-from .normalization import _to_str
-from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
+from .normalization import HYPHENS, KANA_SHARE, _to_cps, _to_str
+from .tokenization import (
+    TokenBatch,
+    Tokenizer,
+    resolve_tokenizer,
+    tokenize_batch,
+    tokenizer_identity,
+)
 
 __all__ = ["EMPTY", "SCHEMES", "MinHasher", "SignatureParams", "Signatures", "jaccard"]
 
@@ -67,6 +83,8 @@ CHUNK_CHARS = 1 << 20
 # Densification gives up on random probing after this many probes and takes the next non-empty
 # bin to the right instead (for 128 bins and one non-empty bin, probability ~1e-14 per bin).
 _MAX_PROBES = 4096
+#: Densification evaluates at most this many (bin, probe) pairs at once (a few MB).
+_PROBE_BUDGET = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +131,12 @@ class Signatures:
         return self.values
 
 
-def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
+def _oph_bins(sh_hashes: UInt64Array, bounds: Int64Array, n: int) -> UInt64Array:
+    """The bins of one-permutation hashing before densification (``EMPTY`` where empty).
+
+    Bin minima merge with ``np.minimum``: the bins of a text are the minimum of the bins of
+    pieces whose shingles, together, are the text's (how a long text is signed in pieces).
+    """
     n_docs = len(bounds) - 1
     counts = np.diff(bounds)
     doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
@@ -122,7 +145,12 @@ def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt6
     flat = np.full(n_docs * n, EMPTY, dtype=np.uint64)
     np.minimum.at(flat, doc * n + b, np.minimum(sh_hashes, _MAX_VALUE))
     sig: UInt64Array = flat.reshape(n_docs, n)
-    _densify(sig, counts > 0, n, seed)
+    return sig
+
+
+def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
+    sig = _oph_bins(sh_hashes, bounds, n)
+    _densify(sig, np.diff(bounds) > 0, n, seed)
     return sig
 
 
@@ -132,6 +160,13 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     Empty bin ``j`` of a row takes the original value of the first non-empty bin among the
     probes ``t = 1, 2, ...``; probes are evaluated in blocks so that rows with very few
     shingles (many empty bins, long probe sequences) cost a few numpy calls, not hundreds.
+
+    Cost: every empty bin takes part in at most one block of each size (8, 32, 128, 512, then
+    1024 up to ``_MAX_PROBES``), so the elements scanned grow linearly with the empty bins;
+    the (bins x probes) matrices are evaluated in slices of at most ``_PROBE_BUDGET``
+    elements, so memory stays bounded however many bins are empty (a one-shingle text with
+    65536 bins once built 2 GB matrices). The fallback finds the next non-empty bin of every
+    remaining bin with one binary search over the non-empty bins of their rows.
     """
     empty = sig == EMPTY
     empty[~valid] = False
@@ -148,25 +183,38 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     block = 8
     while len(pending) and t0 <= _MAX_PROBES:
         ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
-        r, c = rows[pending], cols[pending]
-        probe = fmix64(key ^ ((c.astype(np.uint64)[:, None] << _S32) | ts[None, :]))
-        cand = (((probe >> _S32) * nn) >> _S32).astype(np.int64)
-        hit = filled[r[:, None], cand]
-        found = hit.any(axis=1)
-        first = np.argmax(hit, axis=1)
-        ok = np.flatnonzero(found)
-        sig[r[ok], c[ok]] = original[r[ok], cand[ok, first[ok]]]
-        pending = pending[~found]
+        step = max(1, _PROBE_BUDGET // len(ts))
+        missed: list[np.ndarray] = []
+        for lo in range(0, len(pending), step):
+            part = pending[lo : lo + step]
+            r, c = rows[part], cols[part]
+            probe = fmix64(key ^ ((c.astype(np.uint64)[:, None] << _S32) | ts[None, :]))
+            cand = (((probe >> _S32) * nn) >> _S32).astype(np.int64)
+            del probe
+            hit = filled[r[:, None], cand]
+            found = hit.any(axis=1)
+            first = np.argmax(hit, axis=1)
+            ok = np.flatnonzero(found)
+            sig[r[ok], c[ok]] = original[r[ok], cand[ok, first[ok]]]
+            missed.append(part[~found])
+        pending = np.concatenate(missed)
         t0 += len(ts)
         block = min(block * 4, 1024)
+    if len(pending) == 0:
+        return
     # After _MAX_PROBES probes (rows with a handful of shingles and thousands of bins), the
     # empty bin takes the next non-empty bin to its right, circularly: deterministic, and part
-    # of the format.
-    for i in pending.tolist():
-        row, col = int(rows[i]), int(cols[i])
-        nz = np.flatnonzero(filled[row])
-        after = nz[nz > col]
-        sig[row, col] = original[row, int(after[0] if len(after) else nz[0])]
+    # of the format. The non-empty bins of the rows concerned, as sorted flat positions, answer
+    # every such bin with one binary search (not a scan of its row per bin).
+    r, c = rows[pending], cols[pending]
+    fr, local = np.unique(r, return_inverse=True)
+    nz = np.flatnonzero(filled[fr])  # row i of fr, bin j -> i * n + j, sorted
+    at = np.searchsorted(nz, local * n + c, side="right")
+    nxt = nz[np.minimum(at, len(nz) - 1)]
+    # none to the right in the row: wrap around to the row's first non-empty bin
+    wrap = (at >= len(nz)) | (nxt >= (local + 1) * n)
+    nxt[wrap] = nz[np.searchsorted(nz, local[wrap] * n, side="left")]
+    sig[r, c] = original[fr[nxt // n], nxt % n]
 
 
 def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
@@ -242,6 +290,172 @@ def _shingle_bytes(sh: ShingleBatch) -> list[bytes]:
     return [
         " ".join(words[a : b + 1]).encode("utf-8") for a, b in zip(first.tolist(), last.tolist())
     ]
+
+
+#: Tokenizers whose tokens never cross a sentence end (。!?): a long text may be cut after one.
+#: The others (MeCab, Sudachi) segment whole lines, so it is cut only at line breaks.
+_SENTENCE_TOKENIZERS = ("char", "jieba")
+_LF, _CR = 0x0A, 0x0D
+
+
+def _iter_texts(texts: object, name: str = "texts") -> Iterator[str]:
+    """Check that `texts` is an iterable of str, lazily: items are checked as they are read."""
+    if isinstance(texts, (str, bytes)):
+        raise InvalidInputError(
+            f"{name} must be an iterable of str, not a bare {type(texts).__name__}; "
+            f"wrap a single text in a list: [{name[:-1]}]"
+        )
+    if not isinstance(texts, Iterable) or (isinstance(texts, np.ndarray) and texts.ndim == 0):
+        what = "a 0-d array" if isinstance(texts, np.ndarray) else type(texts).__name__
+        raise InvalidInputError(f"{name} must be an iterable of str, got {what}")
+    return _checked_texts(texts, name)
+
+
+def _checked_texts(texts: Iterable[object], name: str) -> Iterator[str]:
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InvalidInputError(f"{name}[{i}] must be a str, got {type(text).__name__}")
+        yield text
+
+
+def _safe_cuts(text: str, lo: int, hi: int, *, lines_only: bool) -> Int64Array:
+    """Positions ``p`` in ``[lo, hi)`` where `text` may be cut before ``text[p]`` without
+    changing any character of the normalized text or any token.
+
+    ``text[p]`` must be one character that folds to one visible character and starts a new
+    cluster (no mark or joiner that composes with what precedes it). Before it, either
+
+    * a line break ``X "\\n"`` (or ``X "\\r\\n"``), with ``X`` folding to one character that
+      is neither white space, Han, kana nor a hyphen: normalization keeps that line break
+      whatever follows (it drops one between two CJK characters, joins ``exam-\\nple``), it
+      ends a run for language detection, and MeCab and Sudachi segment each line alone; or
+    * (`lines_only` False) a sentence end ``。 ! ?`` (after folding), which ends a run for
+      language detection and is no token; character tokens and jieba's Han runs never cross
+      it.
+
+    White space touches neither side, so the white-space rules (collapsing, dropping between
+    CJK characters, joining hyphenated lines) see the same neighbours in a piece as in the
+    whole text.
+    """
+    lo, hi = max(lo, 3), min(hi, len(text))
+    if lo >= hi:
+        return np.zeros(0, dtype=np.int64)
+    tables = get_tables()
+    c = _to_cps(text[lo - 3 : hi])  # c[i] is text[lo - 3 + i]
+    single = (tables.fold_len[c] == 1) & ~tables.cluster[c]
+    folded = tables.fold_single[c]
+    cls = tables.match_class[folded]
+    visible = single & (cls != CLASS_SPACE) & (cls != CLASS_NEWLINE)
+    x = visible & (cls != CLASS_HAN) & (cls != CLASS_KANA) & ~np.isin(folded, HYPHENS)
+    # entry j is position lo + j: text[p] at c[j + 3], the characters before at c[j + 2], ...
+    line = (c[2:-1] == _LF) & (x[1:-2] | ((c[1:-2] == _CR) & x[:-3]))
+    if not lines_only:
+        line |= single[2:-1] & (cls[2:-1] == CLASS_BREAK)
+    out: Int64Array = np.flatnonzero(visible[3:] & line) + lo
+    return out
+
+
+def _piece_bounds(text: str, chunk_chars: int, *, lines_only: bool) -> list[int]:
+    """Cuts ``[0, c1, ..., len(text)]``: pieces of at most `chunk_chars` characters, cut at the
+    last safe position; longer only where a stretch has no safe position at all (one giant
+    line), which then stays whole."""
+    n = len(text)
+    cuts = [0]
+    a = 0
+    while n - a > chunk_chars:
+        found = _safe_cuts(text, a + 1, a + chunk_chars + 1, lines_only=lines_only)
+        lo = a + chunk_chars + 1
+        while len(found) == 0 and lo < n:  # none within reach: the first one after it
+            found = _safe_cuts(text, lo, lo + chunk_chars, lines_only=lines_only)[:1]
+            lo += chunk_chars
+        if len(found) == 0:
+            break
+        a = int(found[-1])
+        cuts.append(a)
+    cuts.append(n)
+    return cuts
+
+
+def _kana_decides_ja(n_han: int, n_kana: int) -> bool:
+    """normalization's document rule: Han-only runs are Japanese when kana reach KANA_SHARE."""
+    return n_kana > 0 and n_kana >= KANA_SHARE * (n_han + n_kana)
+
+
+def _ballast(n_han: int, n_kana: int, doc_ja: bool) -> str:
+    """A run of kana (or Han) that, added to a piece, gives it the document's decision."""
+    if doc_ja:
+        x = max(1, math.ceil((KANA_SHARE * (n_han + n_kana) - n_kana) / (1 - KANA_SHARE)))
+        while not _kana_decides_ja(n_han, n_kana + x):
+            x += 1
+        return "\u3042" * x  # あ
+    y = max(1, math.floor(n_kana / KANA_SHARE) - n_han - n_kana)
+    while _kana_decides_ja(n_han + y, n_kana):
+        y += 1
+    return "\u4e00" * y  # 一
+
+
+def _piece_tokens(
+    text: str, a: int, b: int, tokenizer: str, ballast: str | None
+) -> tuple[UInt32Array, Int64Array, Int64Array, str, tuple[int, int]]:
+    """Tokens of ``text[a:b]`` (code points, token bounds into them, tokenizer identity) and
+    the piece's Han and kana counts.
+
+    A `ballast` joins the piece as a line of its own (before it, ended by ``"。\\n"``, or after
+    a first piece, which ends at a safe cut): it only changes the document-wide kana share,
+    and its tokens are dropped.
+    """
+    piece = text[a:b]
+    lead = tail = 0
+    if ballast and a > 0:
+        piece = ballast + "\u3002\n" + piece
+        lead = len(ballast) + 2
+    elif ballast:
+        piece = piece + ballast
+        tail = len(ballast)
+    tb = tokenize_batch([piece], tokenizer)
+    norm = tb._norm  # the piece's normalized view, kept by tokenize_batch
+    assert norm is not None
+    counts = (
+        int(np.count_nonzero(norm.classes == CLASS_HAN)),
+        int(np.count_nonzero(norm.classes == CLASS_KANA)),
+    )
+    t_start, t_end = tb.tok_start, tb.tok_end
+    if lead or tail:  # the ballast's characters fold one for one: drop its tokens
+        keep = (t_start >= lead) & (t_start < len(tb.cps) - tail)
+        t_start, t_end = t_start[keep], t_end[keep]
+    return tb.cps, t_start, t_end, tb.identity, counts
+
+
+def _stream_shingles(
+    cps: UInt32Array, starts: Int64Array, ends: Int64Array, k: int, seed: int, identity: str
+) -> ShingleBatch:
+    """Shingle hashes of one stream of tokens ``cps[starts[i]:ends[i]]`` (one document)."""
+    n_tok = len(starts)
+    nowhere = np.broadcast_to(np.int64(0), (n_tok,))  # original spans: not needed to hash
+    tokens = TokenBatch(
+        cps=cps,
+        tok_start=starts,
+        tok_end=ends,
+        bounds=np.array([0, n_tok], dtype=np.int64),
+        lang=("",),
+        identity=identity,
+        starts=nowhere,
+        ends=nowhere,
+    )
+    return hash_shingles(tokens, k=k, seed=seed)
+
+
+def _last_tokens(
+    cps: UInt32Array, starts: Int64Array, ends: Int64Array, m: int
+) -> tuple[UInt32Array, Int64Array]:
+    """The code points and lengths of the last `m` tokens (the carry into the next piece)."""
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    s, e = starts[-m:], ends[-m:]
+    lens = (e - s).astype(np.int64)
+    first = np.cumsum(lens) - lens
+    idx = np.repeat(s - first, lens) + np.arange(int(lens.sum()), dtype=np.int64)
+    return cps[idx], lens
 
 
 class MinHasher:
@@ -323,32 +537,134 @@ class MinHasher:
             )
         return self._from_hashes(sh.hashes, sh.bounds)
 
+    def _minima(self, sh: ShingleBatch) -> UInt64Array:
+        """Per-document minima before densification: they merge with ``np.minimum``."""
+        if self.scheme == "datasketch":
+            return _datasketch_from_sha(
+                _sha32(_shingle_bytes(sh)), sh.bounds, self.n_hashes, self.seed
+            )
+        if self.scheme == "oph":
+            return _oph_bins(sh.hashes, sh.bounds, self.n_hashes)
+        return _classic(sh.hashes, sh.bounds, self.n_hashes, self.seed)
+
+    def _long(self, text: str, chunk_chars: int) -> UInt64Array:
+        """Signature (shape (1, n_hashes)) of one text longer than `chunk_chars`, in pieces.
+
+        The text is cut where no normalization or tokenization rule looks across the cut (see
+        `_safe_cuts`), each piece is tokenized alone, and the last ``k - 1`` tokens of a piece
+        are carried into the shingles of the next: the shingles, hence the minima, are
+        exactly those of the whole text. The one document-wide input of normalization, the
+        kana share that decides whether Han-only runs are Japanese, is counted over the
+        pieces; a piece whose own share decides otherwise is tokenized again with a ballast
+        line that gives it the document's decision (`_piece_tokens`).
+        """
+        tokenizer = self.tokenizer
+        if not isinstance(tokenizer, str):  # a user tokenizer sees the whole text
+            return self._batch([text])
+        lines_only = tokenizer not in _SENTENCE_TOKENIZERS
+        cuts = _piece_bounds(text, chunk_chars, lines_only=lines_only)
+        if len(cuts) <= 2:
+            return self._batch([text])
+        counts: list[tuple[int, int]] = []
+        minima = self._pieces(text, cuts, tokenizer, counts, None)
+        doc_ja = _kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
+        if any(h and _kana_decides_ja(h, k) != doc_ja for h, k in counts):
+            minima = self._pieces(text, cuts, tokenizer, counts, doc_ja)
+        if self.scheme == "oph":
+            _densify(minima, ~(minima == EMPTY).all(axis=1), self.n_hashes, self.seed)
+        return minima
+
+    def _pieces(
+        self,
+        text: str,
+        cuts: list[int],
+        tokenizer: str,
+        counts: list[tuple[int, int]],
+        doc_ja: bool | None,
+    ) -> UInt64Array:
+        """Minima of the pieces ``text[cuts[i]:cuts[i + 1]]`` and their boundary shingles.
+
+        With ``doc_ja=None`` the (Han, kana) counts of each piece are appended to `counts`;
+        otherwise `counts` are read, and a piece whose own kana share disagrees with `doc_ja`
+        is tokenized with a ballast.
+        """
+        k = self.k
+        minima = np.full((1, self.n_hashes), EMPTY, dtype=np.uint64)
+        carry_cps = np.zeros(0, dtype=np.uint32)
+        carry_len = np.zeros(0, dtype=np.int64)
+        identity = ""
+        emitted = False
+        for i in range(len(cuts) - 1):
+            a, b = cuts[i], cuts[i + 1]
+            force = None
+            if doc_ja is not None:
+                h, kana = counts[i]
+                if h and _kana_decides_ja(h, kana) != doc_ja:
+                    force = _ballast(h, kana, doc_ja)
+            cps, t_start, t_end, identity, han_kana = _piece_tokens(text, a, b, tokenizer, force)
+            if doc_ja is None:
+                counts.append(han_kana)
+            # the stream: the carried tokens, then this piece's
+            c_end = np.cumsum(carry_len)
+            shift = len(carry_cps)
+            stream = np.concatenate([carry_cps, cps])
+            starts = np.concatenate([c_end - carry_len, t_start + shift])
+            ends = np.concatenate([c_end, t_end + shift])
+            n_tok = len(starts)
+            if n_tok >= k:  # every k-token window of the stream is new (the carry has < k)
+                sh = _stream_shingles(stream, starts, ends, k, self.seed, identity)
+                minima = np.minimum(minima, self._minima(sh))
+                emitted = True
+            carry_cps, carry_len = _last_tokens(stream, starts, ends, min(k - 1, n_tok))
+        if not emitted and len(carry_len):  # fewer than k tokens in all: one short shingle
+            c_end = np.cumsum(carry_len)
+            sh = _stream_shingles(carry_cps, c_end - carry_len, c_end, k, self.seed, identity)
+            minima = np.minimum(minima, self._minima(sh))
+        return minima
+
     def signatures(self, texts: Iterable[str], *, chunk_chars: int = CHUNK_CHARS) -> Signatures:
         """Signatures of many texts: the fast batch path.
 
         Parameters
         ----------
         texts : iterable of str
+            Read once, chunk by chunk: a generator is never held in memory as a whole.
         chunk_chars : int, default 1048576
             Texts are processed in chunks of about this many characters, which bounds memory.
+            A text longer than that is cut into pieces of about this size, signed piece by
+            piece with the same result.
 
         Returns
         -------
         Signatures
             ``.values`` of shape (n_texts, n_hashes), dtype=uint64; ``.valid`` (False: no
             shingle); ``.params``.
+
+        Raises
+        ------
+        InvalidInputError
+            If `texts` is a bare str or bytes, is not iterable, or yields a non-str (raised
+            when the iteration reaches it).
+        InvalidParameterError
+            If `chunk_chars` is not an int >= 1.
         """
-        docs = check_texts(texts)
+        docs = _iter_texts(texts)
         chunk_chars = check_int(chunk_chars, "chunk_chars", low=1)
         parts: list[UInt64Array] = []
-        i = 0
-        while i < len(docs):
-            j, size = i, 0
-            while j < len(docs) and (j == i or size + len(docs[j]) <= chunk_chars):
-                size += len(docs[j])
-                j += 1
-            parts.append(self._batch(docs[i:j]))
-            i = j
+        group: list[str] = []
+        size = 0
+        for text in docs:
+            n = len(text)
+            if group and size + n > chunk_chars:
+                parts.append(self._batch(group))
+                group, size = [], 0
+            if n > chunk_chars:
+                parts.append(self._long(text, chunk_chars))
+                continue
+            group.append(text)
+            size += n
+        if group:
+            parts.append(self._batch(group))
         values = np.concatenate(parts) if parts else np.zeros((0, self.n_hashes), dtype=np.uint64)
         valid = ~(values == EMPTY).all(axis=1) if len(values) else np.zeros(0, dtype=bool)
         values.flags.writeable = False
@@ -376,7 +692,8 @@ class MinHasher:
             If `data` is bytes (pass a list of shingles) or an item is not bytes.
         """
         if isinstance(data, str):
-            sig: UInt64Array = self._batch([data])[0]
+            long = len(data) > CHUNK_CHARS
+            sig: UInt64Array = (self._long(data, CHUNK_CHARS) if long else self._batch([data]))[0]
             if sig[0] == EMPTY:
                 raise TooShortError(
                     f"the text has no token, so no shingle (k={self.k}): nothing to sign; "
@@ -388,10 +705,9 @@ class MinHasher:
                 "data must be a str or an iterable of bytes shingles, not bare bytes; "
                 "wrap one shingle in a list"
             )
-        if not isinstance(data, Iterable):
-            raise InvalidInputError(
-                f"data must be a str or an iterable of bytes, got {type(data).__name__}"
-            )
+        if not isinstance(data, Iterable) or (isinstance(data, np.ndarray) and data.ndim == 0):
+            what = "a 0-d array" if isinstance(data, np.ndarray) else type(data).__name__
+            raise InvalidInputError(f"data must be a str or an iterable of bytes, got {what}")
         items = list(data)
         if not items:
             raise TooShortError("no shingle given: nothing to sign")
@@ -423,14 +739,15 @@ def jaccard(sig_a: Any, sig_b: Any) -> float | np.ndarray:
     Raises
     ------
     InvalidParameterError
-        If the shapes differ or the dtype is not an unsigned 64-bit integer.
+        If the shapes differ, the dtype is not an unsigned 64-bit integer, or an input is not an
+        array at all (ragged nested lists).
     IncompatibleError
         If two Signatures were made with different parameters.
     """
     if isinstance(sig_a, Signatures) and isinstance(sig_b, Signatures):
         sig_a.params.check_compatible(sig_b.params)
-    a = np.asarray(sig_a)
-    b = np.asarray(sig_b)
+    a = _signature_array(sig_a, "sig_a")
+    b = _signature_array(sig_b, "sig_b")
     for name, x in (("sig_a", a), ("sig_b", b)):
         if x.dtype != np.uint64:
             raise InvalidParameterError(f"{name} must have dtype uint64, got {x.dtype}")
@@ -448,3 +765,13 @@ def jaccard(sig_a: Any, sig_b: Any) -> float | np.ndarray:
     if a.ndim == 1:
         return float(est)
     return np.asarray(est, dtype=np.float64)
+
+
+def _signature_array(sig: Any, name: str) -> np.ndarray:
+    try:
+        return np.asarray(sig)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences, objects numpy refuses
+        raise InvalidParameterError(
+            f"{name} must be an array of shape (n_hashes,) or (n, n_hashes), dtype=uint64; "
+            f"numpy cannot make one of it ({exc})"
+        ) from exc
