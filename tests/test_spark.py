@@ -378,17 +378,27 @@ def hit_rows_local(hits: list[tp.Hit]) -> list[tuple[Any, ...]]:
     ]
 
 
+@pytest.mark.parametrize("broadcast_bytes", [tps.BROADCAST_BYTES, 0], ids=["broadcast", "join"])
 @pytest.mark.parametrize(
     "options",
     [{}, {"min_chars": 40, "min_containment": 0.9, "top_k": 1}],
     ids=["defaults", "min_chars-top_k"],
 )
 def test_check_equals_registry_check(
-    spark: Any, registry: tp.Registry, options: dict[str, Any]
+    spark: Any, registry: tp.Registry, options: dict[str, Any], broadcast_bytes: int
 ) -> None:
     posts = check_posts()
+    posts.append(("zh-excerpt", posts[0][1]))  # ids need not be unique: each row is checked
     df = spark.createDataFrame(posts, "post string, body string").repartition(2)
-    out = tps.check(df, registry, text_col="body", id_col="post", batch_size=4, **options)
+    out = tps.check(
+        df,
+        registry,
+        text_col="body",
+        id_col="post",
+        batch_size=4,
+        broadcast_bytes=broadcast_bytes,
+        **options,
+    )
     # the id column is called "id" whatever id_col is (HITS_SCHEMA)
     assert out.columns == [
         "id",
@@ -405,9 +415,15 @@ def test_check_equals_registry_check(
         got.setdefault(r.id, []).append(
             (r.work_id, r.copied_chars, passages, r.containment, r.source_containment, r.jaccard)
         )
-    # rows come in the order check emits them (no shuffle after it): Registry.check's order
+    # within a text, rows come in the order check emits them (no shuffle after the last
+    # step): Registry.check's order; the duplicated id holds its hits twice, one after another
     expected_hits = registry.check_many(local_texts(t for _, t in posts), **options)
-    expected = {pid: hit_rows_local(h) for (pid, _), h in zip(posts, expected_hits) if h}
+    expected: dict[str, list[tuple[Any, ...]]] = {}
+    for (pid, _), h in zip(posts, expected_hits):
+        if h:
+            expected.setdefault(pid, []).extend(hit_rows_local(h))
+    got["zh-excerpt"] = sorted(got["zh-excerpt"], key=repr)
+    expected["zh-excerpt"] = sorted(expected["zh-excerpt"], key=repr)
     assert got == expected
     # the posts exercise what they claim to
     assert {"zh-excerpt", "ja-excerpt", "en-excerpt", "zh-whole-poem"} <= set(expected)
@@ -471,6 +487,10 @@ def test_bad_column_names_raise(
         pytest.param(
             lambda df, reg: tps.check(df, reg, batch_size=0),
             id="check-batch_size",
+        ),
+        pytest.param(
+            lambda df, reg: tps.check(df, reg, broadcast_bytes=-1),
+            id="check-broadcast_bytes",
         ),
     ],
 )

@@ -13,6 +13,7 @@ recovers it).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +35,14 @@ from ..registry import (
 )
 from ..winnowing import fingerprints
 
-__all__ = ["HITS_SCHEMA", "DedupResult", "check", "dedup", "signatures"]
+__all__ = ["BROADCAST_BYTES", "HITS_SCHEMA", "DedupResult", "check", "dedup", "signatures"]
 
 logger = logging.getLogger("textprint")
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+#: Default of :func:`check`'s `broadcast_bytes`: larger evidence indexes are joined.
+BROADCAST_BYTES = 256 << 20
 
 #: Schema of the rows :func:`check` returns: one row per (text, copied work).
 HITS_SCHEMA = (
@@ -345,13 +351,31 @@ def check(
     min_containment: float = MIN_CONTAINMENT,
     top_k: int | None = None,
     batch_size: int = 64,
+    broadcast_bytes: int = BROADCAST_BYTES,
 ) -> Any:
     """Check every text of a DataFrame against a Registry, on the executors.
 
     The registry's evidence index (fingerprint postings without the common ones, and the
-    compressed texts of the works) is broadcast to the executors; each executor fingerprints
-    its texts, ranks candidates and verifies them with the same code as
+    compressed texts of the works) goes to the executors: broadcast while it is at most
+    `broadcast_bytes`, otherwise as two DataFrames joined with the texts (fingerprint postings
+    on the hash, then the candidate works' texts on the work). Either way each executor
+    fingerprints its texts, ranks candidates and verifies them with the same code as
     :meth:`Registry.check`, so the hits are equal.
+
+    Parameters
+    ----------
+    df : pyspark.sql.DataFrame
+    registry : Registry
+        Must store its texts (``store_text=True``, the default).
+    text_col, id_col : str
+        Columns of `df`; ids need not be unique (each row is checked on its own).
+    min_chars, min_containment, top_k
+        As in :meth:`Registry.check`.
+    batch_size : int, default 64
+        Texts fingerprinted and verified together on an executor.
+    broadcast_bytes : int, default 256 MiB
+        Largest index (16 bytes per fingerprint posting plus the compressed texts) that is
+        broadcast; a larger one is joined. 0 always joins.
 
     Returns
     -------
@@ -361,10 +385,12 @@ def check(
 
     Notes
     -----
-    Broadcasting bounds the registry to what fits in executor memory (compressed texts plus
-    16 bytes per fingerprint posting: about 1 GB for 100k works of 3,000 characters). Larger
-    registries should be split by work and checked per part (hits are per work, so the union
-    of the parts' hits is the answer, up to the top-k cut).
+    A broadcast copy lives in every executor's Python workers, so it must fit there (about
+    1 GB for 100k works of 3,000 characters). The join path has no such bound but shuffles:
+    one row per distinct fingerprint of each text, then one row per (text, candidate work)
+    carrying the work's compressed text. Its intermediate result is persisted
+    (``MEMORY_AND_DISK``) while the returned DataFrame is computed; call ``unpersist`` on
+    nothing: it is released with the DataFrame's lineage by Spark's cleaner.
     """
     pa = _require()
     from pyspark.sql.types import _parse_datatype_string
@@ -379,6 +405,7 @@ def check(
     if top_k is not None:
         top_k = check_int(top_k, "top_k", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
+    broadcast_bytes = check_int(broadcast_bytes, "broadcast_bytes", low=0)
     hashes, rows, works, common = registry.export_index()
     settings = {
         "k": registry.k,
@@ -387,9 +414,16 @@ def check(
         "tokenizer": registry.tokenizer,
     }
     spark = df.sparkSession
-    payload = spark.sparkContext.broadcast((hashes, rows, works, common, settings))
     id_type = df.schema[id_col].dataType.simpleString()
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
+    size = hashes.nbytes + rows.nbytes + sum(len(w[3]) for w in works.values())
+    options = {"min_chars": min_chars, "min_containment": min_containment, "top_k": top_k}
+    if size > broadcast_bytes:
+        logger.info("check: index of %d bytes > broadcast_bytes, joining", size)
+        return _check_joined(
+            df, text_col, id_col, (hashes, rows, works, common), settings, options, batch_size
+        )
+    payload = spark.sparkContext.broadcast((hashes, rows, works, common, settings))
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         h_all, r_all, w_all, c_all, st = payload.value
@@ -425,17 +459,181 @@ def check(
                     boilerplate=boilerplate,
                 )
                 for rid, text_hits in zip(ids[lo : lo + batch_size], hits):
-                    for h in text_hits:
-                        out["id"].append(rid)
-                        out["work_id"].append(str(h.work_id))
-                        out["containment"].append(h.containment)
-                        out["source_containment"].append(h.source_containment)
-                        out["jaccard"].append(h.jaccard)
-                        out["copied_chars"].append(h.copied_chars)
-                        out["passages"].append([p._asdict() for p in h.passages])
+                    _add_hits(out, rid, text_hits)
             yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
 
     return df.select(id_col, text_col).mapInArrow(run, schema)
+
+
+def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
+    """Append one text's Hits to the columns of a HITS_SCHEMA batch."""
+    for h in hits:
+        out["id"].append(rid)
+        # Arrow strings are UTF-8: a lone surrogate in an id becomes U+FFFD here
+        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(h.work_id)))
+        out["containment"].append(h.containment)
+        out["source_containment"].append(h.source_containment)
+        out["jaccard"].append(h.jaccard)
+        out["copied_chars"].append(h.copied_chars)
+        out["passages"].append([p._asdict() for p in h.passages])
+
+
+def _utf8(value: str | bytes) -> bytes:
+    """A registry id or metadata value as stored (str, or UTF-8 bytes with lone surrogates)."""
+    return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+
+def _check_joined(
+    df: Any,
+    text_col: str,
+    id_col: str,
+    index: tuple[np.ndarray, np.ndarray, dict[int, tuple[Any, ...]], np.ndarray],
+    settings: dict[str, Any],
+    options: dict[str, Any],
+    batch_size: int,
+) -> Any:
+    """:func:`check` for an index too large to broadcast: postings and works are joined.
+
+    1. Each text gets a row number, its distinct fingerprint hashes and the spans of its
+       common-phrase fingerprints (the common hashes are few and are broadcast); persisted.
+    2. Its hashes are joined with the postings (hash, work); the works sharing most hashes,
+       ties by row, are its candidates: the ranking of :func:`rank_candidates`.
+    3. The candidates are joined with the works' compressed texts and verified with
+       :func:`verify_candidates`, as in the broadcast path.
+    """
+    pa = _require()
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
+    from pyspark.sql.types import _parse_datatype_string
+
+    hashes, rows, works, common = index
+    spark = df.sparkSession
+    st = settings
+    limit = max(MAX_CANDIDATES, options["top_k"] or 0)
+    id_type = df.schema[id_col].dataType.simpleString()
+    common_b = spark.sparkContext.broadcast(common)
+
+    fp_schema = (
+        f"_rid bigint, id {id_type}, text string, hashes array<bigint>, "
+        "bp_start array<bigint>, bp_end array<bigint>"
+    )
+
+    def fingerprint_run(batches: Iterator[Any]) -> Iterator[Any]:
+        common_set = set(common_b.value.tolist())
+        for batch in batches:
+            texts = [t if t is not None else "" for t in batch.column("text").to_pylist()]
+            out: dict[str, list[Any]] = {"hashes": [], "bp_start": [], "bp_end": []}
+            for lo in range(0, len(texts), batch_size):
+                fps = fingerprints(
+                    texts[lo : lo + batch_size],
+                    k=st["k"],
+                    window=st["window"],
+                    tokenizer=st["tokenizer"],
+                    seed=st["seed"],
+                )
+                for f in fps:
+                    out["hashes"].append(np.unique(f.hashes).view(np.int64).tolist())
+                    spans = common_spans(f, common_set) if common_set else []
+                    out["bp_start"].append([a for a, _ in spans])
+                    out["bp_end"].append([b for _, b in spans])
+            yield pa.RecordBatch.from_arrays(
+                [
+                    batch.column("_rid"),
+                    batch.column("id"),
+                    batch.column("text"),
+                    pa.array(out["hashes"], type=pa.list_(pa.int64())),
+                    pa.array(out["bp_start"], type=pa.list_(pa.int64())),
+                    pa.array(out["bp_end"], type=pa.list_(pa.int64())),
+                ],
+                names=["_rid", "id", "text", "hashes", "bp_start", "bp_end"],
+            )
+
+    texts = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).withColumn(
+        "_rid", F.monotonically_increasing_id()
+    )
+    fp = texts.select("_rid", "id", "text").mapInArrow(
+        fingerprint_run, _parse_datatype_string(fp_schema)
+    )
+    fp = fp.persist(StorageLevel.MEMORY_AND_DISK)
+
+    postings = spark.createDataFrame(pa.table({"hash": hashes, "work": rows}))
+    blobs = {
+        "work": list(works),
+        "wid": [_utf8(w[0]) for w in works.values()],
+        "is_int": [bool(w[1]) for w in works.values()],
+        "meta": [None if w[2] is None else _utf8(w[2]) for w in works.values()],
+        "blob": [w[3] for w in works.values()],
+    }
+    work_table = pa.table(
+        blobs,
+        schema=pa.schema(
+            [
+                ("work", pa.int64()),
+                ("wid", pa.binary()),
+                ("is_int", pa.bool_()),
+                ("meta", pa.binary()),
+                ("blob", pa.binary()),
+            ]
+        ),
+    )
+    works_df = spark.createDataFrame(work_table)
+
+    shared = (
+        fp.select("_rid", F.explode("hashes").alias("hash"))
+        .join(postings, "hash")
+        .groupBy("_rid", "work")
+        .agg(F.count(F.lit(1)).alias("n"))
+    )
+    order = Window.partitionBy("_rid").orderBy(F.col("n").desc(), F.col("work").asc())
+    candidates = (
+        shared.withColumn("rank", F.row_number().over(order))
+        .where(F.col("rank") <= limit)
+        .join(works_df, "work")
+        .groupBy("_rid")
+        .agg(F.collect_list(F.struct("rank", "work", "wid", "is_int", "meta", "blob")).alias("c"))
+    )
+    todo = fp.join(candidates, "_rid").select("id", "text", "bp_start", "bp_end", "c")
+    schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
+
+    def verify_run(batches: Iterator[Any]) -> Iterator[Any]:
+        for batch in batches:
+            ids = batch.column("id").to_pylist()
+            docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
+            starts = batch.column("bp_start").to_pylist()
+            ends = batch.column("bp_end").to_pylist()
+            cands = batch.column("c").to_pylist()
+            out: dict[str, list[Any]] = {n: [] for n in schema.names}
+            for lo in range(0, len(docs), batch_size):
+                hi = lo + batch_size
+                needed: dict[int, tuple[Any, ...]] = {}
+                ranked: list[list[int]] = []
+                for c in cands[lo:hi]:
+                    c = sorted(c, key=lambda x: x["rank"])
+                    ranked.append([x["work"] for x in c])
+                    for x in c:
+                        meta = x["meta"]
+                        needed[x["work"]] = (
+                            x["wid"].decode("utf-8", "surrogatepass"),
+                            x["is_int"],
+                            None if meta is None else meta.decode("utf-8", "surrogatepass"),
+                            x["blob"],
+                        )
+                hits = verify_candidates(
+                    docs[lo:hi],
+                    ranked,
+                    needed,
+                    k=st["k"],
+                    seed=st["seed"],
+                    tokenizer=st["tokenizer"],
+                    boilerplate=[list(zip(a, b)) for a, b in zip(starts[lo:hi], ends[lo:hi])],
+                    **options,
+                )
+                for rid, text_hits in zip(ids[lo:hi], hits):
+                    _add_hits(out, rid, text_hits)
+            yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
+
+    return todo.mapInArrow(verify_run, schema)
 
 
 def _arrow_schema(pa: Any, schema: Any) -> Any:
