@@ -222,6 +222,8 @@ def signature_sets(draw: st.DrawFn) -> tuple[np.ndarray, list[Any], float]:
     values = protos[rng.integers(0, n_proto, n)]
     flip = rng.random((n, n_hashes)) < noise
     values[flip] = rng.integers(0, alphabet, int(flip.sum()), dtype=np.uint64)
+    # EMPTY slots inside valid rows (equal EMPTY slots are no evidence) and all-EMPTY rows
+    values[rng.random((n, n_hashes)) < draw(st.sampled_from([0.0, 0.0, 0.1]))] = EMPTY
     invalid = rng.random(n) < draw(st.sampled_from([0.0, 0.2]))
     values[invalid] = EMPTY
     keys: list[Any] = [f"doc-{i}" if i % 3 else i * 7 - 20 for i in range(n)]
@@ -301,6 +303,135 @@ def test_query_after_compaction_equals_brute_force() -> None:
     # a removed key can be added again
     index.add([keys[min(gone)]], values[min(gone)][None, :])
     assert keys[min(gone)] in index
+
+
+def fmix64_inverse(y: int) -> int:
+    """The x with fmix64(x) == y (each step of the finalizer is a bijection)."""
+    y ^= y >> 33
+    y = (y * pow(0xC4CEB9FE1A85EC53, -1, 1 << 64)) & MASK64
+    y ^= y >> 33
+    y = (y * pow(0xFF51AFD7ED558CCD, -1, 1 << 64)) & MASK64
+    y ^= y >> 33
+    return y
+
+
+def test_fmix64_inverse() -> None:
+    for x in (0, 1, 12345, MASK64, 0xDEADBEEF << 20):
+        assert fmix64_inverse(fmix64(x)) == x
+
+
+@st.composite
+def near_colliding_sets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Index rows and queries whose band keys share their high bits and differ in low bits.
+
+    With rows=1 a band key is ``fmix64(v + 1)``, so a value is chosen for the key it makes.
+    The index sorts band keys packed with a row number in their low bits, and matches queries
+    on the remaining high bits before comparing full keys: these sets put many distinct keys
+    into one truncated key, on both sides, with more queries than rows and fewer.
+    """
+    n = draw(st.integers(1, 70), label="rows")
+    n_queries = draw(st.integers(1, 140), label="queries")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    low_bits = draw(st.integers(0, 10))
+    highs = [int(h) << 16 for h in rng.integers(0, 1 << 48, draw(st.integers(1, 3)))]
+
+    def make(m: int) -> np.ndarray:
+        keys = [
+            [
+                highs[int(rng.integers(len(highs)))] | int(rng.integers(1 << low_bits))
+                for _ in range(4)
+            ]
+            for _ in range(m)
+        ]
+        banded = [[(fmix64_inverse(k) - 1) & MASK64 for k in row] for row in keys]
+        extra = rng.integers(0, 3, (m, 2)).tolist()  # two unbanded values: varied estimates
+        return np.array([b + e for b, e in zip(banded, extra)], dtype=np.uint64)
+
+    return make(n), make(n_queries)
+
+
+@settings(deadline=None, derandomize=True, max_examples=40)
+@given(sets=near_colliding_sets(), threshold=st.sampled_from([0.0, 0.5, 0.8]))
+def test_query_many_with_near_colliding_band_keys_equals_brute_force(
+    sets: tuple[np.ndarray, np.ndarray], threshold: float
+) -> None:
+    values, queries = sets
+    keys: list[Any] = [i if i % 2 else f"k{i}" for i in range(len(values))]
+    index = LSHIndex(0.8, n_hashes=6, bands=4, rows=1)
+    index.add(keys, values)
+    indexed = list(zip(keys, rows_of(values)))
+    got = index.query_many(queries, threshold=threshold)
+    for qi, q in enumerate(rows_of(queries)):
+        assert as_pairs(got[qi]) == query_reference(indexed, q, 4, 1, threshold)
+    # the self-join: every row finds itself first or tied for first
+    for i, matches in enumerate(index.query_many(values, threshold=threshold)):
+        assert as_pairs(matches) == query_reference(indexed, rows_of(values)[i], 4, 1, threshold)
+
+
+def numpy_query_reference(
+    values: np.ndarray,
+    keys: list[Any],
+    alive: np.ndarray,
+    query: np.ndarray,
+    bands: int,
+    rows: int,
+    threshold: float,
+) -> list[tuple[Any, float]]:
+    """The brute-force scan of `query_reference`, vectorized over rows (for larger sets)."""
+    if bool((query == EMPTY).all()):
+        return []
+    valid = ~(values == EMPTY).all(axis=1)
+    shared = (band_keys(values, bands, rows) == band_keys(query[None, :], bands, rows)).any(axis=1)
+    cand = np.flatnonzero(alive & valid & shared)
+    est = ((values[cand] == query) & (query != EMPTY)).sum(axis=1) / values.shape[1]
+    found = sorted(
+        (-e, int(i)) for i, e in zip(cand.tolist(), est.tolist()) if e >= threshold - 1e-12
+    )
+    return [(keys[i], -e) for e, i in found]
+
+
+def test_query_many_equals_brute_force_at_scale() -> None:
+    # thousands of rows: row numbers take 11-12 bits of the packed band keys; near duplicates
+    # share several bands; some rows removed, some all EMPTY, some slots EMPTY
+    rng = np.random.default_rng(11)
+    n, n_hashes = 2000, 32
+    protos = rng.integers(0, 1 << 62, (250, n_hashes), dtype=np.uint64)
+    values = protos[rng.integers(0, 250, n)]
+    flip = rng.random(values.shape) < 0.08
+    values[flip] = rng.integers(0, 1 << 62, int(flip.sum()), dtype=np.uint64)
+    values[rng.random(values.shape) < 0.01] = EMPTY
+    values[rng.random(n) < 0.01] = EMPTY
+    keys: list[Any] = [f"d{i}" if i % 2 else i for i in range(n)]
+    index = LSHIndex(0.6, n_hashes=n_hashes)
+    index.add(keys[:700], values[:700])
+    index.add(keys[700:], values[700:])
+    index.remove(keys[::9])
+    alive = np.ones(n, dtype=bool)
+    alive[::9] = False
+    edited = values[rng.integers(0, n, 600)].copy()
+    flip = rng.random(edited.shape) < 0.1
+    edited[flip] = rng.integers(0, 1 << 62, int(flip.sum()), dtype=np.uint64)
+    queries = np.concatenate([values, edited])
+    for threshold in (0.0, 0.6):
+        got = index.query_many(queries, threshold=threshold)
+        top = index.query_many(queries, threshold=threshold, top_k=3)
+        assert len(got) == len(queries)
+        for qi in range(len(queries)):
+            expected = numpy_query_reference(
+                values, keys, alive, queries[qi], index.bands, index.rows, threshold
+            )
+            assert as_pairs(got[qi]) == expected
+            assert as_pairs(top[qi]) == expected[:3]
+
+
+def test_optimal_bands_cached_results_and_validation() -> None:
+    # the derivation is cached per validated arguments; validation still runs on every call
+    first = optimal_bands(0.55, n_hashes=96)
+    assert optimal_bands(0.55, n_hashes=96) == first
+    assert optimal_bands(0.55, n_hashes=96, false_positive_weight=0.5) == first
+    with pytest.raises(tp.InvalidParameterError, match="threshold"):
+        optimal_bands(1.5)
+    assert optimal_bands(0.55, n_hashes=96) == _optimal_param(0.55, 96, 0.5, 0.5)
 
 
 def test_identical_signature_is_found_with_estimate_one() -> None:

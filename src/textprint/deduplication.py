@@ -19,7 +19,7 @@ import numpy as np
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_int, check_probability
 from .errors import InvalidParameterError
-from .lsh import band_keys, optimal_bands
+from .lsh import _band_keys_by_band, optimal_bands
 from .minhash import EMPTY, MinHasher, Signatures
 from .tokenization import Tokenizer
 
@@ -58,13 +58,13 @@ def candidate_pairs(
     valid = np.flatnonzero(~(values == EMPTY).all(axis=1))
     if len(valid) < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    keys = band_keys(values[valid], bands, rows)
+    keys = _band_keys_by_band(values[valid], bands, rows)  # (bands, n): one band contiguous
     us: list[Int64Array] = []
     vs: list[Int64Array] = []
     skipped = 0
     for b in range(bands):
-        order = np.argsort(keys[:, b], kind="stable")
-        k = keys[order, b]
+        order = np.argsort(keys[b], kind="stable")
+        k = keys[b][order]
         new = np.ones(len(k), dtype=bool)
         new[1:] = k[1:] != k[:-1]
         gid = np.cumsum(new) - 1

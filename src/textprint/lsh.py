@@ -7,12 +7,17 @@ Rajaraman, Ullman, Mining of Massive Datasets, ch. 3). Candidates are then score
 signature, so results carry an estimated Jaccard and are at or above the threshold.
 
 Candidate generation sorts each band's keys once and looks queries up with binary search
-(``numpy.searchsorted``): no Python dict per band.
+(``numpy.searchsorted``): no Python dict per band. Each sorted entry packs a band key's high
+bits with its row number, so one ``numpy.sort`` (not ``argsort``) orders a band; candidates
+found on the truncated key are kept only where the full 64-bit band keys are equal, so the
+packing never changes a result. Estimates are computed for all candidate pairs at once.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import json
 import zipfile
 import zlib
@@ -41,7 +46,8 @@ __all__ = ["LSHIndex", "Match", "optimal_bands"]
 MAX_BANDING_HASHES = 1024
 FORMAT = "textprint-lsh"
 FORMAT_VERSION = 1
-_R = np.uint64(R)
+#: Bytes of signature rows gathered at once when estimating candidate pairs.
+_ESTIMATE_BLOCK_BYTES = 1 << 18
 
 
 class Match(NamedTuple):
@@ -51,8 +57,14 @@ class Match(NamedTuple):
     estimated_jaccard: float
 
 
+@functools.lru_cache(maxsize=64)
 def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(n)
+    # constant nodes and weights: computing them (an eigenvalue problem) costs more than the
+    # quadrature itself
+    x, w = np.polynomial.legendre.leggauss(n)
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w
 
 
 def _integrals(threshold: float, n_hashes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -102,6 +114,16 @@ def optimal_bands(
             raise InvalidParameterError(f"{name}={w!r} must be a finite float >= 0")
     if false_positive_weight + false_negative_weight <= 0:
         raise InvalidParameterError("false_positive_weight and false_negative_weight are both 0")
+    return _optimal_bands(
+        float(threshold), n_hashes, float(false_positive_weight), float(false_negative_weight)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _optimal_bands(
+    threshold: float, n_hashes: int, false_positive_weight: float, false_negative_weight: float
+) -> tuple[int, int]:
+    """`optimal_bands` on validated arguments; a pure function, so its results are cached."""
     pairs, fp, fn = _integrals(threshold, n_hashes)
     error = fp * false_positive_weight + fn * false_negative_weight
     # datasketch keeps the first strict minimum in (bands, rows) order; so do we, with a
@@ -115,11 +137,30 @@ def band_keys(values: UInt64Array, bands: int, rows: int) -> UInt64Array:
 
     ``key = fmix64(sum(v[t] * R**(rows - 1 - t)) + rows)`` over the band's values, modulo 2**64.
     """
+    return _band_keys(values, bands, rows, "nbr,r->nb")
+
+
+def _band_keys_by_band(values: UInt64Array, bands: int, rows: int) -> UInt64Array:
+    """`band_keys` transposed, C-contiguous: shape (bands, n)."""
+    return _band_keys(values, bands, rows, "nbr,r->bn")
+
+
+def _band_keys(values: UInt64Array, bands: int, rows: int, subscripts: str) -> UInt64Array:
     v = values[:, : bands * rows].reshape(len(values), bands, rows)
-    acc = np.zeros((len(values), bands), dtype=np.uint64)
-    for t in range(rows):
-        acc = acc * _R + v[:, :, t]
-    return fmix64(acc + np.uint64(rows))
+    # one contraction with the powers of R (Horner's rule unrolled): unsigned arithmetic wraps
+    # modulo 2**64, and einsum's sum-of-products loop is several times faster than `rows`
+    # passes of multiply-add over (n, bands) temporaries
+    acc: UInt64Array = np.ascontiguousarray(np.einsum(subscripts, v, _powers_of_r(rows)))
+    acc += np.uint64(rows)
+    return fmix64(acc)
+
+
+@functools.lru_cache(maxsize=64)
+def _powers_of_r(rows: int) -> UInt64Array:
+    """``R**(rows - 1 - t) mod 2**64`` for t in range(rows), read-only."""
+    out = np.array([pow(R, rows - 1 - t, 1 << 64) for t in range(rows)], dtype=np.uint64)
+    out.flags.writeable = False
+    return out
 
 
 def _as_signatures(
@@ -165,6 +206,8 @@ def _key_list(keys: Any) -> list[str | int]:
     if isinstance(keys, range):
         return list(keys)
     out = list(keys)
+    if set(map(type, out)) <= {int, str}:  # the common case, checked without a Python loop
+        return out
     for k in out:
         if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
             raise InvalidInputError(f"key {k!r} must be a str or an int, got {type(k).__name__}")
@@ -191,8 +234,15 @@ def _check_keys(keys: Any, n: int) -> list[str | int]:
 
 @dataclass(slots=True)
 class _Sorted:
-    keys: UInt64Array  # (bands, n) sorted per band
-    rows: Int64Array  # (bands, n) row of each sorted key
+    """Per band, the usable rows' band keys, sorted, each packed with its row number.
+
+    ``packed[b, i] = (key & ~low) | row``: the key's high bits above the row number's
+    ``row_bits`` bits. Equal truncated keys are a superset of equal keys; callers confirm
+    candidates on the full keys.
+    """
+
+    packed: UInt64Array  # (bands, n_usable), each band sorted
+    row_bits: int
 
 
 class LSHIndex:
@@ -243,9 +293,10 @@ class LSHIndex:
         self._keys: list[str | int] = []
         self._row_of: dict[str | int, int] = {}
         self._values = np.zeros((0, self.n_hashes), dtype=np.uint64)
-        self._bkeys = np.zeros((0, self.bands), dtype=np.uint64)
+        self._bkeys = np.zeros((self.bands, 0), dtype=np.uint64)  # (bands, n): band by band
         self._alive = np.zeros(0, dtype=bool)
         self._valid = np.zeros(0, dtype=bool)
+        self._has_empty = np.zeros(0, dtype=bool)  # rows holding at least one EMPTY value
         self._sorted: _Sorted | None = None
 
     @classmethod
@@ -317,20 +368,23 @@ class LSHIndex:
         """
         values, params = _as_signatures(signatures, self.n_hashes)
         key_list = _check_keys(keys, len(values))
-        for k in key_list:
-            if k in self._row_of:
-                raise InvalidParameterError(
-                    f"key {k!r} is already in the index; remove it first to replace it"
-                )
+        if not self._row_of.keys().isdisjoint(key_list):
+            k = next(k for k in key_list if k in self._row_of)
+            raise InvalidParameterError(
+                f"key {k!r} is already in the index; remove it first to replace it"
+            )
         self._adopt(params)
         start = len(self._keys)
         self._keys.extend(key_list)
-        for i, k in enumerate(key_list):
-            self._row_of[k] = start + i
+        self._row_of.update(zip(key_list, range(start, start + len(key_list))))  # C-level
+        valid, has_empty = _empty_rows(values)
         self._values = np.concatenate([self._values, values])
-        self._bkeys = np.concatenate([self._bkeys, band_keys(values, self.bands, self.rows)])
+        self._bkeys = np.concatenate(
+            [self._bkeys, _band_keys_by_band(values, self.bands, self.rows)], axis=1
+        )
         self._alive = np.concatenate([self._alive, np.ones(len(values), dtype=bool)])
-        self._valid = np.concatenate([self._valid, _valid_rows(values)])
+        self._valid = np.concatenate([self._valid, valid])
+        self._has_empty = np.concatenate([self._has_empty, has_empty])
         self._sorted = None
 
     def remove(self, keys: Sequence[str | int]) -> None:
@@ -370,55 +424,96 @@ class LSHIndex:
         self._keys = [self._keys[i] for i in keep.tolist()]
         self._row_of = {k: i for i, k in enumerate(self._keys)}
         self._values = self._values[keep]
-        self._bkeys = self._bkeys[keep]
+        self._bkeys = self._bkeys[:, keep]
         self._valid = self._valid[keep]
+        self._has_empty = self._has_empty[keep]
         self._alive = np.ones(len(keep), dtype=bool)
         self._sorted = None
 
     def _index(self) -> _Sorted:
         if self._sorted is None:
             usable = np.flatnonzero(self._alive & self._valid)
-            bk = self._bkeys[usable].T  # (bands, n)
-            order = np.argsort(bk, axis=1, kind="stable")
-            self._sorted = _Sorted(
-                keys=np.take_along_axis(bk, order, axis=1), rows=usable[order].astype(np.int64)
-            )
+            row_bits = max(1, (len(self._keys) - 1).bit_length())
+            keys = self._bkeys if len(usable) == len(self._keys) else self._bkeys[:, usable]
+            packed = _pack(keys, usable, row_bits)
+            packed.sort(axis=1)
+            self._sorted = _Sorted(packed=packed, row_bits=row_bits)
         return self._sorted
 
-    def _candidates(self, values: UInt64Array) -> tuple[Int64Array, Int64Array]:
-        """Unique (query, row) candidate pairs sharing at least one band key."""
+    def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
+        """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
         idx = self._index()
-        qk = band_keys(values, self.bands, self.rows)
-        q_valid = ~(values == EMPTY).all(axis=1)
+        empty = np.zeros(0, dtype=np.int64)
+        n = idx.packed.shape[1]
+        queries = np.flatnonzero(valid)
+        if n == 0 or len(queries) == 0:
+            return empty, empty
+        qk = _band_keys_by_band(values, self.bands, self.rows)
+        # Queries packed and sorted like the index, so that the binary searches below walk the
+        # index in order instead of jumping about in it. Both sides are compared on the key
+        # bits above `bits`, the wider of the two packings: runs of equal truncated keys in the
+        # index stay contiguous, and the needle is the sorted query entry with its id cleared.
+        bits = max(idx.row_bits, (len(values) - 1).bit_length())
+        q_sorted = _pack(qk[:, queries], queries, bits)
+        q_sorted.sort(axis=1)
+        id_mask = np.uint64((1 << bits) - 1)
+        high = ~id_mask
+        low = np.uint64((1 << idx.row_bits) - 1)
+        last = np.int64(n - 1)
         qs: list[Int64Array] = []
         rs: list[Int64Array] = []
-        n = idx.keys.shape[1]
-        if n == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         for b in range(self.bands):
-            keys_b = idx.keys[b]
-            lo = np.searchsorted(keys_b, qk[:, b], side="left")
-            # most query keys match nothing: look for the end of the run only where they match
-            hit = np.flatnonzero(q_valid & (keys_b[np.minimum(lo, n - 1)] == qk[:, b]) & (lo < n))
-            cnt = np.zeros(len(values), dtype=np.int64)
-            cnt[hit] = np.searchsorted(keys_b, qk[hit, b], side="right") - lo[hit]
-            total = int(cnt.sum())
-            if total == 0:
+            packed_b = idx.packed[b]
+            needle = q_sorted[b] & high
+            lo = np.searchsorted(packed_b, needle, side="left")
+            # `needle` has its low bits clear, so a match at `lo` means lo < n
+            hit = np.flatnonzero((packed_b[np.minimum(lo, last)] & high) == needle)
+            if len(hit) == 0:
                 continue
-            q = np.repeat(np.arange(len(values), dtype=np.int64), cnt)
-            first = np.cumsum(cnt) - cnt
-            pos = np.repeat(lo, cnt) + (np.arange(total) - np.repeat(first, cnt))
-            qs.append(q)
-            rs.append(idx.rows[b][pos])
+            q = (q_sorted[b][hit] & id_mask).astype(np.int64)
+            lo, needle = lo[hit], needle[hit]
+            # runs of more than one equal truncated key are rare: find their ends by binary
+            # search, the others end where they start
+            longer = np.flatnonzero((packed_b[np.minimum(lo + 1, last)] & high) == needle)
+            longer = longer[lo[longer] < last]
+            if len(longer):
+                cnt = np.ones(len(lo), dtype=np.int64)
+                cnt[longer] = (
+                    np.searchsorted(packed_b, needle[longer] | id_mask, side="right") - lo[longer]
+                )
+                first = np.cumsum(cnt) - cnt
+                lo = np.repeat(lo - first, cnt) + np.arange(int(cnt.sum()))
+                q = np.repeat(q, cnt)
+            r = (packed_b[lo] & low).astype(np.int64)
+            # the packing truncated the keys: keep the pairs whose full keys are equal
+            same = self._bkeys[b][r] == qk[b][q]
+            qs.append(q[same])
+            rs.append(r[same])
         if not qs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        q_all = np.concatenate(qs)
-        r_all = np.concatenate(rs)
-        pair = np.sort(q_all * len(self._keys) + r_all)
+            return empty, empty
+        n_rows = len(self._keys)
+        pair = np.concatenate(qs) * n_rows + np.concatenate(rs)
+        pair.sort()
         keep = np.ones(len(pair), dtype=bool)
-        keep[1:] = pair[1:] != pair[:-1]
+        np.not_equal(pair[1:], pair[:-1], out=keep[1:])
         pair = pair[keep]
-        return pair // len(self._keys), pair % len(self._keys)
+        return pair // n_rows, pair % n_rows
+
+    def _estimate(self, values: UInt64Array, q: Int64Array, r: Int64Array) -> Int64Array:
+        """Number of positions where query ``q`` and row ``r`` agree on a non-EMPTY value."""
+        n_equal = np.empty(len(q), dtype=np.int64)
+        # in blocks, so that the gathered rows stay in cache and memory stays bounded
+        block = max(1, _ESTIMATE_BLOCK_BYTES // (8 * self.n_hashes))
+        for s in range(0, len(q), block):
+            equal = values[q[s : s + block]] == self._values[r[s : s + block]]
+            n_equal[s : s + block] = np.count_nonzero(equal, axis=1)
+        # an EMPTY slot (no token hashed there) equals EMPTY but is no evidence: recount the
+        # few pairs whose indexed row holds one
+        fix = np.flatnonzero(self._has_empty[r])
+        if len(fix):
+            a = values[q[fix]]
+            n_equal[fix] = np.count_nonzero((a == self._values[r[fix]]) & (a != EMPTY), axis=1)
+        return n_equal
 
     def query_many(
         self, signatures: Any, *, threshold: float | None = None, top_k: int | None = None
@@ -445,19 +540,26 @@ class LSHIndex:
         thr = self.threshold if threshold is None else check_probability(threshold, "threshold")
         if top_k is not None:
             top_k = check_int(top_k, "top_k", low=1)
-        q, r = self._candidates(values)
-        out: list[list[Match]] = [[] for _ in range(len(values))]
+        n_queries = len(values)
+        q, r = self._candidates(values, _empty_rows(values)[0])
         if len(q) == 0:
-            return out
-        est = ((values[q] == self._values[r]) & (values[q] != EMPTY)).mean(axis=1)
-        keep = est >= thr - 1e-12
-        q, r, est = q[keep], r[keep], est[keep]
-        order = np.lexsort((r, -est, q))
-        for qi, ri, e in zip(q[order].tolist(), r[order].tolist(), est[order].tolist()):
-            lst = out[qi]
-            if top_k is None or len(lst) < top_k:
-                lst.append(Match(self._keys[ri], float(e)))
-        return out
+            return [[] for _ in range(n_queries)]
+        n_equal = self._estimate(values, q, r)
+        est = n_equal / self.n_hashes
+        keep = np.flatnonzero(est >= thr - 1e-12)
+        q, r, n_equal, est = q[keep], r[keep], n_equal[keep], est[keep]
+        # pairs come sorted by (query, row); a stable sort on (query, -estimate) keeps the row
+        # (insertion) order among equal estimates
+        order = np.argsort(q * (self.n_hashes + 1) + (self.n_hashes - n_equal), kind="stable")
+        r, est = r[order], est[order]
+        bounds = np.zeros(n_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
+        starts = bounds[:-1]
+        ends = bounds[1:] if top_k is None else np.minimum(bounds[1:], starts + top_k)
+        # the Match objects are made by C-level calls, not one Python call each
+        keys = map(self._keys.__getitem__, r.tolist())
+        matches = list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est.tolist())))
+        return [matches[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
 
     def query(
         self, signature: Any, *, threshold: float | None = None, top_k: int | None = None
@@ -613,6 +715,24 @@ def _params_dict(p: SignatureParams) -> dict[str, Any]:
     }
 
 
-def _valid_rows(values: UInt64Array) -> BoolArray:
-    out: BoolArray = ~(values == EMPTY).all(axis=1)
+def _empty_rows(values: UInt64Array) -> tuple[BoolArray, BoolArray]:
+    """Per row: valid (not all EMPTY, i.e. not a too-short text) and holding any EMPTY value.
+
+    EMPTY is the largest uint64, so one maximum over the whole array (no temporary) settles
+    the common case of no EMPTY anywhere.
+    """
+    n = len(values)
+    if n == 0 or values.max() != EMPTY:
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    has_empty: BoolArray = values.max(axis=1) == EMPTY
+    valid = np.ones(n, dtype=bool)
+    rows = np.flatnonzero(has_empty)
+    valid[rows] = values[rows].min(axis=1) != EMPTY
+    return valid, has_empty
+
+
+def _pack(keys: UInt64Array, rows: Int64Array, row_bits: int) -> UInt64Array:
+    """``(keys & ~low) | rows`` with ``low`` the lowest `row_bits` bits: shape (bands, n)."""
+    out: UInt64Array = keys & ~np.uint64((1 << row_bits) - 1)
+    out |= rows.astype(np.uint64)
     return out
