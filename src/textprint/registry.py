@@ -27,7 +27,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,19 @@ MAX_CANDIDATES = 50
 MIN_CHARS_CJK = 200
 MIN_WORDS = 40
 MIN_CONTAINMENT = 0.5
+#: A text longer than this many characters is checked in overlapping segments of about this
+#: size (API.md: huge texts are processed in chunks), so the working memory of a check is
+#: bounded by the segment (about 150 bytes a character at its peak), not by the text.
+CHECK_SEGMENT_CHARS = 1 << 20
+#: Consecutive segments share at least this many characters (at most 1.5 times as many): a
+#: copy crossing a cut is seen whole by one segment, or as two pieces that both hold the whole
+#: shared stretch, far above the evidence one passage needs (16 CJK tokens, 10 words), and
+#: that overlap each other, so they merge back into one passage (see `_segments`).
+CHECK_OVERLAP_CHARS = 1 << 13
+#: Passages of one work from two segments merge when their offsets agree this closely.
+MERGE_SLACK = 64
+_SENTENCE_ENDS = "。！？.!?"
+_SPACES = " \t\u3000"
 
 _DEFAULTS: dict[str, Any] = {
     "k": 5,
@@ -967,6 +980,13 @@ class Registry:
         list of Hit
             One per copied work, sorted by copied query characters (ties by work_id); ``[]``
             when nothing is copied.
+
+        Notes
+        -----
+        A text longer than ``CHECK_SEGMENT_CHARS`` (2**20 characters) is checked in
+        overlapping segments, so memory does not grow with the text; each work's passages
+        from all segments are merged and the evidence rule is applied to the merged hit (a
+        copy split over two segments counts whole). Shorter texts are checked in one pass.
         """
         check_text(text)
         return self.check_many(
@@ -993,10 +1013,49 @@ class Registry:
         self._require_fresh()
         if not docs:
             return []
+        limit = self._common_limit()
+        # Texts are checked in batches of at most CHECK_SEGMENT_CHARS characters, and a longer
+        # text alone in overlapping segments: memory is bounded by the segment, not the input.
+        # Each text's hits do not depend on the batch it is checked in.
+        out: list[list[Hit]] = [[] for _ in docs]
+        batch: list[int] = []
+        size = 0
+        for d, text in enumerate([*docs, None]):
+            if text is not None and len(text) > CHECK_SEGMENT_CHARS:
+                out[d] = self._check_long(text, limit, min_chars, min_containment, top_k)
+                continue
+            if batch and (text is None or size + len(text) > CHECK_SEGMENT_CHARS):
+                hits = self._check_batch(
+                    [docs[i] for i in batch], limit, min_chars, min_containment, top_k
+                )
+                for i, h in zip(batch, hits):
+                    out[i] = h
+                batch, size = [], 0
+            if text is not None:
+                batch.append(d)
+                size += len(text)
+        return out
+
+    def _check_batch(
+        self,
+        docs: list[str],
+        limit: int,
+        min_chars: int | None,
+        min_containment: float,
+        top_k: int | None,
+    ) -> list[list[Hit]]:
+        """Check texts as one batch: one index lookup, one verification pass."""
+        _, candidates, works, boilerplate = self._candidates(docs, limit, top_k)
+        return self._verify(docs, candidates, works, min_chars, min_containment, top_k, boilerplate)
+
+    def _candidates(
+        self, docs: list[str], limit: int, top_k: int | None
+    ) -> tuple[list[Any], list[list[int]], dict[int, tuple[Any, ...]], list[list[tuple[int, int]]]]:
+        """Fingerprints of `docs`, their ranked candidate works (rows), those works' stored
+        rows and, per text, the spans of its common-phrase fingerprints."""
         fps = fingerprints(
             docs, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
         )
-        limit = self._common_limit()
         all_hashes = np.unique(np.concatenate([f.hashes for f in fps])) if fps else np.zeros(0)
         postings: dict[int, list[int]] = {}
         if len(all_hashes):
@@ -1015,7 +1074,7 @@ class Registry:
         )
         needed = {w for cands in candidates for w in cands}
         works = self._load_works(sorted(needed))
-        return self._verify(docs, candidates, works, min_chars, min_containment, top_k, boilerplate)
+        return fps, candidates, works, boilerplate
 
     def _common_hashes(self, hashes: np.ndarray, limit: int) -> set[int]:
         """The (signed) hashes among `hashes` that are common phrases, not evidence."""
@@ -1037,6 +1096,142 @@ class Registry:
             (json.dumps(rowids),),
         )
         return {r[0]: r[1:] for r in rows}
+
+    def _check_long(
+        self,
+        text: str,
+        limit: int,
+        min_chars: int | None,
+        min_containment: float,
+        top_k: int | None,
+    ) -> list[Hit]:
+        """:meth:`check` of one text longer than CHECK_SEGMENT_CHARS, in overlapping segments.
+
+        Each segment is fingerprinted, ranked and verified as a whole text is (common-phrase
+        passages left out), but no evidence rule is applied to it. Per work, the passages of
+        all segments are shifted to offsets in `text` and merged (`_merge_passages`); the
+        measures are then those of the whole text and the evidence rule is applied to them:
+
+        * ``copied_chars``: visible characters of `text` inside the merged passages.
+        * ``containment``: characters of the query's tokens inside passages over those of all
+          its tokens, each token counted once, by the segment whose own stretch (from its
+          start to the next segment's start) it starts in.
+        * ``source_containment``: the work's tokens inside the source ranges of all segments'
+          token passages over all of its tokens (as :func:`textprint.compare` counts them).
+        * ``jaccard``: the work's distinct shingles found in the segments that hold its
+          passages, over the union of those and the query's distinct shingles (counted per
+          segment, in its own stretch: a shingle repeated in two segments counts twice).
+        * The query is CJK when the segments found CJK hold at least half of its tokens.
+
+        Without stored texts, passages are chained from shared fingerprints per segment as
+        in :meth:`_verify_fingerprints`; copied characters, containment and source
+        containment follow that path's definitions over the merged passages, and the shared
+        fingerprints of all segments; Jaccard is estimated from the MinHash signature of the
+        whole text (:meth:`MinHasher.signatures` signs a long text in pieces).
+        """
+        bounds = _segments(text, CHECK_SEGMENT_CHARS, CHECK_OVERLAP_CHARS)
+        query = _QueryTally()
+        found: dict[int, _WorkTally] = {}
+        previous: dict[int, list[Passage]] = {}
+        gap = 4 * self.window * self.k
+        for i, (a, b) in enumerate(bounds):
+            own_end = (bounds[i + 1][0] if i + 1 < len(bounds) else len(text)) - a
+            seg = text[a:b]
+            fps, candidates, works, boilerplate = self._candidates([seg], limit, top_k)
+            cands = [r for r in candidates[0] if r in works]  # not removed meanwhile
+            order = sorted(works) if self.store_text else []
+            prepared = prepare_batch(
+                [seg] + [_decompress(works[r][3]) for r in order],
+                k=self.k,
+                seed=self.seed,
+                tokenizer=self.tokenizer,
+            )
+            q = prepared[0]
+            owned = q.tok_starts < own_end
+            query.add(q, owned, self.k)
+            current: dict[int, list[Passage]] = {}
+            if self.store_text:
+                sources = dict(zip(order, prepared[1:]))
+                uq = np.unique(q.shingles)
+                for r in cands:
+                    aligned = _aligned(q, sources[r], k=self.k, common=boilerplate[0])
+                    if aligned is None:
+                        continue
+                    tally = found.get(r)
+                    if tally is None:
+                        tally = found[r] = _WorkTally.of_text(works[r], sources[r])
+                    tally.add_alignment(aligned[0], uq)
+                    current[r] = [_shifted(p, a) for p in aligned[1]]
+            else:
+                spans, sizes = self._work_spans({r: works[r] for r in cands})
+                q_hashes = _i64(fps[0].hashes)
+                for r in cands:
+                    passages = _fingerprint_passages(fps[0], q_hashes, spans[r], gap)
+                    if not passages:
+                        continue
+                    tally = found.get(r)
+                    if tally is None:
+                        n_chars, n_fp = sizes.get(r, (1, 0))
+                        tally = found[r] = _WorkTally(works[r], n_chars=n_chars, n_fp=n_fp)
+                    tally.shared_hashes.update(h for h in q_hashes if h in spans[r])
+                    current[r] = [_shifted(p, a) for p in passages]
+            # the query tokens this segment owns that lie in a passage of this work, found
+            # here or by the previous segment (the only one reaching into this stretch)
+            for r in current.keys() | previous.keys():
+                ranges = _union(
+                    (p.query_start - a, p.query_end - a)
+                    for p in previous.get(r, []) + current.get(r, [])
+                )
+                found[r].add_covered(q, owned, ranges)
+                found[r].passages.extend(current.get(r, []))
+            previous = current
+            del prepared, q, owned, fps, works, seg
+        cjk = query.n_tokens > 0 and 2 * query.n_cjk_tokens >= query.n_tokens
+        qsig = None if self.store_text else self._hasher.signatures([text]).values[0]
+        hits: list[Hit] = []
+        for tally in found.values():
+            passages = _merge_passages(tally.passages)
+            if qsig is None:
+                copied = _visible_chars(text, passages)
+                containment = tally.covered_length / query.length if query.length else 0.0
+                src_cont = tally.source_containment()
+                jac = tally.jaccard(query.n_shingles)
+                if not _enough_counts(
+                    cjk, tally.covered_tokens, copied, src_cont, min_chars, min_containment
+                ):
+                    continue
+            else:
+                copied = sum(p.query_end - p.query_start for p in passages)
+                containment = min(1.0, copied / (query.length or 1.0))
+                src_cont = min(
+                    1.0,
+                    max(
+                        sum(p.source_end - p.source_start for p in passages)
+                        / max(1, tally.n_chars),
+                        len(tally.shared_hashes) / max(1, tally.n_fp),
+                    ),
+                )
+                need = min_chars
+                if need is None:
+                    need = MIN_CHARS_CJK if cjk else 5 * MIN_WORDS
+                if not (src_cont >= min_containment or copied >= need):
+                    continue
+                wsig = np.frombuffer(tally.work[4], dtype="<u8")
+                jac = float(((wsig == qsig) & (qsig != EMPTY)).mean())
+            wid, is_int, meta = tally.work[0], tally.work[1], tally.work[2]
+            hits.append(
+                Hit(
+                    work_id=_id_from_db(wid, is_int),
+                    metadata=_metadata_from_db(meta),
+                    containment=min(1.0, containment),
+                    source_containment=src_cont,
+                    jaccard=jac,
+                    passages=passages,
+                    copied_chars=copied,
+                )
+            )
+        hits.sort(key=_hit_order)
+        return hits[:top_k] if top_k else hits
 
     def _verify(
         self,
@@ -1084,20 +1279,7 @@ class Registry:
             docs, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
         )
         qsigs = self._hasher.signatures(docs).values
-        spans: dict[int, dict[int, list[tuple[int, int]]]] = {}
-        for r in works:
-            by_hash: dict[int, list[tuple[int, int]]] = {}
-            for h, a, b in self._read("SELECT hash, start, end FROM fp WHERE work = ?", (r,)):
-                by_hash.setdefault(h, []).append((a, b))
-            spans[r] = by_hash
-        sizes = {
-            r: (n, f)
-            for r, n, f in self._read(
-                "SELECT rowid, n_chars, n_fp FROM works WHERE rowid IN "
-                "(SELECT value FROM json_each(?))",
-                (json.dumps(list(works)),),
-            )
-        }
+        spans, sizes = self._work_spans(works)
         n_chars = {r: v[0] for r, v in sizes.items()}
         gap = 4 * self.window * self.k
         out: list[list[Hit]] = []
@@ -1106,27 +1288,7 @@ class Registry:
             total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
             hits: list[Hit] = []
             for r in cands:
-                pairs = sorted(
-                    (int(fp.starts[i]), int(fp.ends[i]), a, b)
-                    for i, h in enumerate(q_hashes)
-                    for a, b in spans[r].get(h, ())
-                )
-                chains: list[list[int]] = []
-                for qa, qb, wa, wb in pairs:
-                    c = chains[-1] if chains else None
-                    if (
-                        c is not None
-                        and qa - c[1] <= gap
-                        and -gap <= wa - c[3] <= gap
-                        and wa >= c[2]
-                    ):
-                        c[1], c[3] = max(c[1], qb), max(c[3], wb)
-                        c[4] += 1
-                    else:
-                        chains.append([qa, qb, wa, wb, 1])
-                passages = tuple(
-                    Passage(c[0], c[1], c[2], c[3]) for c in chains if c[4] >= 2 or len(pairs) == 1
-                )
+                passages = _fingerprint_passages(fp, q_hashes, spans[r], gap)
                 if not passages:
                     continue
                 copied = sum(p.query_end - p.query_start for p in passages)
@@ -1169,6 +1331,26 @@ class Registry:
             hits.sort(key=_hit_order)
             out.append(hits[:top_k] if top_k else hits)
         return out
+
+    def _work_spans(
+        self, works: dict[int, tuple[Any, ...]]
+    ) -> tuple[dict[int, dict[int, list[tuple[int, int]]]], dict[int, tuple[int, int]]]:
+        """Per work row: its fingerprints' spans by (signed) hash, and (n_chars, n_fp)."""
+        spans: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for r in works:
+            by_hash: dict[int, list[tuple[int, int]]] = {}
+            for h, a, b in self._read("SELECT hash, start, end FROM fp WHERE work = ?", (r,)):
+                by_hash.setdefault(h, []).append((a, b))
+            spans[r] = by_hash
+        sizes = {
+            r: (n, f)
+            for r, n, f in self._read(
+                "SELECT rowid, n_chars, n_fp FROM works WHERE rowid IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(list(works)),),
+            )
+        }
+        return spans, sizes
 
     def export_index(
         self,
@@ -1287,6 +1469,175 @@ class Registry:
         )
 
 
+def _natural_cut(text: str, lo: int, hi: int) -> int:
+    """A cut in ``(lo, hi]`` just after the last line break, else sentence end, else
+    whitespace there; `hi` (a hard cut) when the stretch has none."""
+    for delimiters in ("\n", _SENTENCE_ENDS, _SPACES):
+        p = max(text.rfind(c, lo, hi) for c in delimiters)
+        if p >= 0:
+            return p + 1
+    return hi
+
+
+def _segments(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Overlapping segments ``(start, end)`` covering `text`, each at most `size` characters.
+
+    A segment ends at a natural cut (`_natural_cut`) among its last ``size // 16``
+    characters; the next one starts at a natural cut between ``1.5 * overlap`` and `overlap`
+    characters before that end. So consecutive segments share at least `overlap` characters,
+    and a stretch of text is in at most two segments (``overlap <= size / 4``). A copy crossing
+    a cut is therefore inside one segment, or both segments hold a piece of it that contains
+    the whole shared stretch.
+    """
+    n = len(text)
+    overlap = max(1, min(overlap, size // 4))
+    reach = max(1, size // 16)
+    out: list[tuple[int, int]] = []
+    a = 0
+    while n - a > size:
+        b = _natural_cut(text, a + size - reach, a + size)
+        out.append((a, b))
+        a = _natural_cut(text, b - overlap - overlap // 2, b - overlap)
+    out.append((a, n))
+    return out
+
+
+def _shifted(p: Passage, offset: int) -> Passage:
+    return Passage(p.query_start + offset, p.query_end + offset, p.source_start, p.source_end)
+
+
+def _union(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open ranges merged where they overlap or touch, sorted."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _merge_passages(passages: list[Passage]) -> tuple[Passage, ...]:
+    """One work's passages from overlapping segments, in offsets of the whole query, merged.
+
+    Passages that overlap in the query are one passage when their source ranges are
+    consistent: they overlap or touch too, and the later one starts in the source about as far
+    after the earlier one as it does in the query (within MERGE_SLACK characters or an eighth
+    of the distance: a near copy drifts), as two pieces of one copy seen by two segments, or
+    one passage seen twice, do. Otherwise (the query repeats a phrase the work holds twice) the
+    later one is trimmed so that no query character is claimed twice, as align does. Passages
+    that only touch stay apart, as one segment reported them: pieces of a copy from two
+    segments always overlap, by the whole stretch the segments share.
+    """
+    out: list[Passage] = []
+    for p in sorted(set(passages)):
+        if out and p.query_start < out[-1].query_end:
+            last = out[-1]
+            dq, ds = p.query_start - last.query_start, p.source_start - last.source_start
+            if (
+                p.source_start <= last.source_end
+                and p.source_end >= last.source_start
+                and ds >= 0
+                and abs(dq - ds) <= max(MERGE_SLACK, dq // 8)
+            ):
+                out[-1] = Passage(
+                    last.query_start,
+                    max(last.query_end, p.query_end),
+                    min(last.source_start, p.source_start),
+                    max(last.source_end, p.source_end),
+                )
+                continue
+            if p.query_end <= last.query_end:
+                continue
+            shift = last.query_end - p.query_start
+            p = Passage(
+                last.query_end, p.query_end, min(p.source_start + shift, p.source_end), p.source_end
+            )
+        out.append(p)
+    return tuple(out)
+
+
+@dataclass(slots=True, eq=False)
+class _QueryTally:
+    """Whole-query totals of a segmented check, each token counted by the segment owning it."""
+
+    n_tokens: int = 0
+    n_cjk_tokens: int = 0
+    length: int = 0  # characters of the query's tokens
+    n_shingles: int = 0  # distinct shingles, counted per segment
+
+    def add(self, q: Prepared, owned: np.ndarray, k: int) -> None:
+        n = int(np.count_nonzero(owned))
+        self.n_tokens += n
+        self.n_cjk_tokens += n if q.cjk else 0
+        self.length += int((q.tok_ends - q.tok_starts)[owned].sum())
+        if len(q.shingles):
+            first = np.maximum(q.shingle_last - (k - 1), 0)
+            self.n_shingles += len(np.unique(q.shingles[owned[first]]))
+
+
+@dataclass(slots=True, eq=False)
+class _WorkTally:
+    """What the segments of one checked text found of one work."""
+
+    work: tuple[Any, ...]  # (work_id, id_is_int, metadata_json, text, signature)
+    passages: list[Passage] = field(default_factory=list)
+    covered_tokens: int = 0  # query tokens inside passages
+    covered_length: int = 0  # and their characters
+    # with stored texts: the work's token lengths, tokens found, distinct shingles and those
+    # found in the query
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    covered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    shingles: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    shared: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # without: its size and the fingerprints shared with the query
+    n_chars: int = 1
+    n_fp: int = 0
+    shared_hashes: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of_text(cls, work: tuple[Any, ...], s: Prepared) -> _WorkTally:
+        shingles = np.unique(s.shingles)
+        return cls(
+            work,
+            lengths=s.tok_ends - s.tok_starts,
+            covered=np.zeros(s.n_tokens, dtype=bool),
+            shingles=shingles,
+            shared=np.zeros(len(shingles), dtype=bool),
+        )
+
+    def add_alignment(
+        self, tok: list[tuple[int, int, int, int]], query_shingles: np.ndarray
+    ) -> None:
+        """Record one segment's token passages and its distinct shingles (sorted)."""
+        for t in tok:
+            self.covered[t[2] : t[3] + 1] = True
+        if len(query_shingles) and len(self.shingles):
+            at = np.minimum(np.searchsorted(query_shingles, self.shingles), len(query_shingles) - 1)
+            self.shared |= query_shingles[at] == self.shingles
+
+    def add_covered(self, q: Prepared, owned: np.ndarray, ranges: list[tuple[int, int]]) -> None:
+        """Count the owned query tokens of one segment lying inside `ranges` (disjoint,
+        sorted, segment offsets)."""
+        if not ranges or not q.n_tokens:
+            return
+        lo = np.array([r[0] for r in ranges], dtype=np.int64)
+        hi = np.array([r[1] for r in ranges], dtype=np.int64)
+        at = np.searchsorted(lo, q.tok_starts, side="right") - 1
+        inside = owned & (at >= 0) & (q.tok_ends <= hi[np.maximum(at, 0)])
+        self.covered_tokens += int(np.count_nonzero(inside))
+        self.covered_length += int((q.tok_ends - q.tok_starts)[inside].sum())
+
+    def source_containment(self) -> float:
+        total = int(self.lengths.sum())
+        return float(self.lengths[self.covered].sum() / total) if total else 0.0
+
+    def jaccard(self, n_query_shingles: int) -> float:
+        inter = int(np.count_nonzero(self.shared))
+        union = n_query_shingles + len(self.shingles) - inter
+        return inter / union if union > 0 else 0.0
+
+
 def common_spans(fp: Any, common: set[int]) -> list[tuple[int, int]]:
     """Original spans of a fingerprint's common-phrase hashes, merged and sorted."""
     if not common:
@@ -1303,6 +1654,28 @@ def common_spans(fp: Any, common: set[int]) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def _fingerprint_passages(
+    fp: Any, q_hashes: list[int], by_hash: dict[int, list[tuple[int, int]]], gap: int
+) -> tuple[Passage, ...]:
+    """Passages of a query chained from the fingerprints it shares with one work (`by_hash`:
+    the work's fingerprint spans by signed hash), without stored texts: a chain needs two
+    fingerprints, unless the query shares only one."""
+    pairs = sorted(
+        (int(fp.starts[i]), int(fp.ends[i]), a, b)
+        for i, h in enumerate(q_hashes)
+        for a, b in by_hash.get(h, ())
+    )
+    chains: list[list[int]] = []
+    for qa, qb, wa, wb in pairs:
+        c = chains[-1] if chains else None
+        if c is not None and qa - c[1] <= gap and -gap <= wa - c[3] <= gap and wa >= c[2]:
+            c[1], c[3] = max(c[1], qb), max(c[3], wb)
+            c[4] += 1
+        else:
+            chains.append([qa, qb, wa, wb, 1])
+    return tuple(Passage(c[0], c[1], c[2], c[3]) for c in chains if c[4] >= 2 or len(pairs) == 1)
 
 
 def _mostly_common(p: Passage, common: list[tuple[int, int]]) -> bool:
@@ -1362,20 +1735,10 @@ def verify_candidates(
         hits: list[Hit] = []
         common = boilerplate[d] if boilerplate else []
         for r in cands:
-            s = sources[r]
-            tok, cont, src_cont, jac = align(q, s, k=k, gap=3 * k, min_tokens=None)
-            if not tok:
+            found = _aligned(q, sources[r], k=k, common=common)
+            if found is None:
                 continue
-            passages = to_passages(q, s, tok)
-            if common:
-                keep = [not _mostly_common(p, common) for p in passages]
-                if not all(keep):
-                    tok = [t for t, ok in zip(tok, keep) if ok]
-                    passages = tuple(p for p, ok in zip(passages, keep) if ok)
-                    if not tok:
-                        continue
-                    cont = _coverage(q, [(t[0], t[1]) for t in tok])
-                    src_cont = _coverage(s, [(t[2], t[3]) for t in tok])
+            tok, passages, cont, src_cont, jac = found
             copied = _visible_chars(q.text, passages)
             if not _enough(q, tok, copied, src_cont, min_chars, min_containment):
                 continue
@@ -1394,6 +1757,28 @@ def verify_candidates(
         hits.sort(key=_hit_order)
         out.append(hits[:top_k] if top_k else hits)
     return out
+
+
+def _aligned(
+    q: Prepared, s: Prepared, *, k: int, common: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int, int, int]], tuple[Passage, ...], float, float, float] | None:
+    """Token passages, passages, containment, source containment and Jaccard of the query `q`
+    against one work `s`, passages mostly made of common phrases left out; None if none is
+    left. No evidence threshold is applied here."""
+    tok, cont, src_cont, jac = align(q, s, k=k, gap=3 * k, min_tokens=None)
+    if not tok:
+        return None
+    passages = to_passages(q, s, tok)
+    if common:
+        keep = [not _mostly_common(p, common) for p in passages]
+        if not all(keep):
+            tok = [t for t, ok in zip(tok, keep) if ok]
+            passages = tuple(p for p, ok in zip(passages, keep) if ok)
+            if not tok:
+                return None
+            cont = _coverage(q, [(t[0], t[1]) for t in tok])
+            src_cont = _coverage(s, [(t[2], t[3]) for t in tok])
+    return tok, passages, cont, src_cont, jac
 
 
 def rank_candidates(
@@ -1421,13 +1806,28 @@ def _enough(
     min_chars: int | None,
     min_containment: float,
 ) -> bool:
+    words = sum(q1 - q0 + 1 for q0, q1, _, _ in tok)
+    return _enough_counts(
+        q.cjk, words, copied_chars, source_containment, min_chars, min_containment
+    )
+
+
+def _enough_counts(
+    cjk: bool,
+    words: int,
+    copied_chars: int,
+    source_containment: float,
+    min_chars: int | None,
+    min_containment: float,
+) -> bool:
+    """The evidence rule of a hit: most of the work found, or `min_chars` copied characters
+    (default: MIN_CHARS_CJK for CJK text, MIN_WORDS query tokens for other scripts)."""
     if source_containment >= min_containment:
         return True
     if min_chars is not None:
         return copied_chars >= min_chars
-    if q.cjk:
+    if cjk:
         return copied_chars >= MIN_CHARS_CJK
-    words = sum(q1 - q0 + 1 for q0, q1, _, _ in tok)
     return words >= MIN_WORDS
 
 
