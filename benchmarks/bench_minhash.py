@@ -56,6 +56,13 @@ SEED = 0
 FLOOR_DS, GOAL_DS = 25.0, 50.0
 FLOOR_RENSA, GOAL_RENSA = 3.0, 5.0
 GOAL_SINGLE_RENSA = 1.0
+#: ``--chunk-chars``: passed to ``signatures`` when given (None: the library's default)
+CHUNK_ARG: int | None = None
+
+
+def sign(mh: Any, docs: Sequence[str]) -> Any:
+    """``mh.signatures(docs)``, with ``chunk_chars`` only when ``--chunk-chars`` was given."""
+    return mh.signatures(docs) if CHUNK_ARG is None else mh.signatures(docs, chunk_chars=CHUNK_ARG)
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,14 +345,14 @@ def stage_breakdown(docs: Sequence[str], repeat: int) -> list[tuple[str, float]]
     from textprint.normalization import normalize_batch
     from textprint.tokenization import tokenize_batch
 
-    chunks = chunked(docs, CHUNK_CHARS)
+    chunks = chunked(docs, CHUNK_ARG or CHUNK_CHARS)
     docs = list(docs)
     mh = tp.MinHasher(n_hashes=N_HASHES)
     tbs = [tokenize_batch(c, "auto") for c in chunks]
     shs = [hash_shingles(tb, k=K, seed=0) for tb in tbs]
     best, _, _ = interleaved(
         {
-            "MinHasher.signatures (whole call)": lambda: mh.signatures(docs),
+            "MinHasher.signatures (whole call)": lambda: sign(mh, docs),
             "  normalize_batch": lambda: [normalize_batch(c) for c in chunks],
             "  tokenize_batch (includes normalize_batch)": lambda: [
                 tokenize_batch(c, "auto") for c in chunks
@@ -367,12 +374,13 @@ _KERNEL_CHILD = r"""
 import json, resource, sys
 import textprint as tp
 docs = json.load(sys.stdin)
+kw = {"chunk_chars": int(sys.argv[1])} if len(sys.argv) > 1 else {}
 mh = tp.MinHasher(n_hashes=128)
 mh.signatures(docs[:2])
 out = []
 for _ in range(5):
     r0 = resource.getrusage(resource.RUSAGE_SELF)
-    mh.signatures(docs)
+    mh.signatures(docs, **kw)
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     out.append([r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime, r1.ru_minflt - r0.ru_minflt])
 print(json.dumps(out))
@@ -397,7 +405,8 @@ def kernel_time(docs: Sequence[str], report: C.Report) -> str:
         env = dict(os.environ, **extra)
         runs = json.loads(
             subprocess.run(
-                [sys.executable, "-c", _KERNEL_CHILD],
+                [sys.executable, "-c", _KERNEL_CHILD]
+                + ([] if CHUNK_ARG is None else [str(CHUNK_ARG)]),
                 input=json.dumps(list(docs)),
                 env=env,
                 capture_output=True,
@@ -487,7 +496,7 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             {
                 "datasketch": lambda norm=norm: run_datasketch(norm),
                 "rensa": lambda norm=norm: run_rensa(norm),
-                "textprint batch": lambda docs=docs: mh.signatures(docs),
+                "textprint batch": lambda docs=docs: sign(mh, docs),
                 "textprint signature()": lambda docs=docs: [mh.signature(d) for d in docs],
             },
             repeat,
@@ -708,6 +717,21 @@ little system time, the temporaries are small enough to be reused already.
 """
 
 
+def chunk_note() -> str:
+    return "" if CHUNK_ARG is None else f", chunk_chars={CHUNK_ARG}"
+
+
+def chunk_sentence() -> str:
+    if CHUNK_ARG is None:
+        return ""
+    from textprint.minhash import CHUNK_CHARS
+
+    return (
+        f" `chunk_chars={CHUNK_ARG}` was passed explicitly (`--chunk-chars`); the library's "
+        f"default in this run was {CHUNK_CHARS:,}."
+    )
+
+
 def page_body(
     tput: str,
     verdicts: str,
@@ -733,7 +757,8 @@ def page_body(
   per document.
 - **textprint**, timed from the *raw* text, its own normalization (NFKC, case folding,
   Traditional to Simplified), tokenization and shingling included:
-  `tp.MinHasher(n_hashes=128).signatures(docs)` (batch) and `[mh.signature(d) for d in docs]`.
+  `tp.MinHasher(n_hashes=128).signatures(docs{chunk_note()})` (batch) and
+  `[mh.signature(d) for d in docs]`.{chunk_sentence()}
   Its shingles are 5 *tokens* (characters for Chinese) with punctuation and whitespace dropped,
   so it hashes somewhat fewer shingles than the peers' raw 5-grams; chars/s counts input
   characters for every tool.
@@ -780,7 +805,15 @@ Problems found: {"; ".join(problems) if problems else "none"}.
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     C.add_common_args(parser)
+    parser.add_argument(
+        "--chunk-chars",
+        type=int,
+        default=None,
+        help="pass chunk_chars to MinHasher.signatures (default: the library's default)",
+    )
     args = parser.parse_args(argv)
+    global CHUNK_ARG
+    CHUNK_ARG = args.chunk_chars
     if args.out is None and not args.quick:
         args.out = C.DOCS / "minhash.md"
     t0 = time.perf_counter()
@@ -797,7 +830,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         C.write_markdown(
             args.out,
             title="Benchmark: MinHash signatures (textprint vs datasketch and rensa)",
-            command="python benchmarks/bench_minhash.py" + (" --quick" if args.quick else ""),
+            command="python benchmarks/bench_minhash.py"
+            + (" --quick" if args.quick else "")
+            + ("" if CHUNK_ARG is None else f" --chunk-chars {CHUNK_ARG}"),
             info=info,
             body=body,
             output=output,

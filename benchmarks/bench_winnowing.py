@@ -242,21 +242,22 @@ def hashseed_check(docs: Sequence[str], report: C.Report) -> tuple[str, list[str
 def stage_breakdown(docs: Sequence[str], repeat: int) -> tuple[list[tuple[str, float]], str]:
     """Where tp.fingerprints spends its time (private stage functions; diagnostic only).
 
-    The stages run over the same batches as ``fingerprints`` (about 1 M characters, the value
-    of ``textprint.minhash.CHUNK_CHARS``, which ``fingerprints`` mirrors). The tie-breaking loop
-    is measured by running ``winnow_batch`` once more with ``_robust_ties`` replaced by a no-op
-    (restored after).
+    The stages run over the same batches as ``fingerprints`` (``textprint.winnowing._CHUNK``
+    characters). Only documents with a tied window minimum reach the sequential tie-breaking
+    loop; it is measured by running ``winnow_batch`` once more with ``_robust_ties`` replaced
+    by a no-op (restored after).
     """
     from textprint import winnowing as wn
     from textprint.hashing import shingle_batch
-    from textprint.minhash import CHUNK_CHARS
+
+    chunk_chars = wn._CHUNK
 
     docs = list(docs)
     chunks: list[list[str]] = []
     i = 0
     while i < len(docs):
         j, size = i, 0
-        while j < len(docs) and (j == i or size + len(docs[j]) <= CHUNK_CHARS):
+        while j < len(docs) and (j == i or size + len(docs[j]) <= chunk_chars):
             size += len(docs[j])
             j += 1
         chunks.append(docs[i:j])

@@ -11,12 +11,18 @@ Two kinds of bound:
 
 * **Absolute, per character.** Every stage keeps a handful of arrays per character of the text
   (code points, classes, original spans, token bounds, shingle hashes; ``int64``/``uint64``
-  mostly), so a peak of about 20 (normalize) to 34 (fingerprint, Registry.check) times the
+  mostly), so a peak of about 20 (normalize) to 34 (fingerprint) times the
   text's UTF-32 size was measured, the same at 1 and 5 million characters. The tests assert
   ``peak < 40 x UTF-32 size`` (160 bytes per character): above what the pipeline needs today,
   low enough to catch a stage that starts keeping one more copy per token, or grows faster than
-  the text. It is *not* the bound API.md promises ("huge texts are processed in chunks"): one
-  text is processed whole however long it is (see the strict-xfail tests at the end).
+  the text. It is *not* the bound API.md promises ("huge texts are processed in chunks"): but
+  for MinHasher signatures, which cut a long text into pieces
+  (test_one_text_longer_than_the_chunk_is_chunked), one text is processed whole however long
+  it is.
+* **Bounded.** ``Registry.check`` cuts a text longer than ``registry.CHECK_SEGMENT_CHARS``
+  (about a million characters) into overlapping segments and checks them one by one, so its
+  peak does not grow with the text: the peak for 20 (and 50) MB is within 1.2 x the peak for
+  5 MB, and under ``CHECK_BYTES_PER_SEGMENT_CHAR`` bytes per character of one segment.
 * **Linear.** For pathological inputs (one character a million times, punctuation only, one
   giant line, a million zero-width characters, a million combining marks on one base, ...)
   ``peak(2n) <= 2.5 * peak(n)``, and the work counters grow at most linearly.
@@ -49,7 +55,7 @@ import textprint.registry
 import textprint.winnowing
 from textprint.matching import MAX_OCCURRENCES
 from textprint.normalization import normalize_batch
-from textprint.registry import MAX_CANDIDATES
+from textprint.registry import CHECK_SEGMENT_CHARS, MAX_CANDIDATES
 
 # Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
 # default check stays fast.
@@ -62,6 +68,8 @@ WORK = (FIXTURES / "zh_novel.txt").read_text(encoding="utf-8")[:2000]
 BYTES_PER_CHAR = 160
 #: Allowed growth of a peak when the input doubles.
 LINEAR = 2.5
+#: Registry.check's peak allowed per character of one segment, in bytes (about 150 measured).
+CHECK_BYTES_PER_SEGMENT_CHAR = 200
 
 
 def traced_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
@@ -182,6 +190,35 @@ def test_many_texts_are_processed_in_chunks() -> None:
     )
     assert a.values.tolist() == b.values[:4].tolist()
     assert p2 <= 1.5 * p1, f"peak {p1:,} -> {p2:,} bytes for twice as many texts"
+
+
+@pytest.mark.parametrize(
+    "n_bytes",
+    [pytest.param(20 * MB, id="20MB"), pytest.param(50 * MB, id="50MB", marks=pytest.mark.slow)],
+)
+def test_registry_check_memory_is_bounded_by_the_segment(
+    n_bytes: int, registry: tp.Registry
+) -> None:
+    small, text = big_text(5 * MB), big_text(n_bytes)
+    assert len(small) > CHECK_SEGMENT_CHARS  # both are checked in segments
+    p_small, _ = traced_peak(lambda: registry.check(small))
+    peak, hits = traced_peak(lambda: registry.check(text))
+    record(
+        test="check_bounded",
+        chars=[len(small), len(text)],
+        segment_chars=CHECK_SEGMENT_CHARS,
+        peak_bytes=[p_small, peak],
+    )
+    assert peak <= 1.2 * p_small, (
+        f"Registry.check peaked at {p_small / MB:.0f} MB for {len(small):,} characters and "
+        f"{peak / MB:.0f} MB for {len(text):,}: it grows with the text"
+    )
+    assert peak < CHECK_BYTES_PER_SEGMENT_CHAR * CHECK_SEGMENT_CHARS, (
+        f"Registry.check peaked at {peak / MB:.0f} MB = {peak / CHECK_SEGMENT_CHARS:.0f} "
+        f"bytes per character of a segment (bound: {CHECK_BYTES_PER_SEGMENT_CHAR})"
+    )
+    (hit,) = [h for h in hits if h.work_id == "work"]  # the three copies of the work
+    assert len(hit.passages) == 3
 
 
 # ------------------------------------------------------------------------ pathological
@@ -373,12 +410,6 @@ def test_exact_composition_path_is_linear(text: str) -> None:
 # ------------------------------------------------------------------- known bugs (strict xfail)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: API.md says huge texts are processed in chunks, but MinHasher.signatures "
-    "(and fingerprints) only split *between* texts: one text longer than chunk_chars is "
-    "processed whole, so its peak memory grows with the text (about 25 x UTF-32 here)",
-)
 def test_one_text_longer_than_the_chunk_is_chunked() -> None:
     mh = tp.MinHasher()
     chunk = 50_000
@@ -405,12 +436,6 @@ print(tracemalloc.get_traced_memory()[0] - before)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: hashing._POWERS keeps power tables as long as the longest text ever hashed "
-    "(2 x 8 bytes per code unit, doubling): after one 2.2M-character text ~70 MB stay "
-    "allocated for the life of the process (~1.6 GB after a 50 MB text)",
-)
 def test_memory_is_released_after_a_huge_text() -> None:
     out = subprocess.run(
         [sys.executable, "-c", _RETAINED], capture_output=True, text=True, check=True
@@ -420,12 +445,6 @@ def test_memory_is_released_after_a_huge_text() -> None:
     assert retained < 16 * MB, f"{retained / MB:.0f} MB stay allocated"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: minhash._densify builds (empty bins x probe block) matrices, blocks growing "
-    "to 1024 probes: a text with one shingle peaks at ~34 KB per bin "
-    "(MinHasher(65536).signature('abc') peaked at 2.2 GB)",
-)
 def test_densification_memory_is_bounded() -> None:
     mh = tp.MinHasher(4096)
     mh.signature("warm up")
@@ -448,12 +467,6 @@ class _CountingNumpy:
         return np.flatnonzero(a)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: minhash._densify's fallback (after 4096 probes) scans the whole row with "
-    "np.flatnonzero once per still-empty bin, in a Python loop: O(n_hashes^2) for texts "
-    "with few shingles (MinHasher(65536).signature('abc') took 67 s)",
-)
 def test_densification_work_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     counting = _CountingNumpy()
     monkeypatch.setattr(textprint.minhash, "np", counting)

@@ -17,7 +17,15 @@ import numpy as np
 
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 
-__all__ = ["OPENCC_VERSION", "TABLES_VERSION", "UNICODE_VERSION", "Tables", "get_tables"]
+__all__ = [
+    "OPENCC_VERSION",
+    "TABLES_VERSION",
+    "UNICODE_VERSION",
+    "FastTables",
+    "Tables",
+    "get_fast_tables",
+    "get_tables",
+]
 
 UNICODE_VERSION = "14.0.0"
 OPENCC_VERSION = "1.4.2"
@@ -134,3 +142,43 @@ def get_tables() -> Tables:
             if _tables is None:
                 _tables = _load()
     return _tables
+
+
+#: Bit of ``FastTables.code`` set for characters the one-lookup path cannot fold alone.
+SPECIAL = 8
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FastTables:
+    """Compositions of the tables for normalization's fast path (derived, never shipped).
+
+    ``code[c]`` is ``match_class[fold_single[c]]``, plus `SPECIAL` when ``c`` is removed or
+    expands (``fold_len != 1``), may compose with what precedes it (``cluster``), or is a CR
+    (removed before LF). ``zh_fold[c]`` is ``common[t2s[fold_single[c]]]``: the whole fold of
+    a character of a Chinese (or Han-less) run in one lookup; ``zh[c]`` is ``common[t2s[c]]``
+    for characters already through NFKC_Casefold. The Traditional fold only maps Han to Han,
+    so on runs without Han it changes nothing.
+    """
+
+    code: UInt8Array
+    zh_fold: UInt32Array
+    zh: UInt32Array
+
+
+_fast: FastTables | None = None
+
+
+def get_fast_tables() -> FastTables:
+    """Return the process-wide fast-path tables, building them on first use."""
+    global _fast
+    if _fast is None:
+        t = get_tables()
+        with _lock:
+            if _fast is None:
+                special = (t.fold_len != 1) | t.cluster
+                special[0x0D] = True
+                code = t.match_class[t.fold_single]
+                code[special] |= SPECIAL
+                zh = t.common[t.t2s]
+                _fast = FastTables(code=code, zh_fold=zh[t.fold_single], zh=zh)
+    return _fast

@@ -29,7 +29,7 @@ import numpy as np
 from ._tables import CLASS_WORD, get_tables
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_int, check_text
-from .hashing import HASH_SCHEME, ShingleBatch, check_same_params, hash_shingles
+from .hashing import HASH_SCHEME, MAX_K, ShingleBatch, check_same_params, hash_shingles
 from .tokenization import TokenBatch, Tokenizer, tokenize_batch, tokenizer_identity
 
 __all__ = ["CompareParams", "Comparison", "Passage", "compare"]
@@ -397,7 +397,7 @@ def compare(
     """
     check_text(query, "query")
     check_text(source, "source")
-    k = check_int(k, "k", low=1)
+    k = check_int(k, "k", low=1, high=MAX_K)
     seed = check_int(seed, "seed", low=0, high=(1 << 64) - 1)
     if min_tokens is not None:
         min_tokens = check_int(min_tokens, "min_tokens", low=1)

@@ -5,7 +5,7 @@ Stage 1 of the pipeline (normalize -> tokenize -> hash -> winnow | minhash -> ..
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,11 +19,16 @@ from ._tables import (
     CLASS_SPACE,
     CLASS_WORD,
     N_CLASSES,
+    SPECIAL,
     Tables,
+    get_fast_tables,
     get_tables,
 )
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 from ._validation import check_text
+
+#: Original spans (global offsets into a batch's joined input) of normalized positions.
+SpanFn = Callable[[Int64Array], tuple[Int64Array, Int64Array]]
 
 __all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "normalize"]
 
@@ -102,47 +107,55 @@ class NormalizedBatch:
     morphological analyzer sees: the same characters before kana and look-alike folds
     (Traditional -> Simplified and kyujitai -> shinjitai already applied on their runs); every
     fold after composition is one character for one character, so both views have the same
-    length. ``starts``/``ends`` (offsets local to each document) and ``analysis`` are computed
-    on first use: the signature path never needs them.
+    length. ``starts``/``ends`` (offsets local to each document), ``analysis``, ``lang`` (run
+    language of each character) and ``doc_lang`` are computed on first use: the signature
+    path never needs them. When the fast path made the batch, ``analysis`` and ``lang`` come
+    from normalizing the texts again on the exact path (only analyzers need them).
     """
 
     __slots__ = (
         "_analysis",
         "_base",
+        "_doc_lang",
         "_doc_start",
         "_ends",
+        "_lang",
+        "_span_fn",
         "_src_end",
         "_src_start",
         "_starts",
+        "_texts",
         "bounds",
         "classes",
-        "doc_lang",
         "folded",
-        "lang",
     )
 
     def __init__(
         self,
         *,
         folded: UInt32Array,
-        base: UInt32Array,
         classes: UInt8Array,
-        lang: UInt8Array,
         bounds: Int64Array,
-        doc_lang: tuple[str, ...],
-        src_start: Int64Array | None,
-        src_end: Int64Array | None,
         doc_start: Int64Array,
+        base: UInt32Array | None = None,
+        lang: UInt8Array | None = None,
+        doc_lang: tuple[str, ...] | None = None,
+        src_start: Int64Array | None = None,
+        src_end: Int64Array | None = None,
+        span_fn: SpanFn | None = None,
+        texts: Sequence[str] | None = None,
     ) -> None:
         self.folded = folded
         self.classes = classes
-        self.lang = lang
         self.bounds = bounds
-        self.doc_lang = doc_lang
+        self._doc_lang = doc_lang
+        self._lang = lang
         self._base = base
         self._src_start = src_start  # global original index of each char (None: identity)
         self._src_end = src_end
+        self._span_fn = span_fn  # global spans of given positions (instead of the arrays)
         self._doc_start = doc_start  # original offset of each document in the joined input
+        self._texts = texts  # for the views only the exact path computes (lang, base)
         self._analysis: UInt32Array | None = None
         self._starts: Int64Array | None = None
         self._ends: Int64Array | None = None
@@ -151,14 +164,43 @@ class NormalizedBatch:
         a, b = int(self.bounds[doc]), int(self.bounds[doc + 1])
         return _to_str(self.folded[a:b])
 
+    def _exact_views(self) -> None:
+        assert self._texts is not None
+        full = _normalize_exact(self._texts)[0]
+        self._lang, self._base = full.lang, full._base
+
+    @property
+    def lang(self) -> UInt8Array:
+        if self._lang is None:
+            self._exact_views()
+        assert self._lang is not None
+        return self._lang
+
+    @property
+    def doc_lang(self) -> tuple[str, ...]:
+        if self._doc_lang is None:
+            self._doc_lang = _doc_languages(self.classes, self.bounds)[1]
+        return self._doc_lang
+
     @property
     def analysis(self) -> UInt32Array:
         if self._analysis is None:
             tables = get_tables()
+            lang = self.lang
             base = self._base
-            out = np.where(self.lang == LANG_ZH, tables.t2s[base], base)
-            self._analysis = np.where(self.lang == LANG_JA, tables.jp[base], out).astype(np.uint32)
+            assert base is not None
+            out = np.where(lang == LANG_ZH, tables.t2s[base], base)
+            self._analysis = np.where(lang == LANG_JA, tables.jp[base], out).astype(np.uint32)
         return self._analysis
+
+    def global_spans(self, idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        """Original spans of the normalized characters at `idx`, as offsets into the joined
+        input of the batch."""
+        if self._span_fn is not None:
+            return self._span_fn(idx)
+        g_start = idx if self._src_start is None else self._src_start[idx]
+        g_end = idx + 1 if self._src_end is None else self._src_end[idx]
+        return g_start, g_end
 
     def _offset(self, idx: Int64Array) -> Int64Array:
         """Original offset of the document each normalized position belongs to."""
@@ -166,16 +208,26 @@ class NormalizedBatch:
         out: Int64Array = self._doc_start[doc]
         return out
 
+    def spans(
+        self, first: Int64Array, last: Int64Array, doc: Int64Array | None = None
+    ) -> tuple[Int64Array, Int64Array]:
+        """Original (document-local) start of the characters at `first` and end of those at
+        `last`; `doc` (optional) is the document of each pair."""
+        start, _ = self.global_spans(first)
+        _, end = self.global_spans(last)
+        offset = self._offset(first) if doc is None else self._doc_start[doc]
+        return (start - offset).astype(np.int64), (end - offset).astype(np.int64)
+
     def span_start(self, idx: Int64Array) -> Int64Array:
         """Original (document-local) start of the normalized characters at `idx`."""
-        g = idx if self._src_start is None else self._src_start[idx]
-        out: Int64Array = (g - self._offset(idx)).astype(np.int64)
+        start, _ = self.global_spans(idx)
+        out: Int64Array = (start - self._offset(idx)).astype(np.int64)
         return out
 
     def span_end(self, idx: Int64Array) -> Int64Array:
         """Original (document-local) end of the normalized characters at `idx`."""
-        g = idx + 1 if self._src_end is None else self._src_end[idx]
-        out: Int64Array = (g - self._offset(idx)).astype(np.int64)
+        _, end = self.global_spans(idx)
+        out: Int64Array = (end - self._offset(idx)).astype(np.int64)
         return out
 
     @property
@@ -268,7 +320,8 @@ def _compose_stage(
     # stays distinguishable): the CR of a CR LF pair is removed
     crlf = np.flatnonzero((cps[:-1] == 0x0D) & (cps[1:] == 0x0A))
     if len(crlf):
-        flen[crlf] = 0
+        # (a CR ending one document and an LF starting the next are not a pair)
+        flen[crlf[~_first_mask(bounds, len(cps))[crlf + 1]]] = 0
     flagged_all = tables.cluster[cps]
     irregular = flen != 1
     if not flagged_all.any():
@@ -377,7 +430,9 @@ def _whitespace_stage(
     pp = prev - 1
     # one line break only: a blank line between "Nora-" and "Nora" is a paragraph break
     hyph = (n_nl == 1) & prev_ok & next_ok & (next_c == CLASS_WORD) & (pp >= 0)
-    hyph[hyph] &= np.isin(chars[prev[hyph]], HYPHENS)
+    if hyph.any():  # (np.isin costs more than the whole stage on a short text)
+        before = chars[prev[hyph]]
+        hyph[hyph] &= (before == HYPHENS[0]) | (before == HYPHENS[1])
     hyph[hyph] &= ~first_mask[prev[hyph]] & (cls[pp[hyph]] == CLASS_WORD)
     # One character stands for each run: its first line break if it has one, else its first
     # space. (Keeping the first character of " \n " as "\n" gave "\n" the span of " ", which
@@ -400,14 +455,10 @@ def _whitespace_stage(
     return out[keep], out_cls[keep], starts[keep], ends[keep], kept_before[bounds].astype(np.int64)
 
 
-def _language_stage(
-    cls: UInt8Array, bounds: Int64Array
-) -> tuple[UInt8Array | None, tuple[str, ...]]:
-    """Per-character run language (None when no run has Han) and per-document language."""
-    n = len(cls)
+def _doc_languages(cls: UInt8Array, bounds: Int64Array) -> tuple[BoolArray, tuple[str, ...]]:
+    """Per document: whether its kana share makes Han-only runs Japanese, and its language."""
     n_docs = len(bounds) - 1
-    per_doc = np.diff(bounds)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), per_doc)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(bounds))
     # one histogram of classes per document
     hist = np.bincount(doc * N_CLASSES + cls, minlength=n_docs * N_CLASSES).reshape(
         n_docs, N_CLASSES
@@ -415,32 +466,6 @@ def _language_stage(
     d_han, d_kana = hist[:, CLASS_HAN], hist[:, CLASS_KANA]
     d_hangul, d_word = hist[:, CLASS_HANGUL], hist[:, CLASS_WORD]
     doc_ja = (d_kana > 0) & (d_kana >= KANA_SHARE * (d_han + d_kana))
-    lang: UInt8Array | None = None
-    if n and int(d_han.sum()):
-        first_mask = _first_mask(bounds, n)
-        brk = (cls == CLASS_BREAK) | (cls == CLASS_NEWLINE)
-        new = first_mask[:n].copy()
-        new[0] = True
-        new[1:] |= brk[:-1]
-        rid = np.cumsum(new) - 1
-        n_runs = int(rid[-1]) + 1
-        r_hist = np.bincount(rid * N_CLASSES + cls, minlength=n_runs * N_CLASSES).reshape(
-            n_runs, N_CLASSES
-        )
-        r_han, r_kana = r_hist[:, CLASS_HAN], r_hist[:, CLASS_KANA]
-        r_hangul = r_hist[:, CLASS_HANGUL]
-        r_doc = doc[np.flatnonzero(new)]
-        is_ja = (r_kana > 0) & (r_kana >= KANA_SHARE * (r_han + r_kana))
-        # Han-only runs take the document's context: a headline in kanji is Japanese in a
-        # Japanese document.
-        is_ja |= (r_kana == 0) & (r_han > 0) & doc_ja[r_doc] & (r_hangul == 0)
-        is_ko = ~is_ja & (r_hangul > r_han)
-        is_zh = ~is_ja & ~is_ko & (r_han > 0)
-        r_lang = np.zeros(n_runs, dtype=np.uint8)
-        r_lang[is_zh] = LANG_ZH
-        r_lang[is_ja] = LANG_JA
-        r_lang[is_ko] = LANG_KO
-        lang = r_lang[rid]
     names = []
     for han, kana, hangul, word, ja in zip(
         d_han.tolist(), d_kana.tolist(), d_hangul.tolist(), d_word.tolist(), doc_ja.tolist()
@@ -455,11 +480,46 @@ def _language_stage(
             names.append("ko")
         else:
             names.append("zh")
-    return lang, tuple(names)
+    return doc_ja, tuple(names)
 
 
-def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
-    """Normalize a batch of texts into flat arrays (private fast path).
+def _language_stage(
+    cls: UInt8Array, bounds: Int64Array
+) -> tuple[UInt8Array | None, tuple[str, ...]]:
+    """Per-character run language (None when no run has Han) and per-document language."""
+    n = len(cls)
+    doc_ja, names = _doc_languages(cls, bounds)
+    lang: UInt8Array | None = None
+    if n and bool((cls == CLASS_HAN).any()):
+        first_mask = _first_mask(bounds, n)
+        brk = (cls == CLASS_BREAK) | (cls == CLASS_NEWLINE)
+        new = first_mask[:n].copy()
+        new[0] = True
+        new[1:] |= brk[:-1]
+        rid = np.cumsum(new) - 1
+        n_runs = int(rid[-1]) + 1
+        r_hist = np.bincount(rid * N_CLASSES + cls, minlength=n_runs * N_CLASSES).reshape(
+            n_runs, N_CLASSES
+        )
+        r_han, r_kana = r_hist[:, CLASS_HAN], r_hist[:, CLASS_KANA]
+        r_hangul = r_hist[:, CLASS_HANGUL]
+        r_doc = np.searchsorted(bounds, np.flatnonzero(new), side="right") - 1
+        is_ja = (r_kana > 0) & (r_kana >= KANA_SHARE * (r_han + r_kana))
+        # Han-only runs take the document's context: a headline in kanji is Japanese in a
+        # Japanese document.
+        is_ja |= (r_kana == 0) & (r_han > 0) & doc_ja[r_doc] & (r_hangul == 0)
+        is_ko = ~is_ja & (r_hangul > r_han)
+        is_zh = ~is_ja & ~is_ko & (r_han > 0)
+        r_lang = np.zeros(n_runs, dtype=np.uint8)
+        r_lang[is_zh] = LANG_ZH
+        r_lang[is_ja] = LANG_JA
+        r_lang[is_ko] = LANG_KO
+        lang = r_lang[rid]
+    return lang, names
+
+
+def _normalize_exact(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch on the exact path: every rule, every view computed.
 
     Returns the batch and the number of input characters handled by the exact cluster path.
     """
@@ -491,6 +551,348 @@ def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
         src_start=starts,
         src_end=ends,
         doc_start=doc_start,
+    )
+    return batch, n_exact
+
+
+def _whitespace_fast(
+    folded: UInt32Array, cls: UInt8Array, bounds: Int64Array
+) -> tuple[UInt32Array, UInt8Array, Int64Array, BoolArray | None]:
+    """`_whitespace_stage` for the fast path.
+
+    Most white space is one space or line break between two characters that are not both
+    CJK, already in its final form: nothing to do. A few byte-wide passes find the runs that
+    may change (longer runs, other space characters, CJK on both sides, a hyphen before a line
+    break); `_whitespace_sparse` applies the rules to those only (each run is decided by
+    itself and its two neighbours). Returns the characters, classes, bounds and the mask of
+    kept positions (None: all kept).
+    """
+    space = cls == CLASS_SPACE
+    newline = cls == CLASS_NEWLINE
+    ws = space | newline
+    if not ws.any():
+        return folded, cls, bounds, None
+    odd = space & (folded != 0x20)
+    odd |= newline & (folded != 0x0A)
+    run = ws[1:] & ws[:-1]
+    odd[1:] |= run
+    odd[:-1] |= run
+    cjk = (cls == CLASS_HAN) | (cls == CLASS_KANA)
+    mid = ws[1:-1] & cjk[:-2]
+    mid &= cjk[2:]
+    odd[1:-1] |= mid
+    hyphen = (folded == 0x2D) | (folded == 0x2010)
+    hyphen[1:] = hyphen[:-1] & newline[1:]
+    hyphen[0] = False
+    odd |= hyphen
+    if not odd.any():
+        return folded, cls, bounds, None
+    return _whitespace_sparse(folded, cls, bounds, np.flatnonzero(odd))
+
+
+def _whitespace_sparse(
+    folded: UInt32Array, cls: UInt8Array, bounds: Int64Array, ws: Int64Array
+) -> tuple[UInt32Array, UInt8Array, Int64Array, BoolArray | None]:
+    """`_whitespace_stage` on the white-space runs at `ws` (whole runs, sorted), in place.
+
+    The same rules (see there), on the folded characters: the fold after NFKC_Casefold maps
+    nothing else to a hyphen and leaves white space and hyphens as they are.
+    """
+    n = len(folded)
+    first_mask = _first_mask(bounds, n)
+    is_nl = cls[ws] == CLASS_NEWLINE
+    cont = np.zeros(len(ws), dtype=bool)  # continues the run of the previous white space
+    cont[1:] = (ws[1:] == ws[:-1] + 1) & ~first_mask[ws[1:]]
+    rf = np.flatnonzero(~cont)  # runs, as indices into ws
+    rl = np.append(rf[1:] - 1, len(ws) - 1)
+    run_first = ws[rf]
+    run_end = ws[rl] + 1
+    nl_count = np.zeros(len(ws) + 1, dtype=np.int64)
+    np.cumsum(is_nl, out=nl_count[1:])
+    n_nl = nl_count[rl + 1] - nl_count[rf]
+    has_nl = n_nl > 0
+    prev = run_first - 1
+    prev_ok = ~first_mask[run_first]
+    nxt = run_end
+    next_ok = ~first_mask[nxt] & (nxt < n)
+    prev_c = np.where(prev_ok, cls[np.maximum(prev, 0)], 0)
+    next_c = np.where(next_ok, cls[np.minimum(nxt, n - 1)], 0)
+    cjk_prev = (prev_c == CLASS_HAN) | (prev_c == CLASS_KANA)
+    cjk_next = (next_c == CLASS_HAN) | (next_c == CLASS_KANA)
+    drop = prev_ok & next_ok & cjk_prev & cjk_next
+    pp = prev - 1
+    hyph = (n_nl == 1) & prev_ok & next_ok & (next_c == CLASS_WORD) & (pp >= 0)
+    if hyph.any():
+        before = folded[prev[hyph]]
+        hyph[hyph] &= (before == HYPHENS[0]) | (before == HYPHENS[1])
+        hyph[hyph] &= ~first_mask[prev[hyph]] & (cls[pp[hyph]] == CLASS_WORD)
+    rep = run_first.copy()
+    if has_nl.any():
+        nl_idx = np.flatnonzero(is_nl)
+        rep[has_nl] = ws[nl_idx[np.searchsorted(nl_idx, rf[has_nl])]]
+    gone = rep[drop | hyph]
+    removed = len(ws) - len(rf) + len(gone) + int(np.count_nonzero(hyph))
+    new_c = np.where(has_nl, 0x0A, 0x20).astype(np.uint32)
+    if not removed:
+        folded[rep] = new_c
+        cls[rep] = np.where(has_nl, CLASS_NEWLINE, CLASS_SPACE)
+        return folded, cls, bounds, None
+    keep = np.ones(n, dtype=bool)
+    keep[ws] = False
+    keep[rep] = True
+    keep[gone] = False
+    keep[prev[hyph]] = False
+    folded[rep] = new_c
+    cls[rep] = np.where(has_nl, CLASS_NEWLINE, CLASS_SPACE)
+    kept_before = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    return folded[keep], cls[keep], kept_before[bounds], keep
+
+
+def _expand_sparse(
+    folded: UInt32Array,
+    cls: UInt8Array,
+    bounds: Int64Array,
+    pos: Int64Array,
+    flen: UInt8Array,
+    cps: UInt32Array,
+    tables: Tables,
+) -> tuple[UInt32Array, UInt8Array, Int64Array]:
+    """Apply the removals (``flen == 0``) and expansions (``flen > 1``) at `pos` (sorted).
+
+    Returns the characters, classes and bounds (`_fast_spans` maps back).
+    """
+    ft = get_fast_tables()
+    n = len(folded)
+    ln = flen.astype(np.int64)
+    ex = np.flatnonzero(ln > 1)
+    pool_at = tables.fold_offset[cps[pos]]
+    if len(pos) <= _FEW:
+        # a few: concatenate the stretches between them and their replacements
+        f_parts: list[UInt32Array] = []
+        c_parts: list[UInt8Array] = []
+        a = 0
+        for p, length, off in zip(pos.tolist(), ln.tolist(), pool_at.tolist()):
+            f_parts.append(folded[a:p])
+            c_parts.append(cls[a:p])
+            if length:
+                piece = tables.fold_pool[off : off + length]
+                f_parts.append(ft.zh[piece])
+                c_parts.append(tables.match_class[piece])
+            a = p + 1
+        f_parts.append(folded[a:])
+        c_parts.append(cls[a:])
+        out_f = np.concatenate(f_parts)
+        out_c = np.concatenate(c_parts)
+    else:
+        keep = np.ones(n, dtype=bool)
+        keep[pos] = False
+        at = pos - np.arange(len(pos), dtype=np.int64)  # position among the kept characters
+        ins_at = np.repeat(at[ex], ln[ex])
+        ramp = np.arange(len(ins_at), dtype=np.int64) - np.repeat(
+            np.cumsum(ln[ex]) - ln[ex], ln[ex]
+        )
+        pool = tables.fold_pool[np.repeat(pool_at[ex], ln[ex]) + ramp]
+        out_f = np.insert(folded[keep], ins_at, ft.zh[pool])
+        out_c = np.insert(cls[keep], ins_at, tables.match_class[pool])
+    grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each position
+    np.cumsum(ln - 1, out=grown[1:])
+    out_bounds = bounds + grown[np.searchsorted(pos, bounds, side="left")]
+    return out_f, out_c, out_bounds
+
+
+# Removals and expansions in a batch up to which they are spliced in one by one.
+_FEW = 64
+# A batch whose documents needing the exact path hold more than this share of its characters
+# is normalized on the exact path whole.
+_EXACT_SHARE = 0.5
+
+
+def _other_language_docs(cls: UInt8Array, bounds: Int64Array, docs: Int64Array) -> Int64Array:
+    """The documents among `docs` where a Han character is on a Japanese or Korean run (the
+    fast path folds every Han character as Chinese)."""
+    lo, hi = bounds[docs], bounds[docs + 1]
+    ln = hi - lo
+    sub_bounds = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(ln, out=sub_bounds[1:])
+    idx = np.repeat(lo - sub_bounds[:-1], ln) + np.arange(int(sub_bounds[-1]), dtype=np.int64)
+    sub = cls[idx]
+    lang, _ = _language_stage(sub, sub_bounds)
+    if lang is None:
+        return np.zeros(0, dtype=np.int64)
+    bad = np.flatnonzero(((lang == LANG_JA) | (lang == LANG_KO)) & (sub == CLASS_HAN))
+    out: Int64Array = docs[np.unique(_doc_of(bad, sub_bounds))]
+    return out
+
+
+def _doc_of(pos: Int64Array, bounds: Int64Array) -> Int64Array:
+    out: Int64Array = np.searchsorted(bounds, pos, side="right") - 1
+    return out
+
+
+def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch of texts into flat arrays (private fast path).
+
+    Documents with a character the one-lookup fast path cannot handle (a combining mark or
+    conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
+    exact path and spliced in; removals, expansions and white space are handled sparsely.
+    Returns the batch and the number of input characters handled by the exact cluster path.
+    """
+    n_docs = len(texts)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
+    doc_start = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_start[1:])
+    n = int(doc_start[-1])
+    if n == 0:
+        return _normalize_exact(texts)
+    ft = get_fast_tables()
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    idx = cps.astype(np.intp)
+    code = ft.code.take(idx)
+    folded = ft.zh_fold.take(idx)
+    del idx
+    bounds = doc_start
+    exact_docs: list[Int64Array] = []
+    special = np.flatnonzero(code >= SPECIAL)
+    expanded: tuple[Int64Array, Int64Array] | None = None
+    if len(special):
+        tables = get_tables()
+        code &= SPECIAL - 1
+        sc = cps[special]
+        flen = tables.fold_len[sc]
+        # CR LF is one line break: the CR of a CR LF pair (in one document) is removed
+        nxt = special + 1
+        crlf = (sc == 0x0D) & (nxt < n)
+        crlf[crlf] &= (cps[nxt[crlf]] == 0x0A) & ~_first_mask(doc_start, n)[nxt[crlf]]
+        flen[crlf] = 0
+        clustered = tables.cluster[sc]
+        if clustered.any():
+            exact_docs.append(_doc_of(special[clustered], doc_start))
+        change = (flen != 1) & ~clustered
+        if change.any():
+            edits = special[change]
+            folded, code, bounds = _expand_sparse(
+                folded, code, doc_start, edits, flen[change], cps, tables
+            )
+            expanded = (edits, flen[change].astype(np.int64))
+    cls = code
+    folded, cls, out_bounds, keep = _whitespace_fast(folded, cls, bounds)
+    # kana and Hangul: a document whose runs are not all Chinese goes to the exact path
+    kh = np.flatnonzero((cls == CLASS_KANA) | (cls == CLASS_HANGUL))
+    if len(kh):
+        exact_docs.append(_other_language_docs(cls, out_bounds, np.unique(_doc_of(kh, out_bounds))))
+    exact = np.unique(np.concatenate(exact_docs)) if exact_docs else np.zeros(0, dtype=np.int64)
+    if len(exact) and int(lengths[exact].sum()) > _EXACT_SHARE * n:
+        return _normalize_exact(texts)
+    if len(exact) == 0:
+        return (
+            NormalizedBatch(
+                folded=folded,
+                classes=cls,
+                bounds=out_bounds,
+                doc_start=doc_start,
+                span_fn=_fast_spans(expanded, keep),
+                texts=texts,
+            ),
+            0,
+        )
+    return _splice(texts, exact, folded, cls, out_bounds, doc_start, _fast_spans(expanded, keep))
+
+
+def _fast_spans(
+    expanded: tuple[Int64Array, Int64Array] | None, keep: BoolArray | None
+) -> SpanFn | None:
+    """Spans of the fast path's characters, from its sparse edits: each output character
+    comes from one original character (an expansion's characters share theirs)."""
+    if expanded is None and keep is None:
+        return None
+    removed_adj = None
+    if keep is not None:
+        removed = np.flatnonzero(~keep)
+        removed_adj = removed - np.arange(len(removed), dtype=np.int64)
+    if expanded is not None:
+        pos, ln = expanded
+        grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each edit
+        np.cumsum(ln - 1, out=grown[1:])
+        out_start = pos + grown[:-1]
+
+    def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        q = idx
+        if removed_adj is not None:  # back over the white space that was removed
+            q = q + np.searchsorted(removed_adj, q, side="right")
+        if expanded is not None:  # back over removals and expansions
+            j = np.searchsorted(out_start, q, side="right") - 1
+            jj = np.maximum(j, 0)
+            inside = (j >= 0) & (q < out_start[jj] + ln[jj])
+            q = np.where(inside, pos[jj], q - np.where(j >= 0, grown[jj + 1], 0))
+        q = q.astype(np.int64)
+        return q, q + 1
+
+    return spans
+
+
+def _splice(
+    texts: Sequence[str],
+    exact: Int64Array,
+    folded: UInt32Array,
+    cls: UInt8Array,
+    bounds: Int64Array,
+    doc_start: Int64Array,
+    fast_spans: SpanFn | None,
+) -> tuple[NormalizedBatch, int]:
+    """Replace the documents `exact` (sorted) of a fast-path batch by their exact-path result."""
+    sub, n_exact = _normalize_exact([texts[i] for i in exact.tolist()])
+    # pieces in document order: (source, start, end) with source 0 = fast, 1 = exact
+    pieces: list[tuple[int, int, int]] = []
+    lengths = np.diff(bounds)
+    prev = 0
+    for j, d in enumerate(exact.tolist()):
+        if d > prev:
+            pieces.append((0, int(bounds[prev]), int(bounds[d])))
+        pieces.append((1, int(sub.bounds[j]), int(sub.bounds[j + 1])))
+        lengths[d] = int(sub.bounds[j + 1] - sub.bounds[j])
+        prev = d + 1
+    if prev < len(bounds) - 1:
+        pieces.append((0, int(bounds[prev]), int(bounds[-1])))
+    new_bounds = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(lengths, out=new_bounds[1:])
+    p_kind = np.array([k for k, _, _ in pieces], dtype=np.int64)
+    p_from = np.array([a for _, a, _ in pieces], dtype=np.int64)
+    p_out = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([b - a for _, a, b in pieces], out=p_out[1:])
+    # the exact batch's original offsets, moved to where its documents are in this one
+    sub_shift = doc_start[exact] - sub._doc_start[:-1]
+
+    def join(fast: np.ndarray, ex: np.ndarray) -> np.ndarray:
+        arrays = (fast, ex)
+        return np.concatenate([arrays[k][a:b] for k, a, b in pieces])
+
+    def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        piece = np.searchsorted(p_out, idx, side="right") - 1
+        local = idx - p_out[piece] + p_from[piece]
+        is_fast = p_kind[piece] == 0
+        start = np.empty(len(idx), dtype=np.int64)
+        end = np.empty(len(idx), dtype=np.int64)
+        f = np.flatnonzero(is_fast)
+        if len(f):
+            if fast_spans is None:
+                start[f], end[f] = local[f], local[f] + 1
+            else:
+                start[f], end[f] = fast_spans(local[f])
+        e = np.flatnonzero(~is_fast)
+        if len(e):
+            e_start, e_end = sub.global_spans(local[e])
+            shift = sub_shift[np.searchsorted(sub.bounds, local[e], side="right") - 1]
+            start[e], end[e] = e_start + shift, e_end + shift
+        return start, end
+
+    batch = NormalizedBatch(
+        folded=join(folded, sub.folded),
+        classes=join(cls, sub.classes),
+        bounds=new_bounds,
+        doc_start=doc_start,
+        span_fn=spans,
+        texts=texts,
     )
     return batch, n_exact
 

@@ -17,6 +17,7 @@ from ._validation import check_text
 from .errors import InvalidParameterError
 from .normalization import (
     NormalizedBatch,
+    _normalize_exact,
     _to_cps,
     _to_str,
     normalization_identity,
@@ -80,14 +81,15 @@ class TokenBatch:
 
     __slots__ = (
         "_ends",
+        "_lang",
         "_norm",
         "_starts",
         "bounds",
         "cps",
         "identity",
-        "lang",
         "tok_end",
         "tok_start",
+        "unit_tokens",
     )
 
     def __init__(
@@ -97,23 +99,36 @@ class TokenBatch:
         tok_start: Int64Array,
         tok_end: Int64Array,
         bounds: Int64Array,
-        lang: tuple[str, ...],
+        lang: tuple[str, ...] | None,
         identity: str,
         starts: Int64Array | None = None,
         ends: Int64Array | None = None,
         norm: NormalizedBatch | None = None,
+        unit_tokens: bool = False,
     ) -> None:
         if (starts is None or ends is None) and norm is None:
             raise ValueError("TokenBatch needs starts and ends, or the NormalizedBatch")
+        if lang is None and norm is None:
+            raise ValueError("TokenBatch needs lang, or the NormalizedBatch")
         self.cps = cps
         self.tok_start = tok_start
         self.tok_end = tok_end
         self.bounds = bounds
-        self.lang = lang
+        self._lang = lang  # None: the normalized batch's, computed on first use
         self.identity = identity
         self._starts = starts
         self._ends = ends
         self._norm = norm
+        # True when every token is known to be one code point long (a hint: False means
+        # "not known", and the hashing computes token lengths itself)
+        self.unit_tokens = unit_tokens
+
+    @property
+    def lang(self) -> tuple[str, ...]:
+        if self._lang is None:
+            assert self._norm is not None
+            self._lang = self._norm.doc_lang
+        return self._lang
 
     @property
     def starts(self) -> Int64Array:
@@ -128,6 +143,15 @@ class TokenBatch:
             assert self._norm is not None
             self._ends = self._norm.span_end(self.tok_end - 1)
         return self._ends
+
+    def spans(
+        self, first: Int64Array, last: Int64Array, doc: Int64Array
+    ) -> tuple[Int64Array, Int64Array]:
+        """Original start of the tokens at `first` and end of those at `last`, pairs in the
+        documents `doc` (without computing every token's span)."""
+        if self._starts is not None or self._norm is None:
+            return self.starts[first], self.ends[last]
+        return self._norm.spans(self.tok_start[first], self.tok_end[last] - 1, doc)
 
     def span_start(self, idx: Int64Array) -> Int64Array:
         """Original starts of the tokens at `idx` (without computing every token's)."""
@@ -209,16 +233,28 @@ def _char_tokens(
     batch: NormalizedBatch, *, han_as_chars: bool = True
 ) -> tuple[Int64Array, Int64Array]:
     """Runs of word characters are one token; each CJK character is a token."""
+    start, end, _ = _char_token_spans(batch, han_as_chars=han_as_chars)
+    return start, end
+
+
+def _char_token_spans(
+    batch: NormalizedBatch, *, han_as_chars: bool = True
+) -> tuple[Int64Array, Int64Array, bool]:
+    """`_char_tokens`, and whether every token is known to be one character long."""
     cls = batch.classes
-    w_start, w_end = _runs(cls == CLASS_WORD, batch.bounds)
     cjk = (cls == CLASS_KANA) | (cls == CLASS_HANGUL)
     if han_as_chars:
         cjk |= cls == CLASS_HAN
+    word = cls == CLASS_WORD
+    if not word.any():  # no letter or digit: every token is one CJK character
+        start = np.flatnonzero(cjk)
+        return start, start + 1, True
+    w_start, w_end = _runs(word, batch.bounds)
     # a token starts at a CJK character or a word's first character, and ends likewise; both
     # marks are in text order, so no sort is needed
     start = np.flatnonzero(cjk | w_start)
     end = np.flatnonzero(cjk | w_end) + 1
-    return start.astype(np.int64), end.astype(np.int64)
+    return start.astype(np.int64), end.astype(np.int64), False
 
 
 def _han_runs(batch: NormalizedBatch) -> tuple[Int64Array, Int64Array]:
@@ -269,9 +305,11 @@ def tokenize_batch(texts: Sequence[str], tokenizer: str | Tokenizer = "auto") ->
     identity = tokenizer_identity(tok)
     if not isinstance(tok, str):
         return _user_batch(texts, tok, identity)
-    batch, _ = normalize_batch(texts)
+    # analyzers read the `analysis` view, which only the exact path computes as it goes
+    batch, _ = normalize_batch(texts) if tok == "char" else _normalize_exact(texts)
+    unit = False
     if tok == "char":
-        t_start, t_end = _char_tokens(batch)
+        t_start, t_end, unit = _char_token_spans(batch)
     else:
         t_start, t_end = _analyzer_tokens(batch, tok)
     # tokens never cross documents: document d owns the tokens starting in its character range
@@ -282,8 +320,9 @@ def tokenize_batch(texts: Sequence[str], tokenizer: str | Tokenizer = "auto") ->
         tok_end=t_end,
         norm=batch,
         bounds=bounds,
-        lang=batch.doc_lang,
+        lang=None,
         identity=identity,
+        unit_tokens=unit,
     )
 
 
