@@ -205,6 +205,11 @@ def resolve_tokenizer(tokenizer: str | Tokenizer) -> str | Tokenizer:
     return tokenizer
 
 
+#: Version of the rules that turn MeCab's and Sudachi's words into tokens (2: a word with an
+#: inner space is split there). Part of their identity, so registries notice a change.
+WORDS_VERSION = 2
+
+
 def tokenizer_identity(tokenizer: str | Tokenizer) -> str:
     """Identity of a resolved tokenizer, including the normalization it runs on."""
     tok = resolve_tokenizer(tokenizer)
@@ -214,7 +219,10 @@ def tokenizer_identity(tokenizer: str | Tokenizer) -> str:
         return f"char-{CHAR_VERSION}+{normalization_identity()}"
     from ._analyzers import get_analyzer
 
-    return f"{get_analyzer(tok).identity}+{normalization_identity()}"
+    identity = get_analyzer(tok).identity
+    if tok != "jieba":  # MeCab and Sudachi words go through _analyzer_tokens' rules
+        identity += f"+words-{WORDS_VERSION}"
+    return f"{identity}+{normalization_identity()}"
 
 
 def _runs(mask: BoolArray, bounds: Int64Array) -> tuple[BoolArray, BoolArray]:
@@ -294,6 +302,18 @@ def _analyzer_tokens(batch: NormalizedBatch, name: str) -> tuple[Int64Array, Int
                 s += 1
             while space[e - 1]:
                 e -= 1
+            # Sudachi keeps some names as one word with an inner space ("Sherlock Holmes"):
+            # tokens are joined by one space in shingles, so a token must not hold one; split
+            # it where the space is, as the same name wrapped onto two lines is split.
+            inner = np.flatnonzero(space[s:e])
+            if len(inner):
+                piece = s
+                for p in (inner + s).tolist() + [e]:
+                    if p > piece and token_class[piece:p].any():
+                        starts.append(piece)
+                        ends.append(p)
+                    piece = p + 1
+                continue
             starts.append(s)
             ends.append(e)
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
