@@ -8,17 +8,20 @@ Protocol (from the issue):
   and zh-classic-novels chapters (read from ../shared/corpora, never copied). The generator
   yields one document at a time, so the corpus itself never needs to exist as a list.
 - Each configuration runs in a FRESH subprocess: ``tp.MinHasher(n_hashes=128).signatures(
-  texts, chunk_chars=c)`` for ``c`` in 1<<20 and 1<<22, with ``texts`` either the generator or a
-  list built before the measurement starts. Measured: ``tracemalloc`` peak over the call (numpy
-  reports its buffers to tracemalloc), and ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` after
-  the call against the resident size just before it (``VmRSS`` of /proc/self/status).
-- The peak is split into what the call must hold anyway (the input strings, if it holds them;
-  the output, ``n_docs * 128 * 8`` bytes) and the rest, the per-chunk working set, which is
-  reported relative to ``chunk_chars``. A 10 MB run with the same chunk size shows how the peak
-  scales with the input rather than with the chunk.
+  texts, chunk_chars=c)`` for ``c`` the library's default (``minhash.CHUNK_CHARS``) and larger
+  chunks (1<<18, 1<<20), with ``texts`` a generator, a list built before the measurement
+  starts, or a one-element list holding the whole corpus as ONE text (signed in pieces). The
+  default chunk is also run on a 10 MB generator, to see what grows with the input.
+- Measured: the ``tracemalloc`` peak over the call (numpy reports its buffers to tracemalloc);
+  for generator input also the largest per-chunk working set (the generator reads
+  ``tracemalloc`` at every document it yields: the peak between two reads minus the memory in
+  use at the first one, which is what processing one chunk adds on top of what the call holds);
+  and the peak resident size during the call (``VmHWM`` of /proc/self/status, reset through
+  /proc/self/clear_refs just before it) against the resident size just before it (``VmRSS``),
+  also in runs without tracemalloc.
 
     python benchmarks/bench_memory.py            # full run, writes docs/benchmarks/memory.md
-    python benchmarks/bench_memory.py --quick    # a 10 MB corpus, prints only
+    python benchmarks/bench_memory.py --quick    # 10 MB and 2 MB corpora, prints only
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,8 @@ MB = 1_000_000
 MIN_LEN, MAX_LEN = 300, 3000
 N_HASHES = 128
 SEED = 0
+#: the larger chunk sizes measured beside the library's default
+LARGER_CHUNKS = (1 << 18, 1 << 20)
 
 
 # --------------------------------------------------------------------------------------------
@@ -70,12 +76,45 @@ def generate(src: str, n_bytes: int, stats: dict[str, int], seed: int = SEED) ->
         yield doc
 
 
+def probed(docs: Iterable[str], log: dict[str, int]) -> Iterator[str]:
+    """Yield `docs`, reading tracemalloc at each one: between two reads the consumer processed
+    at most one chunk, so (peak since the last read) - (in use at the last read) is what that
+    chunk's processing added. Keeps the overall peak too (``reset_peak`` forgets it)."""
+    import tracemalloc
+
+    for doc in docs:
+        current, peak = tracemalloc.get_traced_memory()
+        log["peak"] = max(log["peak"], peak)
+        if log["last_current"] >= 0:
+            log["max_step"] = max(log["max_step"], peak - log["last_current"])
+        tracemalloc.reset_peak()
+        log["last_current"] = tracemalloc.get_traced_memory()[0]
+        yield doc
+    current, peak = tracemalloc.get_traced_memory()
+    log["peak"] = max(log["peak"], peak)
+    if log["last_current"] >= 0:
+        log["max_step"] = max(log["max_step"], peak - log["last_current"])
+    tracemalloc.reset_peak()
+    log["peak_before_end"] = log["peak"]
+    log["held_at_end"] = current  # the per-chunk parts (and the last group) when input ends
+
+
 def status_kb(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return -1
+
+
+def reset_hwm() -> bool:
+    """Reset the peak resident size (VmHWM) of this process (Linux >= 4.0); False if unable."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def child(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -87,32 +126,67 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
 
     src = source_text()
     mh = tp.MinHasher(n_hashes=N_HASHES)
-    mh.signatures(["热身：装载表格。", "warm up"])  # load the tables before measuring
+    # Warm-up, traced: a fresh process's first chunks load textprint's tables and let numpy
+    # import what it imports lazily (np.unique imports numpy.ma on first use): one-time costs,
+    # kept out of the measured call. Other windows of the same text (seed 1), two chunks' worth.
+    ma_before = "numpy.ma" in sys.modules
+    warm_stats = {"docs": 0, "chars": 0, "utf8_bytes": 0, "str_bytes": 0}
+    warm = list(generate(src, 6 * cfg["chunk"], warm_stats, seed=SEED + 1))
+    tracemalloc.start()
+    snap0 = tracemalloc.take_snapshot()
+    mh.signatures(warm, chunk_chars=cfg["chunk"])
+    warm_current, warm_peak = tracemalloc.get_traced_memory()
+    kept = tracemalloc.take_snapshot().compare_to(snap0, "filename")
+    tracemalloc.stop()
+    warm_textprint = sum(d.size_diff for d in kept if "textprint" in d.traceback[0].filename)
+    ma_after_warm = "numpy.ma" in sys.modules
+    del warm
     stats = {"docs": 0, "chars": 0, "utf8_bytes": 0, "str_bytes": 0}
+    log = {"peak": 0, "max_step": -1, "last_current": -1, "held_at_end": -1}
+    log["peak_before_end"] = -1
     texts: Any = generate(src, cfg["bytes"], stats)
     if cfg["input"] == "list":
         texts = list(texts)
+    elif cfg["input"] == "one text":
+        texts = ["\n".join(texts)]
+        stats["chars"] = len(texts[0])
+        stats["str_bytes"] = sys.getsizeof(texts[0])
+    elif cfg["trace"]:
+        texts = probed(texts, log)
     gc.collect()
+    hwm_reset = reset_hwm()
     rss_before = status_kb("VmRSS") * 1024
-    hwm_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if cfg["trace"]:
         tracemalloc.start()
     t0 = time.process_time()
     sigs = mh.signatures(texts, chunk_chars=cfg["chunk"])
     cpu = time.process_time() - t0
-    peak = tracemalloc.get_traced_memory()[1] if cfg["trace"] else -1
+    peak = max(tracemalloc.get_traced_memory()[1], log["peak"]) if cfg["trace"] else -1
     tracemalloc.stop()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if hwm_reset:  # the high-water mark since just before the call
+        maxrss = status_kb("VmHWM") * 1024
+    else:  # the lifetime high-water mark (may predate the call)
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {
         **cfg,
         **stats,
         "cpu": cpu,
         "tracemalloc_peak": peak,
+        "max_step": log["max_step"],
+        "held_at_end": log["held_at_end"],
+        "peak_before_end": log["peak_before_end"],
         "rss_before": rss_before,
-        "hwm_before": hwm_before,
         "maxrss": maxrss,
+        "hwm_reset": hwm_reset,
         "output_bytes": int(sigs.values.nbytes + sigs.valid.nbytes),
+        "n_rows": len(sigs.values),
         "n_valid": int(sigs.valid.sum()),
+        "warm_chars": warm_stats["chars"],
+        "warm_peak": warm_peak,
+        "warm_retained": warm_current,
+        "warm_textprint": warm_textprint,
+        "ma_imported_by_warmup": ma_after_warm and not ma_before,
+        "ma_imported_by_call": "numpy.ma" in sys.modules and not ma_after_warm,
     }
 
 
@@ -134,22 +208,35 @@ def mb(x: float) -> str:
     return f"{x / MB:.1f}"
 
 
+def pow2(n: int) -> str:
+    """1<<16 for 65536; the number itself when it is not a power of two."""
+    return f"1<<{n.bit_length() - 1}" if n > 0 and n & (n - 1) == 0 else f"{n:,}"
+
+
 def run(args: argparse.Namespace) -> tuple[str, str]:
+    from textprint.minhash import CHUNK_CHARS
+
     C.require_corpora("zh-chinese-poetry", "zh-classic-novels")
     report = C.Report()
+    load_start = os.getloadavg()[0]
     big = 10 * MB if args.quick else 100 * MB
     small = 2 * MB if args.quick else 10 * MB
-    configs = [
-        {"bytes": big, "chunk": 1 << 20, "input": "generator", "trace": True},
-        {"bytes": big, "chunk": 1 << 22, "input": "generator", "trace": True},
-        {"bytes": big, "chunk": 1 << 20, "input": "list", "trace": True},
-        {"bytes": big, "chunk": 1 << 22, "input": "list", "trace": True},
-        {"bytes": small, "chunk": 1 << 22, "input": "generator", "trace": True},
-        {"bytes": big, "chunk": 1 << 22, "input": "generator", "trace": False},
+    default = CHUNK_CHARS
+    larger = [c for c in LARGER_CHUNKS if c > default]
+    configs: list[dict[str, Any]] = [
+        {"bytes": big, "chunk": default, "input": "generator", "trace": True},
+        {"bytes": big, "chunk": default, "input": "list", "trace": True},
+        *({"bytes": big, "chunk": c, "input": "generator", "trace": True} for c in larger),
+        {"bytes": small, "chunk": default, "input": "generator", "trace": True},
+        {"bytes": big, "chunk": default, "input": "one text", "trace": True},
+        {"bytes": small, "chunk": default, "input": "one text", "trace": True},
+        {"bytes": big, "chunk": default, "input": "generator", "trace": False},
+        {"bytes": small, "chunk": default, "input": "generator", "trace": False},
     ]
     report(
         f"MinHasher(n_hashes={N_HASHES}).signatures(texts, chunk_chars=c), one fresh "
-        "subprocess per row; MB = 10**6 bytes"
+        f"subprocess per row; default chunk_chars = {default:,}; MB = 10**6 bytes; "
+        f"load average {load_start:.1f} at the start"
     )
     results = []
     for cfg in configs:
@@ -161,35 +248,25 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             f"  done: {mb(cfg['bytes'])} MB, chunk {cfg['chunk']}, {cfg['input']}, "
             f"tracemalloc={cfg['trace']}: {r['wall']:.0f} s"
         )
+    load_end = os.getloadavg()[0]
     report()
     rows = []
     for r in results:
-        held_input = r["str_bytes"]  # held by check_texts' list in both modes
-        if r["trace"]:
-            peak = r["tracemalloc_peak"]
-            # a list input exists before tracing starts, so tracemalloc does not count it
-            counted_input = held_input if r["input"] == "generator" else 0
-            work = peak - counted_input - r["output_bytes"]
-            peak_s, work_s, per_char = mb(peak), mb(work), f"{work / r['chunk']:.0f}"
-            peak_vs_chunk = f"{peak / r['chunk']:.0f}"
-        else:
-            peak_s = work_s = per_char = peak_vs_chunk = "-"
+        traced, step = r["trace"], r["max_step"]
         rows.append(
             [
                 mb(r["utf8_bytes"]),
                 r["input"],
-                f"1<<{r['chunk'].bit_length() - 1}",
-                "yes" if r["trace"] else "no",
-                f"{r['docs']:,}",
+                pow2(r["chunk"]),
+                "yes" if traced else "no",
+                f"{r['n_rows']:,}",
                 f"{r['chars']:,}",
                 mb(r["str_bytes"]),
                 mb(r["output_bytes"]),
-                peak_s,
-                work_s,
-                per_char,
-                peak_vs_chunk,
+                mb(r["tracemalloc_peak"]) if traced else "-",
+                mb(step) if step >= 0 else "-",
+                f"{step / r['chunk']:.0f}" if step >= 0 else "-",
                 mb(r["rss_before"]),
-                mb(r["maxrss"]),
                 mb(r["maxrss"] - r["rss_before"]),
                 f"{r['cpu']:.1f}",
             ]
@@ -199,131 +276,227 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         "input",
         "chunk_chars",
         "traced",
-        "docs",
+        "rows",
         "chars",
         "input str MB",
         "output MB",
         "tracemalloc peak MB",
-        "working set MB (peak - traced input - output)",
+        "per-chunk working set MB",
         "working set / chunk_chars (B/char)",
-        "peak / chunk_chars (B/char)",
         "RSS before MB",
-        "max RSS MB",
         "max RSS - RSS before MB",
         "CPU s",
     ]
-    tab = C.table(headers, rows, align="rll" + "r" * 13)
+    tab = C.table(headers, rows, align="rll" + "r" * 11)
     report(tab)
     report()
 
-    # findings, computed from the rows
-    gen = {(r["bytes"], r["chunk"]): r for r in results if r["input"] == "generator" and r["trace"]}
-    lst = {(r["bytes"], r["chunk"]): r for r in results if r["input"] == "list" and r["trace"]}
-    findings = []
-    g20, g22 = gen[(big, 1 << 20)], gen[(big, 1 << 22)]
-    l20, l22 = lst[(big, 1 << 20)], lst[(big, 1 << 22)]
-    gs = gen[(small, 1 << 22)]
-    extra20 = g20["tracemalloc_peak"] - l20["tracemalloc_peak"]
-    extra22 = g22["tracemalloc_peak"] - l22["tracemalloc_peak"]
-    findings.append(
-        f"The input is held in full. With a generator, the peak is {mb(extra20)} MB (chunk "
-        f"1<<20) and {mb(extra22)} MB (1<<22) above the same call on a list that already "
-        f"exists, and the documents take {mb(g22['str_bytes'])} MB as Python strings: "
-        "`signatures` passes its argument to `check_texts`, which does `list(texts)` before the "
-        "first chunk, so a generator is materialized whole and memory grows with the input no "
-        "matter what `chunk_chars` is. Streaming would need the chunks cut from the iterator."
-    )
-    w20 = l20["tracemalloc_peak"] - l20["output_bytes"]
-    w22 = l22["tracemalloc_peak"] - l22["output_bytes"]
-    ws = gs["tracemalloc_peak"] - gs["str_bytes"] - gs["output_bytes"]
-    small_chunk = min(1 << 22, gs["chars"])
-    per20, per22 = w20 / (1 << 20), w22 / (1 << 22)
-    str_per_char = g22["str_bytes"] / g22["chars"]
-    out_per_char = g22["output_bytes"] / g22["chars"]
-    from textprint.minhash import CHUNK_CHARS
+    # findings, every figure computed from the rows above
+    def pick(n_bytes: int, chunk: int, inp: str, trace: bool = True) -> dict[str, Any]:
+        return next(
+            r
+            for r in results
+            if (r["bytes"], r["chunk"], r["input"], r["trace"]) == (n_bytes, chunk, inp, trace)
+        )
 
-    w_default = {1 << 20: w20, 1 << 22: w22}.get(CHUNK_CHARS, per22 * CHUNK_CHARS)
-    crossover = w_default / (str_per_char + out_per_char)
+    g, lst = pick(big, default, "generator"), pick(big, default, "list")
+    one, ones = pick(big, default, "one text"), pick(small, default, "one text")
+    gs = pick(small, default, "generator")
+    gu, gsu = pick(big, default, "generator", False), pick(small, default, "generator", False)
+    findings = []
+    peak, out_b, step = g["tracemalloc_peak"], g["output_bytes"], g["max_step"]
     findings.append(
-        f"On top of that, the per-chunk working set (peak - output, list input) is "
-        f"{mb(w20)} MB with chunk_chars=1<<20 ({per20:.0f} bytes per chunk character) and "
-        f"{mb(w22)} MB with 1<<22 ({per22:.0f} bytes per chunk character). It does scale with "
-        f"`chunk_chars`, linearly, but at {per22 / str_per_char:.0f} times the chunk's own text "
-        f"({str_per_char:.1f} bytes per character as Python strings). With a "
-        f"{mb(gs['bytes'])} MB input ({gs['chars']:,} characters, less than one 1<<22 chunk) "
-        f"it is {mb(ws)} MB ({ws / small_chunk:.0f} bytes per character of that one chunk)."
+        f"**The figure**: for {mb(g['utf8_bytes'])} MB of UTF-8 text ({g['chars']:,} characters, "
+        f"{g['n_rows']:,} documents) read from a generator with the default "
+        f"`chunk_chars={default:,}`, the tracemalloc peak of `signatures` is **{mb(peak)} MB**, "
+        f"and the resident size grew by {mb(gu['maxrss'] - gu['rss_before'])} MB over the call "
+        f"(run without tracemalloc). Of the peak, {mb(out_b)} MB is the result itself "
+        f"({N_HASHES} x 8 bytes per document, plus the `valid` mask); the per-chunk working set "
+        f"is **{mb(step)} MB, {step / default:.0f} bytes per chunk character** "
+        f"({step / g['str_bytes'] * g['chars'] / default:.0f} times the chunk's own text as "
+        f"Python strings, {g['str_bytes'] / g['chars']:.1f} bytes per character)."
+    )
+    # where the peak is reached
+    held = g["held_at_end"]
+    tail = peak - held if held >= 0 else float("nan")
+    findings.append(
+        f"The peak is {peak / out_b:.2f} times the output. When the input runs out the call "
+        f"holds {mb(held)} MB (the signatures of every chunk so far, kept as one array per chunk "
+        f"until `np.concatenate`), and "
+        + f"the last chunk, the concatenation and the `valid` mask then add {mb(tail)} MB "
+        f"({tail / out_b:.2f} times the output: for a moment the result exists twice, as the "
+        "per-chunk arrays and as their concatenation). "
+        + (
+            f"That end sets the peak: before it, the call never held more than "
+            f"{mb(g['peak_before_end'])} MB."
+            if peak > g["peak_before_end"]
+            else f"The peak was reached before that end ({mb(g['peak_before_end'])} MB)."
+        )
+    )
+    # what grows with the input
+    d_peak = peak - gs["tracemalloc_peak"]
+    d_out = out_b - gs["output_bytes"]
+    d_rss = (gu["maxrss"] - gu["rss_before"]) - (gsu["maxrss"] - gsu["rss_before"])
+    findings.append(
+        (
+            "What grows with the input is the result, not the text. "
+            if d_peak <= 3 * d_out
+            else "The peak grows faster than the result. "
+        )
+        + f"From {mb(gs['utf8_bytes'])} MB "
+        f"to {mb(g['utf8_bytes'])} MB of input ({g['utf8_bytes'] / gs['utf8_bytes']:.0f} times "
+        f"more), the per-chunk working set went from {mb(gs['max_step'])} MB to {mb(step)} MB, "
+        f"and the peak from {mb(gs['tracemalloc_peak'])} MB to {mb(peak)} MB: +{mb(d_peak)} MB "
+        f"for +{mb(d_out)} MB of output ({d_peak / d_out:.2f} bytes of peak per byte of output, "
+        f"{d_peak / (g['chars'] - gs['chars']):.2f} bytes per input character; the input "
+        f"itself, {mb(g['str_bytes'])} MB as Python strings, would be "
+        f"{(g['str_bytes'] - gs['str_bytes']) / (g['chars'] - gs['chars']):.1f} bytes per "
+        f"character if it were held). Resident memory over the call, without tracemalloc: "
+        f"+{mb(gsu['maxrss'] - gsu['rss_before'])} MB and "
+        f"+{mb(gu['maxrss'] - gu['rss_before'])} MB (+{mb(d_rss)} MB)."
+    )
+    # generator vs list
+    d_gl = peak - lst["tracemalloc_peak"]
+    findings.append(
+        f"Generator or list: the list's peak is {mb(lst['tracemalloc_peak'])} MB against "
+        f"{mb(peak)} MB for the generator (a list built before `tracemalloc.start()` is not "
+        f"counted; its {mb(lst['str_bytes'])} MB of strings are the caller's). "
+        + (
+            f"The generator's strings are counted, yet its peak is only {mb(d_gl)} MB above the "
+            f"list's ({100 * d_gl / g['str_bytes']:.1f}% of its {mb(g['str_bytes'])} MB of "
+            "strings): the call keeps no more than the current chunk's documents alive."
+            if abs(d_gl) < 0.1 * g["str_bytes"]
+            else f"The generator's peak is {mb(d_gl)} MB above the list's, "
+            f"{100 * d_gl / g['str_bytes']:.0f}% of its {mb(g['str_bytes'])} MB of strings: "
+            "the call holds more of a generator's input than one chunk."
+        )
+    )
+    # larger chunks
+    if larger:
+        parts = [f"{pow2(default)}: {mb(step)} MB ({step / default:.0f} B/char)"]
+        for c in larger:
+            r = pick(big, c, "generator")
+            parts.append(
+                f"{pow2(c)}: {mb(r['max_step'])} MB ({r['max_step'] / c:.0f} B/char), peak "
+                f"{mb(r['tracemalloc_peak'])} MB"
+            )
+        biggest = pick(big, larger[-1], "generator")
+        findings.append(
+            "The working set follows `chunk_chars`: "
+            + "; ".join(parts)
+            + f". From {pow2(default)} to {pow2(larger[-1])} ({larger[-1] // default} times the "
+            f"chunk) it grew {biggest['max_step'] / step:.1f} times. CPU seconds (one run each, "
+            f"under tracemalloc): {g['cpu']:.1f} s at {pow2(default)}, "
+            + ", ".join(f"{pick(big, c, 'generator')['cpu']:.1f} s at {pow2(c)}" for c in larger)
+            + f"; without tracemalloc the default chunk took {gu['cpu']:.1f} s (the MinHash "
+            "benchmark times the default chunk properly, best of 3)."
+        )
+    # one long text
+    findings.append(
+        f"One text of {one['chars']:,} characters ({mb(one['str_bytes'])} MB as a Python string, "
+        f"held by the caller and not counted) is signed in pieces of about {default:,} "
+        f"characters: peak {mb(one['tracemalloc_peak'])} MB for its one signature "
+        f"({one['tracemalloc_peak'] / default:.0f} bytes per chunk character, "
+        f"{one['tracemalloc_peak'] / step:.1f} times the per-chunk working set of separate "
+        f"documents), against {mb(ones['tracemalloc_peak'])} MB for a text of "
+        f"{ones['chars']:,} characters: "
+        + (
+            "it does not grow with the text."
+            if one["tracemalloc_peak"] <= 1.2 * ones["tracemalloc_peak"]
+            else f"it grew {one['tracemalloc_peak'] / ones['tracemalloc_peak']:.1f} times for "
+            f"{one['chars'] / ones['chars']:.0f} times the text."
+        )
+    )
+    by_call = [r for r in results if r["ma_imported_by_call"]]
+    findings.append(
+        f"One-time costs, outside the figures above: each process first signed "
+        f"{g['warm_chars']:,} characters (other windows of the same text, about two chunks) as a "
+        f"warm-up; in the process of the first row that warm-up peaked at "
+        f"{mb(g['warm_peak'])} MB and left {mb(g['warm_retained'])} MB allocated, of which "
+        f"{mb(g['warm_textprint'])} MB by textprint's own modules (lookup tables built on "
+        "first use)"
+        + (
+            "; the rest includes numpy importing `numpy.ma`, which `np.unique` does lazily on "
+            "first use"
+            if g["ma_imported_by_warmup"]
+            else ""
+        )
+        + ". "
+        + (
+            "No measured call imported anything."
+            if not by_call
+            else f"{len(by_call)} measured call(s) still imported `numpy.ma`: their figures "
+            "include that import."
+        )
     )
     findings.append(
-        f"Which bound dominates: peak = input strings (generator input only) + output "
-        f"({N_HASHES} x 8 bytes per document, {mb(g22['output_bytes'])} MB here; the per-chunk "
-        f"parts are kept until `np.concatenate`) + about {per22:.0f} bytes x chunk_chars. For "
-        f"{mb(big)} MB of UTF-8 text from a generator: {mb(g20['tracemalloc_peak'])} MB "
-        f"(1<<20) and {mb(g22['tracemalloc_peak'])} MB (1<<22), i.e. "
-        f"{g20['tracemalloc_peak'] / (1 << 20):.0f} and {g22['tracemalloc_peak'] / (1 << 22):.0f}"
-        f" bytes per chunk_chars. With the default chunk_chars ({CHUNK_CHARS:,} in this "
-        f"version) the working set ({mb(w_default)} MB) outweighs input + output up to about "
-        f"{crossover / 1e6:.0f} M "
-        f"characters of input; beyond that the materialized input dominates and grows without "
-        f"bound. 1<<20 took {g20['cpu'] / g22['cpu']:.2f}x the CPU time of 1<<22 (single runs "
-        "under tracemalloc, on a loaded machine)."
-    )
-    ut = next(r for r in results if not r["trace"])
-    findings.append(
-        f"Resident memory, generator input, chunk 1<<22, without tracemalloc: max RSS "
-        f"{mb(ut['maxrss'])} MB, {mb(ut['maxrss'] - ut['rss_before'])} MB above the resident size "
-        f"before the call ({mb(ut['rss_before'])} MB: interpreter, numpy, tables and the "
-        f"source corpora the generator samples from), against a tracemalloc peak of "
-        f"{mb(g22['tracemalloc_peak'])} MB in the traced run (RSS also counts allocator slack "
-        "and pages not yet returned to the system)."
+        f"Resident memory before each call was about {mb(g['rss_before'])} MB (interpreter, "
+        f"numpy, textprint's tables and the source corpora the generator samples from). RSS "
+        "counts whole pages, allocator slack and pages not yet returned to the system, "
+        "tracemalloc the bytes requested, so the two differ: at the default chunk the resident "
+        f"size grew by {mb(gu['maxrss'] - gu['rss_before'])} MB (untraced run) against a "
+        f"tracemalloc peak of {mb(peak)} MB."
     )
     report("findings:")
     for f in findings:
-        report("- " + f)
+        report("- " + f.replace("**", ""))
 
     plots = ""
     if args.out is not None:
         plt = C.plt()
-        fig, ax = plt.subplots(figsize=(7, 4))
-        labels = [
-            f"{r['input']}\n{mb(r['bytes'])} MB\n1<<{r['chunk'].bit_length() - 1}"
-            for r in results
-            if r["trace"]
-        ]
         traced = [r for r in results if r["trace"]]
-        inp = [r["str_bytes"] / MB if r["input"] == "generator" else 0 for r in traced]
-        out = [r["output_bytes"] / MB for r in traced]
-        rest = [r["tracemalloc_peak"] / MB - i - o for r, i, o in zip(traced, inp, out)]
-        x = range(len(traced))
-        ax.bar(x, inp, label="input strings (materialized by the call)")
-        ax.bar(x, out, bottom=inp, label="output signatures")
-        ax.bar(x, rest, bottom=[i + o for i, o in zip(inp, out)], label="per-chunk working set")
-        ax.set_xticks(list(x), labels, fontsize=8)
-        ax.set_ylabel("tracemalloc peak, MB")
+        fig, ax = plt.subplots(figsize=(8, 4))
+        labels = [f"{r['input']}\n{mb(r['utf8_bytes'])} MB\n{pow2(r['chunk'])}" for r in traced]
+        x = list(range(len(traced)))
+        w = 0.27
+        ax.bar([i - w for i in x], [r["tracemalloc_peak"] / MB for r in traced], w, label="peak")
+        ax.bar(x, [r["output_bytes"] / MB for r in traced], w, label="output signatures")
+        ax.bar(
+            [i + w for i in x],
+            [max(r["max_step"], 0) / MB for r in traced],
+            w,
+            label="per-chunk working set (generator input)",
+        )
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_ylabel("tracemalloc, MB")
         ax.set_title("Peak memory of MinHasher.signatures")
         ax.legend(fontsize=8)
         fig.tight_layout()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.out.parent / "memory_peak.png", dpi=100)
         plt.close(fig)
-        plots = "\n![Peak memory by component](memory_peak.png)\n"
+        plots = "\n![Peak memory, output and per-chunk working set](memory_peak.png)\n"
 
     fin = "\n".join("- " + f for f in findings)
+    all_reset = all(r["hwm_reset"] for r in results)
+    hwm_note = "" if all_reset else "; where that failed, the lifetime `ru_maxrss`"
+    chunks = ", ".join(pow2(c) for c in larger)
     body = f"""
 ## Protocol
 
-- **Corpus**: {mb(big)} MB of UTF-8 text (about {results[0]["chars"] / 1e6:.0f} M characters,
-  {results[0]["docs"]:,} documents) generated by `random.Random(0)`: windows of 300-3,000
+- **Corpus**: {mb(big)} MB of UTF-8 text (about {g["chars"] / 1e6:.0f} M characters,
+  {g["n_rows"]:,} documents) generated by `random.Random(0)`: windows of 300-3,000
   characters (log-uniform lengths, uniform start) of the zh-chinese-poetry poems and the
   zh-classic-novels chapters joined (read from `../shared/corpora`, never copied). The generator
   yields one document at a time; "input str MB" is `sum(sys.getsizeof(doc))`, what the
-  documents take as Python strings (2 bytes per CJK character).
-- **Call**: `tp.MinHasher(n_hashes=128).signatures(texts, chunk_chars=c)`, c = 1<<20 and 1<<22,
-  `texts` the generator or a list built before measuring; each row in a fresh subprocess.
+  documents take as Python strings (2 bytes per CJK character). The same generator, stopped at
+  {mb(small)} MB, gives the smaller corpus.
+- **Call**: `tp.MinHasher(n_hashes=128).signatures(texts, chunk_chars=c)`, c = the default
+  ({default:,} = {pow2(default)}){" and " + chunks if chunks else ""}; `texts` the generator,
+  a list built before measuring, or "one text": the whole corpus joined with newlines into one
+  string, passed as a one-element list (signed in pieces). Each row runs in a fresh subprocess.
 - **Measured**: `tracemalloc` peak during the call (numpy reports its buffers to tracemalloc; a
-  list built before `tracemalloc.start()` is not counted, a generator's strings are), and
-  `resource.getrusage(RUSAGE_SELF).ru_maxrss` after the call against `VmRSS` just before it.
-  The last row repeats a configuration without tracemalloc, for the resident figure without the
-  tracer's own overhead. CPU seconds are one run each (tracemalloc slows Python code).
+  list built before `tracemalloc.start()` is not counted, a generator's strings are while they
+  are alive). For generator input, the generator reads `tracemalloc` at each document it
+  yields; "per-chunk working set" is the largest (peak between two reads) - (memory in use at
+  the first read): what processing one chunk adds on top of what the call already holds.
+  "max RSS - RSS before" is the peak resident size during the call (`VmHWM`, reset through
+  `/proc/self/clear_refs` just before it{hwm_note}) minus `VmRSS` just before it; the rows
+  without tracemalloc give it without the tracer's own overhead. CPU seconds are one run each
+  (tracemalloc slows Python code).
+- The machine has 2 cores shared with other jobs (load average {load_start:.1f} when this run
+  started, {load_end:.1f} when it ended); memory figures do not depend on the load, CPU seconds
+  do.
 
 ## Results
 

@@ -401,6 +401,7 @@ def kernel_time(docs: Sequence[str], report: C.Report) -> str:
         },
     }
     rows = []
+    medians: list[tuple[float, float, int]] = []  # (user, system, faults) medians per setting
     for name, extra in settings.items():
         env = dict(os.environ, **extra)
         runs = json.loads(
@@ -417,6 +418,7 @@ def kernel_time(docs: Sequence[str], report: C.Report) -> str:
         user = sorted(r[0] for r in runs)
         system = sorted(r[1] for r in runs)
         faults = sorted(r[2] for r in runs)
+        medians.append((user[2], system[2], faults[2]))
         rows.append(
             [
                 name,
@@ -435,7 +437,21 @@ def kernel_time(docs: Sequence[str], report: C.Report) -> str:
         "fresh process per allocator setting:"
     )
     report(tab)
-    return tab
+    (u0, s0, f0), (u1, s1, f1) = medians
+    verdict = (
+        "so the temporaries are reused: page faults are not a cost of this path at this chunk size"
+        if s0 <= 0.05 * u0
+        else "so page faults on fresh temporaries are a visible part of this path's time"
+    )
+    sentence = (
+        f"\n\nIn this run, with glibc's defaults, the median call took {u0:.3f} s of user time "
+        f"and {s0:.3f} s of system time ({100 * s0 / max(u0, 1e-9):.0f}% of user; "
+        f"{f0:,} minor faults), "
+        f"{verdict}; keeping freed memory gave {u1:.3f} s user and {s1:.3f} s system "
+        f"({f1:,} minor faults)."
+    )
+    report(sentence.strip())
+    return tab + sentence
 
 
 #: 1-minute load average when the run started and when the timings ended (for the page)
@@ -706,13 +722,12 @@ def make_plots(folder: Path, summary: dict[str, dict[str, float]], points: dict[
 
 KERNEL_NOTE = """
 
-System (kernel) time of the batch path. `process_time` counts it, and on this machine it was
-the most variable part of textprint's figure: `signatures` allocates temporaries of about
-110 bytes per character of a chunk (see the memory benchmark); glibc serves large blocks with
-`mmap` and returns them on `free`, and such memory is faulted in again on every call. Below,
-the same call in a fresh process, 5 times, with glibc's defaults and with glibc told to keep
-freed memory (environment variables only; nothing in textprint changed). If both rows show
-little system time, the temporaries are small enough to be reused already.
+System (kernel) time of the batch path. `process_time` counts it: page faults on memory that
+`signatures` allocates for its per-chunk temporaries (the [memory benchmark](memory.md) measures
+their size per chunk character). glibc serves large blocks with `mmap` and returns them on `free`,
+so temporaries above its threshold are faulted in again on every chunk; smaller ones are reused.
+Below, the same call in a fresh process, 5 times, with glibc's defaults and with glibc told to keep
+freed memory (environment variables only; nothing in textprint changed).
 
 """
 
@@ -722,10 +737,13 @@ def chunk_note() -> str:
 
 
 def chunk_sentence() -> str:
-    if CHUNK_ARG is None:
-        return ""
     from textprint.minhash import CHUNK_CHARS
 
+    if CHUNK_ARG is None:
+        return (
+            f" `signatures` runs with its default `chunk_chars` ({CHUNK_CHARS:,} characters in "
+            "this version)."
+        )
     return (
         f" `chunk_chars={CHUNK_ARG}` was passed explicitly (`--chunk-chars`); the library's "
         f"default in this run was {CHUNK_CHARS:,}."
@@ -771,8 +789,8 @@ def page_body(
 
 Seconds are the best of 3 rounds, the tools interleaved round by round; "spread" is slowest /
 best - 1 over the 3 rounds (a large spread means the machine's load changed during the run);
-"sys" is the share of the best run spent in the kernel (mostly page faults on fresh large
-arrays), which `process_time` counts and which varied most between runs on this machine.
+"sys" is the share of the best run spent in the kernel (mostly page faults on freshly
+allocated memory), which `process_time` counts.
 Ratios are speed-ups (peer seconds / tool seconds; above 1x means the tool is faster).
 
 {tput}
@@ -780,8 +798,7 @@ Ratios are speed-ups (peer seconds / tool seconds; above 1x means the tool is fa
 ## Floors and goals
 
 "measured" is the protocol's figure (CPU time, user + system); "user time only" leaves out the
-kernel time, which for textprint's batch path is page faults on its large temporary arrays and
-was the most variable part of the measurement on this machine. The verdict uses "measured".
+kernel time (mostly page faults on freshly allocated memory). The verdict uses "measured".
 
 {verdicts}
 

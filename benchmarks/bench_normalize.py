@@ -18,6 +18,7 @@ check that both give the same text and the same spans on every timed document. T
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import unicodedata
@@ -120,11 +121,11 @@ def exact_share(texts: Sequence[str], *, chunk_chars: int = 2_000_000) -> tuple[
     return n_exact, total
 
 
-def run(args: argparse.Namespace) -> tuple[str, str]:
+def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
     out = common.Report()
     md: list[str] = []
     common.require_corpora("zh-classic-novels", "aozora-pd-ja", "en-gutenberg")
-    info = common.machine_info()
+    load_start = os.getloadavg()[0]
     out(
         f"bench_normalize: {info['date']}, {info['nproc']} CPUs ({info['cpu']}), "
         f"Python {info['python']}, numpy {info['numpy']}, textprint {info['textprint']}"
@@ -180,11 +181,13 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     mismatch_notes: list[str] = []
     headline: dict[str, float] = {}
     speeds: list[tuple[float, float]] = []
+    fast_secs: dict[str, float] = {}  # corpus -> the timing of table 1 (reused in table 3)
     for name, texts, lang in sets:
         n = sum(len(t) for t in texts)
         t_fast, fast_res = common.cpu_time(
             lambda texts=texts: [textprint.normalize(t) for t in texts]
         )
+        fast_secs[name] = t_fast
         ne, _ = exact_share(texts)
         r_rate = ratio = float("nan")
         mism = "-"
@@ -293,15 +296,15 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     out("")
     out("## 3. normalize_batch vs one normalize call per document")
     rows3 = []
-    batch_sets = [(sets[0][0].split(" (")[0], novels)]
-    batch_sets += [
-        (name.split(" (")[0], texts)
+    batch_sets = [
+        (name, texts)
         for name, texts, _ in sets
-        if name.startswith(("zh-chinese-poetry", "zh-cmrc2018-wiki"))
+        if name.startswith(("zh-classic-novels", "zh-chinese-poetry", "zh-cmrc2018-wiki"))
     ]
-    for name, texts in batch_sets:
+    for full_name, texts in batch_sets:
+        name = full_name.split(" (")[0]
         n = sum(len(t) for t in texts)
-        t_doc, _ = common.cpu_time(lambda texts=texts: [textprint.normalize(t) for t in texts])
+        t_doc = fast_secs[full_name]  # the same measurement as table 1
         t_docb, _ = common.cpu_time(lambda texts=texts: [normalize_batch([t]) for t in texts])
         t_chunk, _ = common.cpu_time(
             lambda texts=texts: [
@@ -341,11 +344,15 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
     t_ref_short = float("nan")
     if ref_fn is not None:
         t_ref_short, _ = common.cpu_time(lambda: [ref_fn(short) for _ in range(2000)])
+    us_call, us_ref_call = t_short / 2000 * 1e6, t_ref_short / 2000 * 1e6
     overhead = (
-        f"Cost of one call on a 12-character line: normalize {t_short / 2000 * 1e6:.0f} us, "
-        f"normalize_reference {t_ref_short / 2000 * 1e6:.0f} us."
+        f"Cost of one call on a 12-character line: normalize {us_call:.0f} us, "
+        f'normalize_reference {us_ref_call:.0f} us. The "normalize(t) per document" rows are '
+        "the timings of table 1."
     )
     out(overhead)
+    load_end = os.getloadavg()[0]
+    out(f"load average: {load_start:.1f} at the start, {load_end:.1f} at the end")
     out(
         "normalize also builds the str and the read-only span arrays; normalize_batch returns "
         "flat arrays only."
@@ -401,15 +408,25 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         "(table 2 for the other corpora)."
     )
     if ref_fn is not None:
-        below = [(r[0], r[6]) for r in rows if r[6] != "-" and float(r[6][:-1]) < FLOOR]
+        below = [r for r in rows if r[6] != "-" and float(r[6][:-1]) < FLOOR]
         if below:
+            why = []
+            for r in below:
+                n_docs, n_chars = int(r[2]), int(r[3].replace(",", ""))
+                share = float(r[8].rstrip("%"))
+                if share >= 1.0:
+                    why.append(f"{r[0]} ({r[6]}): {r[8]} of its characters take the exact path")
+                else:
+                    why.append(
+                        f"{r[0]} ({r[6]}): {n_chars // n_docs:,} characters per document, "
+                        f"against a fixed cost of about {us_call:.0f} us per `normalize` call "
+                        f"(section 3)"
+                    )
             md.append(
                 "- Below the 5x floor: "
-                + "; ".join(f"{n} ({x})" for n, x in below)
-                + ". Short documents pay the fixed cost of one `normalize` call, a few "
-                "hundred microseconds of numpy set-up (section 3), so a corpus of short "
-                "texts should go through the batch path; decomposed (NFD) text sends every "
-                "voiced kana through the exact cluster path."
+                + "; ".join(why)
+                + ". Short texts should go through the batch path (`normalize_batch`, or "
+                "`MinHasher.signatures` and `fingerprints`, which batch for you): section 3."
             )
         bad = sum(int(r[10].split("/")[0]) for r in rows if r[10] != "-")
         md.append(
@@ -417,6 +434,11 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             f"{sum(int(r[2]) for r in rows):,} documents timed (text and spans)."
         )
     md.append("")
+    md.append(
+        f"The machine has 2 cores shared with other jobs (load average {load_start:.1f} when "
+        f"this run started, {load_end:.1f} when it ended): CPU time leaves out the time spent "
+        "waiting, but not the slowdown of shared caches, so small differences are noise.\n"
+    )
     md.append("## 1. Fast path vs reference, per corpus\n")
     md.append(tab1 + "\n")
     if mismatch_notes:
@@ -440,13 +462,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out is None and not args.quick:
         args.out = common.DOCS / "normalize.md"
     t0 = time.perf_counter()
-    output, body = run(args)
+    info = common.machine_info()
+    output, body = run(args, info)
     if args.out is not None:
+        end = common.machine_info()
+        if end["textprint"] != info["textprint"]:
+            body += (
+                f"\n**textprint changed during this run**: it started with {info['textprint']} "
+                f"and ended with {end['textprint']}.\n"
+            )
         common.write_markdown(
             args.out,
             title="Benchmark: normalization (fast path vs reference)",
             command="python benchmarks/bench_normalize.py" + (" --quick" if args.quick else ""),
-            info=common.machine_info(),
+            info=info,
             body=body,
             output=output,
             runtime=time.perf_counter() - t0,

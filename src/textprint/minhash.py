@@ -625,7 +625,7 @@ class MinHasher:
         ----------
         texts : iterable of str
             Read once, chunk by chunk: a generator is never held in memory as a whole.
-        chunk_chars : int, default 1048576
+        chunk_chars : int, default 65536
             Texts are processed in chunks of about this many characters, which bounds memory.
             A text longer than that is cut into pieces of about this size, signed piece by
             piece with the same result.
