@@ -161,3 +161,18 @@ def test_stage_modules_export_what_they_name() -> None:
     for module in (textprint.normalization, textprint.tokenization, textprint.errors):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        tp.fingerprints,
+        lambda x: tp.MinHasher(4).signatures(x),
+        lambda x: tp.Registry().check_many(x),
+    ],
+    ids=["fingerprints", "signatures", "check_many"],
+)
+def test_zero_dimensional_array_is_not_a_batch(call: Any) -> None:
+    """A 0-d numpy array claims to be iterable and then refuses (found by the fuzz run)."""
+    with pytest.raises(tp.InvalidInputError, match="iterable of str"):
+        call(np.array("x"))

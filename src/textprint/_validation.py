@@ -48,7 +48,8 @@ def check_texts(texts: object, name: str = "texts") -> list[str]:
             f"{name} must be an iterable of str, not a bare {type(texts).__name__}; "
             f"wrap a single text in a list: [{name[:-1] if name.endswith('s') else name}]"
         )
-    if not isinstance(texts, Iterable):
+    if not isinstance(texts, Iterable) or getattr(texts, "ndim", None) == 0:
+        # a 0-d numpy array claims to be iterable, then refuses to iterate
         raise InvalidInputError(f"{name} must be an iterable of str, got {type(texts).__name__}")
     out = list(texts)
     for i, t in enumerate(out):
