@@ -675,3 +675,17 @@ def test_a_passage_wholly_inside_its_neighbours_last_character_is_dropped() -> N
     assert c.passages == (tp.Passage(0, i + 2, 0, i + len(words[0]) + 1),)
     # the three words still count as copied (they are, inside the first passage's character)
     assert c.containment == 31 / 32
+
+
+def test_copy_next_to_many_repeats_of_its_first_half_is_found() -> None:
+    """Found by the fuzz run (seed 0): the post repeats the first half of the copied poem 40
+    times, so those shingles occur far more than MAX_OCCURRENCES times in the query, but once
+    in the source; they must stay seeds (a hash is dropped only when frequent in both)."""
+    work = "白日依山盡，黃河入海流。\n欲窮千里目，更上一層樓。"
+    post = work + " " + "白日依山盡，黃河入海" * 40
+    c = tp.compare(post, work)
+    assert [tuple(p) for p in c.passages] == [(0, len(work), 0, len(work))]
+    assert c.source_containment == 1.0
+    # and the reverse: the source repeats, the query holds the copy once
+    c = tp.compare(work, post)
+    assert c.containment == 1.0

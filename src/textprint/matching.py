@@ -5,7 +5,8 @@ Stage 6 of the pipeline. Seed, chain, refine:
 1. **Seeds.** Shingles whose hashes are equal in both texts. (The registry finds candidate works
    through winnowed fingerprints; once two texts are paired, every shingle is used: it is
    cheap for two documents and gives exact boundaries.) Hashes that occur more than
-   ``MAX_OCCURRENCES`` times in either text (boilerplate, repeated refrains) are not seeds.
+   ``MAX_OCCURRENCES`` times in both texts (boilerplate, repeated refrains) are not seeds, so
+   the seed pairs stay linear in the texts' lengths.
 2. **Chains.** Seeds on one diagonal (``source_shingle - query_shingle`` constant) with gaps of
    at most ``k + 1`` shingles form runs; runs follow each other into one passage when the gap
    between them is at most ``gap`` tokens in both texts, which tolerates the holes that
@@ -34,7 +35,7 @@ from .tokenization import TokenBatch, Tokenizer, tokenize_batch, tokenizer_ident
 
 __all__ = ["CompareParams", "Comparison", "Passage", "compare"]
 
-#: Seeds whose hash occurs more often than this in either text are ignored.
+#: Seeds whose hash occurs more often than this in both texts are ignored.
 MAX_OCCURRENCES = 32
 #: Default minimum passage length in tokens, for CJK character tokens and for words.
 MIN_TOKENS_CJK = 16
@@ -149,7 +150,10 @@ def _seeds(q: UInt64Array, s: UInt64Array) -> tuple[Int64Array, Int64Array]:
     hi = np.searchsorted(s_sorted, q, side="right")
     cnt = hi - lo
     _, q_inv, q_cnt = np.unique(q, return_inverse=True, return_counts=True)
-    cnt = np.where((cnt <= MAX_OCCURRENCES) & (q_cnt[q_inv] <= MAX_OCCURRENCES), cnt, 0)
+    # a hash is a seed unless it is frequent in BOTH texts: its pairs then number at most
+    # MAX_OCCURRENCES x (its occurrences in both), so all pairs stay linear in the texts, and a
+    # copy pasted once into a text that repeats part of it (or the reverse) keeps its seeds
+    cnt = np.where(np.minimum(cnt, q_cnt[q_inv]) <= MAX_OCCURRENCES, cnt, 0)
     total = int(cnt.sum())
     i = np.repeat(np.arange(len(q), dtype=np.int64), cnt)
     first = np.cumsum(cnt) - cnt
