@@ -37,9 +37,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_FILE = "tests/test_fuzz.py"
-#: pytest options: every test of the module whatever its markers (it is marked slow, which
-#: the default addopts deselect), no cache.
-SELECT = ["-m", "slow or not slow", "-p", "no:cacheprovider"]
+
+
+def select(profile: str) -> list[str]:
+    """pytest options: no cache; under ``fuzz`` every test of the module whatever its markers
+    (test_long_text is marked slow, which the default addopts deselect); under ``ci`` the
+    default selection, so the figures are those of the CI slice that the default check runs.
+    """
+    marks = ["-m", "slow or not slow"] if profile == "fuzz" else []
+    return [*marks, "-p", "no:cacheprovider"]
 
 
 def collect(args: argparse.Namespace) -> list[str]:
@@ -51,7 +57,7 @@ def collect(args: argparse.Namespace) -> list[str]:
         TEST_FILE,
         "--collect-only",
         "-q",
-        *SELECT,
+        *select(args.profile),
     ]
     if args.k:
         cmd += ["-k", args.k]
@@ -84,7 +90,7 @@ def run_pytest(
             "pytest",
             *part,
             "-q",
-            *SELECT,
+            *select(args.profile),
             "--tb=line",
             f"--junitxml={junit}",
             "-o",

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import os
 import queue
 import random
 import signal
@@ -160,9 +162,46 @@ class KillPlan:
     verify_every: int = 1
 
 
-def run_kills(path: Path, plan: KillPlan, children: list[Child]) -> dict[int, set[int]]:
+@dataclass
+class KillRun:
+    """What a kill run saw, per round: the ids acknowledged to the parent before the kill, and
+    the ids found in the registry after it (a superset: a batch may commit and the child die
+    before its acknowledgement is written)."""
+
+    acked: dict[int, set[int]]
+    present: dict[int, set[int]]
+    kills: int = 0
+    integrity_checks: int = 0
+    index_checks: int = 0
+
+    def figures(self, name: str, plan: KillPlan) -> dict[str, Any]:
+        acked = set().union(*self.acked.values())
+        present = set().union(*self.present.values())
+        return {
+            "test": name,
+            "seed": plan.seed,
+            "kills": self.kills,
+            "works_acknowledged": len(acked),
+            "works_present": len(present),
+            "works_lost": len(acked - present),
+            "committed_not_yet_acknowledged": len(present - acked),
+            "integrity_checks_ok": self.integrity_checks,
+            "index_consistency_checks_ok": self.index_checks,
+        }
+
+
+def report(figures: dict[str, Any]) -> None:
+    """Append figures to the JSON-lines file ``TEXTPRINT_CRASH_FIGURES`` names, if any
+    (docs/reliability.md quotes them)."""
+    target = os.environ.get("TEXTPRINT_CRASH_FIGURES")
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(json.dumps(figures) + "\n")
+
+
+def run_kills(path: Path, plan: KillPlan, children: list[Child]) -> KillRun:
     """Start a registering child per round, SIGKILL it after a seeded number of acknowledged
-    works, and check the file after every kill. Returns the ids present per round.
+    works, and check the file after every kill. Returns what each round acknowledged and left.
 
     The next round's child is started (and imports textprint) while the current one runs; it
     opens the registry only when told to, after the check.
@@ -180,7 +219,7 @@ def run_kills(path: Path, plan: KillPlan, children: list[Child]) -> dict[int, se
         children.append(child)
         return child
 
-    present_per_round: dict[int, set[int]] = {}
+    run = KillRun(acked={}, present={})
     nxt: Child | None = spawn(0)
     for r, (start, batch_size, target) in enumerate(rounds):
         assert nxt is not None
@@ -197,10 +236,14 @@ def run_kills(path: Path, plan: KillPlan, children: list[Child]) -> dict[int, se
             acked += parse_ack(line)
         child.kill()
         assert child.proc.returncode == -signal.SIGKILL
+        run.kills += 1
         # lines the child wrote before it died are acknowledgements too
         acked += [w for line in child.rest() if line.startswith("ack ") for w in parse_ack(line)]
-        present_per_round[r] = check_after_kill(path, r, start, batch_size, acked, plan)
-    return present_per_round
+        run.acked[r] = set(acked)
+        run.present[r] = check_after_kill(path, r, start, batch_size, acked, plan)
+        run.integrity_checks += 1
+        run.index_checks += r % plan.verify_every == 0
+    return run
 
 
 def check_after_kill(
@@ -230,13 +273,16 @@ def test_sigkill_while_registering_loses_no_acknowledged_work(
 ) -> None:
     path = tmp_path / "works.db"
     plan = KillPlan(rounds=10, seed=20240611, batch_sizes=(1, 8), acked_per_round=(1, 12))
-    present = run_kills(path, plan, children)
+    run = run_kills(path, plan, children)
+    present = run.present
     assert len(present) == 10
+    assert run.kills == 10
     with raw(path) as conn:  # WAL, as API.md promises
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with tp.Registry(path) as reg:
         assert len(reg) == sum(len(p) for p in present.values())
     assert_index_consistent(path)
+    report(run.figures("sigkill-ci", plan))
 
 
 @pytest.mark.slow
@@ -245,8 +291,10 @@ def test_sigkill_many_times_over_ten_thousand_works(tmp_path: Path, children: li
     plan = KillPlan(
         rounds=100, seed=7, batch_sizes=(5, 40), acked_per_round=(100, 140), verify_every=10
     )
-    present = run_kills(path, plan, children)
+    run = run_kills(path, plan, children)
+    present = run.present
     total = sum(len(p) for p in present.values())
+    assert run.kills == 100
     assert total >= 10_000
     with tp.Registry(path) as reg:
         assert len(reg) == total
@@ -255,6 +303,7 @@ def test_sigkill_many_times_over_ten_thousand_works(tmp_path: Path, children: li
             assert [h.work_id for h in reg.check(work_text(last))] == [last], r
     assert integrity(path) == "ok"
     assert_index_consistent(path)
+    report(run.figures("sigkill-full", plan))
 
 
 def test_sigkill_during_rebuild_leaves_the_registry_as_it_was_or_rebuilt(
@@ -311,6 +360,14 @@ def test_reader_process_sees_each_acknowledged_batch_at_its_next_check(
     with tp.Registry(path) as reg:
         assert len(reg) == 241
     assert_index_consistent(path)
+    report(
+        {
+            "test": "reader-process",
+            "batches": n_probes // 2,
+            "probes_found": n_probes,
+            "reader_checks": n_checks,
+        }
+    )
 
 
 def test_two_writer_processes_both_commit(tmp_path: Path, children: list[Child]) -> None:
@@ -457,6 +514,14 @@ def test_threads_check_while_one_thread_registers(tmp_path: Path, where: str) ->
     assert not any(t.is_alive() for t in threads)
     assert errors == []
     assert min(n_checks) >= 5
+    report(
+        {
+            "test": f"threads-{where}",
+            "checker_threads": 4,
+            "check_rounds_per_thread": n_checks,
+            "works_registered_meanwhile": len(new),
+        }
+    )
     assert len(reg) == len(base) + len(new)
     for wid, text in new:
         assert [h.work_id for h in reg.check("转载：" + text)] == [wid]
