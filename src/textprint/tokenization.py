@@ -308,7 +308,7 @@ def _analyzer_tokens(batch: NormalizedBatch, name: str) -> tuple[Int64Array, Int
             inner = np.flatnonzero(space[s:e])
             if len(inner):
                 piece = s
-                for p in (inner + s).tolist() + [e]:
+                for p in [*(inner + s).tolist(), e]:
                     if p > piece and token_class[piece:p].any():
                         starts.append(piece)
                         ends.append(p)
