@@ -388,9 +388,9 @@ def check(
     A broadcast copy lives in every executor's Python workers, so it must fit there (about
     1 GB for 100k works of 3,000 characters). The join path has no such bound but shuffles:
     one row per distinct fingerprint of each text, then one row per (text, candidate work)
-    carrying the work's compressed text. Its intermediate result is persisted
-    (``MEMORY_AND_DISK``) while the returned DataFrame is computed; call ``unpersist`` on
-    nothing: it is released with the DataFrame's lineage by Spark's cleaner.
+    carrying the work's compressed text. It persists the fingerprinted texts
+    (``MEMORY_AND_DISK``), which are read twice; ``spark.catalog.clearCache()`` releases them
+    once the hits are written.
     """
     pa = _require()
     from pyspark.sql.types import _parse_datatype_string
