@@ -53,7 +53,7 @@ from .errors import (
     StorageError,
     UnknownWorkError,
 )
-from .hashing import HASH_SCHEME
+from .hashing import HASH_SCHEME, MAX_K
 from .lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
 from .matching import Passage, Prepared, _coverage, align, prepare_batch, to_passages
 from .minhash import EMPTY, SCHEMES, MinHasher
@@ -1838,7 +1838,7 @@ def _decompress(blob: bytes) -> str:
 def _validate_settings(settings: dict[str, Any]) -> None:
     """Check the settings present in `settings` (all of them when creating a file)."""
     if "k" in settings:
-        check_int(settings["k"], "k", low=1)
+        check_int(settings["k"], "k", low=1, high=MAX_K)
     if "window" in settings:
         check_int(settings["window"], "window", low=1)
     if "n_hashes" in settings:
