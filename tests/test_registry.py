@@ -25,12 +25,15 @@ import random
 import re
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import textprint as tp
 import textprint.registry
@@ -778,6 +781,47 @@ def test_removing_editions_keeps_the_rest_findable(registry_path: Path) -> None:
     assert ids(reg.check(post)) == ["ed-59"]
     reg.close()
     assert_index_consistent(registry_path)
+
+
+#: Texts for random registration sequences: two works, each in three editions (one cluster
+#: each), and an unrelated third work.
+_POOL = [
+    *edition_texts("near-identical", 3),
+    *[f"{i}. " + JA2[:400] + "。" * i + JA2[400:700] for i in range(3)],
+    JA_OLD[:500],
+]
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("register"),
+            st.lists(
+                st.tuples(st.integers(0, 5), st.integers(0, len(_POOL) - 1)),
+                min_size=1,
+                max_size=5,
+                unique_by=lambda t: t[0],
+            ),
+        ),
+        st.tuples(st.just("remove"), st.integers(0, 5)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_OPS)
+def test_index_stays_consistent_over_any_registration_sequence(ops: list[Any]) -> None:
+    # batches with several editions of one work, re-registrations (replace) and removals: df
+    # must always count each fingerprint once per cluster (the plain-SQL reference)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "works.db"
+        with tp.Registry(path, n_hashes=32) as reg:
+            for op, arg in ops:
+                if op == "register":
+                    reg.register_many([(f"w{i}", _POOL[t]) for i, t in arg], replace=True)
+                elif f"w{arg}" in reg:
+                    reg.remove(f"w{arg}")
+        assert_index_consistent(path)
 
 
 def test_common_limit_follows_the_registrys_own_registrations() -> None:
