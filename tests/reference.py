@@ -13,17 +13,22 @@ The rules, in order (API.md, "Text"):
    ignorables, controls) map to nothing, white space to " " or "\\n", lone surrogates to U+FFFD.
 2. Clusters: a kept character plus the kept characters after it that are flagged ``cluster``
    (their mapping starts with a combining mark or a composition secondary, such as U+3099 or a
-   Hangul vowel jamo). A cluster is reordered and composed canonically (UAX #15); every
-   character of the result has the cluster's span, from its first to its last kept character.
+   Hangul vowel jamo). A cluster is reordered and composed canonically (UAX #15), where a
+   starter with no primary composite for a mark composes as its step-5 kana and look-alike fold
+   does (small "ㇰ" + U+3099 -> "ぐ": the fold must not leave a pair that composes when the
+   result is normalized again); every character of the result has the cluster's span, from its
+   first to its last kept character.
 3. White space: a run of white space becomes one "\\n" (if it holds a line break; the span of
    its first line break) or one " " (the span of its first space); the run is dropped between
-   two Han/kana characters; "letter hyphen <run with one line break> letter" loses the hyphen and
-   the run. Classes are those the characters will have in the matching view (after the
-   look-alike fold), so that normalizing again sees the same classes.
+   two Han/kana characters (unless the second is a combining voicing mark, U+3099 or U+309A,
+   which would compose with the first); "letter hyphen <run with one line break> letter" loses
+   the hyphen and the run. Classes are those the characters will have in the matching view
+   (after the look-alike fold), so that normalizing again sees the same classes.
 4. Languages: runs end after "\\n", "!", "?", "。" and at the end of the text. A run is
    Japanese if its kana are at least 10% of its Han + kana (and there is kana), or if it has
-   Han, no kana and no Hangul and the document is Japanese by the same share; else Korean if
-   Hangul outnumbers Han; else Chinese if it has Han.
+   Han, no kana and no Hangul and the document is Japanese by the same share; but never when
+   it has 8 or more Han and no kana between its first and last Han. Else Korean if Hangul
+   outnumbers Han; else Chinese if it has Han.
 5. Traditional -> Simplified on Chinese runs, kyujitai -> shinjitai on Japanese runs, then the
    kana and look-alike folds everywhere.
 
@@ -126,13 +131,16 @@ def _primary_composite(first: int, second: int, pairs: dict[tuple[int, int], int
 
 
 def canonical_compose(
-    seq: list[int], ccc: dict[int, int], pairs: dict[tuple[int, int], int]
+    seq: list[int],
+    ccc: dict[int, int],
+    pairs: dict[tuple[int, int], int],
+    fold: dict[int, int] | None = None,
 ) -> list[int]:
     """The Canonical Composition Algorithm (UAX #15, D117), as written there.
 
     Each character C is combined with the last starter L before it when C is not blocked from L
     (no character between them has combining class 0 or one >= C's) and <L, C> has a primary
-    composite.
+    composite. With `fold`, an L without one is tried as ``fold[L]`` too (textprint's rule).
     """
     out: list[int] = []
     for c in seq:
@@ -143,6 +151,8 @@ def canonical_compose(
             blocked = any(ccc.get(b, 0) == 0 or ccc.get(b, 0) >= cc for b in between)
             if not blocked:
                 composite = _primary_composite(out[last], c, pairs)
+                if composite is None and fold is not None and out[last] in fold:
+                    composite = _primary_composite(fold[out[last]], c, pairs)
                 if composite is not None:
                     out[last] = composite
                     continue
@@ -177,7 +187,9 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     for cluster in clusters:
         decomposed = [c for _, mapped in cluster for c in mapped]
-        composed = canonical_compose(canonical_order(decomposed, lk.ccc), lk.ccc, lk.pairs)
+        composed = canonical_compose(
+            canonical_order(decomposed, lk.ccc), lk.ccc, lk.pairs, fold=lk.common
+        )
         for c in composed:
             chars.append(c)
             starts.append(cluster[0][0])
@@ -211,7 +223,8 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
         keep = breaks[0] if breaks else i
         drop.update(k for k in run if k != keep)
         replace[keep] = ord("\n") if breaks else ord(" ")
-        if i > 0 and j < n and is_cjk(i - 1) and is_cjk(j):
+        # (not before a combining voicing mark: it would compose with the kana before it)
+        if i > 0 and j < n and is_cjk(i - 1) and is_cjk(j) and chars[j] not in (0x3099, 0x309A):
             drop.add(keep)
         elif (
             len(breaks) == 1  # a line break, not a paragraph break (a blank line)
@@ -246,9 +259,19 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
     doc_han, doc_kana, _ = counts(list(range(len(chars))))
     doc_ja = japanese_share(doc_han, doc_kana)
     out: list[str] = []
+
+    def kana_between_han(members: list[int]) -> bool:
+        han_at = [k for k in members if classes[k] == CLASS_HAN]
+        if not han_at:
+            return False
+        return any(classes[k] == CLASS_KANA for k in range(han_at[0] + 1, han_at[-1]))
+
     for members in runs:
         han, kana, hangul = counts(members)
-        if japanese_share(han, kana) or (kana == 0 and han > 0 and hangul == 0 and doc_ja):
+        long_without_kana_inside = han >= 8 and not kana_between_han(members)
+        if not long_without_kana_inside and (
+            japanese_share(han, kana) or (kana == 0 and han > 0 and hangul == 0 and doc_ja)
+        ):
             script_fold = lk.jp
         elif hangul > han:
             script_fold = {}

@@ -614,7 +614,8 @@ def _available(name: str) -> bool:
 INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if _available(name)]
 #: Traditional Chinese (folded to Simplified on Chinese runs, to shinjitai on Japanese ones)
 #: and Japanese lines: their mix decides whether Han-only runs are Japanese in the document.
-ZH_LINE = "話說天下大勢，分久必合，合久必分。周末七國分爭，併入於秦。"
+# short sentences (fewer than LONG_HAN_RUN Han each): their fold follows the document's language
+ZH_LINE = "話說天下大勢。分久必合。合久必分。周末七國分爭。併入於秦。"
 JA_LINE = "國の學校で舊い體育館を見た。かなりの廣さだった！"
 #: Pieces that put every rule of a safe cut to work: line breaks after letters, CJK and
 #: punctuation (kept, dropped between CJK, joined after a hyphen), CR LF, sentence ends,

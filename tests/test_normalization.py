@@ -252,6 +252,48 @@ def test_idempotent(text: str) -> None:
     assert tp.normalize(n.text).text == n.text
 
 
+SMALL_KANA = [
+    *"ぁぃぅぇぉっゃゅょゎゕゖ",
+    *"ァィゥェォッャュョヮヵヶ",
+    *"ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ",  # Katakana Phonetic Extensions (Ainu)
+    *"ｧｨｩｪｫｯｬｭｮ",  # half-width
+]
+VOICING = ["\u3099", "\u309a", "\uff9e", "\uff9f", "\u309b", "\u309c"]
+
+
+@given(st.lists(st.sampled_from(SMALL_KANA + VOICING + list("かカうウはハ說 ")), max_size=12))
+def test_small_kana_and_voicing_marks_are_idempotent(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    n = tp.normalize(text)
+    assert tp.normalize(n.text).text == n.text
+    assert n.text == unicodedata.normalize("NFC", n.text)
+    assert as_tuple(n) == normalize_reference(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("ㇰ\u3099", "ぐ"),  # small katakana ku (Katakana Phonetic Extensions, Ainu)
+        ("ゕ\u3099", "が"),
+        ("ㇳ\u3099", "ど"),
+        ("ゖ\u3099", "げ"),
+        ("ぅ\u3099", "ゔ"),
+        ("ｩﾞ", "ゔ"),  # half-width small u + half-width voicing mark
+        ("ㇵ\u309a", "ぱ"),
+        ("\u0430\u0301", "\u00e1"),  # Cyrillic a + acute: the look-alike fold composes too
+    ],
+)
+def test_a_base_that_folds_composes_with_its_mark(text: str, folded: str) -> None:
+    """A base with no composite for a mark composes as its kana or look-alike fold does: the
+    composed character spans both original characters and is one token."""
+    n = tp.normalize(text)
+    assert as_tuple(n) == (folded, [0], [2])
+    assert normalize_reference(text) == (folded, [0], [2])
+    assert tp.normalize(n.text).text == n.text
+    assert tp.tokenize(text).tokens == (folded,)
+    assert tp.normalize("前" + text + "後").source_span(1, 2) == (1, 3)
+
+
 @given(any_text)
 def test_spans_slice_the_original(text: str) -> None:
     n = tp.normalize(text)
@@ -488,10 +530,55 @@ def test_han_only_run_takes_the_document_language() -> None:
 def test_japanese_run_threshold_is_ten_percent_of_han_and_kana(
     n_kana: int, n_han: int, expected: str
 ) -> None:
-    text = "か" * n_kana + "說" * n_han
+    # the kana stand between Han (a long run with kana only at its edges is never Japanese)
+    text = "說" + "か" * n_kana + "說" * (n_han - 1)
     folded = tp.normalize(text).text
-    assert folded == "か" * n_kana + expected * n_han
+    assert folded == expected + "か" * n_kana + expected * (n_han - 1)
     assert normalize_reference(text)[0] == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("說明する", "説明する"),  # short: a word and its verb
+        ("か" + "說" * 7, "か" + "説" * 7),
+        ("か" + "說" * 8, "か" + "说" * 8),  # 8 Han, kana only before them
+        ("說" * 8 + "か", "说" * 8 + "か"),  # ... or only after them
+        ("說" * 4 + "か" + "說" * 4, "説" * 4 + "か" + "説" * 4),  # kana inside
+        ("日本語の文章です。\n" + "說" * 7, "日本語の文章です。\n" + "説" * 7),  # a heading
+        ("日本語の文章です。\n" + "說" * 8, "日本語の文章です。\n" + "说" * 8),  # a quotation
+    ],
+)
+def test_long_run_without_kana_between_its_han_is_chinese(text: str, expected: str) -> None:
+    assert tp.normalize(text).text == expected
+    assert normalize_reference(text)[0] == expected
+
+
+KANA = [chr(c) for c in [*range(0x3041, 0x3097), *range(0x30A1, 0x30FB)]]
+TRADITIONAL_COPIES = [
+    "牀前看月光，疑是地上霜。\n舉頭望山月，低頭思故鄉。",
+    "春眠不覺曉，處處聞啼鳥。\n夜來風雨聲，花落知多少。",
+    "白日依山盡，黃河入海流。\n欲窮千里目，更上一層樓。",
+    "學而時習之，不亦說乎？有朋自遠方來，不亦樂乎？",
+]
+GLUES = ["{}{}", "{} {}", "{}。{}", "{}\n{}"]
+
+
+@given(
+    st.sampled_from(TRADITIONAL_COPIES),
+    st.text(st.sampled_from(KANA), min_size=1, max_size=8),
+    st.sampled_from(GLUES),
+    st.booleans(),
+)
+def test_kana_glued_to_a_traditional_copy_keep_its_chinese_fold(
+    copy: str, kana: str, glue: str, before: bool
+) -> None:
+    """A few kana before or after a copied Traditional Chinese text (a sentence of its own or
+    glued to the copy's first or last sentence) do not make the copy fold the Japanese way."""
+    post = glue.format(kana, copy) if before else glue.format(copy, kana)
+    folded = tp.normalize(post).text
+    assert tp.normalize(copy).text in folded
+    assert normalize_reference(post)[0] == folded
 
 
 @given(mixed_text, st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(INVISIBLES))))
