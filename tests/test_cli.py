@@ -259,6 +259,28 @@ def test_info_and_rebuild(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     con.close()
 
 
+def test_rebuild_changes_settings(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with tp.Registry(db) as reg:
+        work_id = next(iter(reg))
+        text = reg.get(work_id).text
+        before = [h.work_id for h in reg.check(text)]
+    assert before == [work_id]
+    capsys.readouterr()
+    assert main(["rebuild", str(db), "--k", "7", "--window", "12", "--batch-size", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "rebuilt 3 works" in out
+    assert "k: 5 -> 7" in out
+    assert "window: 10 -> 12" in out
+    with tp.Registry(db) as reg:
+        assert (reg.k, reg.window) == (7, 12)
+        assert [h.work_id for h in reg.check(text)] == before
+    # a bad setting is an error naming it, and the registry is left as it was
+    assert main(["rebuild", str(db), "--k", "0"]) == 2
+    assert "k" in capsys.readouterr().err
+    with tp.Registry(db) as reg:
+        assert (reg.k, reg.window) == (7, 12)
+
+
 def test_missing_and_foreign_registries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["info", str(tmp_path / "nope.db")]) == 2
     assert "does not exist" in capsys.readouterr().err

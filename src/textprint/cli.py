@@ -338,10 +338,18 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Settings `textprint rebuild` can change (Registry.rebuild's keyword arguments).
+_REBUILD_SETTINGS = ("k", "window", "n_hashes", "tokenizer", "seed", "scheme")
+
+
 def _rebuild(args: argparse.Namespace) -> int:
+    settings = {s: getattr(args, s) for s in _REBUILD_SETTINGS if getattr(args, s) is not None}
     with Registry(_existing(args.db)) as reg:
-        reg.rebuild()
+        before = {s: reg.manifest[s] for s in settings}
+        reg.rebuild(**settings, batch_size=args.batch_size)
         print(f"rebuilt {len(reg)} works under {reg.manifest['tokenizer_identity']}")
+        for s in settings:
+            print(f"  {s}: {before[s]} -> {reg.manifest[s]}")
     return 0
 
 
@@ -413,8 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("db", metavar="DB")
     info.set_defaults(func=_info)
 
-    rb = sub.add_parser("rebuild", help="re-fingerprint a registry's stored texts")
+    rb = sub.add_parser(
+        "rebuild",
+        help="re-fingerprint a registry's stored texts (after an upgrade, or to change settings)",
+    )
     rb.add_argument("db", metavar="DB")
+    rb.add_argument("--k", type=int, default=None, help="new shingle length in tokens")
+    rb.add_argument("--window", type=int, default=None, help="new winnowing window")
+    rb.add_argument("--n-hashes", type=int, default=None, help="new MinHash signature length")
+    rb.add_argument("--tokenizer", default=None, help="new tokenizer (auto, char, jieba, ...)")
+    rb.add_argument("--seed", type=int, default=None, help="new hash seed")
+    rb.add_argument("--scheme", default=None, help="new MinHash scheme (oph, datasketch)")
+    rb.add_argument("--batch-size", type=int, default=1000, help="works fingerprinted at once")
     rb.set_defaults(func=_rebuild)
     return parser
 
