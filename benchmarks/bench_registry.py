@@ -1793,11 +1793,11 @@ def large_build_note(res: Results) -> str:
     if lb is not None and res.extend:
         n = int(res.extend[0])
         return (
-            f"The {lb.n:,}-work registry was built earlier ({res.large_note}), by an earlier "
-            f"textprint whose registration was slower, with SQLite's page cache raised to "
-            f"{lb.fast_cache_kib // 1024:,} MiB on the registry's private connection for most "
-            "of the build to make it affordable; its row above is that build. The throughput "
-            f"at this size is measured by the textprint of this run: works "
+            f"The {lb.n:,}-work registry was {res.large_note}. That build (its row above) ran "
+            "an earlier textprint, whose registration was slower, with SQLite's page cache "
+            f"raised to {lb.fast_cache_kib // 1024:,} MiB on the registry's private connection "
+            "for most of it to make it affordable. The throughput at this size is measured by "
+            "the textprint of this run: works "
             f"{lb.n + 1:,}-{lb.n + n:,} (the generator's next batch) registered with "
             "`register_many` into a copy of the file, with SQLite's default page cache as a "
             '`tp.Registry` has it (the row "into a copy of it", the headline\'s figure); '
