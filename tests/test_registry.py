@@ -952,6 +952,21 @@ def test_store_text_false(registry_path: Path) -> None:
         tp.Registry(registry_path, store_text=True)
 
 
+def test_store_text_false_does_not_chain_scattered_fragments() -> None:
+    # seven 14-character fragments of the work, 60 characters apart in both texts: 98 copied
+    # characters, below the 200 a hit needs. Chained across the gaps they would look like one
+    # passage of 400 characters; with stored texts the alignment reports what is copied.
+    frags = [ZH[600 + 60 * i : 614 + 60 * i] for i in range(7)]
+    filler = [ZH2[300 + 46 * i : 346 + 46 * i] for i in range(7)]
+    post = ZH2[:300] + "".join(f + g for f, g in zip(frags, filler)) + ZH2[700:900]
+    for store_text in (True, False):
+        with tp.Registry(store_text=store_text) as reg:
+            reg.register("zh", ZH)
+            assert reg.check(post) == [], f"store_text={store_text}"
+            # a real copy of 250 characters is still one hit
+            assert ids(reg.check(ZH2[:300] + ZH[600:850] + ZH2[300:600])) == ["zh"]
+
+
 @pytest.mark.parametrize("index", [0, 2], ids=["jingyesi", "dengguanquelou"])
 def test_store_text_false_finds_a_whole_copied_short_poem(index: int) -> None:
     reg = tp.Registry(store_text=False)

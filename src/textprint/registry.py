@@ -1156,7 +1156,6 @@ class Registry:
         query = _QueryTally()
         found: dict[int, _WorkTally] = {}
         previous: dict[int, list[Passage]] = {}
-        gap = 4 * self.window * self.k
         for i, (a, b) in enumerate(bounds):
             own_end = (bounds[i + 1][0] if i + 1 < len(bounds) else len(text)) - a
             seg = text[a:b]
@@ -1189,6 +1188,7 @@ class Registry:
                 spans, sizes = self._work_spans({r: works[r] for r in cands})
                 q_hashes = _i64(fps[0].hashes)
                 for r in cands:
+                    gap = _chain_gap(q, self.window, self.k)
                     passages = _fingerprint_passages(fps[0], q_hashes, spans[r], gap)
                     if not passages:
                         continue
@@ -1304,9 +1304,9 @@ class Registry:
         qsigs = self._hasher.signatures(docs).values
         spans, sizes = self._work_spans(works)
         n_chars = {r: v[0] for r, v in sizes.items()}
-        gap = 4 * self.window * self.k
         out: list[list[Hit]] = []
         for q, fp, qsig, cands in zip(queries, qfps, qsigs, candidates):
+            gap = _chain_gap(q, self.window, self.k)
             q_hashes = _i64(fp.hashes)
             total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
             hits: list[Hit] = []
@@ -1736,6 +1736,23 @@ def common_spans(fp: Any, common: set[int]) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def _chain_gap(q: Prepared, window: int, k: int) -> int:
+    """The largest distance, in characters, between two shared fingerprints of one passage
+    chained without texts.
+
+    Inside a copy, winnowing selects the same fingerprint in every window of `window`
+    shingles of both texts, so consecutive shared fingerprints are at most `window` tokens
+    apart; an edited token breaks the `k` shingles over it and can move the selection of the
+    windows around them, so about ``window + 2 * k`` tokens. Twice that, in the query's
+    characters per token (1 for Chinese characters, about 6 for English words), leaves room for
+    a few edits, and keeps scattered fingerprints that unrelated texts share by chance (a few
+    common phrases hundreds of characters apart) from chaining into one long false passage.
+    """
+    n = len(q.tok_starts)
+    per_token = (int(q.tok_ends[-1]) - int(q.tok_starts[0])) / n if n else 1.0
+    return max(1, math.ceil(2 * (window + 2 * k) * max(1.0, per_token)))
 
 
 def _fingerprint_passages(
