@@ -1010,6 +1010,27 @@ def test_kana_next_to_a_traditional_copy_does_not_hide_it(work: str, post: str) 
         assert [h.work_id for h in reg.check(post.format(work))] == ["poem"]
 
 
+def test_zero_d_array_as_matches_or_items_is_an_input_error() -> None:
+    # found by the full run (seed 0): a 0-d array claims to be iterable, then raises TypeError
+    with tp.Registry(n_hashes=4) as reg:
+        with pytest.raises(InvalidInputError, match="ndarray"):
+            tp.evidence(T, np.array("x"), registry=reg)
+        with pytest.raises(InvalidInputError, match="ndarray"):
+            reg.register_many(np.array("x"))
+        assert len(reg) == 0
+
+
+@pytest.mark.parametrize("top_k", [2**63, 10**30])
+def test_top_k_beyond_int64_keeps_every_match(top_k: int) -> None:
+    # found by the full run (seed 0): starts + top_k overflowed int64 (OverflowError)
+    mh = tp.MinHasher(16)
+    index = tp.LSHIndex(0.5, n_hashes=16)
+    index.add(["a", "b"], mh.signatures([T, T + "。"]))
+    sig = mh.signature(T)
+    assert index.query(sig, top_k=top_k) == index.query(sig)
+    assert index.query_many(mh.signatures([T]), top_k=top_k) == [index.query(sig)]
+
+
 def test_work_id_with_lone_surrogate() -> None:
     # stored losslessly (a BLOB of its UTF-8 with surrogates passed through), like the text
     with tp.Registry(n_hashes=4) as reg:

@@ -555,7 +555,9 @@ class LSHIndex:
         bounds = np.zeros(n_queries + 1, dtype=np.int64)
         np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
         starts = bounds[:-1]
-        ends = bounds[1:] if top_k is None else np.minimum(bounds[1:], starts + top_k)
+        # top_k can exceed int64 (a valid Python int): no query has more matches than pairs
+        cap = None if top_k is None else min(top_k, len(r))
+        ends = bounds[1:] if cap is None else np.minimum(bounds[1:], starts + cap)
         # the Match objects are made by C-level calls, not one Python call each
         keys = map(self._keys.__getitem__, r.tolist())
         matches = list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est.tolist())))

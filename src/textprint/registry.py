@@ -718,7 +718,12 @@ class Registry:
         """
         self._check_open()
         batch_size = check_int(batch_size, "batch_size", low=1)
-        if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        # a 0-d numpy array claims to be iterable, then refuses
+        if (
+            isinstance(items, (str, bytes))
+            or not isinstance(items, Iterable)
+            or getattr(items, "ndim", None) == 0
+        ):
             raise InvalidInputError(
                 "items must be an iterable of (work_id, text) or (work_id, text, metadata) "
                 f"tuples, got {type(items).__name__}; wrap one work in a list: [(work_id, text)]"

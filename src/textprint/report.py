@@ -312,7 +312,12 @@ def evidence(
         )
         items = (match,) if c.passages else ()
         return Evidence(query, items, dict(settings or params), created)
-    if isinstance(matches, (str, bytes, Hit)) or not isinstance(matches, Iterable):
+    # a 0-d numpy array claims to be iterable, then refuses
+    if (
+        isinstance(matches, (str, bytes, Hit))
+        or not isinstance(matches, Iterable)
+        or getattr(matches, "ndim", None) == 0
+    ):
         raise InvalidInputError(
             "matches must be a list of Hits (from Registry.check) or a Comparison (from "
             f"compare), got {type(matches).__name__}"
