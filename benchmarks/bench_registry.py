@@ -1795,12 +1795,17 @@ def large_build_note(res: Results) -> str:
     lb = res.large
     if lb is not None and res.extend:
         n = int(res.extend[0])
+        how = (
+            "That build (its row above) ran an earlier textprint, whose registration was "
+            f"slower, with SQLite's page cache raised to {lb.fast_cache_kib // 1024:,} MiB on "
+            "the registry's private connection for most of it to make it affordable."
+            if lb.fast_cache_kib
+            else "That build (its row above) ran with SQLite's default page cache throughout, "
+            "as a `tp.Registry` has it, one `register_many` call per batch of 1,000."
+        )
         return (
-            f"The {lb.n:,}-work registry was {res.large_note}. That build (its row above) ran "
-            "an earlier textprint, whose registration was slower, with SQLite's page cache "
-            f"raised to {lb.fast_cache_kib // 1024:,} MiB on the registry's private connection "
-            "for most of it to make it affordable. The throughput at this size is measured by "
-            "the textprint of this run: works "
+            f"The {lb.n:,}-work registry was {res.large_note}. {how} The throughput at this "
+            "size is also measured by the textprint of this run: works "
             f"{lb.n + 1:,}-{lb.n + n:,} (the generator's next batch) registered with "
             "`register_many` into a copy of the file, with SQLite's default page cache as a "
             '`tp.Registry` has it (the row "into a copy of it", the headline\'s figure); '
@@ -1930,6 +1935,12 @@ def extrapolate(args: argparse.Namespace, res: Results) -> str:
             f"registry by this textprint took {cpu:.1f} s CPU (the linear fit predicts "
             f"{icept + slope * (lb.n + n / 2):.1f} s)."
         )
+        if not lb.fast_cache_kib:
+            text += (
+                f" The whole {lb.n:,}-work build, with SQLite's default page cache: "
+                f"{lb.cpu / 60:,.0f} min CPU, {lb.wall / 60:,.0f} min wall; its last batch of "
+                f"{BATCH:,} took {lb.batches[-1][1]:.1f} s CPU."
+            )
     elif lb is not None and lb.tail:
         n, cpu, _, _ = lb.tail
         mid = lb.tail_from + n / 2
