@@ -10,7 +10,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import InvalidInputError, InvalidParameterError
 
@@ -41,6 +41,12 @@ def check_text(text: object, name: str = "text") -> str:
     return text
 
 
+def iterates(value: object) -> TypeGuard[Iterable[Any]]:
+    """Whether `value` is an iterable that really iterates: a 0-d numpy array claims to be
+    iterable, then refuses."""
+    return isinstance(value, Iterable) and getattr(value, "ndim", None) != 0
+
+
 def check_texts(texts: object, name: str = "texts") -> list[str]:
     """Return `texts` as a list of ``str``; a bare ``str`` is refused (it is not a batch)."""
     if isinstance(texts, (str, bytes)):
@@ -48,8 +54,7 @@ def check_texts(texts: object, name: str = "texts") -> list[str]:
             f"{name} must be an iterable of str, not a bare {type(texts).__name__}; "
             f"wrap a single text in a list: [{name[:-1] if name.endswith('s') else name}]"
         )
-    if not isinstance(texts, Iterable) or getattr(texts, "ndim", None) == 0:
-        # a 0-d numpy array claims to be iterable, then refuses to iterate
+    if not iterates(texts):
         raise InvalidInputError(f"{name} must be an iterable of str, got {type(texts).__name__}")
     out = list(texts)
     for i, t in enumerate(out):

@@ -45,7 +45,7 @@ from ._tables import (
     get_tables,
 )
 from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
-from ._validation import check_choice, check_int
+from ._validation import check_choice, check_int, iterates
 from .errors import InvalidInputError, InvalidParameterError, TooShortError
 from .hashing import (
     HASH_SCHEME,
@@ -301,7 +301,7 @@ def _iter_texts(texts: object, name: str = "texts") -> Iterator[str]:
             f"{name} must be an iterable of str, not a bare {type(texts).__name__}; "
             f"wrap a single text in a list: [{name[:-1]}]"
         )
-    if not isinstance(texts, Iterable) or (isinstance(texts, np.ndarray) and texts.ndim == 0):
+    if not iterates(texts):
         what = "a 0-d array" if isinstance(texts, np.ndarray) else type(texts).__name__
         raise InvalidInputError(f"{name} must be an iterable of str, got {what}")
     return _checked_texts(texts, name)
@@ -701,7 +701,7 @@ class MinHasher:
                 "data must be a str or an iterable of bytes shingles, not bare bytes; "
                 "wrap one shingle in a list"
             )
-        if not isinstance(data, Iterable) or (isinstance(data, np.ndarray) and data.ndim == 0):
+        if not iterates(data):
             what = "a 0-d array" if isinstance(data, np.ndarray) else type(data).__name__
             raise InvalidInputError(f"data must be a str or an iterable of bytes, got {what}")
         items = list(data)

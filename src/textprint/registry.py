@@ -42,6 +42,7 @@ from ._validation import (
     check_seconds,
     check_text,
     check_texts,
+    iterates,
 )
 from .errors import (
     DuplicateWorkError,
@@ -718,12 +719,7 @@ class Registry:
         """
         self._check_open()
         batch_size = check_int(batch_size, "batch_size", low=1)
-        # a 0-d numpy array claims to be iterable, then refuses
-        if (
-            isinstance(items, (str, bytes))
-            or not isinstance(items, Iterable)
-            or getattr(items, "ndim", None) == 0
-        ):
+        if isinstance(items, (str, bytes)) or not iterates(items):
             raise InvalidInputError(
                 "items must be an iterable of (work_id, text) or (work_id, text, metadata) "
                 f"tuples, got {type(items).__name__}; wrap one work in a list: [(work_id, text)]"
@@ -1192,8 +1188,8 @@ class Registry:
             else:
                 spans, sizes = self._work_spans({r: works[r] for r in cands})
                 q_hashes = _i64(fps[0].hashes)
+                gap = _chain_gap(q, self.window, self.k)
                 for r in cands:
-                    gap = _chain_gap(q, self.window, self.k)
                     passages = _fingerprint_passages(fps[0], q_hashes, spans[r], gap)
                     if not passages:
                         continue
@@ -1231,18 +1227,13 @@ class Registry:
             else:
                 copied = sum(p.query_end - p.query_start for p in passages)
                 containment = min(1.0, copied / (query.length or 1.0))
-                src_cont = min(
-                    1.0,
-                    max(
-                        sum(p.source_end - p.source_start for p in passages)
-                        / max(1, tally.n_chars),
-                        len(tally.shared_hashes) / max(1, tally.n_fp),
-                    ),
+                src_cont = _fingerprint_source_containment(
+                    passages, tally.n_chars, len(tally.shared_hashes), tally.n_fp
                 )
-                need = min_chars
-                if need is None:
-                    need = MIN_CHARS_CJK if cjk else 5 * MIN_WORDS
-                if not (src_cont >= min_containment or copied >= need):
+                # without tokens of the work, five query characters count as a word
+                if not _enough_counts(
+                    cjk, copied // 5, copied, src_cont, min_chars, min_containment
+                ):
                     continue
                 wsig = np.frombuffer(tally.work[4], dtype="<u8")
                 jac = float(((wsig == qsig) & (qsig != EMPTY)).mean())
@@ -1308,7 +1299,6 @@ class Registry:
         )
         qsigs = self._hasher.signatures(docs).values
         spans, sizes = self._work_spans(works)
-        n_chars = {r: v[0] for r, v in sizes.items()}
         out: list[list[Hit]] = []
         for q, fp, qsig, cands in zip(queries, qfps, qsigs, candidates):
             gap = _chain_gap(q, self.window, self.k)
@@ -1320,27 +1310,12 @@ class Registry:
                 if not passages:
                     continue
                 copied = sum(p.query_end - p.query_start for p in passages)
-                # the span of the shared fingerprints, or for a short work (a poem with one or
-                # two fingerprints) the share of its fingerprints found, whichever is larger
                 shared = len({h for h in q_hashes if h in spans[r]})
-                src_cont = min(
-                    1.0,
-                    max(
-                        sum(p.source_end - p.source_start for p in passages)
-                        / max(1, n_chars.get(r, 1)),
-                        shared / max(1, sizes.get(r, (0, 0))[1]),
-                    ),
-                )
-                words = copied  # without tokens of the work, count query characters
-                if not (
-                    src_cont >= min_containment
-                    or copied
-                    >= (
-                        min_chars
-                        if min_chars is not None
-                        else (MIN_CHARS_CJK if q.cjk else 5 * MIN_WORDS)
-                    )
-                    or words < 0
+                n_chars, n_fp = sizes.get(r, (1, 0))
+                src_cont = _fingerprint_source_containment(passages, n_chars, shared, n_fp)
+                # without tokens of the work, five query characters count as a word
+                if not _enough_counts(
+                    q.cjk, copied // 5, copied, src_cont, min_chars, min_containment
                 ):
                     continue
                 wsig = np.frombuffer(works[r][4], dtype="<u8")
@@ -1758,6 +1733,16 @@ def _chain_gap(q: Prepared, window: int, k: int) -> int:
     n = len(q.tok_starts)
     per_token = (int(q.tok_ends[-1]) - int(q.tok_starts[0])) / n if n else 1.0
     return max(1, math.ceil(2 * (window + 2 * k) * max(1.0, per_token)))
+
+
+def _fingerprint_source_containment(
+    passages: Sequence[Passage], n_chars: int, n_shared: int, n_fp: int
+) -> float:
+    """Source containment without stored texts: the span of the shared fingerprints in the
+    work, or for a short work (a poem with one or two fingerprints) the share of its
+    fingerprints found, whichever is larger."""
+    span = sum(p.source_end - p.source_start for p in passages) / max(1, n_chars)
+    return min(1.0, max(span, n_shared / max(1, n_fp)))
 
 
 def _fingerprint_passages(

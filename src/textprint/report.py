@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ._validation import check_text, utf8_safe
+from ._validation import check_text, iterates, utf8_safe
 from .errors import InvalidInputError
 from .matching import Comparison, Passage
 from .registry import Hit, Registry
@@ -312,12 +312,7 @@ def evidence(
         )
         items = (match,) if c.passages else ()
         return Evidence(query, items, dict(settings or params), created)
-    # a 0-d numpy array claims to be iterable, then refuses
-    if (
-        isinstance(matches, (str, bytes, Hit))
-        or not isinstance(matches, Iterable)
-        or getattr(matches, "ndim", None) == 0
-    ):
+    if isinstance(matches, (str, bytes, Hit)) or not iterates(matches):
         raise InvalidInputError(
             "matches must be a list of Hits (from Registry.check) or a Comparison (from "
             f"compare), got {type(matches).__name__}"
