@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textprint import _analyzers
+from textprint import _analyzers, _files
 from textprint._analyzers import ANALYZER_NAMES, get_analyzer
 from textprint.errors import InvalidInputError, InvalidParameterError, MissingDependencyError
 
@@ -612,10 +612,10 @@ def test_cache_dir_is_created_0700(
 def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert _analyzers._private_cache_dir() == tmp_path / "xdg" / "textprint"
+    assert _files.private_cache_dir() == tmp_path / "xdg" / "textprint"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert _analyzers._private_cache_dir() == tmp_path / "home" / ".cache" / "textprint"
+    assert _files.private_cache_dir() == tmp_path / "home" / ".cache" / "textprint"
     assert stat.S_IMODE((tmp_path / "home" / ".cache" / "textprint").stat().st_mode) == 0o700
 
 
@@ -748,7 +748,7 @@ def test_cache_dir_owned_by_someone_else_is_refused(
     cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
     _plant(cache, marshal.dumps(POISON), matching_checksum=True)
     os.chown(tmp_path / "c", 65534, 65534)
-    assert _analyzers._private_cache_dir() is None
+    assert _files.private_cache_dir() is None
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
 
@@ -759,7 +759,7 @@ def test_missing_home_means_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(blocker / "home"))
-    assert _analyzers._private_cache_dir() is None
+    assert _files.private_cache_dir() is None
 
 
 def test_unwritable_cache_dir_means_no_cache(
@@ -769,11 +769,11 @@ def test_unwritable_cache_dir_means_no_cache(
     directory.mkdir(mode=0o700)
     monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
 
-    def refuse(path: Path, data: bytes) -> None:
+    def refuse(path: Path, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied", str(path))
 
     # Simulated: the tests may run as root, whom a read-only mode does not stop.
-    monkeypatch.setattr(_analyzers, "_write_atomically", refuse)
+    monkeypatch.setattr(_analyzers, "atomic_write", refuse)
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
     assert analyzer.cache_file is None

@@ -53,8 +53,8 @@ import textprint.matching
 import textprint.minhash
 import textprint.registry
 import textprint.winnowing
-from textprint.matching import MAX_OCCURRENCES
-from textprint.normalization import normalize_batch
+from textprint._alignment import MAX_OCCURRENCES
+from textprint._normbatch import normalize_batch
 from textprint.registry import CHECK_SEGMENT_CHARS, MAX_CANDIDATES
 
 # Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
@@ -340,8 +340,8 @@ def test_compare_seeds_are_bounded(
     n_distinct: tuple[int, int], repeats: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Seed pairs are at most MAX_OCCURRENCES per query shingle, and grow linearly."""
-    seeds = Counter(textprint.matching._seeds, lambda _, r: len(r[0]))
-    monkeypatch.setattr(textprint.matching, "_seeds", seeds)
+    seeds = Counter(textprint._alignment._seeds, lambda _, r: len(r[0]))
+    monkeypatch.setattr(textprint._alignment, "_seeds", seeds)
     totals = []
     for d, r in zip(n_distinct, repeats):
         text = _block_text(d, r)

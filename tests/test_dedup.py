@@ -20,13 +20,9 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference_hashing import EMPTY, MASK64, R, fmix64
-from textprint.deduplication import (
-    ALL_PAIRS_MAX,
-    MAX_BUCKET,
-    DedupStats,
-    candidate_pairs,
-    connected_components,
-)
+from textprint.deduplication import ALL_PAIRS_MAX, MAX_BUCKET, DedupStats
+from textprint.deduplication import _candidate_pairs as candidate_pairs
+from textprint.deduplication import _connected_components as connected_components
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,18 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from textprint import hashing
+from textprint import _shingles as hashing
+from textprint._shingles import hash_shingles, shingle_batch
+from textprint._tokens import TokenBatch
 from textprint.errors import IncompatibleError, InvalidInputError, InvalidParameterError
-from textprint.hashing import (
-    HASH_SCHEME,
-    HashParams,
-    fmix64,
-    hash_bytes,
-    hash_shingles,
-    shingle_batch,
-    splitmix64,
-)
-from textprint.tokenization import TokenBatch
+from textprint.hashing import HASH_SCHEME, HashParams, fmix64, hash_bytes, splitmix64
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

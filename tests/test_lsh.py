@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference_hashing import EMPTY, MASK64, R, fmix64
-from textprint.lsh import FORMAT_VERSION, LSHIndex, Match, band_keys, optimal_bands
+from textprint._index_file import FORMAT_VERSION
+from textprint.lsh import LSHIndex, Match, band_keys, optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]

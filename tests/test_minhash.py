@@ -25,7 +25,10 @@ from textprint.errors import (
     InvalidParameterError,
     TooShortError,
 )
-from textprint.hashing import HASH_SCHEME, hash_bytes, shingle_batch
+from textprint._shingles import shingle_batch
+from textprint._text_runs import kana_decides_ja
+from textprint._tokens import piece_cuts
+from textprint.hashing import HASH_SCHEME, hash_bytes
 from textprint.minhash import EMPTY, SCHEMES, SignatureParams, Signatures
 
 TESTS = Path(__file__).resolve().parent
@@ -667,7 +670,7 @@ def _shingle_hashes_in_pieces(
         seen[-1].extend(sh.hashes.tolist())
         return minima(self, sh)
 
-    def one_pass(self: tp.MinHasher, *args: Any) -> np.ndarray:
+    def one_pass(self: tp.MinHasher, *args: Any) -> Any:
         seen.append([])
         passes.append(1)
         return pieces(self, *args)
@@ -689,8 +692,7 @@ def test_a_long_text_in_pieces_has_the_shingles_of_the_whole(
     if len(text) <= chunk:
         return  # signatures() cuts only texts longer than the chunk
     mh = tp.MinHasher(n_hashes=8, k=k, tokenizer=tokenizer)
-    lines_only = tokenizer not in mhmod._SENTENCE_TOKENIZERS
-    cuts = mhmod._piece_bounds(text, chunk, lines_only=lines_only)
+    cuts = piece_cuts(text, chunk, tokenizer)
     assert cuts[0] == 0
     assert cuts[-1] == len(text)
     assert all(a < b for a, b in itertools.pairwise(cuts))
@@ -713,8 +715,8 @@ def test_a_long_text_in_pieces_has_the_shingles_of_the_whole(
 def test_pieces_follow_the_documents_language(
     lines: list[str], end: str, tokenizer: str, scheme: str, chunk: int
 ) -> None:
-    # A piece whose own kana share decides otherwise than the document's gets a ballast that
-    # gives it the document's decision (Traditional -> Simplified or kyujitai -> shinjitai on
+    # A piece whose own kana share decides otherwise than the document's is normalized with
+    # the document's decision (Traditional -> Simplified or kyujitai -> shinjitai on
     # its Han-only runs), in both directions.
     text = end.join(lines)
     mh = tp.MinHasher(n_hashes=256, k=3, tokenizer=tokenizer, scheme=scheme)
@@ -731,12 +733,11 @@ def test_a_piece_that_disagrees_with_the_document_is_folded_like_it(
     few, many = (JA_LINE, ZH_LINE) if mostly == "zh" else (ZH_LINE, JA_LINE)
     text = "\n".join([many] * 40 + [few] * 12 + [many] * 40)
     mh = tp.MinHasher(n_hashes=512, k=3, tokenizer=tokenizer, scheme="classic")
-    counts: list[tuple[int, int]] = []
-    cuts = mhmod._piece_bounds(text, 100, lines_only=tokenizer not in ("char", "jieba"))
-    local = mhmod.MinHasher._pieces(mh, text, cuts, tokenizer, counts, None)
-    doc_ja = mhmod._kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
+    cuts = piece_cuts(text, 100, tokenizer)
+    local, counts = mhmod.MinHasher._pieces(mh, text, cuts, None)
+    doc_ja = kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
     assert doc_ja == (mostly == "ja")
-    assert any(h and mhmod._kana_decides_ja(h, k) != doc_ja for h, k in counts)
+    assert any(h and kana_decides_ja(h, k) != doc_ja for h, k in counts)
     whole = mh.signatures([text]).values
     assert local.tolist() != whole.tolist()  # the pieces alone fold some lines otherwise
     assert mh.signatures([text], chunk_chars=100).values.tolist() == whole.tolist()
@@ -763,7 +764,7 @@ def test_golden_vectors_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
         for seed in (0, 1):
             mh = tp.MinHasher(n_hashes=128, seed=seed, scheme=scheme)
             for chunk in (10, 64, 150):
-                assert len(mhmod._piece_bounds(cut, chunk, lines_only=False)) > 2  # cut
+                assert len(piece_cuts(cut, chunk, "char")) > 2  # cut
                 sig = mh.signatures([cut], chunk_chars=chunk).values[0]
                 assert sig[:16].tolist() == expected[f"{scheme}/seed={seed}"], (scheme, chunk)
             monkeypatch.setattr(mhmod, "CHUNK_CHARS", 100)  # signature() cuts long texts too

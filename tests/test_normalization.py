@@ -33,7 +33,7 @@ from textprint._tables import (
     get_tables,
 )
 from textprint.errors import InvalidInputError, InvalidParameterError, TextprintError
-from textprint.normalization import normalize_batch
+from textprint._normbatch import normalize_batch
 
 TABLES = get_tables()
 FIXTURES = Path(__file__).parent / "fixtures"

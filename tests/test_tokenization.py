@@ -46,7 +46,8 @@ from textprint.errors import (
     MissingDependencyError,
     TextprintError,
 )
-from textprint.tokenization import TOKENIZERS, tokenize_batch
+from textprint._tokens import tokenize_batch
+from textprint.tokenization import TOKENIZERS
 
 TABLES = get_tables()
 GOLDEN_DIR = Path(__file__).parent / "golden"

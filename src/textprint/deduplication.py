@@ -16,14 +16,15 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from ._banding import band_keys_by_band, optimal_bands
+from ._kernels import EMPTY, agreements, owners, ranks
 from ._typing import Int64Array, UInt64Array
-from ._validation import check_int, check_probability
+from ._validation import check_param
 from .errors import InvalidParameterError
-from .lsh import _band_keys_by_band, optimal_bands
-from .minhash import EMPTY, MinHasher, Signatures
+from .minhash import MinHasher, Signatures
 from .tokenization import Tokenizer
 
-__all__ = ["MAX_BUCKET", "DedupStats", "candidate_pairs", "connected_components", "dedup"]
+__all__ = ["ALL_PAIRS_MAX", "MAX_BUCKET", "DedupStats", "dedup"]
 
 logger = logging.getLogger("textprint")
 
@@ -47,7 +48,7 @@ class DedupStats:
     n_clusters: int
 
 
-def candidate_pairs(
+def _candidate_pairs(
     values: UInt64Array, bands: int, rows: int, *, max_bucket: int = MAX_BUCKET
 ) -> tuple[Int64Array, Int64Array, int]:
     """Pairs (bucket's first member, member) over all bands, unique; and skipped buckets.
@@ -58,7 +59,7 @@ def candidate_pairs(
     valid = np.flatnonzero(~(values == EMPTY).all(axis=1))
     if len(valid) < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    keys = _band_keys_by_band(values[valid], bands, rows)  # (bands, n): one band contiguous
+    keys = band_keys_by_band(values[valid], bands, rows)  # (bands, n): one band contiguous
     us: list[Int64Array] = []
     vs: list[Int64Array] = []
     skipped = 0
@@ -82,8 +83,8 @@ def candidate_pairs(
             sz = size[small]
             # for a bucket of m members, pairs (i, j) with i < j: m*(m-1)/2 of them
             n_pairs = sz * (sz - 1) // 2
-            bucket = np.repeat(np.arange(len(small)), n_pairs)
-            local = np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+            bucket = owners(n_pairs)
+            local = ranks(n_pairs)
             i, j = _pair_index(local, sz[bucket])
             base = starts[small][bucket]
             us.append(valid[order[base + i]])
@@ -114,7 +115,7 @@ def _pair_index(local: Int64Array, m: Int64Array) -> tuple[Int64Array, Int64Arra
     return i, j
 
 
-def connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
+def _connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
     """Label each of `n` nodes with the smallest node of its component (vectorized union-find
     by min-label propagation with pointer jumping)."""
     labels = np.arange(n, dtype=np.int64)
@@ -212,8 +213,8 @@ def dedup(
     ...           "天下大勢，分久必合，合久必分。周末七國分爭，併入於秦！"]).tolist()
     [0, 1, 0]
     """
-    threshold = check_probability(threshold, "threshold", open_low=True)
-    max_bucket = check_int(max_bucket, "max_bucket", low=2)
+    threshold = check_param("threshold", threshold)
+    max_bucket = check_param("max_bucket", max_bucket)
     if isinstance(texts_or_signatures, Signatures):
         values = texts_or_signatures.values
     elif isinstance(texts_or_signatures, np.ndarray):
@@ -228,18 +229,18 @@ def dedup(
         values = mh.signatures(texts_or_signatures).values
     n = len(values)
     bands, rows = optimal_bands(threshold, n_hashes=values.shape[1])
-    u, v, skipped = candidate_pairs(values, bands, rows, max_bucket=max_bucket)
+    u, v, skipped = _candidate_pairs(values, bands, rows, max_bucket=max_bucket)
     n_candidates = len(u)
     if verify and len(u):
         keep = np.zeros(len(u), dtype=bool)
         step = max(1, (1 << 22) // values.shape[1])
         for lo in range(0, len(u), step):
             a, b = values[u[lo : lo + step]], values[v[lo : lo + step]]
-            keep[lo : lo + step] = ((a == b) & (a != EMPTY)).mean(axis=1) >= threshold - 1e-12
+            keep[lo : lo + step] = agreements(a, b) / values.shape[1] >= threshold - 1e-12
         u, v = u[keep], v[keep]
     if skipped:
         logger.info("dedup skipped %d buckets larger than max_bucket=%d", skipped, max_bucket)
-    labels = connected_components(n, u, v)
+    labels = _connected_components(n, u, v)
     if not return_stats:
         return labels
     stats = DedupStats(

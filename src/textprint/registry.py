@@ -34,12 +34,15 @@ from typing import Any
 
 import numpy as np
 
+from ._alignment import Prepared, align, prepare_batch, to_passages
+from ._alignment import coverage as _coverage
+from ._kernels import agreements
 from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION, get_tables
 from ._validation import (
-    check_choice,
     check_int,
     check_probability,
     check_seconds,
+    check_settings,
     check_text,
     check_texts,
     iterates,
@@ -54,12 +57,12 @@ from .errors import (
     StorageError,
     UnknownWorkError,
 )
-from .hashing import HASH_SCHEME, MAX_K
-from .lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
-from .matching import Passage, Prepared, _coverage, align, prepare_batch, to_passages
-from .minhash import EMPTY, SCHEMES, MinHasher
+from .hashing import HASH_SCHEME
+from .lsh import band_keys, optimal_bands
+from .matching import Passage
+from .minhash import EMPTY, MinHasher
 from .normalization import normalization_identity
-from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
+from .tokenization import Tokenizer, tokenizer_identity
 from .winnowing import fingerprints
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Hit", "Registry", "Work"]
@@ -491,24 +494,30 @@ class Registry:
         if version > FORMAT_VERSION:
             raise FormatError(
                 f"{str(self.path)!r} has registry format version {version}; this textprint "
-                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint"
+                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint",
+                found=version,
+                supported=FORMAT_VERSION,
             )
         self._check_layout(manifest)
         diffs = []
+        differences: dict[str, tuple[Any, Any]] = {}
         for name, value in explicit.items():
             if value is None:
                 continue
             stored = manifest.get(name)
             if str(value) != stored:
                 diffs.append(f"{name}={value!r} (the file has {name}={stored})")
+                differences[name] = (value, stored)
         if store_text is not None and str(bool(store_text)) != manifest.get("store_text"):
             diffs.append(f"store_text={store_text} (the file has {manifest.get('store_text')})")
+            differences["store_text"] = (store_text, manifest.get("store_text"))
         if diffs:
             raise IncompatibleError(
                 f"registry {str(self.path)!r} was built with other settings: "
                 + "; ".join(diffs)
                 + ". Open it without these arguments to adopt its settings, or rebuild it "
-                "with Registry(path).rebuild(...)"
+                "with Registry(path).rebuild(...)",
+                differences=differences,
             )
         return manifest
 
@@ -565,7 +574,9 @@ class Registry:
                 raise FormatError(
                     f"registry {str(self.path)!r} has its {table!r} table in layout version "
                     f"{found}; this textprint ({_version()}) reads versions up to {supported}: "
-                    "upgrade textprint"
+                    "upgrade textprint",
+                    found=found,
+                    supported=supported,
                 )
 
     def _configure(self, manifest: dict[str, str]) -> None:
@@ -755,7 +766,7 @@ class Registry:
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-            raise DuplicateWorkError(f"work_id {dup!r} appears twice in one batch")
+            raise DuplicateWorkError(f"work_id {dup!r} appears twice in one batch", work_id=dup)
         texts = [t for _, t, _ in batch]
         fps = fingerprints(
             texts, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
@@ -772,7 +783,8 @@ class Registry:
                     if not replace:
                         raise DuplicateWorkError(
                             f"work_id {work_id!r} is already registered; pass replace=True "
-                            "to replace it"
+                            "to replace it",
+                            work_id=work_id,
                         )
                     self._delete_rowid(conn, row[0], pending)
                 self._insert(conn, work_id, text, metadata, fp, sig, now, pending)
@@ -844,7 +856,7 @@ class Registry:
         best: tuple[float, int] | None = None
         for _, cluster, blob in rows:
             other = np.frombuffer(blob, dtype="<u8")
-            est = float(((other == sig) & (sig != EMPTY)).mean())
+            est = float(agreements(sig, other) / len(sig))
             if est >= EDITION_THRESHOLD and (best is None or (est, -cluster) > (best[0], -best[1])):
                 best = (est, int(cluster))
         return None if best is None else best[1]
@@ -906,7 +918,7 @@ class Registry:
                 "SELECT rowid FROM works WHERE work_id = ?", (_id_param(work_id),)
             ).fetchone()
             if row is None:
-                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
             self._delete_rowid(conn, row[0], _Pending())
 
     # -- reading ----------------------------------------------------------------------------
@@ -939,7 +951,7 @@ class Registry:
             (_id_param(work_id),),
         )
         if not rows:
-            raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+            raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
         wid, is_int, meta, at, sha, blob = rows[0]
         return Work(
             work_id=_id_from_db(wid, is_int),
@@ -1236,7 +1248,7 @@ class Registry:
                 ):
                     continue
                 wsig = np.frombuffer(tally.work[4], dtype="<u8")
-                jac = float(((wsig == qsig) & (qsig != EMPTY)).mean())
+                jac = float(agreements(qsig, wsig) / len(qsig))
             wid, is_int, meta = tally.work[0], tally.work[1], tally.work[2]
             hits.append(
                 Hit(
@@ -1326,7 +1338,7 @@ class Registry:
                         metadata=_metadata_from_db(meta),
                         containment=min(1.0, copied / total),
                         source_containment=src_cont,
-                        jaccard=float(((wsig == qsig) & (qsig != EMPTY)).mean()),
+                        jaccard=float(agreements(qsig, wsig) / len(qsig)),
                         passages=passages,
                         copied_chars=copied,
                     )
@@ -1926,19 +1938,7 @@ def _decompress(blob: bytes) -> str:
 
 def _validate_settings(settings: dict[str, Any]) -> None:
     """Check the settings present in `settings` (all of them when creating a file)."""
-    if "k" in settings:
-        check_int(settings["k"], "k", low=1, high=MAX_K)
-    if "window" in settings:
-        check_int(settings["window"], "window", low=1)
-    if "n_hashes" in settings:
-        # the band keys that group editions need at most MAX_BANDING_HASHES positions
-        check_int(settings["n_hashes"], "n_hashes", low=1, high=MAX_BANDING_HASHES)
-    if "seed" in settings:
-        check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
-    if "scheme" in settings:
-        check_choice(settings["scheme"], "scheme", SCHEMES)
-    if "tokenizer" in settings:
-        resolve_tokenizer(settings["tokenizer"])
+    check_settings(settings)  # n_hashes as a banded length: editions are grouped by band keys
 
 
 def _version() -> str:

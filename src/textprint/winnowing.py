@@ -7,43 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from ._kernels import gather_ranges, group_of, owners
+from ._params import HASH_SCHEME, Params
+from ._shingles import ShingleBatch, shingle_batch
 from ._typing import BoolArray, Int64Array, UInt64Array
-from ._validation import check_int, check_text, check_texts
-from .hashing import HASH_SCHEME, MAX_K, ShingleBatch, check_same_params, shingle_batch
+from ._validation import check_param, check_text, check_texts
 from .tokenization import Tokenizer
 
-__all__ = [
-    "Fingerprint",
-    "FingerprintParams",
-    "fingerprint",
-    "fingerprints",
-    "winnow",
-    "winnow_batch",
-]
+__all__ = ["Fingerprint", "FingerprintParams", "fingerprint", "fingerprints", "winnow"]
 
 
-#: Characters per batch of `fingerprints` (measured in benchmarks/bench_winnowing.py: the time
-#: per character is lowest near 64 K; from 128 K the temporaries outgrow the allocator's reuse
-#: and page faults add a third to the time).
+#: Characters per batch of `fingerprints`: the time per character is lowest near 64 K; from
+#: 128 K the temporaries outgrow the allocator's reuse and page faults add to the time
+#: (benchmarks/bench_winnowing.py measures it: docs/benchmarks/winnowing.md).
 _CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
-class FingerprintParams:
-    """Everything that produced a fingerprint."""
+class FingerprintParams(Params):
+    """Everything that produced a fingerprint (``check_compatible`` compares two)."""
+
+    _what: ClassVar[str] = "these fingerprints"
 
     k: int
     window: int
     seed: int
     tokenizer: str
     hash: str = HASH_SCHEME
-
-    def check_compatible(self, other: object, what: str = "these fingerprints") -> None:
-        """Raise IncompatibleError naming every setting that differs."""
-        check_same_params(self, other, what)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -110,9 +104,9 @@ def winnow(hashes: UInt64Array, window: int) -> Int64Array:
     >>> h[winnow(h, 4)].tolist()
     [17, 17, 8, 39, 17]
     """
-    window = check_int(window, "window", low=1)
+    window = check_param("window", window)
     h = np.asarray(hashes, dtype=np.uint64)
-    return winnow_batch(h, np.array([0, len(h)], dtype=np.int64), window)
+    return _winnow_batch(h, np.array([0, len(h)], dtype=np.int64), window)
 
 
 def _window_minima(h: UInt64Array, window: int) -> tuple[Int64Array, BoolArray]:
@@ -162,15 +156,6 @@ def _winnow_exact(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64
     return out
 
 
-def _gather_ranges(lo: Int64Array, hi: Int64Array) -> tuple[Int64Array, Int64Array]:
-    """Indices of the concatenated ranges ``[lo, hi)`` and the new bounds of each range."""
-    ln = hi - lo
-    new_bounds = np.zeros(len(ln) + 1, dtype=np.int64)
-    np.cumsum(ln, out=new_bounds[1:])
-    idx = np.repeat(lo - new_bounds[:-1], ln) + np.arange(int(new_bounds[-1]), dtype=np.int64)
-    return idx, new_bounds
-
-
 def _winnow_windows(h: UInt64Array, bounds: Int64Array, window: int) -> Int64Array:
     """Picks of the sequences at least `window` long (the others must be masked by the caller).
 
@@ -195,7 +180,7 @@ def _winnow_windows(h: UInt64Array, bounds: Int64Array, window: int) -> Int64Arr
     selected = h <= best
     short = np.flatnonzero((lengths > 0) & (lengths < window))
     if len(short):
-        idx, _ = _gather_ranges(bounds[:-1][short], bounds[1:][short])
+        idx, _ = gather_ranges(bounds[:-1][short], bounds[1:][short])
         selected[idx] = False
     cand = np.flatnonzero(selected)
     if len(cand) < 2:
@@ -203,11 +188,9 @@ def _winnow_windows(h: UInt64Array, bounds: Int64Array, window: int) -> Int64Arr
     tie = np.flatnonzero((np.diff(cand) < window) & (h[cand[1:]] == h[cand[:-1]]))
     if len(tie) == 0:
         return cand
-    tied_docs = np.unique(
-        np.searchsorted(bounds, np.concatenate([cand[tie], cand[tie + 1]]), side="right") - 1
-    )
+    tied_docs = np.unique(group_of(np.concatenate([cand[tie], cand[tie + 1]]), bounds))
     lo, hi = bounds[:-1][tied_docs], bounds[1:][tied_docs]
-    idx, sub_bounds = _gather_ranges(lo, hi)
+    idx, sub_bounds = gather_ranges(lo, hi)
     exact = idx[_winnow_exact(h[idx], sub_bounds, window)]
     in_tied = np.zeros(n + 1, dtype=np.int8)
     np.add.at(in_tied, lo, 1)
@@ -216,7 +199,7 @@ def _winnow_windows(h: UInt64Array, bounds: Int64Array, window: int) -> Int64Arr
     return np.concatenate([cand[keep], exact])
 
 
-def winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64Array:
+def _winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64Array:
     """Robust winnowing of many sequences at once: ``hashes[bounds[d]:bounds[d + 1]]`` is
     sequence ``d``; returns the selected global positions, sorted (each sequence's positions
     are ``bounds[d] <= p < bounds[d + 1]``)."""
@@ -231,10 +214,9 @@ def winnow_batch(hashes: UInt64Array, bounds: Int64Array, window: int) -> Int64A
     short = np.flatnonzero((lengths > 0) & (lengths < window))
     if len(short):
         # a sequence shorter than the window is one window: its rightmost minimum
-        ln = lengths[short]
-        seg = np.cumsum(ln) - ln  # segment starts in the gathered array
-        member = np.repeat(np.arange(len(short)), ln)
-        idx = np.repeat(bounds[:-1][short], ln) + (np.arange(int(ln.sum())) - np.repeat(seg, ln))
+        idx, seg_bounds = gather_ranges(bounds[:-1][short], bounds[1:][short])
+        seg = seg_bounds[:-1]  # segment starts in the gathered array
+        member = owners(lengths[short])
         mins = np.minimum.reduceat(h[idx], seg)
         hit = np.where(h[idx] == mins[member], idx, -1)
         picks.append(np.maximum.reduceat(hit, seg).astype(np.int64))
@@ -281,9 +263,9 @@ def _build(sh: ShingleBatch, window: int) -> list[Fingerprint]:
     params = FingerprintParams(
         k=sh.params.k, window=window, seed=sh.params.seed, tokenizer=sh.params.tokenizer
     )
-    selected = winnow_batch(sh.hashes, sh.bounds, window)
+    selected = _winnow_batch(sh.hashes, sh.bounds, window)
     cut = np.searchsorted(selected, sh.bounds).tolist()
-    doc = np.repeat(np.arange(len(cut) - 1, dtype=np.int64), np.diff(np.asarray(cut)))
+    doc = owners(np.diff(np.asarray(cut)))
     first, last = sh.first_last(selected, doc)
     # the arrays of the whole batch, read-only: each document's are views of them
     all_hashes = sh.hashes[selected]
@@ -378,9 +360,9 @@ def fingerprints(
     list of Fingerprint
     """
     docs = check_texts(texts)
-    k = check_int(k, "k", low=1, high=MAX_K)
-    window = check_int(window, "window", low=1)
-    seed = check_int(seed, "seed", low=0, high=(1 << 64) - 1)
+    k = check_param("k", k)
+    window = check_param("window", window)
+    seed = check_param("seed", seed)
     out: list[Fingerprint] = []
     # bounded memory, and temporaries small enough to stay in cache and be reused by the
     # allocator (larger batches page-fault fresh memory on every call): see _CHUNK
