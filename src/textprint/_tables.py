@@ -18,7 +18,16 @@ import numpy as np
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 
 __all__ = [
+    "CLASS_BREAK",
+    "CLASS_HAN",
+    "CLASS_HANGUL",
+    "CLASS_KANA",
+    "CLASS_NEWLINE",
+    "CLASS_SPACE",
+    "CLASS_WORD",
+    "N_CLASSES",
     "OPENCC_VERSION",
+    "SPECIAL",
     "TABLES_VERSION",
     "UNICODE_VERSION",
     "FastTables",
@@ -32,8 +41,7 @@ OPENCC_VERSION = "1.4.2"
 TABLES_VERSION = "1"
 MAX_CP = 0x110000
 
-# Character classes (see scripts/generate_tables.py).
-CLASS_OTHER = 0
+# Character classes (see scripts/generate_tables.py; 0 is every other character).
 CLASS_SPACE = 1
 CLASS_NEWLINE = 2
 CLASS_WORD = 3
