@@ -7,6 +7,7 @@ band, and a Python bucket-by-bucket rendering of the documented candidate rule.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import random
@@ -463,6 +464,61 @@ def test_stats_on_fixture_documents() -> None:
     assert stats.n_verified_pairs >= len(docs) - stats.n_clusters  # enough to connect them
     assert stats.n_skipped_buckets == 0
     assert tp.dedup(docs).tolist() == labels.tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact copies: signed once, the same clusters as signing every text
+# ---------------------------------------------------------------------------------------------
+
+
+def corpus_with_copies(seed: int = 3) -> list[str]:
+    """Fixture documents with 120 exact copies of earlier ones (some too short to sign) and
+    more identical texts than ALL_PAIRS_MAX, inserted at random places."""
+    docs, _ = fixture_documents()
+    rng = random.Random(seed)
+    corpus = list(docs[:80]) + [docs[0]] * (ALL_PAIRS_MAX + 5)
+    for _ in range(120):
+        corpus.insert(rng.randrange(len(corpus) + 1), rng.choice([*corpus, "", "。"]))
+    return corpus
+
+
+@pytest.mark.parametrize("max_bucket", [MAX_BUCKET, ALL_PAIRS_MAX])
+def test_exact_copies_are_signed_once_with_the_same_clusters(
+    monkeypatch: pytest.MonkeyPatch, max_bucket: int
+) -> None:
+    corpus = corpus_with_copies()
+    signed: list[str] = []
+    batch = tp.MinHasher._batch
+
+    def spy(self: tp.MinHasher, texts: list[str]) -> np.ndarray:
+        signed.extend(texts)
+        return batch(self, texts)
+
+    monkeypatch.setattr(tp.MinHasher, "_batch", spy)
+    labels, stats = tp.dedup(corpus, max_bucket=max_bucket, return_stats=True)
+    monkeypatch.undo()
+    assert sorted(signed) == sorted(set(corpus))  # each distinct text signed once
+    assert stats.n_exact_copies == len(corpus) - len(set(corpus)) > 100
+    # the signature path has no shortcut: every text signed, the same labels and counts
+    sigs = tp.MinHasher().signatures(corpus)
+    want, want_stats = tp.dedup(sigs, max_bucket=max_bucket, return_stats=True)
+    assert labels.tolist() == want.tolist()
+    assert dataclasses.replace(stats, n_exact_copies=0) == want_stats
+    if max_bucket == MAX_BUCKET:
+        assert labels.tolist() == brute_force_dedup(sigs.values, 0.8)
+
+
+def test_first_copies_stream_keys_not_texts() -> None:
+    from textprint._exact import FirstCopies, text_key
+
+    texts = ["天下\ud800", "天下\ud800", "天下", "a", "天下"]
+    copies = FirstCopies(iter(texts))
+    assert list(copies) == ["天下\ud800", "天下", "a"]
+    assert copies.first.tolist() == [0, 0, 2, 3, 2]
+    assert copies.unique.tolist() == [0, 2, 3]
+    assert text_key("ＡＢＣ") != text_key("abc")  # keys are of the bytes, not the matching view
+    assert text_key("x") == text_key("x")
+    assert 0 <= text_key("x") < 1 << 128
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,15 +19,15 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from textprint import minhash as mhmod
+from textprint._shingles import shingle_batch
+from textprint._text_runs import kana_decides_ja
+from textprint._tokens import piece_cuts
 from textprint.errors import (
     IncompatibleError,
     InvalidInputError,
     InvalidParameterError,
     TooShortError,
 )
-from textprint._shingles import shingle_batch
-from textprint._text_runs import kana_decides_ja
-from textprint._tokens import piece_cuts
 from textprint.hashing import HASH_SCHEME, hash_bytes
 from textprint.minhash import EMPTY, SCHEMES, SignatureParams, Signatures
 

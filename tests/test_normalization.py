@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference import normalize_reference
+from textprint._normbatch import normalize_batch
 from textprint._tables import (
     CLASS_HAN,
     CLASS_KANA,
@@ -33,7 +34,6 @@ from textprint._tables import (
     get_tables,
 )
 from textprint.errors import InvalidInputError, InvalidParameterError, TextprintError
-from textprint._normbatch import normalize_batch
 
 TABLES = get_tables()
 FIXTURES = Path(__file__).parent / "fixtures"

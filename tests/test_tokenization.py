@@ -40,13 +40,13 @@ from test_normalization import (
     to_half_width,
 )
 from textprint._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_WORD, get_tables
+from textprint._tokens import tokenize_batch
 from textprint.errors import (
     InvalidInputError,
     InvalidParameterError,
     MissingDependencyError,
     TextprintError,
 )
-from textprint._tokens import tokenize_batch
 from textprint.tokenization import TOKENIZERS
 
 TABLES = get_tables()

@@ -59,9 +59,8 @@ _SUDACHI_MISSING: Final = (
     'pip install "textprint[ja]"'
 )
 
-#: Sudachi refuses an input longer than this many UTF-8 bytes. MeCab has no limit, but its lattice
-#: for a whole novel takes ~1.3 kB per character and it runs ~2.5x faster on short inputs, so it
-#: gets the same pieces.
+#: Sudachi refuses an input longer than this many UTF-8 bytes. MeCab has no limit, but its
+#: lattice grows with its input and it runs faster on short inputs, so it gets the same pieces.
 _MAX_PIECE_BYTES: Final = 49_149
 
 #: (jieba, rjieba) versions whose HMM-off output was checked to be identical on the 461 chapters

@@ -1,10 +1,13 @@
 """Corpus deduplication: cluster near-duplicate texts with MinHash LSH and union-find.
 
-Part of the index stage. Every band of every signature is sorted once; documents sharing a
-band key form a bucket; members of a small bucket are paired with each other, members of a
-large one with the bucket's first (smallest) member;
-pairs are verified with the full signatures (estimated Jaccard >= threshold); connected
-components of the verified pairs are the clusters, labelled by their smallest member index.
+Part of the index stage. Texts are signed once per distinct text: a text identical to an
+earlier one (recognised by a key of its bytes, :mod:`textprint._exact`) takes that text's
+signature without being signed again. Every band of every signature is sorted once; documents
+sharing a band key
+form a bucket; members of a small bucket are paired with each other, members of a large one
+with the bucket's first (smallest) member; pairs are verified with the full signatures
+(estimated Jaccard >= threshold); connected components of the verified pairs are the clusters,
+labelled by their smallest member index.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from ._banding import band_keys_by_band, optimal_bands
+from ._exact import FirstCopies
 from ._kernels import EMPTY, agreements, owners, ranks
 from ._typing import Int64Array, UInt64Array
-from ._validation import check_param
+from ._validation import check_param, iter_texts
 from .errors import InvalidParameterError
 from .minhash import MinHasher, Signatures
 from .tokenization import Tokenizer
@@ -39,13 +43,16 @@ ALL_PAIRS_MAX = 64
 
 @dataclass(frozen=True, slots=True)
 class DedupStats:
-    """What a dedup run did: candidate pairs, verified pairs, skipped oversize buckets."""
+    """What a dedup run did: candidate pairs, verified pairs, skipped oversize buckets, and
+    the texts identical to an earlier one, which took its signature instead of being signed
+    again (``n_exact_copies``; 0 when signatures are given)."""
 
     n_documents: int
     n_candidate_pairs: int
     n_verified_pairs: int
     n_skipped_buckets: int
     n_clusters: int
+    n_exact_copies: int = 0
 
 
 def _candidate_pairs(
@@ -185,8 +192,8 @@ def dedup(
     Parameters
     ----------
     texts_or_signatures : iterable of str, Signatures, or ndarray of shape (n, n_hashes)
-        Texts (signed here with ``MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)``)
-        or ready signatures.
+        Texts (signed here with ``MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)``,
+        each distinct text once) or ready signatures.
     threshold : float, default 0.8
         Estimated Jaccard similarity at or above which two documents are duplicates.
     n_hashes, k, tokenizer, seed
@@ -215,6 +222,7 @@ def dedup(
     """
     threshold = check_param("threshold", threshold)
     max_bucket = check_param("max_bucket", max_bucket)
+    copies = None
     if isinstance(texts_or_signatures, Signatures):
         values = texts_or_signatures.values
     elif isinstance(texts_or_signatures, np.ndarray):
@@ -226,7 +234,10 @@ def dedup(
         values = texts_or_signatures
     else:
         mh = MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)
-        values = mh.signatures(texts_or_signatures).values
+        copies = FirstCopies(iter_texts(texts_or_signatures))
+        values = mh.signatures(copies).values
+        # every text takes its first copy's signature: the same rows as signing them all
+        values = values[np.searchsorted(copies.unique, copies.first)]
     n = len(values)
     bands, rows = optimal_bands(threshold, n_hashes=values.shape[1])
     u, v, skipped = _candidate_pairs(values, bands, rows, max_bucket=max_bucket)
@@ -249,5 +260,6 @@ def dedup(
         n_verified_pairs=len(u),
         n_skipped_buckets=skipped,
         n_clusters=len(np.unique(labels)),
+        n_exact_copies=0 if copies is None else n - len(copies.unique),
     )
     return labels, stats

@@ -62,11 +62,9 @@ __all__ = ["EMPTY", "SCHEMES", "MinHasher", "SignatureParams", "Signatures", "ja
 _MAX_VALUE = np.uint64(MASK64 - 1)
 _OPH_SALT = 0x6F7068
 _S32 = np.uint64(32)
-# Chunk of characters processed at once by `signatures`: bounds memory, and keeps the
-# temporary arrays small enough (under 1 MB) to stay in cache and be reused by the allocator.
-# Measured (ns per character, poetry / novels): 98/90 at 16K, 56/50 at 64K, 120/100 at 256K,
-# 101/112 at 1M: above 128K glibc returns and re-faults the temporaries on every chunk, below
-# 32K numpy's per-call overhead dominates.
+#: Characters processed at once by `signatures`: bounds memory and keeps the temporaries small
+#: enough to be reused by the allocator (larger chunks re-fault them, smaller ones pay numpy's
+#: per-call overhead; docs/benchmarks/minhash.md times the sizes, memory.md sizes them).
 CHUNK_CHARS = 1 << 16
 # Densification gives up on random probing after this many probes and takes the next non-empty
 # bin to the right instead (for 128 bins and one non-empty bin, probability ~1e-14 per bin).
