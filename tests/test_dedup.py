@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import edit, fixture_chunks
 from reference_hashing import EMPTY, MASK64, R, fmix64
 from textprint.deduplication import ALL_PAIRS_MAX, MAX_BUCKET, DedupStats
 from textprint.deduplication import _candidate_pairs as candidate_pairs
@@ -27,7 +27,6 @@ from textprint.deduplication import _connected_components as connected_component
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HAN = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,35 +154,16 @@ def fixture(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-def edit(text: str, rng: random.Random, n_edits: int) -> str:
-    """Replace `n_edits` letters or Han characters by others of the same kind."""
-    chars = list(text)
-    positions = [i for i, ch in enumerate(chars) if ch.isalpha()]
-    for i in rng.sample(positions, n_edits):
-        if chars[i].isascii():
-            chars[i] = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != chars[i]])
-        else:
-            chars[i] = rng.choice([c for c in HAN if c != chars[i]])
-    return "".join(chars)
-
-
 @functools.cache
 def fixture_documents(seed: str = "dedup") -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Chunks of the fixtures and long poems, plus copies with one changed character,
     shuffled (so a cluster's smallest index is not always its original). Returns the
     documents and the chunk each comes from."""
     rng = random.Random(seed)
-    chunks = []
-    for name in sorted(p.name for p in FIXTURES.glob("*.txt")):
-        if name == "ja_aozora_old.txt":
-            continue  # another edition of ja_aozora.txt: similar, but not clearly a duplicate
-        text = fixture(name)
-        size = 1500 if name.startswith("en") else 400
-        chunks += [text[i : i + size] for i in range(0, len(text) - size // 2, size)]
-    for line in fixture("zh_poems.jsonl").splitlines():
-        poem = json.loads(line)["text"]
-        if len(poem) >= 150:
-            chunks.append(poem)
+    # ja_aozora_old.txt is another edition of ja_aozora.txt: similar, not clearly a duplicate
+    chunks = fixture_chunks(
+        FIXTURES, size=400, size_en=1500, min_poem=150, skip=["ja_aozora_old.txt"]
+    )
     items = []
     for c, chunk in enumerate(chunks):
         items.append((chunk, c))

@@ -47,6 +47,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import tokenizer_available
 from textprint.errors import (
     DuplicateWorkError,
     FormatError,
@@ -297,21 +298,14 @@ def long_text(seed: int, n: int) -> str:
 # --------------------------------------------------------------------------------- helpers
 
 
-def available(name: str) -> bool:
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except MissingDependencyError:
-        return False
-    return True
-
-
 WORD_TOKENIZERS = [
     pytest.param(
-        name, marks=pytest.mark.skipif(not available(name), reason=f"{name} is not installed")
+        name,
+        marks=pytest.mark.skipif(not tokenizer_available(name), reason=f"{name} is not installed"),
     )
     for name in ("jieba", "mecab", "sudachi")
 ]
-INSTALLED = ["char"] + [n for n in ("jieba", "mecab", "sudachi") if available(n)]
+INSTALLED = ["char"] + [n for n in ("jieba", "mecab", "sudachi") if tokenizer_available(n)]
 
 
 def assert_spans(starts: Any, ends: Any, n: int, length: int) -> None:
@@ -1077,7 +1071,7 @@ def test_array_as_a_choice_is_a_parameter_error(make: Callable[[], Any]) -> None
         make()
 
 
-@pytest.mark.skipif(not available("sudachi"), reason="sudachi is not installed")
+@pytest.mark.skipif(not tokenizer_available("sudachi"), reason="sudachi is not installed")
 @pytest.mark.parametrize(
     "text", ["Sherlock Holmes", "New York", "ｓｈｅｒｌｏｃｋ\u3000ｈｏｌｍｅｓ"]
 )

@@ -3,8 +3,6 @@ against the bytes path, golden vectors and determinism across processes."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import run_python
 from textprint import _shingles as hashing
 from textprint._shingles import hash_shingles, shingle_batch
 from textprint._tokens import TokenBatch
@@ -362,12 +361,6 @@ def test_identical_in_fresh_processes_with_other_hash_seeds() -> None:
         "print(r.fixture_digest(r.FIXTURES_DIR))"
     )
     for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run(
-            [sys.executable, "-c", code, str(TESTS)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = run_python(code, str(TESTS), hash_seed=hash_seed)
+        assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed}: {out.stderr}"

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import tokenizer_available
 from textprint import minhash as mhmod
 from textprint._shingles import shingle_batch
 from textprint._text_runs import kana_decides_ja
@@ -84,21 +85,22 @@ def unfmix64(y: int) -> int:
     mh_seeds,
 )
 def test_oph_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    sig = mhmod._oph(_flat(docs), _bounds(docs), n, seed)
+    _assert_rows(mhmod._oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
+
+
+def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, reference: Any) -> None:
+    """`sig` holds one row per document, each the reference kernel's signature of it."""
     assert sig.dtype == np.uint64
     assert sig.shape == (len(docs), n)
     for d, hashes in enumerate(docs):
-        assert sig[d].tolist() == ref.oph_reference(hashes, n, seed), d
+        assert sig[d].tolist() == reference(hashes, n, seed), d
 
 
 @settings(deadline=None, derandomize=True, max_examples=120)
 @given(st.lists(st.lists(hash_value, max_size=30), min_size=1, max_size=4), n_hashes, mh_seeds)
 def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
     sig = mhmod._classic(_flat(docs), _bounds(docs), n, seed)
-    assert sig.dtype == np.uint64
-    assert sig.shape == (len(docs), n)
-    for d, hashes in enumerate(docs):
-        assert sig[d].tolist() == ref.classic_reference(hashes, n, seed), d
+    _assert_rows(sig, docs, n, seed, ref.classic_reference)
 
 
 @settings(deadline=None, derandomize=True, max_examples=100)
@@ -606,15 +608,7 @@ def test_signature_golden_vectors() -> None:
 # ------------------------------------------------------------------------------ long texts
 
 
-def _available(name: str) -> bool:
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except tp.MissingDependencyError:
-        return False
-    return True
-
-
-INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if _available(name)]
+INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if tokenizer_available(name)]
 #: Traditional Chinese (folded to Simplified on Chinese runs, to shinjitai on Japanese ones)
 #: and Japanese lines: their mix decides whether Han-only runs are Japanese in the document.
 # short sentences (fewer than LONG_HAN_RUN Han each): their fold follows the document's language
