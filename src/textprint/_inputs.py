@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
-import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
-from ._validation import utf8_safe
+from ._files import atomic_write as atomic_output
+from ._validation import LONE_SURROGATE, utf8_safe
 from .errors import InvalidInputError, MissingDependencyError, StorageError
 
 __all__ = ["Record", "atomic_output", "json_line", "read_records", "write_rows"]
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LONE_SURROGATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,28 +154,6 @@ def read_records(
 def validate(paths: Sequence[str], *, id_field: str, text_field: str) -> int:
     """Read every record once; return the count or raise on the first bad one."""
     return sum(1 for _ in read_records(paths, id_field=id_field, text_field=text_field))
-
-
-@contextmanager
-def atomic_output(path: str, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to a temporary file beside `path` and rename it into place on success."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
-            yield f
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def json_line(obj: Any) -> str:

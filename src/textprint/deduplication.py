@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -145,18 +145,25 @@ def _connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
             return labels
 
 
+if TYPE_CHECKING:  # the options of `dedup`, spelled once for its two overloads
+    from typing_extensions import TypedDict, Unpack
+
+    class _Options(TypedDict, total=False):
+        n_hashes: int
+        k: int
+        tokenizer: str | Tokenizer
+        seed: int
+        verify: bool
+        max_bucket: int
+
+
 @overload
 def dedup(
     texts_or_signatures: Iterable[str] | Signatures | Any,
     threshold: float = ...,
     *,
-    n_hashes: int = ...,
-    k: int = ...,
-    tokenizer: str | Tokenizer = ...,
-    seed: int = ...,
-    verify: bool = ...,
-    max_bucket: int = ...,
     return_stats: Literal[False] = ...,
+    **options: Unpack[_Options],
 ) -> Int64Array: ...
 
 
@@ -165,13 +172,8 @@ def dedup(
     texts_or_signatures: Iterable[str] | Signatures | Any,
     threshold: float = ...,
     *,
-    n_hashes: int = ...,
-    k: int = ...,
-    tokenizer: str | Tokenizer = ...,
-    seed: int = ...,
-    verify: bool = ...,
-    max_bucket: int = ...,
     return_stats: Literal[True],
+    **options: Unpack[_Options],
 ) -> tuple[Int64Array, DedupStats]: ...
 
 

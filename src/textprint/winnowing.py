@@ -301,8 +301,7 @@ def fingerprint(
     ----------
     text : str
     k : int, default 5
-        Tokens per shingle, 1 to 2**32 (a text with fewer tokens has one shingle of all of
-        them, so a larger k would change nothing).
+        Tokens per shingle (see :func:`textprint.shingles`).
     window : int, default 10
         Winnowing window, in shingles. Any run of ``window + k - 1`` tokens shared with another
         text yields a shared fingerprint hash.
