@@ -194,23 +194,18 @@ class ShingleBatch:
         self.tokens = tokens
         self.params = params
 
-    def _layout(self) -> None:
-        first, last, _ = shingle_layout(self.tokens, self.params.k)
-        self._token, self._last = first, last
+    def _layout(self) -> tuple[Int64Array, Int64Array]:
+        if self._token is None or self._last is None:
+            self._token, self._last, _ = shingle_layout(self.tokens, self.params.k)
+        return self._token, self._last
 
     @property
     def token(self) -> Int64Array:
-        if self._token is None:
-            self._layout()
-        assert self._token is not None
-        return self._token
+        return self._layout()[0]
 
     @property
     def last(self) -> Int64Array:
-        if self._last is None:
-            self._layout()
-        assert self._last is not None
-        return self._last
+        return self._layout()[1]
 
     @property
     def starts(self) -> Int64Array:
