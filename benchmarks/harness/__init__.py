@@ -1,0 +1,67 @@
+"""The benchmark harness: everything a benchmark script needs that is not its protocol.
+
+A script in ``benchmarks/`` is its protocol and its table: it measures (`measure`, returning
+JSON-able raw results) and says how its page reads (`render`, a :class:`Page` built from those
+results alone). The harness does the rest, once for every script:
+
+- `run.main`: the command line (``--quick``, ``--out``, ``--render``), the machine record, the
+  raw results saved as JSON (``benchmarks/results/<name>.json``), the page and plots written;
+- `corpora`: where the corpora are and how to read them (`require_corpora` exits cleanly when
+  one is missing);
+- `timing`: CPU timing, best of n, peers interleaved round by round (`interleaved`);
+- `child`: a function run in a fresh process (memory probes, hash-seed checks);
+- `plots`: figures at 150 dpi, log scales and speed-up bars;
+- `page`: the page layout every benchmark page shares (result box, tables with the peers'
+  ratios beside the tool names, plots, protocol, raw output folded away).
+"""
+
+from __future__ import annotations
+
+from .child import peak_rss_reset, run_child, status_kb
+from .corpora import (
+    CORPORA,
+    CORPUS_FILES,
+    corpora_note,
+    iter_docs,
+    load_texts,
+    require_corpora,
+    take_chars,
+)
+from .machine import machine_info, package_version
+from .page import Page, Plot, Raw, Table, escape, table
+from .plots import plt, save_figure, speedup_bars
+from .run import DOCS, REPO, RESULTS, Log, main
+from .timing import cpu_time, fmt_rate, interleaved, rate
+
+__all__ = [
+    "CORPORA",
+    "CORPUS_FILES",
+    "DOCS",
+    "REPO",
+    "RESULTS",
+    "Log",
+    "Page",
+    "Plot",
+    "Raw",
+    "Table",
+    "corpora_note",
+    "cpu_time",
+    "escape",
+    "fmt_rate",
+    "interleaved",
+    "iter_docs",
+    "load_texts",
+    "machine_info",
+    "main",
+    "package_version",
+    "peak_rss_reset",
+    "plt",
+    "rate",
+    "require_corpora",
+    "run_child",
+    "save_figure",
+    "speedup_bars",
+    "status_kb",
+    "table",
+    "take_chars",
+]
