@@ -32,7 +32,7 @@ PARTS = {
 
 def write_quality_page(json_dir: Path, folder: Path) -> None:
     """Write quality.md from every part's saved results found in `json_dir`."""
-    parts: list[tuple[str, Page, dict[str, str], float]] = []
+    parts: list[tuple[Page, dict[str, str], float]] = []
     for key, (module, title) in PARTS.items():
         path = json_dir / f"{key}.json"
         if not path.is_file():
@@ -41,16 +41,16 @@ def write_quality_page(json_dir: Path, folder: Path) -> None:
         mod = importlib.import_module(module)
         page = build_page(results, mod.render, getattr(mod, "plots", None), folder)
         page.title = title
-        parts.append((key, page, results["_run"]["info"], results["_run"]["runtime"]))
+        parts.append((page, results["_run"]["info"], results["_run"]["runtime"]))
     if not parts:
         return
     merged = Page(
         title="Benchmark: detection quality",
         command="python -m benchmarks.bench_pan13; ... bench_clough; ... bench_copies",
-        summary=[line for _, page, _, _ in parts for line in page.summary],
+        summary=[line for page, _, _ in parts for line in page.summary],
     )
     protocol = []
-    for key, page, _, runtime in parts:
+    for page, _, runtime in parts:
         for t in page.tables:
             t.title = t.title or page.title
         merged.tables += page.tables
@@ -66,7 +66,7 @@ def write_quality_page(json_dir: Path, folder: Path) -> None:
         merged.sections += [(f"{page.title}: {h}", body) for h, body in page.sections]
         merged.raw += [Raw(f"{page.title}: {r.summary}", r.text, r.markdown) for r in page.raw]
     merged.protocol = "\n".join(protocol)
-    info = parts[-1][2]  # the machine of the most recent part
+    info = parts[-1][1]  # the machine of the most recent part
     text = merged.markdown(info).replace(
         f"Reproduce every figure on this page with `{merged.command}`.\n\n", ""
     )

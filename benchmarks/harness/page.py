@@ -27,10 +27,9 @@ def duration(seconds: float) -> str:
 
 def escape(cell: object) -> str:
     """A table cell: floats to 3 decimals (NaN as "-"), ``|`` escaped, line breaks as spaces."""
+    text = str(cell)
     if isinstance(cell, float):
         text = "-" if cell != cell else f"{cell:.3f}"
-    else:
-        text = str(cell)
     return text.replace("|", "\\|").replace("\n", " ")
 
 

@@ -1,6 +1,6 @@
 """One command line for every benchmark script: measure, save the raw results, write the page.
 
-``python -m benchmarks.bench_x``            full run: benchmarks/results/x.json, docs/benchmarks/x.md
+``python -m benchmarks.bench_x``            full run: results/x.json, docs/benchmarks/x.md
 ``python -m benchmarks.bench_x --quick``    a small slice in seconds, printed only
 ``python -m benchmarks.bench_x --out DIR``  the page, its plots and its JSON in DIR instead
 ``python -m benchmarks.bench_x --render``   the page again from the saved JSON (no measuring)
