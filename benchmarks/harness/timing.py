@@ -41,14 +41,24 @@ class Timings:
     user: dict[str, float] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
 
+    def __iter__(self) -> Any:
+        """Unpacks as ``best, spread, results``."""
+        return iter((self.best, self.spread, self.results))
+
     def ratio(self, peer: str, tool: str) -> float:
         """How many times faster `tool` was than `peer` (peer seconds / tool seconds)."""
         return self.best[peer] / self.best[tool] if self.best[tool] > 0 else float("inf")
 
 
-def interleaved(calls: dict[str, Callable[[], Any]], repeat: int) -> Timings:
+def interleaved(
+    calls: dict[str, Callable[[], Any]],
+    repeat: int,
+    system_share: dict[str, float] | None = None,
+    user: dict[str, float] | None = None,
+) -> Timings:
     """Time each call `repeat` times, the rounds interleaved (A, B, C, A, B, C, ...) so that a
-    change in the machine's load hits every tool alike."""
+    change in the machine's load hits every tool alike; `system_share` and `user` (optional)
+    receive those figures too."""
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
     out = Timings()
     for _ in range(repeat):
@@ -64,6 +74,10 @@ def interleaved(calls: dict[str, Callable[[], Any]], repeat: int) -> Timings:
         out.spread[name] = max(t)[0] / dt - 1 if dt > 0 else 0.0
         out.system_share[name] = ds / dt if dt > 0 else 0.0
         out.user[name] = min(a - b for a, b in t)
+    if system_share is not None:
+        system_share.update(out.system_share)
+    if user is not None:
+        user.update(out.user)
     return out
 
 
