@@ -98,6 +98,7 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     plots: list[Plot] = field(default_factory=list)
     protocol: str = ""
+    lead: str = ""  # Markdown right after the tables (results too rich for `Table`)
     sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, Markdown)
     raw: list[Raw] = field(default_factory=list)
 
@@ -108,6 +109,8 @@ class Page:
         out += ["", machine_line(info), ":::", ""]
         for t in self.tables:
             out += [t.markdown(), ""]
+        if self.lead:
+            out += [self.lead.strip(), ""]
         for p in self.plots:
             out += [f"![{p.caption}]({p.file})", ""]
         took = "" if runtime is None else f" (this run took {duration(runtime)})"
