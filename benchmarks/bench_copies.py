@@ -20,6 +20,7 @@ import argparse
 import itertools
 import random
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -57,6 +58,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
+
 from benchmarks import harness as H  # noqa: N812
 from benchmarks.harness.child import peak_rss
 from benchmarks.textgen import slices

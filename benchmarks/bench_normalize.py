@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
+
 import textprint
 from benchmarks import harness as H  # noqa: N812
 from textprint._normbatch import normalize_batch

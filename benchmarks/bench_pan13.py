@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812

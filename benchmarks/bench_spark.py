@@ -64,6 +64,7 @@ import dataclasses
 import json
 import math
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -71,6 +72,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812

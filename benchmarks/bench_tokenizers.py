@@ -28,10 +28,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 from benchmarks import harness as H  # noqa: N812
 from benchmarks.quality import auc
