@@ -8,6 +8,9 @@ idioms turn such layouts into index arrays without a Python loop, written once h
 - `ranks`: the position of each element inside its group;
 - `gather_ranges`: the flat indices of several ranges, laid end to end.
 
+Batch stages (`fingerprints`, `MinHasher.signatures`) work through documents in `batches` of
+at most a chunk of characters, so that memory stays bounded and numpy's temporaries stay small.
+
 The MinHash agreement of two signatures (the fraction of positions where they hold the same
 value, ``EMPTY`` never counting) is the Jaccard estimate of Broder 1997; `agreements` is the
 one place it is computed.
@@ -15,6 +18,7 @@ one place it is computed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 import numpy as np
@@ -24,6 +28,7 @@ from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
 __all__ = [
     "EMPTY",
     "agreements",
+    "batches",
     "codepoints",
     "first_mask",
     "gather_ranges",
@@ -97,6 +102,21 @@ def agreements(a: UInt64Array, b: UInt64Array, *, b_empty: BoolArray | None = No
     if len(fix):
         out[fix] = np.count_nonzero((a[fix] == b[fix]) & (a[fix] != EMPTY), axis=-1)
     return out
+
+
+def batches(texts: Iterable[str], chunk_chars: int) -> Iterator[list[str]]:
+    """Consecutive runs of `texts`, in order, of at most `chunk_chars` characters in all; a text
+    longer than that forms a run of its own. Reads `texts` lazily."""
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > chunk_chars:
+            yield group
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        yield group
 
 
 def first_mask(bounds: Int64Array, n: int) -> BoolArray:

@@ -36,7 +36,7 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from ._kernels import EMPTY, agreements, gather_ranges, owners, text_of
+from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
 from ._params import HASH_SCHEME, Params
 from ._shingles import (
     MASK64,
@@ -475,20 +475,10 @@ class MinHasher:
         docs = iter_texts(texts)
         chunk_chars = check_param("chunk_chars", chunk_chars)
         parts: list[UInt64Array] = []
-        group: list[str] = []
-        size = 0
-        for text in docs:
-            n = len(text)
-            if group and size + n > chunk_chars:
-                parts.append(self._batch(group))
-                group, size = [], 0
-            if n > chunk_chars:
-                parts.append(self._long(text, chunk_chars))
-                continue
-            group.append(text)
-            size += n
-        if group:
-            parts.append(self._batch(group))
+        for batch in batches(docs, chunk_chars):
+            # a text longer than a chunk is a batch of its own, signed in pieces
+            long = len(batch[0]) > chunk_chars
+            parts.append(self._long(batch[0], chunk_chars) if long else self._batch(batch))
         values = np.concatenate(parts) if parts else np.zeros((0, self.n_hashes), dtype=np.uint64)
         valid = ~(values == EMPTY).all(axis=1) if len(values) else np.zeros(0, dtype=bool)
         values.flags.writeable = False

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ._kernels import gather_ranges, group_of, owners
+from ._kernels import batches, gather_ranges, group_of, owners
 from ._params import HASH_SCHEME, Params
 from ._shingles import ShingleBatch, shingle_batch
 from ._typing import BoolArray, Int64Array, UInt64Array
@@ -365,13 +365,6 @@ def fingerprints(
     out: list[Fingerprint] = []
     # bounded memory, and temporaries small enough to stay in cache and be reused by the
     # allocator (larger batches page-fault fresh memory on every call): see _CHUNK
-    i = 0
-    while i < len(docs):
-        j, size = i, 0
-        while j < len(docs) and (j == i or size + len(docs[j]) <= _CHUNK):
-            size += len(docs[j])
-            j += 1
-        sh = shingle_batch(docs[i:j], k=k, seed=seed, tokenizer=tokenizer)
-        out.extend(_build(sh, window))
-        i = j
+    for batch in batches(docs, _CHUNK):
+        out.extend(_build(shingle_batch(batch, k=k, seed=seed, tokenizer=tokenizer), window))
     return out
