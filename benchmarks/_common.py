@@ -15,29 +15,22 @@ if str(Path(__file__).resolve().parents[1]) not in sys.path:  # run as benchmark
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.harness import (
-    CORPORA,
-    CORPUS_FILES,
     DOCS,
     REPO,
     cpu_time,
     fmt_rate,
     iter_docs,
-    load_texts,
     machine_info,
-    package_version,
     plt,
     rate,
     require_corpora,
     table,
-    take_chars,
 )
 from benchmarks.harness import Log as Report
 from benchmarks.harness.machine import machine_line
 from benchmarks.harness.page import duration
 
 __all__ = [
-    "CORPORA",
-    "CORPUS_FILES",
     "DOCS",
     "REPO",
     "Report",
@@ -45,15 +38,11 @@ __all__ = [
     "cpu_time",
     "fmt_rate",
     "iter_docs",
-    "load_texts",
     "machine_info",
-    "package_version",
     "plt",
     "rate",
     "require_corpora",
-    "sys_path_tests",
     "table",
-    "take_chars",
     "write_markdown",
 ]
 
@@ -97,11 +86,3 @@ def write_markdown(
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-def sys_path_tests() -> Path:
-    """Put ``<repo>/tests`` on sys.path (for the reference implementations) and return it."""
-    tests = REPO / "tests"
-    if str(tests) not in sys.path:
-        sys.path.insert(0, str(tests))
-    return tests

@@ -282,11 +282,4 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "clough",
-        description="Graded copy detection on the Clough & Stevenson short answers.",
-        measure=measure,
-        render=render,
-        plots=plots,
-        write=write_quality_page,
-    )
+    H.main("clough", __doc__, measure, render, plots, write=write_quality_page)

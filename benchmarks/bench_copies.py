@@ -589,13 +589,9 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
     return [H.Plot("quality_copies.png", "Edited copies per evasion")]
 
 
+def add_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
+
+
 if __name__ == "__main__":
-    H.main(
-        "copies",
-        description="Edited copies in Chinese, Japanese and English, registry-like retrieval.",
-        measure=measure,
-        render=render,
-        plots=plots,
-        add_args=lambda p: p.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS),
-        write=write_quality_page,
-    )
+    H.main("copies", __doc__, measure, render, plots, add_args=add_args, write=write_quality_page)

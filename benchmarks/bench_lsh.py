@@ -506,10 +506,4 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "lsh",
-        description="MinHash LSH build and query, textprint against datasketch and rensa.",
-        measure=measure,
-        render=render,
-        plots=plots,
-    )
+    H.main("lsh", __doc__, measure, render, plots)

@@ -449,10 +449,4 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "memory",
-        description="Peak memory of MinHasher.signatures over a ~100 MB generated corpus.",
-        measure=measure,
-        render=render,
-        plots=plots,
-    )
+    H.main("memory", __doc__, measure, render, plots)

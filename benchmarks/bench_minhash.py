@@ -56,19 +56,7 @@ MAX_LEN = 3000
 SEED = 0
 #: ``--chunk-chars``: passed to ``signatures`` when given (None: the library's default)
 CHUNK_ARG: int | None = None
-TPUT_HEADERS = [
-    "corpus",
-    "tool",
-    "speed-up over datasketch",
-    "speed-up over rensa",
-    "docs",
-    "chars",
-    "seconds",
-    "spread",
-    "sys",
-    "docs/s",
-    "chars/s",
-]
+PEERS = ("datasketch", "rensa")
 SPEEDUP_HEADERS = ["corpus", "textprint", "speed-up", "user time only"]
 
 
@@ -101,64 +89,19 @@ def run_rensa(norm: Sequence[str]) -> list[Any]:
     return out
 
 
-def throughput_rows(
-    cname: str,
-    n_docs: int,
-    n_chars: int,
-    res: dict[str, float],
-    spread: dict[str, float],
-    sys_share: dict[str, float],
-) -> list[list[object]]:
-    rows: list[list[object]] = []
-    for tool, secs in res.items():
-        vs_ds = res["datasketch"] / secs if "datasketch" in res else float("nan")
-        vs_rensa = res["rensa"] / secs if "rensa" in res else float("nan")
-        rows.append(
-            [
-                cname,
-                tool,
-                f"{vs_ds:.2f}x" if vs_ds == vs_ds else "-",
-                f"{vs_rensa:.2f}x" if vs_rensa == vs_rensa else "-",
-                n_docs,
-                f"{n_chars:,}",
-                f"{secs:.3f}",
-                f"{100 * spread[tool]:.0f}%",
-                f"{100 * sys_share[tool]:.0f}%",
-                H.fmt_rate(H.rate(n_docs, secs)),
-                H.fmt_rate(H.rate(n_chars, secs)),
-                f"{vs_ds:.2f}x" if vs_ds == vs_ds else "-",
-                f"{vs_rensa:.2f}x" if vs_rensa == vs_rensa else "-",
-            ]
-        )
-    return rows
-
-
-def chunked(docs: Sequence[str], chunk_chars: int) -> list[list[str]]:
-    """The chunks `MinHasher.signatures` cuts (same rule: add documents while they fit)."""
-    out: list[list[str]] = []
-    i = 0
-    while i < len(docs):
-        j, size = i, 0
-        while j < len(docs) and (j == i or size + len(docs[j]) <= chunk_chars):
-            size += len(docs[j])
-            j += 1
-        out.append(list(docs[i:j]))
-        i = j
-    return out
-
-
 def stage_breakdown(docs: Sequence[str], repeat: int) -> list[tuple[str, float]]:
     """Where textprint's batch time goes (private stage functions; informative only).
 
     Each stage runs over the same chunks as ``signatures`` (``minhash.CHUNK_CHARS``), timed
     interleaved with the whole ``signatures`` call, best of `repeat`.
     """
+    from textprint._kernels import batches
     from textprint._normbatch import normalize_batch
     from textprint._shingles import hash_shingles
     from textprint._tokens import tokenize_batch
     from textprint.minhash import CHUNK_CHARS, _oph
 
-    chunks = chunked(docs, CHUNK_ARG or CHUNK_CHARS)
+    chunks = list(batches(docs, CHUNK_ARG or CHUNK_CHARS))
     docs = list(docs)
     mh = tp.MinHasher(n_hashes=N_HASHES)
     tbs = [tokenize_batch(c, "auto") for c in chunks]
@@ -190,14 +133,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     repeat = 3
     problems: list[str] = []
 
-    poetry = slices.joined("zh-chinese-poetry")
-    poetry_docs = slices.cut_log_uniform(poetry, seed=SEED)
-    novels = [t for _, t in H.load_texts("zh-classic-novels")]
-    if args.quick:
-        poetry_docs = poetry_docs[:150]
-        novels = novels[::20]
+    corpora = slices.speed_corpora(quick=args.quick, seed=SEED)
+    poetry_docs, novels = corpora["poetry-cut"], corpora["novels"]
     long_docs = [t for t in novels if len(t) >= MAX_LEN]
-    corpora = {"poetry-cut": poetry_docs, "novels": novels}
 
     import datasketch
     import rensa  # noqa: F401
@@ -207,16 +145,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         f"rensa {H.package_version('rensa')}, numpy {np.__version__}; "
         f"n_hashes={N_HASHES}, k={K}; CPU seconds, best of {repeat}"
     )
-    for name, docs in corpora.items():
-        lens = [len(d) for d in docs]
-        log(
-            f"corpus {name}: {len(docs)} documents, {sum(lens):,} characters "
-            f"(min {min(lens)}, median {sorted(lens)[len(lens) // 2]}, max {max(lens)})"
-        )
-    log(
-        f"corpus novels>={MAX_LEN}: {len(long_docs)} chapters, "
-        f"{sum(map(len, long_docs)):,} characters"
-    )
+    log(slices.describe({**corpora, f"novels>={MAX_LEN}": long_docs}))
     log()
 
     mh = tp.MinHasher(n_hashes=N_HASHES)
@@ -224,17 +153,13 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     _ = datasketch.MinHash(num_perm=N_HASHES)
 
     rows: list[list[object]] = []
-    summary: dict[str, dict[str, float]] = {}
-    spreads: dict[str, dict[str, float]] = {}
-    user: dict[str, dict[str, float]] = {}
+    timings: dict[str, H.Timings] = {}
     for cname, docs in corpora.items():
         n_chars = sum(map(len, docs))
         t0 = time.process_time()
         norm = peer_view(docs)
         t_norm = time.process_time() - t0
-        sys_share: dict[str, float] = {}
-        user[cname] = {}
-        res, spread, out = H.interleaved(
+        t = timings[cname] = H.interleaved(
             {
                 "datasketch": lambda norm=norm: run_datasketch(norm),
                 "rensa": lambda norm=norm: run_rensa(norm),
@@ -242,14 +167,10 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
                 "textprint signature()": lambda docs=docs: [mh.signature(d) for d in docs],
             },
             repeat,
-            sys_share,
-            user[cname],
         )
-        ds_out, rensa_out = out["datasketch"], out["rensa"]
-        batch, single = out["textprint batch"], out["textprint signature()"]
-        spreads[cname] = spread
-        summary[cname] = res
-        rows += throughput_rows(cname, len(docs), n_chars, res, spread, sys_share)
+        ds_out, rensa_out = t.results["datasketch"], t.results["rensa"]
+        batch, single = t.results["textprint batch"], t.results["textprint signature()"]
+        rows += H.throughput_rows(cname, len(docs), n_chars, t, PEERS)
         assert len(ds_out) == len(rensa_out) == len(batch) == len(single) == len(docs)
         same = sum(bool(np.array_equal(batch.values[i], s)) for i, s in enumerate(single))
         log(
@@ -263,38 +184,22 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
             )
     # the one-document path on long documents only
     cname = f"novels>={MAX_LEN}"
-    n_chars = sum(map(len, long_docs))
     norm = peer_view(long_docs)
-    sys_share = {}
-    user[cname] = {}
-    res, spreads[cname], _ = H.interleaved(
+    timings[cname] = H.interleaved(
         {
             "rensa": lambda: run_rensa(norm),
             "textprint signature()": lambda: [mh.signature(d) for d in long_docs],
         },
         repeat,
-        sys_share,
-        user[cname],
     )
-    summary[cname] = res
-    rows += throughput_rows(cname, len(long_docs), n_chars, res, spreads[cname], sys_share)
+    rows += H.throughput_rows(
+        cname, len(long_docs), sum(map(len, long_docs)), timings[cname], PEERS
+    )
     log()
-    headers = [
-        "corpus",
-        "tool",
-        "docs",
-        "chars",
-        "seconds",
-        "spread",
-        "sys",
-        "docs/s",
-        "chars/s",
-        "vs datasketch",
-        "vs rensa",
-    ]
-    tput = H.table(headers, rows, align="ll" + "r" * 9)
-    log(tput)
+    log(H.table(H.throughput_headers(PEERS), rows))
     log()
+    summary = {c: t.best for c, t in timings.items()}
+    user = {c: t.user for c, t in timings.items()}
 
     # speed-ups: the protocol's figure (user + system) and user time only
     vrows = []
@@ -320,15 +225,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         ]
     )
     log(H.table(SPEEDUP_HEADERS, vrows, align="llrr"))
-    noisy = sorted(
-        f"{c} / {t} ({100 * x:.0f}%)" for c, sp in spreads.items() for t, x in sp.items() if x > 0.3
-    )
-    if noisy:
-        log(
-            "NOTE: the slowest of 3 rounds was more than 30% slower than the best for "
-            + ", ".join(noisy)
-            + ": the machine was busy; re-run on a quiet machine for stable figures."
-        )
+    noise = H.noise_note(timings)
+    if noise:
+        log("NOTE: " + noise)
     log()
 
     # where the time goes
@@ -340,8 +239,8 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     for cname, docs in corpora.items():
         stages = stage_breakdown(docs, 5)
         total = stages[0][1]
-        for stage, t in stages:
-            brows.append([cname, stage, f"{t:.3f}", f"{100 * t / total:.0f}%"])
+        for stage, secs in stages:
+            brows.append([cname, stage, f"{secs:.3f}", f"{100 * secs / total:.0f}%"])
     breakdown = H.table(["corpus", "stage", "seconds", "share"], brows, align="ll" + "rr")
     log(breakdown)
     log()
@@ -357,7 +256,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         "exact Jaccard of its own shingle sets; expected RMSE = sqrt(mean J(1-J)/128)):"
     )
     jac_rows, points = jaccard_check(
-        {"poetry": poetry, "novels": "\n".join(novels)}, 40 if args.quick else 150, log
+        {"poetry": "".join(poetry_docs), "novels": "\n".join(novels)},
+        40 if args.quick else 150,
+        log,
     )
     log()
     log("problems: " + ("; ".join(problems) if problems else "none"))
@@ -367,9 +268,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         "summary": summary,
         "throughput": rows,
         "speedups": vrows,
-        "noise": [
-            f"{c} / {t} ({100 * x:.0f}%)" for c in spreads for t, x in spreads[c].items() if x > 0.3
-        ],
+        "noise": noise,
         "breakdown": brows,
         "kernel": kernel,
         "jaccard": jac_rows,
@@ -434,21 +333,7 @@ def render(res: dict[str, Any]) -> H.Page:
             + ".",
         ],
         tables=[
-            H.Table(
-                TPUT_HEADERS,
-                res["throughput"],
-                title="Throughput",
-                align="ll" + "r" * 9,
-                note="Seconds are the best of 3 rounds, the tools interleaved round by round; "
-                "spread = slowest / best - 1; sys = the kernel's share of the best run. "
-                + (
-                    "Rounds more than 30% slower than the best (the machine was busy): "
-                    + ", ".join(res["noise"])
-                    + "."
-                    if res["noise"]
-                    else ""
-                ),
-            ),
+            H.throughput_table(PEERS, res["throughput"], res["noise"]),
             H.Table(SPEEDUP_HEADERS, res["speedups"], title="textprint's speed-up", align="llrr"),
             H.Table(
                 JACCARD_HEADERS,
@@ -526,17 +411,14 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
     ]
 
 
-if __name__ == "__main__":
-    H.main(
-        "minhash",
-        description="MinHash signatures, textprint against datasketch and rensa.",
-        measure=measure,
-        render=render,
-        plots=plots,
-        add_args=lambda p: p.add_argument(
-            "--chunk-chars",
-            type=int,
-            default=None,
-            help="pass chunk_chars to MinHasher.signatures (default: the library's default)",
-        ),
+def add_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--chunk-chars",
+        type=int,
+        default=None,
+        help="pass chunk_chars to MinHasher.signatures (default: the library's default)",
     )
+
+
+if __name__ == "__main__":
+    H.main("minhash", __doc__, measure, render, plots, add_args=add_args)

@@ -471,10 +471,4 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "normalize",
-        description="textprint.normalize against the exact pure-Python reference.",
-        measure=measure,
-        render=render,
-        plots=plots,
-    )
+    H.main("normalize", __doc__, measure, render, plots)

@@ -272,11 +272,4 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "pan13",
-        description="Passage detection on PAN 2013 text alignment (no obfuscation).",
-        measure=measure,
-        render=render,
-        plots=plots,
-        write=write_quality_page,
-    )
+    H.main("pan13", __doc__, measure, render, plots, write=write_quality_page)

@@ -495,10 +495,4 @@ def add_args(parser: argparse.ArgumentParser) -> None:
 
 
 if __name__ == "__main__":
-    H.main(
-        "spark",
-        description="textprint on Spark in local mode: signatures and dedup at scale.",
-        measure=measure,
-        render=render,
-        add_args=add_args,
-    )
+    H.main("spark", __doc__, measure, render, add_args=add_args)

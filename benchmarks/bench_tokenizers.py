@@ -558,10 +558,4 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "tokenizers",
-        description="Tokenizers for speed and copy detection.",
-        measure=measure,
-        render=render,
-        plots=plots,
-    )
+    H.main("tokenizers", __doc__, measure, render, plots)

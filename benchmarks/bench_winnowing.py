@@ -46,18 +46,6 @@ from benchmarks.textgen import slices
 K, WINDOW = 5, 10
 SEED = 0
 HASHSEEDS = ("1", "2", "1")
-TPUT_HEADERS = [
-    "corpus",
-    "tool",
-    "speed-up over copydetect",
-    "docs",
-    "chars",
-    "seconds",
-    "spread",
-    "sys",
-    "docs/s",
-    "chars/s",
-]
 SPEEDUP_HEADERS = ["corpus", "over copydetect", "user time only", "over its hashing alone"]
 DENSITY_HEADERS = ["corpus", "tool", "shingles", "fingerprints", "density", "2/(w+1)"]
 
@@ -201,20 +189,11 @@ def stage_breakdown(docs: Sequence[str], repeat: int) -> tuple[list[tuple[str, f
     by a no-op (restored after).
     """
     from textprint import winnowing as wn
+    from textprint._kernels import batches
     from textprint._shingles import shingle_batch
 
-    chunk_chars = wn._CHUNK
-
     docs = list(docs)
-    chunks: list[list[str]] = []
-    i = 0
-    while i < len(docs):
-        j, size = i, 0
-        while j < len(docs) and (j == i or size + len(docs[j]) <= chunk_chars):
-            size += len(docs[j])
-            j += 1
-        chunks.append(docs[i:j])
-        i = j
+    chunks = list(batches(docs, wn._CHUNK))
     shs = [shingle_batch(c, k=K, seed=0, tokenizer="auto") for c in chunks]
     seen: list[tuple[int, int]] = []
     original = wn._robust_ties
@@ -263,37 +242,24 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
     repeat = 3
     problems: list[str] = []
-    pdocs = slices.cut_log_uniform(slices.joined("zh-chinese-poetry"), seed=SEED)
-    novels = [t for _, t in H.load_texts("zh-classic-novels")]
-    if args.quick:
-        pdocs, novels = pdocs[:150], novels[::20]
-    corpora = {"poetry-cut": pdocs, "novels": novels}
+    corpora = slices.speed_corpora(quick=args.quick, seed=SEED)
     impl = copydetect_impl()
     log(
         f"textprint {tp.__version__}, copydetect {H.package_version('copydetect')} "
         f"(winnowing: {impl}), numpy {np.__version__}; k={K}, window={WINDOW}; "
         f"CPU seconds, best of {repeat}"
     )
-    for name, docs in corpora.items():
-        lens = [len(d) for d in docs]
-        log(
-            f"corpus {name}: {len(docs)} documents, {sum(lens):,} characters "
-            f"(min {min(lens)}, median {sorted(lens)[len(lens) // 2]}, max {max(lens)})"
-        )
+    log(slices.describe(corpora))
     log()
     tp.fingerprints(["热身：装载表格。"], k=K, window=WINDOW)  # load tables once
 
     rows: list[list[object]] = []
-    summary: dict[str, dict[str, float]] = {}
-    spreads: dict[str, dict[str, float]] = {}
-    user: dict[str, dict[str, float]] = {}
+    timings: dict[str, H.Timings] = {}
     density_rows = []
     for cname, docs in corpora.items():
         n_chars = sum(map(len, docs))
         norm = peer_view(docs)
-        sys_share: dict[str, float] = {}
-        user[cname] = {}
-        res, spread, out = H.interleaved(
+        t = timings[cname] = H.interleaved(
             {
                 "copydetect": lambda norm=norm: run_copydetect(norm),
                 "copydetect hashed_kgrams only": lambda norm=norm: run_copydetect_hash_only(norm),
@@ -302,28 +268,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
                 ),
             },
             repeat,
-            sys_share,
-            user[cname],
         )
-        spreads[cname] = spread
-        cd, fps = out["copydetect"], out["textprint fingerprints"]
-        summary[cname] = res
-        for tool, secs in res.items():
-            ratio = res["copydetect"] / secs
-            rows.append(
-                [
-                    cname,
-                    tool,
-                    f"{ratio:.2f}x",
-                    len(docs),
-                    f"{n_chars:,}",
-                    f"{secs:.3f}",
-                    f"{100 * spread[tool]:.0f}%",
-                    f"{100 * sys_share[tool]:.0f}%",
-                    H.fmt_rate(H.rate(len(docs), secs)),
-                    H.fmt_rate(H.rate(n_chars, secs)),
-                ]
-            )
+        cd, fps = t.results["copydetect"], t.results["textprint fingerprints"]
+        rows += H.throughput_rows(cname, len(docs), n_chars, t, ["copydetect"])
         # density: copydetect's hash_dict keeps every selected position
         cd_sel = sum(sum(len(v) for v in hd.values()) for _, hd in cd)
         cd_sh = sum(max(len(d) - K + 1, 0) for d in norm)
@@ -356,31 +303,21 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
             )
         problems += same_selection(norm[: min(len(norm), 200)], log)
     log()
-    tput = H.table(TPUT_HEADERS, rows, align="ll" + "r" * 8)
-    log(tput)
+    log(H.table(H.throughput_headers(["copydetect"]), rows))
     log()
     vrows = []
-    for cname in corpora:
-        r = summary[cname]
+    for cname, t in timings.items():
+        u = t.user
         vrows.append(
             [
                 cname,
-                f"{r['copydetect'] / r['textprint fingerprints']:.2f}x",
-                f"{user[cname]['copydetect'] / user[cname]['textprint fingerprints']:.2f}x",
-                f"{r['copydetect hashed_kgrams only'] / r['textprint fingerprints']:.2f}x",
+                f"{t.ratio('copydetect', 'textprint fingerprints'):.2f}x",
+                f"{u['copydetect'] / u['textprint fingerprints']:.2f}x",
+                f"{t.ratio('copydetect hashed_kgrams only', 'textprint fingerprints'):.2f}x",
             ]
         )
     log(H.table(SPEEDUP_HEADERS, vrows))
-    noisy = sorted(
-        f"{c} / {t} ({100 * x:.0f}%)" for c, sp in spreads.items() for t, x in sp.items() if x > 0.3
-    )
-    noise = (
-        "Rounds more than 30% slower than the best (the machine was busy): "
-        + ", ".join(noisy)
-        + "; re-run on a quiet machine for stable figures."
-        if noisy
-        else ""
-    )
+    noise = H.noise_note(timings)
     if noise:
         log("NOTE: " + noise)
     log()
@@ -393,16 +330,16 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     for cname, docs in corpora.items():
         stages, note = stage_breakdown(docs, 5)
         total = stages[0][1]
-        for stage, t in stages:
-            shown = f"{t:.3f}" if t >= 0 else "~0 (noise)"
-            brows.append([cname, stage, shown, f"{100 * max(t, 0.0) / total:.0f}%"])
+        for stage, secs in stages:
+            shown = f"{secs:.3f}" if secs >= 0 else "~0 (noise)"
+            brows.append([cname, stage, shown, f"{100 * max(secs, 0.0) / total:.0f}%"])
         notes.append(f"{cname}: {note}")
         log(f"{cname}: {note}")
     log(H.table(["corpus", "stage", "seconds", "share"], brows, align="ll" + "rr"))
     log()
     log(H.table(DENSITY_HEADERS, density_rows, align="ll" + "r" * 4))
     log()
-    seed_docs = pdocs[:5] + novels[:1]
+    seed_docs = corpora["poetry-cut"][:5] + corpora["novels"][:1]
     seed_tab, seed_problems = hashseed_check(seed_docs, log)
     problems += seed_problems
     log()
@@ -410,7 +347,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
 
     return {
         "impl": impl,
-        "summary": summary,
+        "summary": {c: t.best for c, t in timings.items()},
         "chars": {c: sum(map(len, d)) for c, d in corpora.items()},
         "throughput": rows,
         "speedups": vrows,
@@ -436,14 +373,8 @@ def render(res: dict[str, Any]) -> H.Page:
             "the same in fresh processes with any PYTHONHASHSEED, copydetect's are not."
         ],
         tables=[
-            H.Table(
-                TPUT_HEADERS,
-                res["throughput"],
-                title="Throughput",
-                align="ll" + "r" * 8,
-                note="Seconds are the best of 3 rounds, the tools interleaved round by round; "
-                "spread = slowest / best - 1; sys = the kernel's share of the best run (page "
-                "faults on fresh arrays). " + res["noise"],
+            H.throughput_table(
+                ["copydetect"], res["throughput"], res["noise"], "page faults on fresh arrays"
             ),
             H.Table(
                 SPEEDUP_HEADERS,
@@ -520,10 +451,4 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
 
 
 if __name__ == "__main__":
-    H.main(
-        "winnowing",
-        description="Winnowing fingerprints, textprint against copydetect.",
-        measure=measure,
-        render=render,
-        plots=plots,
-    )
+    H.main("winnowing", __doc__, measure, render, plots)

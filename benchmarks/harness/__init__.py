@@ -9,6 +9,7 @@ results alone). The harness does the rest, once for every script:
 - `corpora`: where the corpora are and how to read them (`require_corpora` exits cleanly when
   one is missing);
 - `timing`: CPU timing, best of n, peers interleaved round by round (`interleaved`);
+- `throughput`: throughput tables, each peer's speed-up next to the tool names;
 - `child`: a function run in a fresh process (memory probes, hash-seed checks);
 - `plots`: figures at 150 dpi, log scales and speed-up bars;
 - `page`: the page layout every benchmark page shares (result box, tables with the peers'
@@ -31,7 +32,8 @@ from .machine import machine_info, package_version
 from .page import Page, Plot, Raw, Table, escape, table
 from .plots import plt, save_figure, speedup_bars
 from .run import DOCS, REPO, RESULTS, Log, main
-from .timing import cpu_time, fmt_rate, interleaved, rate
+from .throughput import noise_note, throughput_headers, throughput_rows, throughput_table
+from .timing import Timings, cpu_time, fmt_rate, interleaved, rate
 
 __all__ = [
     "CORPORA",
@@ -44,6 +46,7 @@ __all__ = [
     "Plot",
     "Raw",
     "Table",
+    "Timings",
     "corpora_note",
     "cpu_time",
     "escape",
@@ -53,6 +56,7 @@ __all__ = [
     "load_texts",
     "machine_info",
     "main",
+    "noise_note",
     "package_version",
     "peak_rss_reset",
     "plt",
@@ -64,4 +68,7 @@ __all__ = [
     "status_kb",
     "table",
     "take_chars",
+    "throughput_headers",
+    "throughput_rows",
+    "throughput_table",
 ]

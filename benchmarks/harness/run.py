@@ -5,9 +5,10 @@
 ``python -m benchmarks.bench_x --out DIR``  the page, its plots and its JSON in DIR instead
 ``python -m benchmarks.bench_x --render``   the page again from the saved JSON (no measuring)
 
-A script gives `main` two functions: ``measure(args, log) -> dict`` (JSON-able raw results;
-everything it prints through `log` is kept as the run's output) and ``render(results) -> Page``
-(the page, from the results alone), and optionally ``plots(results, folder) -> list[Plot]``.
+A script ends with ``H.main("x", __doc__, measure, render, plots)``: its page name, its
+docstring (the first line describes the command), ``measure(args, log) -> dict`` (JSON-able raw
+results; everything it prints through `log` is kept as the run's output), ``render(results) ->
+Page`` (the page, from the results alone) and optionally ``plots(results, folder) -> list[Plot]``.
 """
 
 from __future__ import annotations
@@ -54,17 +55,21 @@ Write = Callable[[Path, Path], None]
 
 def main(
     name: str,
-    *,
-    description: str,
+    doc: str | None,
     measure: Measure,
     render: Render,
     plots: Plots | None = None,
+    *,
     add_args: Callable[[argparse.ArgumentParser], None] | None = None,
     write: Write | None = None,
     argv: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Run the benchmark `name` (its page is ``<name>.md``); returns the results."""
-    parser = argparse.ArgumentParser(description=description)
+    """Run the benchmark `name` (its page is ``<name>.md``); returns the results.
+
+    `doc` is the script's docstring: its first line describes the command.
+    """
+    summary = (doc or name).strip().splitlines()[0].removeprefix("Benchmark: ")
+    parser = argparse.ArgumentParser(description=summary)
     parser.add_argument("--quick", action="store_true", help="a small slice in seconds")
     parser.add_argument(
         "--out", type=Path, default=None, help="write the page, plots and JSON here"

@@ -14,7 +14,7 @@ import random
 import sys
 from collections.abc import Iterator
 
-from benchmarks.harness import iter_docs
+from benchmarks.harness import iter_docs, load_texts
 
 MIN_LEN, MAX_LEN = 300, 3000
 
@@ -40,6 +40,29 @@ def cut_log_uniform(text: str, *, seed: int = 0, lo: int = MIN_LEN, hi: int = MA
         docs.append(text[pos : pos + n])
         pos += n
     return docs
+
+
+def speed_corpora(*, quick: bool, seed: int = 0) -> dict[str, list[str]]:
+    """The two corpora of the signature speed pages: ``poetry-cut`` (zh-chinese-poetry joined
+    and cut log-uniform with `seed`) and ``novels`` (the chapters of zh-classic-novels); with
+    `quick`, the first 150 cut documents and every 20th chapter."""
+    poetry = cut_log_uniform(joined("zh-chinese-poetry"), seed=seed)
+    novels = [t for _, t in load_texts("zh-classic-novels")]
+    if quick:
+        poetry, novels = poetry[:150], novels[::20]
+    return {"poetry-cut": poetry, "novels": novels}
+
+
+def describe(corpora: dict[str, list[str]]) -> str:
+    """One line per corpus of `corpora` (name -> documents): count, characters, length spread."""
+    lines = []
+    for name, docs in corpora.items():
+        lens = sorted(map(len, docs)) or [0]
+        lines.append(
+            f"corpus {name}: {len(docs)} documents, {sum(lens):,} characters "
+            f"(min {lens[0]}, median {lens[len(lens) // 2]}, max {lens[-1]})"
+        )
+    return "\n".join(lines)
 
 
 def windows(src: str, n_bytes: int, stats: dict[str, int], seed: int = 0) -> Iterator[str]:
