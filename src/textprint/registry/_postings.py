@@ -11,7 +11,8 @@ holds about ``BUCKET_RECORDS`` records; a directory of ``2**B + 1`` record offse
 bucket, so finding a key reads one short stretch of records. A record stores the rest of its key
 (``48 - B`` bits), the work's index in its segment, and the other fields in as few bits as the
 segment's largest values need, packed into one 64-bit word (two for very large works without
-stored texts). Sorting the words sorts the records by key, then work, then start.
+stored texts). Inside a bucket, sorting the words sorts the records by key, then work, then
+start.
 
 Keeping 48 of the 64 bits: two different fingerprints share a key with probability ``2**-48``;
 at a billion postings a checked text of 500 fingerprints meets such a false match about once in
@@ -254,8 +255,9 @@ def directory_from_bytes(raw: bytes, n_buckets: int) -> Int64Array:
 
 
 def sort_postings(keys: UInt64Array, columns: dict[str, Int64Array]) -> Int64Array:
-    """The order that sorts postings by (key, work, start)."""
-    order_keys = [columns[c] for c in ("start", "work") if c in columns]
+    """The order that sorts postings by (key, work, start, length): the order of their packed
+    words inside a bucket."""
+    order_keys = [columns[c] for c in ("length", "start", "work") if c in columns]
     out: Int64Array = np.lexsort((*order_keys, keys)) if len(keys) else np.zeros(0, np.int64)
     return out
 

@@ -498,8 +498,8 @@ class Registry:
             Replace a work already registered under `work_id` instead of raising.
         too_short : {"raise", "skip", "accept"}, default "raise"
             What to do with a text too short to ever be found (fewer than ``k`` tokens after
-            normalization, so no fingerprint): raise TooShortError, skip it, or register it
-            anyway.
+            normalization: no shingle of ``k`` tokens, so no text longer than it shares a
+            fingerprint with it): raise TooShortError, skip it, or register it anyway.
 
         Raises
         ------
@@ -603,13 +603,16 @@ class Registry:
         prepared, sigs = self._prepare(texts, align=False, sign=True)
         keep = []
         for item, p in zip(batch, prepared):
-            if len(p.fp_hashes) or too_short == "accept":
+            # fewer than k tokens: a single short shingle, which no text of k tokens or more
+            # can share
+            if p.n_tokens >= self.k or too_short == "accept":
                 keep.append(True)
                 continue
             if too_short == "raise":
                 raise TooShortError(
                     f"work_id {item[0]!r} is too short to ever be found: after normalization it "
-                    f"has fewer than k={self.k} tokens, so no fingerprint (text {item[1][:40]!r}); "
+                    f"has fewer than k={self.k} tokens, so no text can share a fingerprint with it (text "
+                    f"{item[1][:40]!r}); "
                     "pass too_short='skip' to leave such works out or 'accept' to register them "
                     "anyway"
                 )
