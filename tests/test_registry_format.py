@@ -103,7 +103,7 @@ def test_records_round_trip_and_sort_like_the_postings(data: Any) -> None:
 @settings(max_examples=100, deadline=None)
 @given(postings(), st.data())
 def test_lookups_in_memory_and_by_directory_agree_with_brute_force(data: Any, draw: Any) -> None:
-    keys, cols, n_works, coarse = data
+    keys, cols, n_works, _ = data
     order = _postings.sort_postings(keys, cols)
     keys = keys[order]
     cols = {c: v[order] for c, v in cols.items()}
@@ -344,10 +344,7 @@ def test_upgrade_keeps_every_work_and_its_metadata(tmp_path: Path, name: str) ->
         assert m["format_version"] == "2"
         for key in ("k", "window", "n_hashes", "tokenizer", "seed", "scheme", "store_text"):
             assert m[key] == record["manifest"][key]
-        assert list(reg) == [
-            w["work_id"] if not isinstance(w["work_id"], str) else w["work_id"]
-            for w in record["works"]
-        ]
+        assert list(reg) == [w["work_id"] for w in record["works"]]
         for w in record["works"]:
             got = reg.get(w["work_id"])
             assert got.metadata == w["metadata"]

@@ -611,8 +611,8 @@ class Registry:
             if too_short == "raise":
                 raise TooShortError(
                     f"work_id {item[0]!r} is too short to ever be found: after normalization it "
-                    f"has fewer than k={self.k} tokens, so no text can share a fingerprint with it (text "
-                    f"{item[1][:40]!r}); "
+                    f"has fewer than k={self.k} tokens, so no text can share a fingerprint with "
+                    f"it (text {item[1][:40]!r}); "
                     "pass too_short='skip' to leave such works out or 'accept' to register them "
                     "anyway"
                 )
