@@ -1094,7 +1094,11 @@ def normalize(text: str) -> Normalized:
     Traditional -> Simplified on Chinese runs and kyujitai -> shinjitai on Japanese runs
     (OpenCC 1.4.2 character data; a run's language comes from its kana share, see
     `_language_stage`), and everywhere katakana -> hiragana, small kana -> large kana and
-    look-alike letters -> Latin. The result is idempotent: normalizing it again changes nothing.
+    look-alike letters -> Latin. Last, decorative separators go: a token character repeated
+    after every one to three characters, in a chain of at least five within a sentence
+    ("天丶下丶大丶势丶分丶久"; the rule and its limits are in ``textprint._separators``);
+    their original characters are removed and the rest is normalized again. The result is
+    idempotent: normalizing it again changes nothing.
 
     Examples
     --------
