@@ -57,10 +57,22 @@ class ClassSummary(Autosummary):
         methods = public_methods(obj)
         if not methods:
             raise self.error(f"class-summary: {real_name} has no public method to summarise")
-        self.options["signatures"] = "short"
+        self.options["signatures"] = "long"
         items = self.get_items([f"~{name}.{method}" for method in methods])
+        # Summaries are parsed as if inside the class, so ":meth:`save`" in one resolves as it
+        # does in the class's own entry.
+        context = self.env.ref_context
+        before = context.get("py:class")
+        context["py:class"] = real_name.rpartition(".")[2]
+        try:
+            table = self.get_table(items)
+        finally:
+            if before is None:
+                context.pop("py:class", None)
+            else:
+                context["py:class"] = before
         rubric = nodes.rubric("", "", nodes.Text("Methods of "), nodes.literal(name, name))
-        return [rubric, *self.get_table(items)]
+        return [rubric, *table]
 
 
 def find_tables_as_text(outdir: Path) -> list[tuple[str, str]]:
