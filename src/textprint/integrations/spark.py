@@ -363,13 +363,13 @@ def check(
 ) -> Any:
     """Check every text of a DataFrame against a Registry, on the executors.
 
-    The registry's evidence index (:meth:`Registry.export_index`: fingerprint postings without
+    The registry's evidence index (:meth:`Registry.export_index <textprint.Registry.export_index>`: fingerprint postings without
     the common ones, and the works with their compressed texts) goes to the executors:
     broadcast while it is at most `broadcast_bytes`, otherwise as DataFrames joined with the
     texts (postings on the posting key, then the candidate works on the work). Either way each
     executor prepares its texts and runs the registry's own stages (lookup, candidates that can
     pass, verification around the shared fingerprints), so the hits equal
-    :meth:`Registry.check`'s.
+    :meth:`Registry.check <textprint.Registry.check>`'s.
 
     Parameters
     ----------
@@ -379,7 +379,7 @@ def check(
     text_col, id_col : str
         Columns of `df`; ids need not be unique (each row is checked on its own).
     min_chars, min_containment, top_k
-        As in :meth:`Registry.check`.
+        As in :meth:`Registry.check <textprint.Registry.check>`.
     batch_size : int, default 64
         Texts prepared together on an executor.
     broadcast_bytes : int, default 256 MiB

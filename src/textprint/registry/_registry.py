@@ -160,27 +160,28 @@ class Registry:
     ----------
     path : str or Path, optional
         One SQLite file (created if missing). None: an in-memory registry.
-    k : int, optional
-        Tokens per shingle (default 5).
-    window : int, optional
-        Winnowing window (default 10).
-    n_hashes : int, optional
-        MinHash signature length used to group editions (default 128, at most 1024).
-    tokenizer : str, optional
-        "auto" (default), "char", "jieba", "mecab" or "sudachi".
-    seed : int, optional
-        Hash seed (default 0).
-    scheme : str, optional
-        MinHash scheme (default "oph").
+    k : int, default 5
+        Tokens per shingle.
+    window : int, default 10
+        Winnowing window, in shingles.
+    n_hashes : int, default 128
+        Length of the MinHash signatures that group editions, at most 1024.
+    tokenizer : str, default "auto"
+        "auto", "char", "jieba", "mecab" or "sudachi", as in :func:`~textprint.tokenize`.
+    seed : int, default 0
+        Seed of the shingle hashes and signatures.
+    scheme : {"oph", "classic", "datasketch"}, default "oph"
+        MinHash scheme, as in :class:`~textprint.MinHasher`.
+
+        The six settings above apply to a new registry. An existing file keeps its own:
+        leave them out to adopt them; passing a different value raises IncompatibleError
+        (use :meth:`rebuild` to change them). Settings are checked before the file is
+        touched: an invalid one leaves no file behind.
     store_text : bool, default True
         Keep the works' texts (compressed). Without them :meth:`get` returns ``text=None``,
         passages come from fingerprints (coarser boundaries) and :meth:`rebuild` is impossible.
     timeout : float, default 10.0
         Seconds a writer waits for another writer before RegistryBusyError.
-
-    When an existing file is opened its settings are adopted; explicitly passing a different
-    value raises IncompatibleError (use :meth:`rebuild` to change them). Settings are checked
-    before the file is touched: an invalid one leaves no file behind.
 
     Raises
     ------
@@ -528,8 +529,11 @@ class Registry:
         Parameters
         ----------
         items : iterable of (work_id, text) or (work_id, text, metadata)
+            The works, as :meth:`register` takes them.
         batch_size : int, default 1000
+            Works per transaction.
         replace : bool, default False
+            As in :meth:`register`.
         too_short : {"raise", "skip", "accept"}, default "raise"
             As in :meth:`register`; skipped works are not in the returned list.
         on_commit : callable, optional
