@@ -98,6 +98,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C  # noqa: N812
 import textprint as tp
+
 MAX_CANDIDATES = 50
 
 SEED = 0

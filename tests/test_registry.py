@@ -296,13 +296,15 @@ def test_bad_arguments_are_refused() -> None:
 def test_empty_and_odd_texts_never_raise() -> None:
     reg = tp.Registry()
     reg.register("empty", "", too_short="accept")
-    reg.register("surrogate", "孤立\ud800代理")
+    reg.register("surrogate", "孤立\ud800代理", too_short="accept")
+    reg.register("pair", "两个\ud800\udc00孤立的代理项", too_short="accept")
+    assert reg.get("pair").text == "两个\ud800\udc00孤立的代理项"  # not one astral character
     assert reg.get("empty").text == ""
     assert reg.get("surrogate").text == "孤立\ud800代理"
     assert reg.check("") == []
     assert reg.check_many([]) == []
     assert reg.check_many(["", "   ", "\ud800"]) == [[], [], []]
-    assert len(reg) == 2
+    assert len(reg) == 3
 
 
 def test_ids_and_metadata_with_lone_surrogates_are_stored_losslessly(
@@ -395,7 +397,7 @@ def test_register_many_needs_an_iterable_of_items() -> None:
     for items in (None, 5, "ab"):
         with pytest.raises(tp.InvalidInputError, match="items"):
             reg.register_many(items)  # type: ignore[arg-type]
-    assert reg.register_many(iter([("a", "文本")])) == ["a"]
+    assert reg.register_many(iter([("a", "一段足够长的文本")])) == ["a"]
 
 
 def test_check_many_equals_check(fixture_registry: tp.Registry) -> None:

@@ -363,13 +363,14 @@ def check(
 ) -> Any:
     """Check every text of a DataFrame against a Registry, on the executors.
 
-    The registry's evidence index (:meth:`Registry.export_index <textprint.Registry.export_index>`: fingerprint postings without
-    the common ones, and the works with their compressed texts) goes to the executors:
-    broadcast while it is at most `broadcast_bytes`, otherwise as DataFrames joined with the
-    texts (postings on the posting key, then the candidate works on the work). Either way each
-    executor prepares its texts and runs the registry's own stages (lookup, candidates that can
-    pass, verification around the shared fingerprints), so the hits equal
-    :meth:`Registry.check <textprint.Registry.check>`'s.
+    The registry's evidence index (:meth:`Registry.export_index
+    <textprint.Registry.export_index>`: fingerprint postings without the common ones, and the
+    works with their compressed texts) goes to the executors: broadcast while it is at most
+    `broadcast_bytes`, otherwise as DataFrames joined with the texts (postings on the posting
+    key, then the candidate works on the work). Either way each executor prepares its texts and
+    runs the registry's own stages (lookup, candidates that can pass, verification around the
+    shared fingerprints), so the hits equal :meth:`Registry.check
+    <textprint.Registry.check>`'s.
 
     Parameters
     ----------

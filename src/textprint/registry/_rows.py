@@ -9,7 +9,8 @@ one to one (the UNIQUE work_id and the lookups by it keep working).
 
 Texts are stored in blocks of ``TEXT_BLOCK_CHARS`` characters, each compressed on its own with
 zstandard (level 3) as UTF-16 when that is shorter than UTF-8 (most CJK text) and as UTF-8
-otherwise; verification reads only the blocks around what it looks at.
+(lone surrogates passed through) otherwise, or when the block holds a lone surrogate (UTF-16
+cannot keep two of them apart from one astral character); verification reads only the blocks around what it looks at.
 """
 
 from __future__ import annotations
@@ -95,9 +96,15 @@ def compress_blocks(text: str) -> list[bytes]:
         block = text[a : a + TEXT_BLOCK_CHARS]
         u8 = block.encode("utf-8", "surrogatepass")
         if len(u8) > 2 * len(block):
-            out.append(_UTF16 + _compressor.compress(block.encode("utf-16-le", "surrogatepass")))
-        else:
-            out.append(_UTF8 + _compressor.compress(u8))
+            try:
+                # strict: two lone surrogates would come back as one astral character
+                u16 = block.encode("utf-16-le")
+            except UnicodeEncodeError:
+                pass
+            else:
+                out.append(_UTF16 + _compressor.compress(u16))
+                continue
+        out.append(_UTF8 + _compressor.compress(u8))
     return out
 
 
@@ -107,7 +114,7 @@ def decompress_block(data: bytes) -> str:
     except zstandard.ZstdError as exc:
         raise FormatError(f"a stored text block is corrupt ({exc}); restore from a backup") from exc
     if data[:1] == _UTF16:
-        return raw.decode("utf-16-le", "surrogatepass")
+        return raw.decode("utf-16-le")
     if data[:1] == _UTF8:
         return raw.decode("utf-8", "surrogatepass")
     raise FormatError("a stored text block has an unknown encoding; restore from a backup")
