@@ -10,7 +10,8 @@ one to one (the UNIQUE work_id and the lookups by it keep working).
 Texts are stored in blocks of ``TEXT_BLOCK_CHARS`` characters, each compressed on its own with
 zstandard (level 3) as UTF-16 when that is shorter than UTF-8 (most CJK text) and as UTF-8
 (lone surrogates passed through) otherwise, or when the block holds a lone surrogate (UTF-16
-cannot keep two of them apart from one astral character); verification reads only the blocks around what it looks at.
+cannot keep two of them apart from one astral character); verification reads only the blocks
+around what it looks at.
 """
 
 from __future__ import annotations
