@@ -27,6 +27,7 @@ PAGES: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "quality (PAN13)": ("benchmarks.bench_pan13", 1, ()),
     "quality (Clough)": ("benchmarks.bench_clough", 1, ()),
     "quality (copies)": ("benchmarks.bench_copies", 3, ()),
+    "quality (washing)": ("benchmarks.bench_washing", 10, ()),
     "registry": ("benchmarks.bench_registry", 45, ()),
     "spark": ("benchmarks.bench_spark", 26, ()),
     "spark_check": ("benchmarks.bench_spark_check", 15, ()),

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import random
 import re
 import sys
 import time
@@ -35,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812
-from benchmarks.quality import snippet, write_quality_page
+from benchmarks.quality import char_f1, log_cases, snippet, write_quality_page
 from benchmarks.textgen import EVASIONS, Case, CopyGenerator, RunGuard, Work, check_case
-from benchmarks.textgen.works import CORPORA_OF, LOADERS, aozora_groups
+from benchmarks.textgen.works import CORPORA_OF, aozora_groups, load_language
 
 SEED = 0
 TOP_CANDIDATES = 10
@@ -171,9 +170,9 @@ def score_copy(case: Case, hits: list[Hit], cands: list[str], works: dict[str, s
     for h in hits:
         qm = np.zeros(len(case.query), dtype=bool)
         sm = np.zeros(len(works[h.work_id]), dtype=bool)
-        for p in h.comparison.passages:
-            qm[p.query_start : p.query_end] = True
-            sm[p.source_start : p.source_end] = True
+        for hit_p in h.comparison.passages:
+            qm[hit_p.query_start : hit_p.query_end] = True
+            sm[hit_p.source_start : hit_p.source_end] = True
         pred += int(qm.sum() + sm.sum())
         if h.work_id == case.work_id:
             found = True
@@ -191,15 +190,6 @@ def score_copy(case: Case, hits: list[Hit], cands: list[str], works: dict[str, s
         top1_rule=any(h.reportable for h in hits)
         and next(h for h in hits if h.reportable).work_id == case.work_id,
     )
-
-
-def f1_of(scores: Sequence[Score]) -> tuple[float, float, float]:
-    tpc = sum(s.tp_chars for s in scores)
-    pred = sum(s.pred_chars for s in scores)
-    truth = sum(s.truth_chars for s in scores)
-    p = tpc / pred if pred else 0.0
-    r = tpc / truth if truth else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,11 +331,8 @@ def editions(log: H.Log, quick: bool) -> dict[str, Any]:
 
 
 def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
-    rng = random.Random(SEED * 1000 + LANGS.index(lang))
     t0 = time.process_time()
-    works, hosts = LOADERS[lang](rng, log)
-    if args.quick:
-        works = random.Random(SEED).sample(works, N_WORKS_QUICK)
+    rng, works, hosts = load_language(lang, SEED, log, sample=N_WORKS_QUICK if args.quick else None)
     n_cases = N_CASES_QUICK if args.quick else N_CASES
     gen = CopyGenerator(works, hosts, lang, guard=RunGuard([w.text for w in works], lang))
     work_text = {w.work_id: w.text for w in works}
@@ -375,7 +362,7 @@ def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, A
         if hits:
             false_hits.append((c, hits))
     n_queries = len(copies) + len(unrelated)
-    p, r, f1 = f1_of(scores)
+    p, r, f1 = char_f1(scores)
     result = {
         "lang": lang,
         "works": len(works),
@@ -395,7 +382,7 @@ def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, A
         "recall": r,
         "cpu_query": searcher.cpu_query,
         "cpu_index": searcher.cpu_index,
-        "evasions": evasion_rows(lang, scores),
+        "evasions": (rows := evasion_rows(lang, scores)),
     }
     log(
         f"index: {searcher.cpu_index:.1f} s CPU (tp.fingerprints of the works + dict); "
@@ -403,7 +390,7 @@ def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, A
         f"{searcher.n_compares} compare() calls ({1000 * searcher.cpu_query / n_queries:.0f} "
         f"ms per query); candidates per unrelated query {n_cand_unrel / len(unrelated):.1f}"
     )
-    log(H.table(EV_HEADERS, result["evasions"]))
+    log(H.table(EV_HEADERS, rows))
     failures(log, scores, false_hits, work_text)
     return result
 
@@ -420,7 +407,7 @@ def evasion_rows(lang: str, scores: list[Score]) -> list[list[object]]:
     rows: list[list[object]] = []
     for name, ss in groups.items():
         if ss:
-            gp, gr, gf = f1_of(ss)
+            gp, gr, gf = char_f1(ss)
             top1 = float(np.mean([s.top1 for s in ss]))
             rows.append([name, len(ss), top1, float(np.mean([s.found for s in ss])), gp, gr, gf])
     return rows
@@ -433,15 +420,11 @@ def failures(
     work_text: dict[str, str],
 ) -> None:
     misses = [s for s in scores if not s.top1]
-    log("")
-    log(f"Copies whose true work is not ranked first: {len(misses)}")
-    for s in misses[:5]:
-        show_copy(log, s, work_text)
     low = sorted((s for s in scores if s.top1), key=lambda s: s.tp_chars / max(s.truth_chars, 1))
-    log("")
-    log("Ranked first but with the lowest character recall:")
-    for s in low[:3]:
-        show_copy(log, s, work_text)
+    title = f"Copies whose true work is not ranked first: {len(misses)}"
+    log_cases(log, title, misses[:5], lambda s: show_copy(log, s, work_text))
+    title = "Ranked first but with the lowest character recall:"
+    log_cases(log, title, low[:3], lambda s: show_copy(log, s, work_text))
     log("")
     log(f"Unrelated queries with a false hit: {len(false_hits)}")
     for c, hits in false_hits[:5]:

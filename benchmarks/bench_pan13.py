@@ -102,11 +102,11 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     cpu = 0.0
     n_chars = 0
     for susp, src in pairs:
-        q, s = docs["S:" + susp], docs["R:" + src]
+        query, source = docs["S:" + susp], docs["R:" + src]
         t0 = time.process_time()
-        c = tp.compare(q, s)
+        c = tp.compare(query, source)
         cpu += time.process_time() - t0
-        n_chars += len(q) + len(s)
+        n_chars += len(query) + len(source)
         dets += [Span(susp, src, *p) for p in c.passages]
     m = pan_measures(cases, dets)
     log(
@@ -161,12 +161,12 @@ def failures(
     """Print the worst cases: lowest recall, detections of no case, largest boundary errors."""
     log("")
     log("Lowest-recall cases (truth span in [[...]]; detections overlapping it):")
-    for s, d, r in sorted(per_case, key=lambda x: x[2])[:5]:
-        if r >= 0.9:
+    for s, d, recall in sorted(per_case, key=lambda x: x[2])[:5]:
+        if recall >= 0.9:
             break
         log(
-            f"- {s.susp} / {s.src} case susp[{s.t0}:{s.t1}] src[{s.s0}:{s.s1}] recall {r:.2f}; "
-            f"detections {[(x.t0, x.t1, x.s0, x.s1) for x in d]}"
+            f"- {s.susp} / {s.src} case susp[{s.t0}:{s.t1}] src[{s.s0}:{s.s1}] "
+            f"recall {recall:.2f}; detections {[(x.t0, x.t1, x.s0, x.s1) for x in d]}"
         )
         log(f"  susp: {snippet(docs['S:' + s.susp], s.t0, s.t1)}")
     fps = [r for r in dets if not any(detects(r, s) for s in cases if s.susp == r.susp)]
@@ -194,7 +194,7 @@ def render(results: dict[str, Any]) -> H.Page:
     m = results["measures"]
     err = np.array(results["errors"], dtype=np.float64).reshape(-1, 4)
     ends = err.ravel()
-    boundary = [
+    boundary: list[list[object]] = [
         [
             name,
             f"{col.mean():.2f}",

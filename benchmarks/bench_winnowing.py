@@ -32,6 +32,7 @@ import random
 import sys
 import unicodedata
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +186,16 @@ def stage_breakdown(docs: Sequence[str], repeat: int) -> tuple[list[tuple[str, f
 
     The stages run over the same batches as ``fingerprints`` (``textprint.winnowing._CHUNK``
     characters). Only documents with a tied window minimum reach the sequential tie-breaking
-    loop; it is measured by running ``_winnow_batch`` once more with ``_robust_ties`` replaced
+    loop; it is measured by running ``winnow_batch`` once more with ``_robust_ties`` replaced
     by a no-op (restored after).
     """
-    from textprint import winnowing as wn
+    from textprint import _winnow as wn
     from textprint._kernels import batches
     from textprint._shingles import shingle_batch
+    from textprint.winnowing import _CHUNK
 
     docs = list(docs)
-    chunks = list(batches(docs, wn._CHUNK))
+    chunks = list(batches(docs, _CHUNK))
     shs = [shingle_batch(c, k=K, seed=0, tokenizer="auto") for c in chunks]
     seen: list[tuple[int, int]] = []
     original = wn._robust_ties
@@ -204,17 +206,17 @@ def stage_breakdown(docs: Sequence[str], repeat: int) -> tuple[list[tuple[str, f
 
     def winnow_without_ties() -> Any:
         seen.clear()
-        wn._robust_ties = no_ties  # type: ignore[assignment]
+        wn._robust_ties = no_ties
         try:
-            return [wn._winnow_batch(sh.hashes, sh.bounds, WINDOW) for sh in shs]
+            return [wn.winnow_batch(sh.hashes, sh.bounds, WINDOW) for sh in shs]
         finally:
-            wn._robust_ties = original  # type: ignore[assignment]
+            wn._robust_ties = original
 
     best, _, _ = H.interleaved(
         {
             "all": lambda: tp.fingerprints(docs, k=K, window=WINDOW),
             "shingle": lambda: [shingle_batch(c, k=K, seed=0, tokenizer="auto") for c in chunks],
-            "winnow": lambda: [wn._winnow_batch(sh.hashes, sh.bounds, WINDOW) for sh in shs],
+            "winnow": lambda: [wn.winnow_batch(sh.hashes, sh.bounds, WINDOW) for sh in shs],
             "vec": winnow_without_ties,
         },
         repeat,
@@ -261,11 +263,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         norm = peer_view(docs)
         t = timings[cname] = H.interleaved(
             {
-                "copydetect": lambda norm=norm: run_copydetect(norm),
-                "copydetect hashed_kgrams only": lambda norm=norm: run_copydetect_hash_only(norm),
-                "textprint fingerprints": lambda docs=docs: tp.fingerprints(
-                    docs, k=K, window=WINDOW
-                ),
+                "copydetect": partial(run_copydetect, norm),
+                "copydetect hashed_kgrams only": partial(run_copydetect_hash_only, norm),
+                "textprint fingerprints": partial(tp.fingerprints, docs, k=K, window=WINDOW),
             },
             repeat,
         )

@@ -1,9 +1,9 @@
 """What the quality benchmarks share: PAN's measures, ranking measures, and their one page.
 
 docs/benchmarks/quality.md has one part per quality benchmark (`PARTS`: PAN13, Clough &
-Stevenson, the copy suites). Each script saves its results (benchmarks/results/<part>.json);
-the page is written from every part's saved results, so re-running one script rewrites its part
-and keeps the others as they were measured.
+Stevenson, the copy suites, article washing). Each script saves its results
+(benchmarks/results/<part>.json); the page is written from every part's saved results, so
+re-running one script rewrites its part and keeps the others as they were measured.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import importlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -22,11 +23,14 @@ from benchmarks.harness import Page, Raw
 from benchmarks.harness.page import duration
 from benchmarks.harness.run import build_page
 
+T = TypeVar("T")
+
 #: The parts of the quality page, in page order: script module and section title.
 PARTS = {
     "pan13": ("benchmarks.bench_pan13", "PAN 2013 text alignment (English, no obfuscation)"),
     "clough": ("benchmarks.bench_clough", "Clough & Stevenson: graded copies of short answers"),
     "copies": ("benchmarks.bench_copies", "Copies with evasions in Chinese, Japanese, English"),
+    "washing": ("benchmarks.bench_washing", "Article washing (洗稿) checked through a Registry"),
 }
 
 
@@ -46,7 +50,7 @@ def write_quality_page(json_dir: Path, folder: Path) -> None:
         return
     merged = Page(
         title="Benchmark: detection quality",
-        command="python -m benchmarks.bench_pan13; ... bench_clough; ... bench_copies",
+        command="python -m benchmarks.bench_<part> (pan13, clough, copies, washing)",
         summary=[line for page, _, _ in parts for line in page.summary],
     )
     protocol = []
@@ -202,6 +206,34 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
     less = np.searchsorted(n, p, side="left")
     leq = np.searchsorted(n, p, side="right")
     return float((less.sum() + 0.5 * (leq - less).sum()) / (len(p) * len(n)))
+
+
+class CharCounts(Protocol):
+    """A scored query: characters found that are copied, found in all, and copied."""
+
+    tp_chars: int
+    pred_chars: int
+    truth_chars: int
+
+
+def char_f1(scores: Sequence[CharCounts]) -> tuple[float, float, float]:
+    """Character precision, recall and F1 of the passages found, over all `scores` (micro)."""
+    tpc = sum(s.tp_chars for s in scores)
+    pred = sum(s.pred_chars for s in scores)
+    truth = sum(s.truth_chars for s in scores)
+    p = tpc / pred if pred else 0.0
+    r = tpc / truth if truth else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def log_cases(
+    log: Callable[[str], None], title: str, cases: Sequence[T], show: Callable[[T], None]
+) -> None:
+    """A blank line, `title`, then each of `cases` as `show` logs it (the worst cases of a run)."""
+    log("")
+    log(title)
+    for case in cases:
+        show(case)
 
 
 def snippet(text: str, a: int, b: int, ctx: int = 40, cap: int = 110) -> str:

@@ -3,7 +3,7 @@
 Memory is measured with ``tracemalloc``, which sees Python objects and numpy's array buffers
 (numpy reports its allocations to it); SQLite's own page cache and the analyzers' C++
 allocations are not seen. Work is measured with counters wrapped around private stages
-(``winnowing._robust_ties``, ``matching._seeds``, ``registry.rank_candidates``) or taken from
+(``_winnow._robust_ties``, ``_alignment._seeds``, ``registry._candidates.candidates``) or taken from
 public statistics (``dedup(..., return_stats=True)``): numbers of Python-level iterations,
 candidate pairs and outputs, which are the same on every machine.
 
@@ -19,7 +19,7 @@ Two kinds of bound:
   for MinHasher signatures, which cut a long text into pieces
   (test_one_text_longer_than_the_chunk_is_chunked), one text is processed whole however long
   it is.
-* **Bounded.** ``Registry.check`` cuts a text longer than ``registry.CHECK_SEGMENT_CHARS``
+* **Bounded.** ``Registry.check`` cuts a text longer than ``registry._registry.CHECK_SEGMENT_CHARS``
   (about a million characters) into overlapping segments and checks them one by one, so its
   peak does not grow with the text: the peak for 20 (and 50) MB is within 1.2 x the peak for
   5 MB, and under ``CHECK_BYTES_PER_SEGMENT_CHAR`` bytes per character of one segment.
@@ -49,13 +49,14 @@ import numpy as np
 import pytest
 
 import textprint as tp
+import textprint._winnow
 import textprint.matching
 import textprint.minhash
-import textprint.registry
-import textprint.winnowing
+import textprint.registry._candidates
 from textprint._alignment import MAX_OCCURRENCES
 from textprint._normbatch import normalize_batch
-from textprint.registry import CHECK_SEGMENT_CHARS, MAX_CANDIDATES
+from textprint.registry._candidates import MAX_CANDIDATES
+from textprint.registry._registry import CHECK_SEGMENT_CHARS
 
 # Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
 # default check stays fast.
@@ -260,11 +261,12 @@ def test_pathological_input_memory_is_linear(name: str, stage: str, n: int) -> N
     times, so the default sizes are small; ``-m slow`` runs 125k -> 250k characters.)"""
     make = PATHOLOGICAL[name]
     small, large = make(n // 2), make(n)
-    run: Callable[[str], Any] = {
+    stages: dict[str, Callable[[str], Any]] = {
         "normalize": tp.normalize,
         "fingerprint": tp.fingerprint,
         "compare": lambda t: tp.compare(t, t),
-    }[stage]
+    }
+    run = stages[stage]
     run(large)  # warm the caches
     p1, _ = traced_peak(lambda: run(small))
     p2, _ = traced_peak(lambda: run(large))
@@ -307,8 +309,8 @@ def test_winnowing_ties_are_linear(
     """Repeated shingles tie every window; the sequential tie path visits each tied window
     once, and robust winnowing keeps one hash while it stays in view (one fingerprint per
     window, or per period when the text repeats faster than the window)."""
-    ties = Counter(textprint.winnowing._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
-    monkeypatch.setattr(textprint.winnowing, "_robust_ties", ties)
+    ties = Counter(textprint._winnow._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
+    monkeypatch.setattr(textprint._winnow, "_robust_ties", ties)
     fp = tp.fingerprint(text, k=5, window=10)
     record(
         test="ties",
@@ -370,8 +372,8 @@ def test_registry_check_verifies_a_bounded_number_of_candidates(
 ) -> None:
     """A post copying passages of more works than MAX_CANDIDATES: at most MAX_CANDIDATES are
     verified with the (costly) alignment, whatever the number of works it touches."""
-    ranked = Counter(textprint.registry.rank_candidates, lambda _, r: max(map(len, r), default=0))
-    monkeypatch.setattr(textprint.registry, "rank_candidates", ranked)
+    ranked = Counter(textprint.registry._candidates.candidates, lambda _, r: len(r))
+    monkeypatch.setattr(textprint.registry._candidates, "candidates", ranked)
     rng = np.random.default_rng(2)
 
     def han(n: int) -> str:

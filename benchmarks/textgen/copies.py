@@ -232,11 +232,13 @@ class CopyGenerator:
                 return cuts
         return []
 
-    def copy_case(self, rng: random.Random, work_index: int | None = None) -> Case:
-        """A copy of part of a work (or all of a short work), with evasions, in host text."""
-        w = self.works[rng.randrange(len(self.works)) if work_index is None else work_index]
-        evasions = self._draw_evasions(rng)
-        length = round(math.exp(rng.uniform(math.log(COPY_MIN), math.log(COPY_MAX))))
+    def copied_ranges(
+        self, rng: random.Random, w: Work, evasions: Sequence[str], shortest: int = COPY_MIN
+    ) -> tuple[bool, list[tuple[int, int]]]:
+        """What a copy of `w` takes: whether it is the whole work, and its ranges of the work in
+        query order (2-4 pieces put in another order under ``shuffle``). The copy is
+        `shortest`-`COPY_MAX` characters long, log-uniform, or the whole of a shorter work."""
+        length = round(math.exp(rng.uniform(math.log(shortest), math.log(COPY_MAX))))
         whole = length >= len(w.text)
         if whole:
             a, b = 0, len(w.text)
@@ -253,25 +255,41 @@ class CopyGenerator:
                 while order == sorted(order):
                     rng.shuffle(order)
                 ranges = [ranges[i] for i in order]
-        rate = rng.uniform(0.01, 0.05) if "edits" in evasions else 0.0
-        body = Tagged()
-        for pid, (x, y) in enumerate(ranges):
-            part = Tagged.of(w.text[x:y], pid, x)
-            if rate:
-                if self.lang == "en":
-                    part = edit_words(part, rng, rate, self.vocab)
-                else:
-                    part = edit_chars(part, rng, rate, self.vocab)
-            body.extend(part)
+        return whole, ranges
+
+    def edited(self, t: Tagged, rng: random.Random, rate: float) -> Tagged:
+        """`t` with `rate` of its characters (words in English) substituted, inserted or
+        deleted (nothing when `rate` is 0)."""
+        if not rate:
+            return t
+        if self.lang == "en":
+            return edit_words(t, rng, rate, self.vocab)
+        return edit_chars(t, rng, rate, self.vocab)
+
+    def in_host(self, rng: random.Random, body: Tagged, base_id: str) -> Tagged:
+        """`body` between two stretches of host text (0-`HOST_MAX` characters each, from
+        documents other than `base_id`'s)."""
         sep = " " if self.lang == "en" else ""
-        left = self.host_text(rng, rng.randint(0, HOST_MAX), w.base_id)
-        right = self.host_text(rng, rng.randint(0, HOST_MAX), w.base_id)
+        left = self.host_text(rng, rng.randint(0, HOST_MAX), base_id)
+        right = self.host_text(rng, rng.randint(0, HOST_MAX), base_id)
         q = Tagged()
         if left:
             q.extend(Tagged.of(left + rng.choice((sep, "\n")), HOST, None))
         q.extend(body)
         if right:
             q.extend(Tagged.of(rng.choice((sep, "\n")) + right, HOST, None))
+        return q
+
+    def copy_case(self, rng: random.Random, work_index: int | None = None) -> Case:
+        """A copy of part of a work (or all of a short work), with evasions, in host text."""
+        w = self.works[rng.randrange(len(self.works)) if work_index is None else work_index]
+        evasions = self._draw_evasions(rng)
+        whole, ranges = self.copied_ranges(rng, w, evasions)
+        rate = rng.uniform(0.01, 0.05) if "edits" in evasions else 0.0
+        body = Tagged()
+        for pid, (x, y) in enumerate(ranges):
+            body.extend(self.edited(Tagged.of(w.text[x:y], pid, x), rng, rate))
+        q = self.in_host(rng, body, w.base_id)
         for name, fn in FORMAT_TRANSFORMS.items():
             if name in evasions:
                 q = fn(q, rng, self.lang)

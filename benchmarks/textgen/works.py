@@ -122,3 +122,16 @@ CORPORA_OF = {
     "ja": ("aozora-pd-ja", "ja-jglue"),
     "en": ("en-gutenberg",),
 }
+
+
+def load_language(
+    lang: str, seed: int, log: Log, *, sample: int | None = None
+) -> tuple[random.Random, list[Work], list[tuple[str, str]]]:
+    """The works and hosts of `lang`, and the random stream that drew them (seeded from `seed`
+    and the language; the caller draws its cases from it next). With `sample`, that many works
+    drawn with `seed` (a quick run)."""
+    rng = random.Random(seed * 1000 + list(LOADERS).index(lang))
+    works, hosts = LOADERS[lang](rng, log)
+    if sample is not None:
+        works = random.Random(seed).sample(works, sample)
+    return rng, works, hosts

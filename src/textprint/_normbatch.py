@@ -6,7 +6,8 @@ character: composition (:mod:`textprint._folding`), white space, run languages
 most characters with one lookup (``FastTables``) and sends only what needs more to the exact
 stages: removals and expansions are spliced in sparsely, white-space runs that may change are
 collapsed alone, and documents with a cluster or with kana or Hangul whose runs are not all
-Chinese are normalized on the exact path and spliced back. tests/reference.py is the slow,
+Chinese are normalized on the exact path and spliced back. Both end with the separator rule
+(:mod:`textprint._separators`, `_without_separators`). tests/reference.py is the slow,
 obviously correct oracle of both.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from ._folding import collapse_whitespace, compose_stage
 from ._kernels import codepoints, first_mask, gather_ranges, group_of, ranks, text_of
+from ._separators import find_separators
 from ._tables import (
     CLASS_HAN,
     CLASS_HANGUL,
@@ -36,6 +38,9 @@ __all__ = ["NormalizedBatch", "SpanFn", "normalize_batch", "normalize_exact"]
 
 #: Original spans (global offsets into a batch's joined input) of normalized positions.
 SpanFn = Callable[[Int64Array], tuple[Int64Array, Int64Array]]
+#: A normalization path without the separator rule: (texts, Han-only decisions) -> (batch,
+#: characters on the exact cluster path).
+Fold = Callable[[Sequence[str], "BoolArray | None"], tuple["NormalizedBatch", int]]
 
 
 class NormalizedBatch:
@@ -119,7 +124,8 @@ class NormalizedBatch:
 
     def _exact_views(self) -> None:
         assert self._texts is not None
-        full = normalize_exact(self._texts, self.han_only_ja)[0]
+        # the texts are those the batch is the normalization of (separators already removed)
+        full = _fold_exact(self._texts, self.han_only_ja)[0]
         self._lang, self._base = full.lang, full._base
 
     @property
@@ -205,6 +211,78 @@ def normalize_exact(
     its own kana share (a piece of a longer text takes the whole text's decision). Returns the
     batch and the number of input characters handled by the exact cluster path.
     """
+    return _without_separators(texts, _fold_exact, han_only_ja)
+
+
+def normalize_batch(
+    texts: Sequence[str], han_only_ja: BoolArray | None = None
+) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch of texts into flat arrays (the fast path).
+
+    Documents with a character the one-lookup fast path cannot handle (a combining mark or
+    conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
+    exact path and spliced in; removals, expansions and white space are handled sparsely;
+    then the separator rule. `han_only_ja` is as in `normalize_exact`. Returns the batch and
+    the number of input characters handled by the exact cluster path.
+    """
+    return _without_separators(texts, _fold_fast, han_only_ja)
+
+
+def _without_separators(
+    texts: Sequence[str], fold: Fold, han_only_ja: BoolArray | None
+) -> tuple[NormalizedBatch, int]:
+    """`fold` (the fast or the exact path), then the separator rule (`_separators`).
+
+    The original characters of the separators found in the matching view are removed from
+    the texts, which are normalized again, until no separator is found: the result is the
+    normalization of the texts without them (so normalizing it again changes nothing), with
+    spans into the texts as given; the separators belong to no span, like invisible
+    characters. Texts without separators (nearly all) cost one search of their view.
+    """
+    batch, n_exact = fold(texts, han_only_ja)
+    found = find_separators(batch.folded, batch.classes, batch.bounds)
+    if len(found) == 0:
+        return batch, n_exact
+    docs = np.unique(group_of(found, batch.bounds))
+    decisions = None if han_only_ja is None else han_only_ja[docs]
+    current = [texts[d] for d in docs.tolist()]
+    # original position (in its own text) of each character of `current`
+    origin = [np.arange(len(t), dtype=np.int64) for t in current]
+    sub, owner_of = batch, docs
+    while len(found):
+        starts, ends = sub.spans(found, found)
+        owner = np.searchsorted(owner_of, group_of(found, sub.bounds))
+        for j in np.unique(owner).tolist():
+            text = current[j]
+            at = owner == j
+            gone = np.zeros(len(text) + 1, dtype=np.int64)
+            np.add.at(gone, starts[at], 1)
+            np.add.at(gone, ends[at], -1)
+            keep = np.cumsum(gone[:-1]) == 0
+            cuts = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))
+            current[j] = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
+            origin[j] = origin[j][keep]
+        sub, n_more = fold(current, decisions)
+        n_exact += n_more
+        owner_of = np.arange(len(current), dtype=np.int64)
+        found = find_separators(sub.folded, sub.classes, sub.bounds)
+    # offsets into the joined `current` -> offsets into the joined `texts`
+    to_global = np.concatenate(
+        [o + batch._doc_start[d] for o, d in zip(origin, docs.tolist())] + [np.zeros(1, np.int64)]
+    )
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        return to_global[start], to_global[end - 1] + 1
+
+    final = list(texts)
+    for j, d in enumerate(docs.tolist()):
+        final[d] = current[j]
+    return _merge(batch, docs, sub, sub_spans, final), n_exact
+
+
+def _fold_exact(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[NormalizedBatch, int]:
+    """The exact path: every rule but the separators', every view computed."""
     tables = get_tables()
     n_docs = len(texts)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
@@ -353,24 +431,15 @@ def _other_language_docs(
     return out
 
 
-def normalize_batch(
-    texts: Sequence[str], han_only_ja: BoolArray | None = None
-) -> tuple[NormalizedBatch, int]:
-    """Normalize a batch of texts into flat arrays (the fast path).
-
-    Documents with a character the one-lookup fast path cannot handle (a combining mark or
-    conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
-    exact path and spliced in; removals, expansions and white space are handled sparsely.
-    `han_only_ja` is as in `normalize_exact`. Returns the batch and the number of input
-    characters handled by the exact cluster path.
-    """
+def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[NormalizedBatch, int]:
+    """The fast path, but for separators (see `normalize_batch`)."""
     n_docs = len(texts)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
     doc_start = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=doc_start[1:])
     n = int(doc_start[-1])
     if n == 0:
-        return normalize_exact(texts, han_only_ja)
+        return _fold_exact(texts, han_only_ja)
     ft = get_fast_tables()
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     idx = cps.astype(np.intp)
@@ -412,7 +481,7 @@ def normalize_batch(
         exact_docs.append(_other_language_docs(cls, out_bounds, np.unique(kh), han_only_ja))
     exact = np.unique(np.concatenate(exact_docs)) if exact_docs else np.zeros(0, dtype=np.int64)
     if len(exact) and int(lengths[exact].sum()) > _EXACT_SHARE * n:
-        return normalize_exact(texts, han_only_ja)
+        return _fold_exact(texts, han_only_ja)
     if len(exact) == 0:
         return (
             NormalizedBatch(
@@ -474,12 +543,45 @@ def _splice(
 ) -> tuple[NormalizedBatch, int]:
     """Replace the documents `exact` (sorted) of a fast-path batch by their exact-path result."""
     sub_decision = None if han_only_ja is None else han_only_ja[exact]
-    sub, n_exact = normalize_exact([texts[i] for i in exact.tolist()], sub_decision)
-    # pieces in document order: (source, start, end) with source 0 = fast, 1 = exact
+    sub, n_exact = _fold_exact([texts[i] for i in exact.tolist()], sub_decision)
+    fast = NormalizedBatch(
+        folded=folded,
+        classes=cls,
+        bounds=bounds,
+        doc_start=doc_start,
+        span_fn=fast_spans,
+        han_only_ja=han_only_ja,
+    )
+    # the exact batch's original offsets, moved to where its documents are in this one
+    sub_shift = doc_start[exact] - sub._doc_start[:-1]
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        shift = sub_shift[np.searchsorted(sub.bounds, idx, side="right") - 1]
+        return start + shift, end + shift
+
+    return _merge(fast, exact, sub, sub_spans, texts), n_exact
+
+
+def _merge(
+    into: NormalizedBatch,
+    docs: Int64Array,
+    sub: NormalizedBatch,
+    sub_spans: SpanFn,
+    texts: Sequence[str],
+) -> NormalizedBatch:
+    """`into` with its documents `docs` (sorted) replaced by the documents of `sub`, in order.
+
+    `sub_spans` gives the original spans of `sub`'s characters as offsets into `into`'s
+    joined input; `texts` are the texts the result is the exact normalization of (for the
+    views computed on first use); the Han-only decisions are `into`'s.
+    """
+    bounds = into.bounds
+    # pieces in document order: (source, start, end) with source 0 = into, 1 = sub
     pieces: list[tuple[int, int, int]] = []
     lengths = np.diff(bounds)
     prev = 0
-    for j, d in enumerate(exact.tolist()):
+    for j, d in enumerate(docs.tolist()):
         if d > prev:
             pieces.append((0, int(bounds[prev]), int(bounds[d])))
         pieces.append((1, int(sub.bounds[j]), int(sub.bounds[j + 1])))
@@ -493,39 +595,34 @@ def _splice(
     p_from = np.array([a for _, a, _ in pieces], dtype=np.int64)
     p_out = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([b - a for _, a, b in pieces], out=p_out[1:])
-    # the exact batch's original offsets, moved to where its documents are in this one
-    sub_shift = doc_start[exact] - sub._doc_start[:-1]
 
-    def join(fast: np.ndarray, ex: np.ndarray) -> np.ndarray:
-        arrays = (fast, ex)
+    def join(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        arrays = (first, second)
         return np.concatenate([arrays[k][a:b] for k, a, b in pieces])
 
     def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
         piece = np.searchsorted(p_out, idx, side="right") - 1
         local = idx - p_out[piece] + p_from[piece]
-        is_fast = p_kind[piece] == 0
+        is_into = p_kind[piece] == 0
         start = np.empty(len(idx), dtype=np.int64)
         end = np.empty(len(idx), dtype=np.int64)
-        f = np.flatnonzero(is_fast)
+        f = np.flatnonzero(is_into)
         if len(f):
-            if fast_spans is None:
-                start[f], end[f] = local[f], local[f] + 1
-            else:
-                start[f], end[f] = fast_spans(local[f])
-        e = np.flatnonzero(~is_fast)
+            start[f], end[f] = into.global_spans(local[f])
+        e = np.flatnonzero(~is_into)
         if len(e):
-            e_start, e_end = sub.global_spans(local[e])
-            shift = sub_shift[np.searchsorted(sub.bounds, local[e], side="right") - 1]
-            start[e], end[e] = e_start + shift, e_end + shift
+            start[e], end[e] = sub_spans(local[e])
         return start, end
 
-    batch = NormalizedBatch(
-        folded=join(folded, sub.folded),
-        classes=join(cls, sub.classes),
+    eager = into._lang is not None and sub._lang is not None
+    return NormalizedBatch(
+        folded=join(into.folded, sub.folded),
+        classes=join(into.classes, sub.classes),
         bounds=new_bounds,
-        doc_start=doc_start,
+        doc_start=into._doc_start,
+        base=join(into._base, sub._base) if eager else None,  # type: ignore[arg-type]
+        lang=join(into._lang, sub._lang) if eager else None,  # type: ignore[arg-type]
         span_fn=spans,
         texts=texts,
-        han_only_ja=han_only_ja,
+        han_only_ja=into.han_only_ja,
     )
-    return batch, n_exact

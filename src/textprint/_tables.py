@@ -23,6 +23,7 @@ __all__ = [
     "CLASS_HANGUL",
     "CLASS_KANA",
     "CLASS_NEWLINE",
+    "CLASS_OTHER",
     "CLASS_SPACE",
     "CLASS_WORD",
     "N_CLASSES",
@@ -41,7 +42,8 @@ OPENCC_VERSION = "1.4.2"
 TABLES_VERSION = "1"
 MAX_CP = 0x110000
 
-# Character classes (see scripts/generate_tables.py; 0 is every other character).
+# Character classes (see scripts/generate_tables.py).
+CLASS_OTHER = 0
 CLASS_SPACE = 1
 CLASS_NEWLINE = 2
 CLASS_WORD = 3

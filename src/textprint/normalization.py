@@ -20,7 +20,7 @@ from .errors import InvalidParameterError
 __all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "normalize"]
 
 #: Version of the normalization rules (tables have their own version, recorded beside it).
-NORMALIZATION_VERSION = "2"
+NORMALIZATION_VERSION = "3"
 
 
 def normalization_identity() -> str:
@@ -105,8 +105,11 @@ def normalize(text: str) -> Normalized:
     Traditional -> Simplified on Chinese runs and kyujitai -> shinjitai on Japanese runs
     (OpenCC 1.4.2 character data; a run's language comes from its kana share, see
     docs/explanation/normalization.md), and everywhere katakana -> hiragana, small kana ->
-    large kana and look-alike letters -> Latin. The result is idempotent: normalizing it again
-    changes nothing.
+    large kana and look-alike letters -> Latin. Last, decorative separators go: a token
+    character repeated after every one to three characters, in a chain of at least five within
+    a sentence ("天丶下丶大丶势丶分丶久"; the rule and its limits are in
+    ``textprint._separators``); their original characters are removed and the rest is
+    normalized again. The result is idempotent: normalizing it again changes nothing.
 
     Examples
     --------

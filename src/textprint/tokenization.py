@@ -101,7 +101,7 @@ def tokenizer_identity(tokenizer: str | Tokenizer) -> str:
     Examples
     --------
     >>> from textprint.tokenization import tokenizer_identity
-    >>> tokenizer_identity("auto").startswith("char-1+normalize-2+tables-1")
+    >>> tokenizer_identity("auto").startswith("char-1+normalize-3+tables-1")
     True
     """
     tok = resolve_tokenizer(tokenizer)
