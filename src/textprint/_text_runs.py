@@ -211,7 +211,9 @@ def safe_cuts(text: str, lo: int, hi: int, *, lines_only: bool) -> Int64Array:
 
     White space touches neither side, so the white-space rules (collapsing, dropping between
     CJK characters, joining hyphenated lines) see the same neighbours in a piece as in the
-    whole text.
+    whole text. A chain of decorative separators (:mod:`textprint._separators`) never crosses
+    a line break or a sentence end, so the separators found in a piece are those of the whole
+    text inside it.
 
     The contract: let ``a < b`` be two cuts (or 0 and ``len(text)``), ``piece = text[a:b]`` and
     ``D`` the whole text's Han-only decision (`kana_decides_ja` of its normalized Han and kana
