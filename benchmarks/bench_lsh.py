@@ -387,8 +387,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     )
     log(dedup_note)
     if split:
-        ex = [(i, j) for i, j in sorted(p_tp) if labels[i] != labels[j]][:3]
-        for i, j in ex:
+        for i, j in [(i, j) for i, j in sorted(p_tp) if labels[i] != labels[j]][:3]:
             est = float(tp.jaccard(sigs.values[i], sigs.values[j]))
             log(f"- docs {i} and {j}: estimated J {est:.3f}, labels {labels[i]} / {labels[j]}")
 

@@ -32,6 +32,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +73,11 @@ def sign(mh: Any, docs: Sequence[str]) -> Any:
 def run_datasketch(norm: Sequence[str]) -> list[Any]:
     from datasketch import MinHash
 
-    return MinHash.bulk(
+    out: list[Any] = MinHash.bulk(
         [[d[i : i + 5].encode("utf-8") for i in range(len(d) - 4)] for d in norm],
         num_perm=N_HASHES,
     )
+    return out
 
 
 def run_rensa(norm: Sequence[str]) -> list[Any]:
@@ -161,10 +163,10 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         t_norm = time.process_time() - t0
         t = timings[cname] = H.interleaved(
             {
-                "datasketch": lambda norm=norm: run_datasketch(norm),
-                "rensa": lambda norm=norm: run_rensa(norm),
-                "textprint batch": lambda docs=docs: sign(mh, docs),
-                "textprint signature()": lambda docs=docs: [mh.signature(d) for d in docs],
+                "datasketch": partial(run_datasketch, norm),
+                "rensa": partial(run_rensa, norm),
+                "textprint batch": partial(sign, mh, docs),
+                "textprint signature()": H.each(mh.signature, docs),
             },
             repeat,
         )
@@ -287,9 +289,7 @@ def chunk_sweep(novels: list[str], log: H.Log) -> list[list[object]]:
 
     mh = tp.MinHasher(n_hashes=N_HASHES)
     sizes = sorted({1 << 14, CHUNK_CHARS, 1 << 18, 1 << 20})
-    t = H.interleaved(
-        {f"{c:,}": (lambda c=c: mh.signatures(novels, chunk_chars=c)) for c in sizes}, 3
-    )
+    t = H.interleaved({f"{c:,}": partial(mh.signatures, novels, chunk_chars=c) for c in sizes}, 3)
     n = sum(map(len, novels))
     rows: list[list[object]] = [
         [

@@ -22,6 +22,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     fast_secs: dict[str, float] = {}  # corpus -> the timing of table 1 (reused in table 3)
     for name, texts, lang in sets:
         n = sum(len(t) for t in texts)
-        t_fast, fast_res = H.cpu_time(lambda texts=texts: [textprint.normalize(t) for t in texts])
+        t_fast, fast_res = H.cpu_time(H.each(textprint.normalize, texts))
         fast_secs[name] = t_fast
         ne, _ = exact_share(texts)
         r_rate = ratio = float("nan")
@@ -194,7 +195,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
             t_ref = time.process_time() - t0
             ref_runs = 1
             if t_ref < 20.0:  # cheap enough: best of 3 like the fast path
-                t_more, _ = H.cpu_time(lambda texts=texts: [ref_fn(t) for t in texts], repeat=2)
+                t_more, _ = H.cpu_time(H.each(ref_fn, texts), repeat=2)
                 t_ref = min(t_ref, t_more)
                 ref_runs = 3
             r_rate = H.rate(n, t_ref)
@@ -299,13 +300,10 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         name = full_name.split(" (")[0]
         n = sum(len(t) for t in texts)
         t_doc = fast_secs[full_name]  # the same measurement as table 1
-        t_docb, _ = H.cpu_time(lambda texts=texts: [normalize_batch([t]) for t in texts])
-        t_chunk, _ = H.cpu_time(
-            lambda texts=texts: [
-                normalize_batch(texts[i : i + CHUNK_DOCS]) for i in range(0, len(texts), CHUNK_DOCS)
-            ]
-        )
-        t_all, _ = H.cpu_time(lambda texts=texts: normalize_batch(texts))
+        t_docb, _ = H.cpu_time(H.each(lambda t: normalize_batch([t]), texts))
+        chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS)]
+        t_chunk, _ = H.cpu_time(H.each(normalize_batch, chunks))
+        t_all, _ = H.cpu_time(partial(normalize_batch, texts))
         label = f"{name} ({len(texts)} docs, {n // len(texts):,} chars/doc)"
         for how, calls, secs in (
             ("normalize(t) per document", len(texts), t_doc),

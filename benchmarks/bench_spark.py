@@ -298,7 +298,8 @@ def tables(
     }
     for s in steps:
         if s.capped:
-            base = done.get((largest[s.name], s.name)) if largest[s.name] else None
+            n_base = largest[s.name]
+            base = done.get((n_base, s.name)) if n_base is not None else None
             extra = (
                 f"extrapolated {base.wall * s.n / base.n:,.0f} s wall (linear from {base.n:,})"
                 if base

@@ -426,11 +426,11 @@ def _reasons(
                     f"({a / py:.1f}x)"
                 )
             out.append(line + ".")
-    en = best.get(("en", "char")), best.get(("en", "jieba"))
-    if all(en):
+    en_char, en_jieba = best.get(("en", "char")), best.get(("en", "jieba"))
+    if en_char and en_jieba:
         out.append(
             "en: both give the same word tokens (jieba only sees Han runs), so the choice "
-            f"does not matter there; best k by gap: {en[0]['k']} (char), {en[1]['k']} "
+            f"does not matter there; best k by gap: {en_char['k']} (char), {en_jieba['k']} "
             "(jieba, same tokens)."
         )
     return out

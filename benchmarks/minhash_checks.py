@@ -106,8 +106,11 @@ def exact_jaccard(a: set[Any], b: set[Any]) -> float:
     return len(a & b) / u if u else 0.0
 
 
-def jaccard_check(texts: dict[str, str], n_pairs: int, log: H.Log) -> tuple[str, Any]:
-    """Estimated vs exact Jaccard for the three tools; returns a table and the points."""
+def jaccard_check(
+    texts: dict[str, str], n_pairs: int, log: H.Log
+) -> tuple[list[list[object]], dict[str, tuple[list[float], list[float]]]]:
+    """Estimated vs exact Jaccard for the three tools; returns the table rows and the points
+    (exact, estimated) per tool."""
     from datasketch import MinHash
 
     mh = tp.MinHasher(n_hashes=N_HASHES)
@@ -155,8 +158,7 @@ def jaccard_check(texts: dict[str, str], n_pairs: int, log: H.Log) -> tuple[str,
             xs, ys = points.setdefault(tool, ([], []))
             xs.extend(ex.tolist())
             ys.extend(est.tolist())
-    headers = JACCARD_HEADERS
-    log(H.table(headers, rows, align="ll" + "r" * 7))
+    log(H.table(JACCARD_HEADERS, rows, align="ll" + "r" * 7))
     return rows, points
 
 

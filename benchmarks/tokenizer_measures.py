@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -167,17 +168,13 @@ def _tokenize_pure_jieba(text: str) -> textprint.Tokens:
             _analyzers._REGISTRY["jieba"] = saved
 
 
-def speed(
-    texts: Sequence[str], lang: str, out: H.Report, loads: dict[str, float]
-) -> list[list[Any]]:
+def speed(texts: Sequence[str], lang: str, out: H.Log, loads: dict[str, float]) -> list[list[Any]]:
     n = sum(len(t) for t in texts)
     rows: list[list[Any]] = []
     jieba_rate = None
     runs: list[tuple[str, str, Callable[[str], Any], Callable[[Any], int]]] = []
     for tk in ("char", "jieba", "mecab", "sudachi") if lang != "en" else ("char", "jieba"):
-        runs.append(
-            (f"textprint {tk}", tk, lambda t, tk=tk: textprint.tokenize(t, tokenizer=tk), len)
-        )
+        runs.append((f"textprint {tk}", tk, partial(textprint.tokenize, tokenizer=tk), len))
         if tk == "jieba" and lang != "en" and _has_rjieba():
             runs.append(("textprint jieba, no rjieba", "jieba-py", _tokenize_pure_jieba, len))
     for name, fn in peers(lang).items():
@@ -188,7 +185,7 @@ def speed(
             with contextlib.redirect_stderr(io.StringIO()):
                 fn("予熱 预热 warm-up")
             loads[key] = time.process_time() - t0
-        secs, res = H.cpu_time(lambda fn=fn: [fn(t) for t in texts])
+        secs, res = H.cpu_time(H.each(fn, texts))
         n_tok = sum(count(r) for r in res)
         r_chars = H.rate(n, secs)
         if key == "jieba.lcut(HMM=False)":
@@ -213,10 +210,11 @@ def jieba_agreement(texts: Sequence[str]) -> tuple[int, int, int, int]:
     documents where rjieba.cut(hmm=False) gives the same words as jieba.lcut(HMM=False) on
     those runs, documents where textprint's jieba gives the same tokens with and without
     rjieba, documents)."""
+    from textprint._normbatch import normalize_batch
     from textprint._tables import CLASS_HAN
-    from textprint.normalization import normalize_batch
 
     jieba = _quiet_import_jieba()
+    rjieba: Any
     try:
         import rjieba
     except ImportError:

@@ -131,7 +131,7 @@ def assert_smallest_member_labels(labels: np.ndarray) -> None:
     for i, label in enumerate(lab):
         assert label <= i
         assert lab[label] == label  # the label is a member of its own cluster
-    firsts = {}
+    firsts: dict[int, int] = {}
     for i, label in enumerate(lab):
         firsts.setdefault(label, i)
     assert all(first == label for label, first in firsts.items())
@@ -268,13 +268,13 @@ def test_empty_input() -> None:
 @pytest.mark.parametrize("bad", [0, -0.5, 1.5, float("nan"), "0.8", None])
 def test_bad_threshold_raises(bad: object) -> None:
     with pytest.raises(tp.InvalidParameterError, match="threshold"):
-        tp.dedup(["a b c"], bad)  # type: ignore[arg-type]
+        tp.dedup(["a b c"], bad)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("bad", [1, 0, -3, 2.5])
 def test_bad_max_bucket_raises(bad: object) -> None:
     with pytest.raises(tp.InvalidParameterError, match="max_bucket"):
-        tp.dedup(["a b c"], max_bucket=bad)  # type: ignore[arg-type]
+        tp.dedup(["a b c"], max_bucket=bad)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("bad", ["a bare string", b"bytes", [1, 2], ["ok", None], 42])

@@ -49,7 +49,7 @@ def fixture(name: str) -> str:
 
 def _poem(i: int) -> str:
     lines = fixture("zh_poems.jsonl").splitlines()
-    return [json.loads(line)["text"] for line in lines if line.strip()][i]
+    return str([json.loads(line)["text"] for line in lines if line.strip()][i])
 
 
 #: Short cuts of the fixtures: (name, text).

@@ -1008,7 +1008,7 @@ def test_zero_d_array_as_matches_or_items_is_an_input_error() -> None:
     # found by the full run (seed 0): a 0-d array claims to be iterable, then raises TypeError
     with tp.Registry(n_hashes=4) as reg:
         with pytest.raises(InvalidInputError, match="ndarray"):
-            tp.evidence(T, np.array("x"), registry=reg)
+            tp.evidence(T, np.array("x"), registry=reg)  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match="ndarray"):
             reg.register_many(np.array("x"))
         assert len(reg) == 0
@@ -1064,7 +1064,11 @@ def test_jaccard_ragged_input_is_a_parameter_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: tp.MinHasher(4, scheme=np.zeros(3)), lambda: tp.Registry(scheme=np.zeros(3))]
+    "make",
+    [
+        lambda: tp.MinHasher(4, scheme=np.zeros(3)),  # type: ignore[arg-type]
+        lambda: tp.Registry(scheme=np.zeros(3)),  # type: ignore[arg-type]
+    ],
 )
 def test_array_as_a_choice_is_a_parameter_error(make: Callable[[], Any]) -> None:
     with pytest.raises(InvalidParameterError):
@@ -1085,7 +1089,7 @@ def test_tokens_never_hold_a_space(text: str) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: tp.MinHasher(4).signature(np.array("x")),  # type: ignore[arg-type]
+        lambda: tp.MinHasher(4).signature(np.array("x")),
         lambda: tp.LSHIndex(0.5, n_hashes=4).add(np.array("x"), tp.MinHasher(4).signatures([T])),  # type: ignore[arg-type]
     ],
 )
@@ -1098,12 +1102,12 @@ def test_lsh_add_two_dimensional_integer_keys_is_a_documented_error() -> None:
     sigs = tp.MinHasher(4).signatures([T, "x y z w v"])
     keys = np.zeros((2, 4), dtype=np.uint64)  # found by the fuzz run (seed 0, factor 10)
     with pytest.raises((InvalidInputError, InvalidParameterError)):
-        tp.LSHIndex(0.5, n_hashes=4).add(keys, sigs)
+        tp.LSHIndex(0.5, n_hashes=4).add(keys, sigs)  # type: ignore[arg-type]
 
 
 def test_lsh_remove_unhashable_key_is_an_input_error() -> None:
     with pytest.raises(InvalidInputError):
-        tp.LSHIndex(0.5, n_hashes=4).remove([[1]])
+        tp.LSHIndex(0.5, n_hashes=4).remove([[1]])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(

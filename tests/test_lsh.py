@@ -16,6 +16,7 @@ import random
 import struct
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -495,7 +496,7 @@ def test_recall_of_near_duplicates_on_fixture_documents() -> None:
                 wanted += 1
                 found += j in got
         # nothing unrelated is ever returned
-        assert all(origin[k] == origin[i] for k in got)
+        assert all(origin[int(k)] == origin[i] for k in got)
     assert wanted >= 50
     assert found / wanted >= 0.98, (found, wanted)
 
@@ -590,7 +591,7 @@ def test_removing_keys_of_other_types_raises_invalid_input(bad: list[Any]) -> No
         index.remove(bad)
     assert isinstance(err.value, TypeError)
     assert index.keys() == ["a", 1]
-    index.remove(np.array([1]))  # numpy integers are int keys
+    index.remove(np.array([1]))  # type: ignore[arg-type]  # numpy integers are int keys
     assert index.keys() == ["a"]
 
 
@@ -631,11 +632,12 @@ def test_key_errors_name_the_key_as_the_registry_does() -> None:
     carrying the key (.key, and .work_id for the Registry's name of it)."""
     index = LSHIndex(0.5, n_hashes=16)
     index.add(["a", 3], small_values(2))
-    for call, key in (
+    calls: tuple[tuple[Callable[[], None], str | int], ...] = (
         (lambda: index.add([3], small_values(1)), 3),
         (lambda: index.add(["b", "b"], small_values(2)), "b"),
         (lambda: index.remove(["a", "a"]), "a"),
-    ):
+    )
+    for call, key in calls:
         with pytest.raises(tp.DuplicateWorkError) as dup:
             call()
         assert isinstance(dup.value, tp.InvalidParameterError)

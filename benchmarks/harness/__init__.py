@@ -22,6 +22,7 @@ from .child import peak_rss_reset, run_child, status_kb
 from .corpora import (
     CORPORA,
     CORPUS_FILES,
+    REPO,
     corpora_note,
     iter_docs,
     load_texts,
@@ -31,9 +32,9 @@ from .corpora import (
 from .machine import machine_info, package_version
 from .page import Page, Plot, Raw, Table, escape, table
 from .plots import plt, save_figure, speedup_bars
-from .run import DOCS, REPO, RESULTS, Log, main
+from .run import DOCS, RESULTS, Log, main
 from .throughput import noise_note, throughput_headers, throughput_rows, throughput_table
-from .timing import Timings, cpu_time, fmt_rate, interleaved, rate
+from .timing import Timings, cpu_time, each, fmt_rate, interleaved, rate
 
 __all__ = [
     "CORPORA",
@@ -49,6 +50,7 @@ __all__ = [
     "Timings",
     "corpora_note",
     "cpu_time",
+    "each",
     "escape",
     "fmt_rate",
     "interleaved",

@@ -81,6 +81,7 @@ def main(
         add_args(parser)
     args = parser.parse_args(argv)
     json_dir = RESULTS if args.out is None else args.out
+    results: dict[str, Any]
     if args.render:
         results = json.loads((json_dir / f"{name}.json").read_text(encoding="utf-8"))
     else:

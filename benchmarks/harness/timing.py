@@ -10,11 +10,12 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 def cpu_time(fn: Callable[[], T], *, repeat: int = 3) -> tuple[float, T]:
@@ -48,6 +49,11 @@ class Timings:
     def ratio(self, peer: str, tool: str) -> float:
         """How many times faster `tool` was than `peer` (peer seconds / tool seconds)."""
         return self.best[peer] / self.best[tool] if self.best[tool] > 0 else float("inf")
+
+
+def each(fn: Callable[[A], T], items: Sequence[A]) -> Callable[[], list[T]]:
+    """The call that applies `fn` to every item of `items` (a text, a batch ...), to time it."""
+    return lambda: [fn(x) for x in items]
 
 
 def interleaved(

@@ -62,7 +62,7 @@ def _opencc(config: str) -> tuple[Callable[[str], str] | None, str]:
     except Exception:
         pass
     try:
-        from opencc.clib import opencc_clib  # type: ignore[import-not-found]
+        from opencc.clib import opencc_clib  # type: ignore[attr-defined,unused-ignore]
 
         path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / f"{config}.json"
         if not path.is_file():
@@ -346,9 +346,6 @@ def _to_fullwidth(s: str) -> str:
     return "".join(
         chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in s
     )
-
-
-CONVERTERS: dict[str, tuple[Callable[[str], str] | None, str]] = {}
 
 
 def _passage(rng: random.Random, text: str, length: int, lang: str) -> str:
