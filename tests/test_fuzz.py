@@ -675,13 +675,13 @@ def test_registry(works: list[tuple[Any, str, Any]], copy: tuple[str, str], othe
         ids = []
         for work_id, text, meta in works:
             fuzzed("Registry.register")
-            reg.register(work_id, text, meta)
+            reg.register(work_id, text, meta, too_short="accept")
             ids.append(work_id)
             got = reg.get(work_id)
             assert got.text == text
             assert got.metadata == meta
         fuzzed("Registry.register")
-        reg.register("the-work", work, replace=True)
+        reg.register("the-work", work, replace=True, too_short="accept")
         assert len(reg) == len(set(map(str, ids)) | {"the-work"})
         texts = {**{w: t for w, t, _ in works}, "the-work": work}
         for query in (post, other, *[t for _, t, _ in works]):

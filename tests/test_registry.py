@@ -292,8 +292,8 @@ def test_bad_arguments_are_refused() -> None:
 
 def test_empty_and_odd_texts_never_raise() -> None:
     reg = tp.Registry()
-    reg.register("empty", "")
-    reg.register("surrogate", "孤立\ud800代理")
+    reg.register("empty", "", too_short="accept")
+    reg.register("surrogate", "孤立\ud800代理", too_short="accept")
     assert reg.get("empty").text == ""
     assert reg.get("surrogate").text == "孤立\ud800代理"
     assert reg.check("") == []
@@ -831,10 +831,14 @@ def test_common_limit_follows_the_registrys_own_registrations() -> None:
     assert reg.check(FOOTER_ZH, min_chars=20) == []
     # 6,000 more works (each its own cluster): the limit becomes ceil(1% of 6,055) = 61 > 55,
     # so the footer is no longer common. Empty texts are cheap distinct works.
-    reg.register_many(((f"filler-{i}", "") for i in range(6000)), batch_size=6000)
+    reg.register_many(
+        ((f"filler-{i}", "") for i in range(6000)), batch_size=6000, too_short="accept"
+    )
     fresh = tp.Registry()
     register_footer_works(fresh, 55, FOOTER_ZH)
-    fresh.register_many(((f"filler-{i}", "") for i in range(6000)), batch_size=6000)
+    fresh.register_many(
+        ((f"filler-{i}", "") for i in range(6000)), batch_size=6000, too_short="accept"
+    )
     expected = ids(fresh.check(FOOTER_ZH, min_chars=20))
     assert len(expected) >= 10  # premise: in 55 of 6,055 works the footer is evidence
     assert ids(reg.check(FOOTER_ZH, min_chars=20)) == expected

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ._display import hit_html, short_repr
 from ._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION, get_tables
 from ._validation import (
     check_choice,
@@ -52,6 +53,7 @@ from .errors import (
     InvalidParameterError,
     RegistryBusyError,
     StorageError,
+    TooShortError,
     UnknownWorkError,
 )
 from .hashing import HASH_SCHEME, MAX_K
@@ -59,7 +61,7 @@ from .lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
 from .matching import Passage, Prepared, _coverage, align, prepare_batch, to_passages
 from .minhash import EMPTY, SCHEMES, MinHasher
 from .normalization import normalization_identity
-from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
+from .tokenization import Tokenizer, resolve_tokenizer, tokenize, tokenizer_identity
 from .winnowing import fingerprints
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Hit", "Registry", "Work"]
@@ -153,6 +155,9 @@ class Work:
     registered_at: datetime
     sha256: str
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Hit:
@@ -183,6 +188,21 @@ class Hit:
     jaccard: float
     passages: tuple[Passage, ...]
     copied_chars: int
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return hit_html(self)
+
+
+def _too_short_error(work_id: str | int, k: int) -> TooShortError:
+    return TooShortError(
+        f"work {work_id!r} is too short to ever be found: it has fewer than k={k} tokens "
+        "after normalization, so it has no fingerprint a copy inside a longer post could "
+        "share; register a longer text, or pass too_short='skip' to leave it out or "
+        "too_short='accept' to register it anyway"
+    )
 
 
 def _sha256(text: str) -> str:
@@ -661,7 +681,13 @@ class Registry:
     # -- registration -----------------------------------------------------------------------
 
     def register(
-        self, work_id: str | int, text: str, metadata: Any = None, *, replace: bool = False
+        self,
+        work_id: str | int,
+        text: str,
+        metadata: Any = None,
+        *,
+        replace: bool = False,
+        too_short: str = "raise",
     ) -> None:
         """Register one work; it is durable when this returns.
 
@@ -674,17 +700,24 @@ class Registry:
         metadata : JSON value, optional
         replace : bool, default False
             Replace a work already registered under `work_id` instead of raising.
+        too_short : {"raise", "skip", "accept"}, default "raise"
+            What to do with a text too short to ever be found: fewer than ``k`` tokens after
+            normalization (``""``, ``"，。！？"``, a 3-character title at ``k=5``), so its only
+            shingle is the whole text, which a copy inside any longer post never shares.
+            "raise": TooShortError; "skip": leave it out; "accept": register it anyway.
 
         Raises
         ------
         DuplicateWorkError
             If `work_id` is registered and `replace` is False.
+        TooShortError
+            If `text` is too short to ever be found and `too_short` is "raise".
         InvalidInputError
             If `work_id`, `text` or `metadata` has the wrong type.
         RegistryBusyError
             If another writer holds the registry longer than the timeout.
         """
-        self.register_many([(work_id, text, metadata)], replace=replace)
+        self.register_many([(work_id, text, metadata)], replace=replace, too_short=too_short)
 
     def register_many(
         self,
@@ -693,6 +726,7 @@ class Registry:
         batch_size: int = 1000,
         replace: bool = False,
         on_commit: Any = None,
+        too_short: str = "raise",
     ) -> list[str | int]:
         """Register many works, committing one transaction per batch.
 
@@ -704,6 +738,8 @@ class Registry:
         on_commit : callable, optional
             Called with the list of work ids of each batch right after it commits (progress,
             resumable imports).
+        too_short : {"raise", "skip", "accept"}, default "raise"
+            As in :meth:`register`; skipped works are absent from the returned ids.
 
         Returns
         -------
@@ -716,9 +752,13 @@ class Registry:
             If `items` is not an iterable of such tuples, or one has the wrong types.
         DuplicateWorkError
             If a work_id is registered (and `replace` is False) or appears twice in a batch.
+        TooShortError
+            If a text is too short to ever be found and `too_short` is "raise" (its batch is
+            not committed).
         """
         self._check_open()
         batch_size = check_int(batch_size, "batch_size", low=1)
+        too_short = check_choice(too_short, "too_short", ("raise", "skip", "accept"))
         if isinstance(items, (str, bytes)) or not iterates(items):
             raise InvalidInputError(
                 "items must be an iterable of (work_id, text) or (work_id, text, metadata) "
@@ -729,10 +769,10 @@ class Registry:
         for item in items:
             batch.append(self._check_item(item))
             if len(batch) >= batch_size:
-                done.extend(self._commit_batch(batch, replace, on_commit))
+                done.extend(self._commit_batch(batch, replace, on_commit, too_short))
                 batch = []
         if batch:
-            done.extend(self._commit_batch(batch, replace, on_commit))
+            done.extend(self._commit_batch(batch, replace, on_commit, too_short))
         return done
 
     def _check_item(self, item: Any) -> tuple[str | int, str, Any]:
@@ -747,7 +787,11 @@ class Registry:
         return work_id, item[1], metadata
 
     def _commit_batch(
-        self, batch: list[tuple[str | int, str, Any]], replace: bool, on_commit: Any
+        self,
+        batch: list[tuple[str | int, str, Any]],
+        replace: bool,
+        on_commit: Any,
+        too_short: str = "accept",
     ) -> list[str | int]:
         self._refresh()
         self._require_fresh()
@@ -761,6 +805,20 @@ class Registry:
             texts, k=self.k, window=self.window, tokenizer=self.tokenizer, seed=self.seed
         )
         sigs = self._hasher.signatures(texts).values
+        # too_short: under k tokens a text is one shingle, found only by a post that is the
+        # same few tokens and nothing else, never inside a longer one (none: no shingle at all)
+        short = [
+            i
+            for i, fp in enumerate(fps)
+            if fp.n_shingles <= 1 and len(tokenize(texts[i], self.tokenizer).tokens) < self.k
+        ]
+        if short and too_short == "raise":
+            raise _too_short_error(batch[short[0]][0], self.k)
+        if short and too_short == "skip":
+            keep = sorted(set(range(len(batch))) - set(short))
+            batch, fps, sigs = [batch[i] for i in keep], [fps[i] for i in keep], sigs[keep]
+            if not batch:
+                return []
         now = datetime.now(timezone.utc).isoformat()
         with self._write() as conn:
             pending = _Pending()
@@ -991,8 +1049,10 @@ class Registry:
         ----------
         text : str
         min_chars : int, optional
-            Copied query characters needed for a hit. Default: 200 for CJK text, 40 words
-            (counted as tokens) for other scripts.
+            Copied query characters needed for a hit, counted as characters in every script
+            (``Hit.copied_chars``: an English word is about 6 with its space). Given, it
+            replaces both defaults: 200 characters for CJK text, 40 words (counted as tokens)
+            for other scripts.
         min_containment : float, default 0.5
             A hit is also reported when at least this share of the work is found in the query
             (a whole copied poem or headline, shorter than `min_chars`).
