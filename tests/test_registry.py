@@ -392,7 +392,7 @@ def test_register_many_needs_an_iterable_of_items() -> None:
     for items in (None, 5, "ab"):
         with pytest.raises(tp.InvalidInputError, match="items"):
             reg.register_many(items)  # type: ignore[arg-type]
-    assert reg.register_many(iter([("a", "文本")])) == ["a"]
+    assert reg.register_many(iter([("a", "文本")]), too_short="accept") == ["a"]
 
 
 def test_check_many_equals_check(fixture_registry: tp.Registry) -> None:
