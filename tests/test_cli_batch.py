@@ -3,21 +3,19 @@ problems 1, 6 and 7), and the batch report in headless Chromium."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import shlex
-import shutil
-import subprocess
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import unquote, urlparse
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
 import textprint as tp
+from _browser import dump_dom, needs_chromium, serving
+from _records import write_jsonl
 from textprint.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,13 +35,6 @@ POSTS = [
     {"id": "none", "text": "今天天气很好，我们去公园散步吧。" * 3},
     {"id": "copy-ja", "text": "引用です。" + JA[200:600]},
 ]  # fmt: skip
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -294,32 +285,6 @@ def test_text_output_streams_to_stdout(
 
 # -- the batch report in a real browser -------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's)"
-)
-
-
-def _dom(url: str, tmp_path: Path) -> str:
-    out = subprocess.run(
-        [CHROMIUM or "", *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout
-
 
 @pytest.fixture
 def batch(db: Path, tmp_path: Path) -> Path:
@@ -337,37 +302,26 @@ def batch(db: Path, tmp_path: Path) -> Path:
 
 @needs_chromium
 def test_batch_index_links_resolve_and_sort_in_a_browser(batch: Path, tmp_path: Path) -> None:
-    index = parse(_dom((batch / "index.html").as_uri(), tmp_path))
+    index = parse(dump_dom((batch / "index.html").as_uri(), tmp_path))
     pages = [link for link in index.links if not link.startswith("#")]
     assert len(pages) == 5
     for link in pages:
         target = batch / unquote(link)
         assert target.is_file(), link
-        page = parse(_dom(target.as_uri(), tmp_path))
+        page = parse(dump_dom(target.as_uri(), tmp_path))
         assert "index.html" in page.links  # and back
         assert any(x.startswith("m0-q") for x in page.ids)  # highlighted passages
     # the header's links sort the table (the page's only script, allowed by its digest)
     assert "#sort=share-desc" in index.links
     url = (batch / "index.html").as_uri()
-    by_share = parse(_dom(url + "#sort=share-desc", tmp_path)).rows
+    by_share = parse(dump_dom(url + "#sort=share-desc", tmp_path)).rows
     shares = [float(r["data-share"]) for r in by_share]
     assert shares == sorted(shares, reverse=True)
     assert shares != [float(r["data-share"]) for r in index.rows]
-    by_id = [r["data-id"] for r in parse(_dom(url + "#sort=id-asc", tmp_path)).rows]
+    by_id = [r["data-id"] for r in parse(dump_dom(url + "#sort=id-asc", tmp_path)).rows]
     latin = [i for i in by_id if i.isascii()]
     assert latin == sorted(latin)
     assert sorted(by_id) == sorted(r["data-id"] for r in index.rows)
-
-
-class _Recorder(http.server.SimpleHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(urlparse(self.path).path)
-        super().do_GET()
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @needs_chromium
@@ -378,18 +332,7 @@ def test_no_request_leaves_the_batch_pages(batch: Path, tmp_path: Path) -> None:
     )
     index.write_text(planted, encoding="utf-8")
 
-    def handler(*args: Any) -> _Recorder:
-        return _Recorder(*args, directory=str(batch))
-
-    _Recorder.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        port = server.server_address[1]
-        _dom(f"http://127.0.0.1:{port}/index.html#sort=chars-desc", tmp_path)
-        _dom(f"http://127.0.0.1:{port}/copy-zh.html", tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert _Recorder.requests == ["/index.html", "/copy-zh.html"]
+    with serving(batch) as (base, requests):
+        dump_dom(f"{base}/index.html#sort=chars-desc", tmp_path)
+        dump_dom(f"{base}/copy-zh.html", tmp_path)
+    assert requests == ["/index.html", "/copy-zh.html"]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from _records import write_jsonl
 from textprint.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,13 +28,6 @@ JA = (FIXTURES / "ja_aozora.txt").read_text(encoding="utf-8")
 EN = (FIXTURES / "en_gutenberg.txt").read_text(encoding="utf-8")
 WORKS = [("zh-1", ZH[:1200]), ("ja-1", JA[:1200]), ("en-1", EN[:3000])]
 POSTS = [("copy-zh", "转载：" + ZH[100:500]), ("none", "今天天气很好，我们去公园散步吧。" * 3)]
-
-
-def write_jsonl(path: Path, rows: list[tuple[str, str]]) -> Path:
-    with open(path, "w", encoding="utf-8") as f:
-        for i, t in rows:
-            f.write(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n")
-    return path
 
 
 @pytest.fixture

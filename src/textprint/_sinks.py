@@ -279,6 +279,14 @@ def _to_parquet(journal: Path, target: Path) -> None:
         writer.close()
 
 
+def _page(record: Record, hits: list[Hit], registry: Registry, index: str | None = None) -> str:
+    """The evidence report of one checked text, with its id and metadata."""
+    ev = evidence(
+        record.text, hits, registry=registry, query_id=record.id, query_metadata=record.metadata
+    )
+    return ev.to_html(title=f"textprint evidence: {record.id}", index=index)
+
+
 class _HtmlOne(_Counts):
     """The evidence report of one text, to a file or standard output."""
 
@@ -288,14 +296,7 @@ class _HtmlOne(_Counts):
 
     def write(self, record: Record, hits: list[Hit]) -> None:
         self.count(hits)
-        ev = evidence(
-            record.text,
-            hits,
-            registry=self.registry,
-            query_id=record.id,
-            query_metadata=record.metadata,
-        )
-        page = ev.to_html(title=f"textprint evidence: {record.id}")
+        page = _page(record, hits, self.registry)
         if self.target is None:
             self.out.write(page)
             return
@@ -343,15 +344,8 @@ class _HtmlBatch(_Counts):
         page = None
         if hits:
             page = page_name(record.id, self.used)
-            ev = evidence(
-                record.text,
-                hits,
-                registry=self.registry,
-                query_id=record.id,
-                query_metadata=record.metadata,
-            )
             with atomic_output(self.pages / page) as f:
-                f.write(ev.to_html(title=f"textprint evidence: {record.id}", index=self.back))
+                f.write(_page(record, hits, self.registry, index=self.back))
         self.journal.write(json_line({**result_row(record, hits), "page": page}))
 
     def flush(self) -> None:
