@@ -435,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     dd.set_defaults(func=_dedup)
 
     cmp_ = sub.add_parser("compare", help="compare two text files")
-    cmp_.add_argument("a", metavar="A", help="the text checked (UTF-8 file)")
-    cmp_.add_argument("b", metavar="B", help="the source text (UTF-8 file)")
+    cmp_.add_argument("a", metavar="A", help="the text checked (a text file)")
+    cmp_.add_argument("b", metavar="B", help="the source text (a text file)")
     cmp_.add_argument("--html", default=None, metavar="OUT", help="also write an HTML report")
     cmp_.add_argument("--encoding", default="utf-8", help="encoding of A and B (utf-8)")
     cmp_.set_defaults(func=_compare)

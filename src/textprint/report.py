@@ -321,11 +321,46 @@ _INDEX_COLUMNS = (
 
 
 def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -> None:
-    """Write the index of a batch of reports: one row per checked text, sortable.
+    """Write the index page of a batch of reports: one row per checked text, sortable.
 
-    `rows` are result rows (``{"id", "metadata", "hits"}`` with the JSON form of each hit) with
-    ``href``, the relative URL of the text's page when it has hits. Written row by row, so a
-    batch of any size is indexed in bounded memory.
+    ``textprint check --format html -o FOLDER/`` writes it as ``index.html``.
+
+    Parameters
+    ----------
+    rows : iterable of mapping
+        One per checked text, in order: ``{"id", "metadata", "hits"}`` as
+        ``textprint check --format jsonl`` writes them (the hits in their JSON form, as in
+        :meth:`Evidence.to_dict`'s ``matches``), and ``"href"``, the relative URL of the
+        text's own page, when it has one. Read one at a time: a batch of any size is indexed
+        in bounded memory.
+    out : text file
+        Where the page is written (UTF-8).
+    title : str
+        The page's title and heading.
+
+    Notes
+    -----
+    The page lists each text's verdict, its top work (with the work's ``title`` metadata, if
+    any), the share of the text copied from it and the copied characters. The header's arrows
+    sort the table by a column through the URL's fragment (``#sort=share-desc``): the page's
+    only script, allowed by its digest in the Content-Security-Policy, which allows no request.
+
+    Examples
+    --------
+    >>> import io
+    >>> import textprint as tp
+    >>> reg = tp.Registry()
+    >>> reg.register("poem", "床前明月光，疑是地上霜。举头望明月，低头思故乡。")
+    >>> post = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    >>> hits = tp.evidence(post, reg.check(post), registry=reg).to_dict()["matches"]
+    >>> rows = [{"id": "post-1", "metadata": None, "hits": hits, "href": "post-1.html"},
+    ...         {"id": "post-2", "metadata": None, "hits": []}]
+    >>> page = io.StringIO()
+    >>> tp.report.index_html(rows, page, title="two posts")
+    >>> 'data-id="post-1" data-hits="1" data-work="poem"' in page.getvalue()
+    True
+    >>> "2 texts checked, 1 copies a registered work" in page.getvalue()
+    True
     """
     out.write(
         "<!DOCTYPE html>\n"
@@ -369,8 +404,9 @@ def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -
             f"<td>{'' if top is None else chars}</td></tr>\n"
         )
     out.write(
-        f'</tbody></table>\n<p class="totals">{n} texts checked, {found} copy a registered '
-        f"work.</p>\n<script>{_SORT_SCRIPT}</script>\n</body></html>\n"
+        f'</tbody></table>\n<p class="totals">{n} text{"" if n == 1 else "s"} checked, {found} '
+        f"cop{'ies' if found == 1 else 'y'} a registered work.</p>\n"
+        f"<script>{_SORT_SCRIPT}</script>\n</body></html>\n"
     )
 
 
