@@ -25,6 +25,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+from ._inputs import pyarrow_parquet
+from ._serialize import json_line
 from ._validation import utf8_safe
 from .errors import InvalidInputError, StorageError
 
@@ -243,11 +245,7 @@ def _utf8_value(value: Any) -> Any:
 
 def write_rows(path: str, fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Write rows as JSONL, CSV or Parquet, atomically."""
-    from ._serialize import json_line
-
     if fmt == "parquet":
-        from ._inputs import pyarrow_parquet
-
         pq = pyarrow_parquet()
         import pyarrow as pa
 
