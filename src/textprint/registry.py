@@ -309,12 +309,23 @@ class Registry:
     ----------
     path : str or Path, optional
         One SQLite file (created if missing). None: an in-memory registry.
-    k, window, n_hashes, tokenizer, seed, scheme : optional
-        Fingerprint and signature settings (defaults 5, 10, 128, "auto", 0, "oph";
-        ``n_hashes`` at most 1024). When an existing file is opened its settings are adopted;
-        explicitly passing a different value raises IncompatibleError (use :meth:`rebuild` to
-        change them). Settings are checked before the file is touched: an invalid one leaves
-        no file behind.
+    k : int, default 5
+        Tokens per shingle.
+    window : int, default 10
+        Winnowing window, in shingles.
+    n_hashes : int, default 128
+        Length of the MinHash signatures, at most 1024.
+    tokenizer : str or Tokenizer, default "auto"
+        As in :func:`~textprint.tokenize`.
+    seed : int, default 0
+        Seed of the shingle hashes and signatures.
+    scheme : {"oph", "classic", "datasketch"}, default "oph"
+        MinHash scheme, as in :class:`~textprint.MinHasher`.
+
+        The six settings above apply to a new registry. An existing file keeps its own:
+        leave them out to adopt them; passing a different value raises IncompatibleError
+        (use :meth:`rebuild` to change them). Settings are checked before the file is
+        touched: an invalid one leaves no file behind.
     store_text : bool, default True
         Keep the works' texts (compressed). Without them :meth:`get` returns ``text=None``,
         passages come from fingerprints (coarser boundaries) and :meth:`rebuild` is impossible.
@@ -733,8 +744,11 @@ class Registry:
         Parameters
         ----------
         items : iterable of (work_id, text) or (work_id, text, metadata)
+            The works, as :meth:`register` takes them.
         batch_size : int, default 1000
+            Works per transaction.
         replace : bool, default False
+            As in :meth:`register`.
         on_commit : callable, optional
             Called with the list of work ids of each batch right after it commits (progress,
             resumable imports).
@@ -743,8 +757,9 @@ class Registry:
 
         Returns
         -------
-        list of work ids committed, in order. Each batch is durable once committed: if a later
-        batch fails, the earlier ones stay registered.
+        list of str or int
+            The ids of the works committed, in order. Each batch is durable once committed: if
+            a later batch fails, the earlier ones stay registered.
 
         Raises
         ------

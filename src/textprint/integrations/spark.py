@@ -360,7 +360,7 @@ def check(
     `broadcast_bytes`, otherwise as two DataFrames joined with the texts (fingerprint postings
     on the hash, then the candidate works' texts on the work). Either way each executor
     fingerprints its texts, ranks candidates and verifies them with the same code as
-    :meth:`Registry.check`, so the hits are equal.
+    :meth:`Registry.check <textprint.Registry.check>`, so the hits are equal.
 
     Parameters
     ----------
@@ -370,7 +370,7 @@ def check(
     text_col, id_col : str
         Columns of `df`; ids need not be unique (each row is checked on its own).
     min_chars, min_containment, top_k
-        As in :meth:`Registry.check`.
+        As in :meth:`Registry.check <textprint.Registry.check>`.
     batch_size : int, default 64
         Texts fingerprinted and verified together on an executor.
     broadcast_bytes : int, default 256 MiB
