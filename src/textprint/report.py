@@ -313,7 +313,7 @@ _INDEX_CSP = _CSP.replace(
 _INDEX_COLUMNS = (
     ("order", "#"),
     ("id", "text"),
-    ("hits", "verdict"),
+    ("hits", "result"),
     ("work", "top work"),
     ("share", "copied from it"),
     ("chars", "copied characters"),
@@ -330,7 +330,7 @@ def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -
     rows : iterable of mapping
         One per checked text, in order: ``{"id", "metadata", "hits"}`` as
         ``textprint check --format jsonl`` writes them (the hits in their JSON form, as in
-        :meth:`Evidence.to_dict`'s ``matches``), and ``"href"``, the relative URL of the
+        :meth:`textprint.Evidence.to_dict`'s ``matches``), and ``"href"``, the relative URL of the
         text's own page, when it has one. Read one at a time: a batch of any size is indexed
         in bounded memory.
     out : text file
@@ -340,7 +340,7 @@ def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -
 
     Notes
     -----
-    The page lists each text's verdict, its top work (with the work's ``title`` metadata, if
+    The page lists what was found in each text, its top work (with the work's ``title`` metadata, if
     any), the share of the text copied from it and the copied characters. The header's arrows
     sort the table by a column through the URL's fragment (``#sort=share-desc``): the page's
     only script, allowed by its digest in the Content-Security-Policy, which allows no request.
