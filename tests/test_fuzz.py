@@ -681,7 +681,7 @@ def test_registry(works: list[tuple[Any, str, Any]], copy: tuple[str, str], othe
             assert got.text == text
             assert got.metadata == meta
         fuzzed("Registry.register")
-        reg.register("the-work", work, replace=True, too_short="accept")
+        reg.register("the-work", work, replace=True)
         assert len(reg) == len(set(map(str, ids)) | {"the-work"})
         texts = {**{w: t for w, t, _ in works}, "the-work": work}
         for query in (post, other, *[t for _, t, _ in works]):

@@ -23,7 +23,7 @@ UNFINDABLE = ["", "   ", "，。！？", "三个字", "\u200b\u200b\u200b\u200b\
 @pytest.mark.parametrize("text", UNFINDABLE)
 def test_register_refuses_a_work_that_can_never_be_found(text: str) -> None:
     reg = tp.Registry()
-    with pytest.raises(tp.TooShortError, match=r"work 'w' is too short.*fewer than k=5 tokens"):
+    with pytest.raises(tp.TooShortError, match=r"work_id 'w' is too short.*fewer than k=5 tokens"):
         reg.register("w", text)
     assert "w" not in reg
     assert len(reg) == 0
@@ -82,7 +82,7 @@ def test_cli_register_leaves_them_out_and_lists_them(
         main(["register", str(db), str(works), "-q", "--skip-existing", "--too-short", "stop"]) == 2
     )
     err = capsys.readouterr().err
-    assert "work 'empty' is too short" in err
+    assert "work_id 'empty' is too short" in err
     assert err.count("\n") == 1
     assert (
         main(["register", str(db), str(works), "-q", "--skip-existing", "--too-short", "accept"])
