@@ -12,33 +12,24 @@ Needs Chromium (Debian's ``chromium`` package).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
+import _browser  # noqa: E402
 import console  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "_static" / "batch-report.png"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-]
+# the same headless Chromium as the report tests: no network at start, one scale
+FLAGS = [*_browser.FLAGS, "--hide-scrollbars", "--force-device-scale-factor=1"]
 
 
 def main() -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = _browser.CHROMIUM
     if chromium is None:
         raise SystemExit("needs Chromium: apt-get install chromium")
     with tempfile.TemporaryDirectory(prefix="tp-shot-") as tmp:
