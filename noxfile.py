@@ -36,7 +36,7 @@ def dev_env(session: nox.Session) -> str:
             "--python",
             python,
             "-e",
-            ".[ja,parquet,spark]",
+            ".[ja,parquet,spark,zstd]",
             "--group",
             "dev",
             env={"UV_PYTHON": python},
