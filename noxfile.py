@@ -36,7 +36,7 @@ def dev_env(session: nox.Session) -> str:
             "--python",
             python,
             "-e",
-            ".[ja,parquet,spark,zstd]",
+            ".[ja,parquet,spark]",
             "--group",
             "dev",
             env={"UV_PYTHON": python},

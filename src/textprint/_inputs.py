@@ -3,7 +3,7 @@
 Inputs: JSONL (one object per line), CSV/TSV (header row), Parquet (pyarrow, extra
 ``parquet``), or a folder of ``.txt`` files (id = path relative to the folder, without
 ``.txt``). JSONL, CSV, TSV and ``.txt`` files may be compressed: ``.gz`` (standard library) or
-``.zst`` (extra ``zstd``). Text is decoded with the given encoding (UTF-8 by default); a
+``.zst`` (Zstandard). Text is decoded with the given encoding (UTF-8 by default); a
 byte-order mark at the start of a file is not part of its text. CSV fields may be of any size.
 
 A bad input is a :class:`TextprintError` naming the file and line. With ``on_error="skip"``
@@ -107,12 +107,8 @@ def _open_binary(path: Path, compression: str) -> Iterator[IO[bytes]]:
         if compression == ".gz":
             raw = cast(IO[bytes], stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")))
         elif compression == ".zst":
-            try:
-                import zstandard
-            except ImportError as exc:
-                raise MissingDependencyError(
-                    f'{path}: .zst files need zstandard: pip install "textprint[zstd]"'
-                ) from exc
+            import zstandard  # a dependency (the Registry stores its texts with it)
+
             raw = stack.enter_context(zstandard.ZstdDecompressor().stream_reader(raw))
         yield raw
 
