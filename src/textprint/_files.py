@@ -21,15 +21,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import StorageError
-
 __all__ = [
     "atomic_write",
     "owned_privately",
     "private_cache_dir",
     "read_private_file",
     "remove_quietly",
+    "usual_mode",
 ]
+
+
+def usual_mode(path: str | os.PathLike[str]) -> None:
+    """Give `path` the mode a new file gets under the process's umask (``mkstemp`` and a file
+    another process created may have another)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 @contextlib.contextmanager
@@ -50,23 +57,19 @@ def atomic_write(
 
     Raises
     ------
-    StorageError
+    OSError
         If the temporary file cannot be created beside `path` (missing or read-only
-        directory); an error inside the block propagates as raised, after the temporary file
-        is removed.
+        directory), written or renamed; an error inside the block propagates as raised. The
+        temporary file is removed first, `path` is left as it was, and the caller says what
+        could not be written (each turns the OSError into its own StorageError).
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise StorageError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from exc
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
-            if not private:  # mkstemp creates 0600: give the file the usual mode
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
+            if not private:  # mkstemp creates 0600
+                usual_mode(tmp)
             yield f
         os.replace(tmp, target)
     except BaseException:

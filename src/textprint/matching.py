@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
+from ._display import comparison_html, short_repr
 from ._params import HASH_SCHEME, Params
 from ._validation import check_param, check_text
 from .tokenization import Tokenizer, tokenizer_identity
@@ -76,6 +77,12 @@ class Comparison:
     source_containment: float
     jaccard: float
     params: CompareParams
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return comparison_html(self)
 
 
 def compare(

@@ -36,6 +36,7 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
+from ._display import short_repr
 from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
 from ._params import HASH_SCHEME, Params
 from ._shingles import (
@@ -113,6 +114,9 @@ class Signatures:
         if copy or (dtype is not None and np.dtype(dtype) != self.values.dtype):
             return np.array(self.values, dtype=dtype, copy=True)
         return self.values
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def _oph_bins(sh_hashes: UInt64Array, bounds: Int64Array, n: int) -> UInt64Array:

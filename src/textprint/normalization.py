@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._display import short_repr
 from ._normbatch import normalize_batch
 from ._tables import get_tables
 from ._typing import Int64Array
@@ -72,6 +73,9 @@ class Normalized:
                 f"range [{start}, {end}) must satisfy 0 <= start < end <= {len(self.text)}"
             )
         return int(self.starts[start]), int(self.ends[end - 1])
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def normalize(text: str) -> Normalized:

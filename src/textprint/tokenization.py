@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from ._display import short_repr
 from ._typing import Int64Array
 from ._validation import check_text
 from .errors import InvalidParameterError
@@ -57,6 +58,9 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.tokens)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ._display import short_repr
 from ._kernels import batches, owners
 from ._params import HASH_SCHEME, Params
 from ._shingles import ShingleBatch, shingle_batch
@@ -68,6 +69,9 @@ class Fingerprint:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def winnow(hashes: UInt64Array, window: int) -> Int64Array:
