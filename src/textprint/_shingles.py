@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 MASK64 = (1 << 64) - 1
+#: The multiplier of the shingle hash's polynomial (the golden-ratio constant of 64 bits).
 R = 0x9E3779B97F4A7C15
 R_INV = pow(R, -1, 1 << 64)
 SEPARATOR = 0x20

@@ -116,24 +116,22 @@ class FormatError(TextprintError, ValueError):
         self.supported = supported
 
 
-class _KeyedError(KeyError):
-    """A KeyError that prints its message as written (KeyError quotes its argument) and
-    carries the key (``.key``; ``.work_id`` is the same value)."""
-
-    def __init__(self, *args: object, key: Any = None, work_id: Any = None) -> None:
-        super().__init__(*args)
-        self.key: Any = key if key is not None else work_id
-
-    @property
-    def work_id(self) -> Any:
-        """The key, under the Registry's name for it."""
-        return self.key
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+def _keyed_init(self: Any, *args: object, key: Any = None, work_id: Any = None) -> None:
+    Exception.__init__(self, *args)
+    self.key = key if key is not None else work_id
 
 
-class DuplicateWorkError(_KeyedError, InvalidParameterError):
+def _work_id(self: Any) -> Any:
+    """The key, under the Registry's name for it."""
+    return self.key
+
+
+def _message(self: BaseException) -> str:
+    # KeyError quotes its argument; these print their message as written
+    return str(self.args[0]) if self.args else ""
+
+
+class DuplicateWorkError(InvalidParameterError, KeyError):
     """A key is given twice: a work id already registered (pass ``replace=True`` to overwrite
     it), or a key repeated in one call or already in an :class:`~textprint.LSHIndex`.
 
@@ -143,8 +141,13 @@ class DuplicateWorkError(_KeyedError, InvalidParameterError):
         The key (the same value under both names).
     """
 
+    key: Any
+    __init__ = _keyed_init
+    work_id = property(_work_id)
+    __str__ = _message
 
-class UnknownWorkError(_KeyedError, TextprintError):
+
+class UnknownWorkError(TextprintError, KeyError):
     """A key is not there: a work id that is not registered, or a key not in an
     :class:`~textprint.LSHIndex`.
 
@@ -153,6 +156,11 @@ class UnknownWorkError(_KeyedError, TextprintError):
     key, work_id : str or int
         The key (the same value under both names).
     """
+
+    key: Any
+    __init__ = _keyed_init
+    work_id = property(_work_id)
+    __str__ = _message
 
 
 class StorageError(TextprintError, OSError):

@@ -46,14 +46,16 @@ import numpy as np
 
 from ._kernels import codepoints
 from ._params import HASH_SCHEME, HashParams
-from ._shingles import fmix64, poly_ranges, splitmix64
+from ._shingles import R, fmix64, poly_ranges, splitmix64
 from ._tokens import tokenize_batch
 from ._typing import UInt64Array
 from ._validation import check_param, check_text
 from .errors import InvalidInputError
 from .tokenization import Tokenizer
 
-__all__ = ["HASH_SCHEME", "HashParams", "fmix64", "hash_bytes", "shingles", "splitmix64"]
+#: ``R``, the multiplier of the hash's polynomial (the docstring's arithmetic), is exported so
+#: that the arithmetic can be checked by hand (docs/explanation/winnowing.md does).
+__all__ = ["HASH_SCHEME", "HashParams", "R", "fmix64", "hash_bytes", "shingles", "splitmix64"]
 
 
 def hash_bytes(items: Iterable[bytes], *, seed: int = 0) -> UInt64Array:
