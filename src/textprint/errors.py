@@ -138,7 +138,7 @@ class DuplicateWorkError(InvalidParameterError, KeyError):
     Attributes
     ----------
     key, work_id : str or int
-        The key (the same value under both names).
+        The key given twice (the same value under both names).
     """
 
     key: Any
@@ -154,7 +154,7 @@ class UnknownWorkError(TextprintError, KeyError):
     Attributes
     ----------
     key, work_id : str or int
-        The key (the same value under both names).
+        The missing key (``.work_id`` is its name in a Registry).
     """
 
     key: Any
