@@ -28,6 +28,7 @@ has ``valid=False``; such rows never collide with anything, each other included.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -137,9 +138,13 @@ def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt6
 def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     """Optimal densification (Shrivastava 2017), in place, for the valid rows.
 
-    Empty bin ``j`` of a row takes the original value of the first non-empty bin among the
-    probes ``t = 1, 2, ...``; probes are evaluated in blocks so that rows with very few
-    shingles (many empty bins, long probe sequences) cost a few numpy calls, not hundreds.
+    Empty bin ``j`` of a row takes the value of the first non-empty bin among the probes
+    ``t = 1, 2, ...`` (only empty bins are written and only non-empty ones read, so the
+    order of the writes does not matter). The first ``_TABLE_PROBES`` probes of every bin
+    come from a table made once per ``(n, seed)`` (`_probe_table`): a text of a few dozen
+    shingles resolves nearly every empty bin there, with a handful of numpy calls. The
+    probes after those are evaluated in blocks so that rows with very few shingles (many
+    empty bins, long probe sequences) cost a few numpy calls, not hundreds.
 
     Cost: every empty bin takes part in at most one block of each size (8, 32, 128, 512, then
     1024 up to ``_MAX_PROBES``), so the elements scanned grow linearly with the empty bins;
@@ -148,19 +153,42 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     65536 bins once built 2 GB matrices). The fallback finds the next non-empty bin of every
     remaining bin with one binary search over the non-empty bins of their rows.
     """
+    if not sig.flags.c_contiguous:  # (the flat views below must be views)
+        work = np.ascontiguousarray(sig)
+        _densify(work, valid, n, seed)
+        sig[...] = work
+        return
     empty = sig == EMPTY
     empty[~valid] = False
-    rows, cols = np.nonzero(empty)
-    if len(rows) == 0:
+    flat_empty = np.flatnonzero(empty)  # row * n + bin, row by row
+    if len(flat_empty) == 0:
         return
     filled = ~empty
     filled[~valid] = False
-    original = sig.copy()
+    flat_filled = filled.reshape(-1)
+    flat_sig = sig.reshape(-1)  # a view: sig is C-contiguous (made here, or a row of it)
+    row_base = flat_empty - flat_empty % n
+    t0 = 1
+    block = _TABLE_PROBES
+    pending = np.arange(len(flat_empty))
+    table = _probe_table(n, seed)
+    if table is not None:
+        # the first probes: their bins looked up, the first non-empty one taken
+        at = table[flat_empty - row_base] + row_base[:, None]
+        hit = flat_filled[at]
+        first = hit.argmax(axis=1)
+        pick = at[np.arange(len(at)), first]
+        found = flat_filled[pick]
+        if found.all():
+            flat_sig[flat_empty] = flat_sig[pick]
+            return
+        flat_sig[flat_empty[found]] = flat_sig[pick[found]]
+        pending = np.flatnonzero(~found)
+        t0 += _TABLE_PROBES
+        block *= 4
+    rows, cols = np.divmod(flat_empty, n)
     key = np.uint64(splitmix64(seed ^ _OPH_SALT))
     nn = np.uint64(n)
-    pending = np.arange(len(rows))
-    t0 = 1
-    block = 8
     while len(pending) and t0 <= _MAX_PROBES:
         ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
         step = max(1, _PROBE_BUDGET // len(ts))
@@ -175,7 +203,7 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
             found = hit.any(axis=1)
             first = np.argmax(hit, axis=1)
             ok = np.flatnonzero(found)
-            sig[r[ok], c[ok]] = original[r[ok], cand[ok, first[ok]]]
+            sig[r[ok], c[ok]] = sig[r[ok], cand[ok, first[ok]]]
             missed.append(part[~found])
         pending = np.concatenate(missed)
         t0 += len(ts)
@@ -194,7 +222,33 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     # none to the right in the row: wrap around to the row's first non-empty bin
     wrap = (at >= len(nz)) | (nxt >= (local + 1) * n)
     nxt[wrap] = nz[np.searchsorted(nz, local[wrap] * n, side="left")]
-    sig[r, c] = original[fr[nxt // n], nxt % n]
+    sig[r, c] = sig[fr[nxt // n], nxt % n]
+
+
+#: Probes per bin kept in `_probe_table`: with half the bins empty, a bin misses all of
+#: them with probability 2**-32, so a short text's densification ends at the table.
+_TABLE_PROBES = 32
+#: Bins up to which `_probe_table` is kept (32 probes of int32: 512 kB at 4096 bins).
+_TABLE_MAX_BINS = 4096
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_table(n: int, seed: int) -> np.ndarray | None:
+    """The bins of the first ``_TABLE_PROBES`` densification probes of every bin.
+
+    Shape ``(n, _TABLE_PROBES)``, dtype int32, read-only; None above ``_TABLE_MAX_BINS``
+    bins. Probe ``t`` of bin ``j`` is ``bin(fmix64(key ^ (j << 32 | t)))``, as in the module
+    docstring.
+    """
+    if n > _TABLE_MAX_BINS or _TABLE_PROBES > _MAX_PROBES:
+        return None
+    key = np.uint64(splitmix64(seed ^ _OPH_SALT))
+    ts = np.arange(1, _TABLE_PROBES + 1, dtype=np.uint64)
+    bins = np.arange(n, dtype=np.uint64)
+    probe = fmix64(key ^ ((bins[:, None] << _S32) | ts[None, :]))
+    table = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
+    table.flags.writeable = False
+    return table
 
 
 def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
