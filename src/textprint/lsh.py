@@ -28,6 +28,7 @@ import numpy as np
 from ._banding import band_keys, band_keys_by_band, optimal_bands
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
+from ._shingles import MASK64
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_param
 from .errors import (
@@ -393,6 +394,38 @@ class LSHIndex:
         pair = pair[keep]
         return pair // n_rows, pair % n_rows
 
+    def _candidates_one(self, values: UInt64Array) -> tuple[Int64Array, Int64Array]:
+        """`_candidates` of one valid query (``values`` of shape (1, n_hashes)): the same
+        pairs, found with scalar binary searches band by band instead of the batch's
+        vectorised passes (one query would pay for their temporaries, not use them)."""
+        idx = self._index()
+        n = idx.packed.shape[1]
+        empty = np.zeros(0, dtype=np.int64)
+        if n == 0:
+            return empty, empty
+        # one query: the id bits are the index's (see _candidates)
+        low = (1 << idx.row_bits) - 1
+        high = MASK64 ^ low
+        qk = band_keys_by_band(values, self.bands, self.rows)[:, 0].tolist()
+        rows: set[int] = set()
+        for b, key in enumerate(qk):
+            packed_b = idx.packed[b]
+            needle = key & high
+            # (numpy scalars: a Python int would make searchsorted convert the whole band)
+            lo = int(packed_b.searchsorted(np.uint64(needle), side="left"))
+            if lo == n or int(packed_b[lo]) & high != needle:
+                continue
+            hi = lo + 1
+            if hi < n and int(packed_b[hi]) & high == needle:  # a run of equal keys (rare)
+                hi = int(packed_b.searchsorted(np.uint64(needle | low), side="right"))
+            found = (packed_b[lo:hi] & np.uint64(low)).astype(np.int64)
+            # the packing truncated the keys: keep the rows whose full keys are equal
+            rows.update(found[self._bkeys[b][found] == np.uint64(key)].tolist())
+        if not rows:
+            return empty, empty
+        r = np.array(sorted(rows), dtype=np.int64)
+        return np.zeros(len(r), dtype=np.int64), r
+
     def _estimate(self, values: UInt64Array, q: Int64Array, r: Int64Array) -> Int64Array:
         """Number of positions where query ``q`` and row ``r`` agree on a non-EMPTY value."""
         n_equal = np.empty(len(q), dtype=np.int64)
@@ -432,7 +465,11 @@ class LSHIndex:
         if top_k is not None:
             top_k = check_param("top_k", top_k)
         n_queries = len(values)
-        q, r = self._candidates(values, _empty_rows(values)[0])
+        valid = _empty_rows(values)[0]
+        if n_queries == 1 and valid[0]:  # one query (`query`): the scalar path
+            q, r = self._candidates_one(values)
+        else:
+            q, r = self._candidates(values, valid)
         if len(q) == 0:
             return [[] for _ in range(n_queries)]
         n_equal = self._estimate(values, q, r)
