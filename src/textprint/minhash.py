@@ -40,6 +40,7 @@ import numpy as np
 from ._display import short_repr
 from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
 from ._params import HASH_SCHEME, Params
+from ._plain import compiled, plain_view
 from ._shingles import (
     MASK64,
     ShingleBatch,
@@ -246,14 +247,22 @@ def _probe_table(n: int, seed: int) -> np.ndarray | None:
     ts = np.arange(1, _TABLE_PROBES + 1, dtype=np.uint64)
     bins = np.arange(n, dtype=np.uint64)
     probe = fmix64(key ^ ((bins[:, None] << _S32) | ts[None, :]))
-    table = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
+    table: np.ndarray = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
     table.flags.writeable = False
     return table
 
 
+@functools.lru_cache(maxsize=16)
+def _classic_keys(n: int, seed: int) -> UInt64Array:
+    """The classic scheme's keys ``splitmix64(seed + 1 + i)``, read-only."""
+    keys = np.array([splitmix64(seed + 1 + i) for i in range(n)], dtype=np.uint64)
+    keys.flags.writeable = False
+    return keys
+
+
 def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
     n_docs = len(bounds) - 1
-    keys = np.array([splitmix64(seed + 1 + i) for i in range(n)], dtype=np.uint64)
+    keys = _classic_keys(n, seed)
     sig = np.full((n_docs, n), EMPTY, dtype=np.uint64)
     counts = np.diff(bounds)
     nonempty = np.flatnonzero(counts > 0)
@@ -422,6 +431,35 @@ class MinHasher:
             f"seed={p.seed}, scheme={p.scheme!r})"
         )
 
+    def _plain_signature(self, text: str) -> UInt64Array | None:
+        """The signature of a plain text by the compiled single-text path
+        (:mod:`textprint._plain`), or None where the batch path answers (no numba, another
+        tokenizer or scheme, a text that is not plain or has no token)."""
+        if (
+            self.scheme == "datasketch"
+            or not isinstance(self.tokenizer, str)
+            or self.tokenizer != "char"
+            or len(text) > CHUNK_CHARS
+        ):
+            return None
+        funcs = compiled()
+        if funcs is None:
+            return None
+        plain = plain_view(text, funcs)
+        if plain is None:
+            return None
+        plain.shingle(funcs, self.k, self.seed)
+        if plain.n_sh == 0:
+            return None
+        sig = np.empty(self.n_hashes, dtype=np.uint64)
+        if self.scheme == "oph":
+            key = np.uint64(splitmix64(self.seed ^ _OPH_SALT))
+            funcs["_oph"](plain.hashes, plain.n_sh, self.n_hashes, key, _MAX_PROBES, sig)
+        else:
+            keys = _classic_keys(self.n_hashes, self.seed)
+            funcs["_classic"](plain.hashes, plain.n_sh, keys, sig)
+        return sig
+
     def _from_hashes(self, hashes: UInt64Array, bounds: Int64Array) -> UInt64Array:
         if self.scheme == "oph":
             return _oph(hashes, bounds, self.n_hashes, self.seed)
@@ -564,6 +602,9 @@ class MinHasher:
             If `data` is bytes (pass a list of shingles) or an item is not bytes.
         """
         if isinstance(data, str):
+            plain = self._plain_signature(data)
+            if plain is not None:
+                return plain
             long = len(data) > CHUNK_CHARS
             sig: UInt64Array = (self._long(data, CHUNK_CHARS) if long else self._batch([data]))[0]
             if sig[0] == EMPTY:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ._display import short_repr
+from ._kernels import text_of
 from ._normbatch import normalize_batch
 from ._tables import get_tables
 from ._typing import Int64Array
@@ -22,6 +25,9 @@ __all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "nor
 
 #: Version of the normalization rules (tables have their own version, recorded beside it).
 NORMALIZATION_VERSION = "3"
+#: Longest text for the compiled single-text path (:mod:`textprint._plain`); longer texts
+#: take the batch path, which is as fast per character from there on.
+_PLAIN_MAX = 1 << 16
 
 
 def normalization_identity() -> str:
@@ -129,6 +135,18 @@ def normalize(text: str) -> Normalized:
     ('(株)', [0, 0, 0], [1, 1, 1])
     """
     check_text(text)
+    from ._plain import compiled, plain_view  # (machinery importing the later stages' rules)
+
+    funcs = compiled() if len(text) <= _PLAIN_MAX else None
+    plain = None if funcs is None else plain_view(text, funcs)
+    if plain is not None:  # the compiled single-text path: every span is one character
+        starts = np.arange(len(text), dtype=np.int64)
+        ends = starts + 1
+        starts.flags.writeable = False
+        ends.flags.writeable = False
+        return Normalized(
+            text=text_of(plain.folded), starts=starts, ends=ends, identity=normalization_identity()
+        )
     batch, _ = normalize_batch([text])
     starts = batch.starts
     ends = batch.ends

@@ -15,11 +15,12 @@ import numpy as np
 from ._display import short_repr
 from ._kernels import batches, owners
 from ._params import HASH_SCHEME, Params
+from ._plain import compiled, plain_view
 from ._shingles import ShingleBatch, shingle_batch
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_param, check_text, check_texts
 from ._winnow import winnow_batch
-from .tokenization import Tokenizer
+from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
 
 __all__ = ["Fingerprint", "FingerprintParams", "fingerprint", "fingerprints", "winnow"]
 
@@ -191,7 +192,52 @@ def fingerprint(
     0
     """
     check_text(text)
+    plain = _plain_fingerprint(text, k, window, tokenizer, seed)
+    if plain is not None:
+        return plain
     return fingerprints([text], k=k, window=window, tokenizer=tokenizer, seed=seed)[0]
+
+
+def _plain_fingerprint(
+    text: str, k: int, window: int, tokenizer: str | Tokenizer, seed: int
+) -> Fingerprint | None:
+    """The fingerprint of a plain text by the compiled single-text path
+    (:mod:`textprint._plain`), or None where the batch path answers (no numba, a tokenizer
+    other than ``"char"``, a text that is not plain, no token, a text longer than a chunk)."""
+    if len(text) > _CHUNK or not isinstance(tokenizer, str):
+        return None
+    funcs = compiled()
+    if funcs is None:
+        return None
+    k = check_param("k", k)
+    window = check_param("window", window)
+    seed = check_param("seed", seed)
+    tok = resolve_tokenizer(tokenizer)
+    if tok != "char":
+        return None
+    plain = plain_view(text, funcs)
+    if plain is None:
+        return None
+    plain.shingle(funcs, k, seed)
+    n_sh = plain.n_sh
+    if n_sh == 0:
+        return None
+    picks = np.empty(n_sh, dtype=np.int64)
+    selected = picks[: funcs["_winnow"](plain.hashes, n_sh, window, picks)]
+    k_eff = min(k, len(plain.tok_start))
+    hashes = plain.hashes[selected]
+    starts = plain.tok_start[selected]  # a plain text's spans are its characters
+    ends = plain.tok_end[selected + (k_eff - 1)]
+    for arr in (hashes, starts, ends, selected):
+        arr.flags.writeable = False
+    return Fingerprint(
+        hashes=hashes,
+        starts=starts,
+        ends=ends,
+        positions=selected,
+        n_shingles=n_sh,
+        params=FingerprintParams(k=k, window=window, seed=seed, tokenizer=tokenizer_identity(tok)),
+    )
 
 
 def fingerprints(

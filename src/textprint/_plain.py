@@ -1,0 +1,391 @@
+"""One plain text per call, compiled (private): the single-text path of a service.
+
+A service calls ``normalize``, ``fingerprint`` or ``MinHasher.signature`` on one short text at a
+time; the batch path (numpy over flat arrays) pays a fixed cost of a hundred array calls for
+it. When numba is installed (``pip install "textprint[fast]"``), this module does the whole
+job for one *plain* text in a few compiled loops. A text is plain when normalization is one
+table lookup per character and every span is the character itself, so that the batch path
+would take its fast route and change nothing else:
+
+- no character the fast path treats apart (``FastTables.code >= SPECIAL``: removed,
+  expanded, composing, a CR), no kana and no Hangul (their runs need the language rule);
+- no white space the white-space rules would change (a run, a space other than U+0020, a
+  line break other than LF, white space between two CJK characters, a hyphen before a line
+  break);
+- no possible chain of decorative separators (:mod:`textprint._separators`): a text with Han
+  and ``MIN_MARKS - 1`` mark characters, each equal to one 2-4 before it, within a chain's
+  span is not plain (a necessary condition of a chain; such texts are rare).
+
+Every other text, and every call when numba is absent, goes the batch way: the results are
+the same, bit for bit (tests/test_plain.py holds the compiled loops against the batch path,
+and the same loops run as plain Python against the slow references). The arithmetic is the
+one documented once in :mod:`textprint.hashing` (shingles), :mod:`textprint.minhash`
+(one-permutation hashing, densification, the classic scheme) and :mod:`textprint.winnowing`
+(robust winnowing); the constants come from those modules' owners as arguments.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+
+from ._separators import MAX_GAP, MIN_MARKS
+from ._shingles import MASK64, R_INV, SEPARATOR, R, splitmix64
+from ._tables import (
+    CLASS_HAN,
+    CLASS_HANGUL,
+    CLASS_KANA,
+    CLASS_NEWLINE,
+    CLASS_SPACE,
+    CLASS_WORD,
+    SPECIAL,
+    get_fast_tables,
+)
+from ._text_runs import HYPHENS
+from ._typing import Int64Array, UInt8Array, UInt32Array, UInt64Array
+
+__all__ = ["Plain", "available", "compiled", "plain_view"]
+
+_U64 = np.uint64
+_C1 = 0xFF51AFD7ED558CCD
+_C2 = 0xC4CEB9FE1A85EC53
+_HYPHEN_A, _HYPHEN_B = (int(h) for h in HYPHENS)
+
+
+# --------------------------------------------------------------------------------------------
+# The loops. Written for numba's nopython mode (unsigned arithmetic wraps modulo 2**64; every
+# operand is cast to uint64 so that no mixed signed/unsigned expression becomes a float), and
+# runnable as plain Python on numpy arrays (the tests run them so).
+
+
+def _fmix64(x: Any) -> Any:
+    x = x ^ (x >> _U64(33))
+    x = x * _U64(_C1)
+    x = x ^ (x >> _U64(33))
+    x = x * _U64(_C2)
+    return x ^ (x >> _U64(33))
+
+
+def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> bool:
+    """Fill `folded` and `cls` with the fast path's one-lookup fold; False when the text is
+    not plain (see the module docstring)."""
+    n = len(cps)
+    has_han = False
+    for i in range(n):
+        c = cps[i]
+        k = code[c]
+        if k >= SPECIAL or k in (CLASS_KANA, CLASS_HANGUL):
+            return False
+        folded[i] = zh_fold[c]
+        cls[i] = k
+        if k == CLASS_HAN:
+            has_han = True
+    for i in range(n):
+        k = cls[i]
+        if k == CLASS_SPACE:
+            if folded[i] != 0x20:
+                return False
+        elif k == CLASS_NEWLINE:
+            if folded[i] != 0x0A:
+                return False
+            if i > 0 and (folded[i - 1] == _HYPHEN_A or folded[i - 1] == _HYPHEN_B):
+                return False
+        else:
+            continue
+        if i + 1 < n and (cls[i + 1] == CLASS_SPACE or cls[i + 1] == CLASS_NEWLINE):
+            return False
+        if 0 < i < n - 1:
+            before, after = cls[i - 1], cls[i + 1]
+            if before in (CLASS_HAN, CLASS_KANA) and after in (CLASS_HAN, CLASS_KANA):
+                return False
+    if not has_han:  # a chain holds a CJK character: the mark, or one in every gap
+        return True
+    # a chain of MIN_MARKS marks has MIN_MARKS - 1 later marks, each of a mark's class and
+    # equal to the character 2-4 before it, within (MIN_MARKS - 2) * (MAX_GAP + 1) characters
+    need = MIN_MARKS - 1
+    span = (need - 1) * (MAX_GAP + 1)
+    recent = np.full(need, -(1 << 40), dtype=np.int64)  # the last `need` such positions
+    seen = 0
+    for i in range(2, n):
+        k = cls[i]
+        if k not in (CLASS_WORD, CLASS_HAN):
+            continue
+        f = folded[i]
+        hit = f == folded[i - 2]
+        for d in range(3, MAX_GAP + 2):
+            if i >= d and f == folded[i - d]:
+                hit = True
+        if hit:
+            recent[seen % need] = i
+            seen += 1
+            if seen >= need and i - recent[seen % need] <= span:
+                return False
+    return True
+
+
+def _char_tokens(cls: Any, tok_start: Any, tok_end: Any) -> int:
+    """The ``"char"`` tokens of a plain view (each Han character; each run of letters and
+    digits) into `tok_start`/`tok_end`; returns their number."""
+    n = len(cls)
+    t = 0
+    i = 0
+    while i < n:
+        k = cls[i]
+        if k == CLASS_HAN:
+            tok_start[t] = i
+            tok_end[t] = i + 1
+            t += 1
+            i += 1
+        elif k == CLASS_WORD:
+            j = i + 1
+            while j < n and cls[j] == CLASS_WORD:
+                j += 1
+            tok_start[t] = i
+            tok_end[t] = j
+            t += 1
+            i = j
+        else:
+            i += 1
+    return t
+
+
+def _shingle_hashes(
+    folded: Any, tok_start: Any, tok_end: Any, n_tok: int, k: int, key2: Any, out: Any
+) -> int:
+    """The shingle hashes of :mod:`textprint.hashing` (Horner steps ``v = v * R**(L + 1) + A``
+    from ``key2``, then fmix64) into `out`; returns their number (0 without a token; one
+    shingle of every token when there are fewer than `k`)."""
+    if n_tok == 0:
+        return 0
+    r = _U64(R)
+    sep = _U64(SEPARATOR)
+    k_eff = min(k, n_tok)
+    n_sh = n_tok - k_eff + 1
+    mul = np.empty(n_tok, dtype=np.uint64)
+    add = np.empty(n_tok, dtype=np.uint64)
+    for t in range(n_tok):
+        body = _U64(0)
+        power = _U64(1)
+        for j in range(tok_start[t], tok_end[t]):
+            body = body * r + _U64(folded[j])
+            power = power * r
+        add[t] = sep * power + body  # SP * R**L + T
+        mul[t] = power * r  # R**(L + 1)
+    for s in range(n_sh):
+        v = _U64(key2)
+        for t in range(s, s + k_eff):
+            v = v * mul[t] + add[t]
+        out[s] = _fmix64(v)
+    return n_sh
+
+
+def _oph(hashes: Any, n_sh: int, n: int, key: Any, max_probes: int, sig: Any) -> None:
+    """One-permutation hashing with optimal densification into `sig` (length `n`), as
+    :mod:`textprint.minhash` defines it."""
+    empty = _U64(MASK64)
+    top = _U64(MASK64 - 1)
+    nn = _U64(n)
+    s32 = _U64(32)
+    for j in range(n):
+        sig[j] = empty
+    for i in range(n_sh):
+        h = hashes[i]
+        b = ((h >> s32) * nn) >> s32
+        v = h if h < top else top
+        if v < sig[b]:
+            sig[b] = v
+    if n_sh == 0:
+        return
+    filled = np.empty(n, dtype=np.bool_)
+    for j in range(n):
+        filled[j] = sig[j] != empty
+    for j in range(n):
+        if filled[j]:
+            continue
+        done = False
+        for t in range(1, max_probes + 1):
+            probe = _fmix64(_U64(key) ^ ((_U64(j) << s32) | _U64(t)))
+            c = ((probe >> s32) * nn) >> s32
+            if filled[c]:
+                sig[j] = sig[c]
+                done = True
+                break
+        if not done:  # the next non-empty bin to the right, circularly
+            for d in range(1, n):
+                c = (j + d) % n
+                if filled[c]:
+                    sig[j] = sig[c]
+                    break
+
+
+def _classic(hashes: Any, n_sh: int, keys: Any, sig: Any) -> None:
+    """The classic scheme: ``min(fmix64(h ^ key_i), 2**64 - 2)`` per hash function."""
+    top = _U64(MASK64 - 1)
+    for j in range(len(keys)):
+        best = _U64(MASK64)
+        for i in range(n_sh):
+            v = _fmix64(hashes[i] ^ keys[j])
+            if v > top:
+                v = top
+            if v < best:
+                best = v
+        sig[j] = best
+
+
+def _winnow(hashes: Any, n_sh: int, window: int, out: Any) -> int:
+    """Robust winnowing (Schleimer, Wilkerson, Aiken 2003) of ``hashes[:n_sh]`` into `out`:
+    per window the minimum, the previous pick kept on a tie while inside the window, else the
+    rightmost minimum; returns the number of picks."""
+    if n_sh == 0:
+        return 0
+    w = min(window, n_sh)
+    prev = -1
+    count = 0
+    for start in range(max(1, n_sh - window + 1)):
+        low = hashes[start]
+        pick = start
+        for i in range(start + 1, start + w):
+            if hashes[i] <= low:
+                low = hashes[i]
+                pick = i
+        if start <= prev and hashes[prev] == low:
+            pick = prev
+        if pick != prev:
+            out[count] = pick
+            count += 1
+        prev = pick
+    return count
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled on first use
+
+
+class _Kernels:
+    """The loops compiled by numba, built once, in the background.
+
+    Compiling (or loading numba's on-disk cache) takes a second or two; the first call in a
+    process starts it on a daemon thread and every call meanwhile takes the batch path (the
+    same results), so a short command never waits for it. ``get(wait=True)`` waits (for a
+    service's warm-up, the benchmarks and the tests).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.funcs: dict[str, Callable[..., Any]] | None = None
+
+    def get(self, *, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
+        funcs = self.funcs
+        if funcs is not None:
+            return funcs
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._build, name="textprint-compile", daemon=True
+                )
+                self._thread.start()
+        if wait:
+            self._thread.join()
+        return self.funcs
+
+    def _build(self) -> None:
+        funcs = _compile()
+        if funcs is not None:
+            _warm_up(funcs)
+        self.funcs = funcs  # published whole, once every loop is compiled
+
+
+def _compile() -> dict[str, Callable[..., Any]] | None:
+    try:
+        import numba
+    except ImportError:
+        return None
+    jit = numba.njit(cache=True, nogil=True)
+    fmix = jit(_fmix64)
+    # the loops call _fmix64 by its global name: compile them with the compiled one in scope
+    out: dict[str, Callable[..., Any]] = {}
+    loops = cast(
+        "tuple[types.FunctionType, ...]",
+        (_view, _char_tokens, _shingle_hashes, _oph, _classic, _winnow),
+    )
+    for fn in loops:
+        scope = dict(fn.__globals__)
+        scope["_fmix64"] = fmix
+        clone = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+        clone.__module__ = fn.__module__
+        clone.__qualname__ = fn.__qualname__
+        out[fn.__name__] = jit(clone)
+    return out
+
+
+def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
+    """Call every loop once with the argument types of real calls (compiling them)."""
+    plain = plain_view("天下大势 word", funcs)
+    assert plain is not None
+    plain.shingle(funcs, 5, 0)
+    sig = np.empty(4, dtype=np.uint64)
+    funcs["_oph"](plain.hashes, plain.n_sh, 4, np.uint64(1), 8, sig)
+    keys = np.ones(4, dtype=np.uint64)
+    keys.flags.writeable = False  # (as minhash's cached keys: a type of its own to numba)
+    funcs["_classic"](plain.hashes, plain.n_sh, keys, sig)
+    funcs["_winnow"](plain.hashes, plain.n_sh, 4, np.empty(plain.n_sh, dtype=np.int64))
+
+
+_KERNELS = _Kernels()
+
+
+def compiled(*, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
+    """The compiled loops by name; None without numba, or while they are being compiled
+    (unless `wait`)."""
+    return _KERNELS.get(wait=wait)
+
+
+def available() -> bool:
+    """Whether the compiled single-text path is on (numba installed; waits for it)."""
+    return compiled(wait=True) is not None
+
+
+class Plain:
+    """A plain text's matching view, its ``"char"`` tokens and its shingle hashes."""
+
+    __slots__ = ("cls", "folded", "hashes", "n_sh", "tok_end", "tok_start")
+
+    def __init__(self, folded: UInt32Array, cls: UInt8Array) -> None:
+        self.folded = folded
+        self.cls = cls
+        self.tok_start: Int64Array = np.zeros(0, dtype=np.int64)
+        self.tok_end: Int64Array = self.tok_start
+        self.hashes: UInt64Array = np.zeros(0, dtype=np.uint64)
+        self.n_sh = 0
+
+    def shingle(self, funcs: dict[str, Callable[..., Any]], k: int, seed: int) -> None:
+        """Tokenize (``"char"``) and hash the shingles (k tokens, `seed`)."""
+        n = len(self.folded)
+        tok_start = np.empty(n, dtype=np.int64)
+        tok_end = np.empty(n, dtype=np.int64)
+        n_tok = funcs["_char_tokens"](self.cls, tok_start, tok_end)
+        hashes = np.empty(max(n_tok, 1), dtype=np.uint64)
+        key2 = np.uint64(((splitmix64(seed) - SEPARATOR) * R_INV) & MASK64)
+        self.n_sh = funcs["_shingle_hashes"](
+            self.folded, tok_start, tok_end, n_tok, k, key2, hashes
+        )
+        self.tok_start, self.tok_end = tok_start[:n_tok], tok_end[:n_tok]
+        self.hashes = hashes[: self.n_sh]
+
+
+def plain_view(text: str, funcs: dict[str, Callable[..., Any]]) -> Plain | None:
+    """The plain view of `text` (None when it is not plain, or empty)."""
+    if not text:
+        return None
+    ft = get_fast_tables()
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    folded = np.empty(len(cps), dtype=np.uint32)
+    cls = np.empty(len(cps), dtype=np.uint8)
+    if not funcs["_view"](cps, ft.code, ft.zh_fold, folded, cls):
+        return None
+    return Plain(folded, cls)
