@@ -204,11 +204,16 @@ def lsh_single_query(log: H.Log, n_index: int) -> dict[str, float]:
 
 
 def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
+    from textprint._plain import compiled
+
     H.require_corpora("zh-chinese-poetry")
     src = slices.joined("zh-chinese-poetry")
+    # the compiled single-text path compiles in the background on first use: wait for it
+    numba = "numba " + H.package_version("numba") if compiled(wait=True) else "off (no numba)"
     log(
         f"peers: rensa {H.package_version('rensa')}, datasketch "
-        f"{H.package_version('datasketch')}, copydetect {H.package_version('copydetect')}"
+        f"{H.package_version('datasketch')}, copydetect {H.package_version('copydetect')}; "
+        f"textprint's compiled single-text path: {numba}"
     )
     single = single_calls(args, log, src)
     docs = slices.cut_log_uniform(src, seed=0)[: 300 if args.quick else 3000]
@@ -224,6 +229,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         "query": query,
         "n_docs": len(docs),
         "load": load,
+        "compiled": numba,
         "versions": {p: H.package_version(p) for p in ("rensa", "datasketch", "copydetect")},
     }
 
@@ -273,7 +279,8 @@ def render(res: dict[str, Any]) -> H.Page:
         title="Microseconds per call, one text per call",
         note=(
             "Ratios are the peer's time divided by textprint's (above 1: textprint is faster). "
-            "textprint's calls include normalization (NFKC and every fold), the peers' do not."
+            "textprint's calls include normalization (NFKC and every fold), the peers' do not. "
+            f"textprint's compiled single-text path: {res['compiled']}."
         ),
     )
     return H.Page(

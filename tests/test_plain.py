@@ -12,8 +12,7 @@ paths they shortcut.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -42,21 +41,6 @@ texts = st.one_of(
 )
 
 
-def python_loops() -> dict[str, Callable[..., Any]]:
-    """The loops of textprint._plain as plain Python (not compiled)."""
-    return {
-        fn.__name__: fn
-        for fn in (
-            _plain._view,
-            _plain._char_tokens,
-            _plain._shingle_hashes,
-            _plain._oph,
-            _plain._classic,
-            _plain._winnow,
-        )
-    }
-
-
 LOOPS = pytest.mark.parametrize("loops", ["compiled", "python"])
 
 
@@ -69,7 +53,7 @@ def using(loops: str) -> Iterator[None]:
         yield
         return
     compiled = _plain.compiled(wait=True)
-    _plain._KERNELS.funcs = python_loops()
+    _plain._KERNELS.funcs = _plain.python_loops()
     try:
         with np.errstate(over="ignore"):  # numpy scalars warn where the compiled loops wrap
             yield
@@ -87,11 +71,11 @@ def test_typical_texts_are_plain(loops: str) -> None:
             "iPhone 15 发布,\n价格 5999 元",
             "To be, or not.",
         ):
-            view = _plain.plain_view(text, funcs)
-            assert view is not None, text
-            assert text_of(view.folded) == tp.normalize(text).text
+            folded = _plain.fold(text, funcs)
+            assert folded is not None, text
+            assert text_of(folded) == tp.normalize(text).text
         for text in [*NOT_PLAIN, ""]:
-            assert _plain.plain_view(f"天下{text}大势", funcs) is None or text == "", text
+            assert _plain.fold(f"天下{text}大势", funcs) is None or text == "", text
 
 
 @LOOPS
@@ -161,7 +145,7 @@ def test_plain_signature_equals_reference(loops: str) -> None:
         text = "天下大势，分久必合，合久必分。周末七国分争，并入于秦。"
         funcs = _plain.compiled()
         assert funcs is not None
-        assert _plain.plain_view(text, funcs) is not None
+        assert _plain.fold(text, funcs) is not None
         sh = shingle_batch([text], k=5, seed=0, tokenizer="char")
         for n in (1, 16, 128, 1024):
             want = oph_reference(sh.hashes.tolist(), n, 0)

@@ -26,6 +26,7 @@ one documented once in :mod:`textprint.hashing` (shingles), :mod:`textprint.minh
 
 from __future__ import annotations
 
+import functools
 import threading
 import types
 from collections.abc import Callable
@@ -46,9 +47,9 @@ from ._tables import (
     get_fast_tables,
 )
 from ._text_runs import HYPHENS
-from ._typing import Int64Array, UInt8Array, UInt32Array, UInt64Array
+from ._typing import Int64Array, UInt32Array, UInt64Array
 
-__all__ = ["Plain", "available", "compiled", "plain_view"]
+__all__ = ["compiled", "fingerprint", "fold", "python_loops", "sign"]
 
 _U64 = np.uint64
 _C1 = 0xFF51AFD7ED558CCD
@@ -261,8 +262,90 @@ def _winnow(hashes: Any, n_sh: int, window: int, out: Any) -> int:
     return count
 
 
+def _fold(cps: Any, code: Any, zh_fold: Any) -> tuple[bool, Any]:
+    """Whether the text is plain, and its matching view (the batch path's, identity spans)."""
+    folded = np.empty(len(cps), dtype=np.uint32)
+    cls = np.empty(len(cps), dtype=np.uint8)
+    return _view(cps, code, zh_fold, folded, cls), folded
+
+
+def _hashed(cps: Any, code: Any, zh_fold: Any, k: int, key2: Any) -> tuple[int, Any, Any, Any]:
+    """Status (1: hashed; 0: not plain; -1: plain but no token), the shingle hashes and the
+    start and end of every token."""
+    m = len(cps)
+    folded = np.empty(m, dtype=np.uint32)
+    cls = np.empty(m, dtype=np.uint8)
+    tok_start = np.empty(m, dtype=np.int64)
+    tok_end = np.empty(m, dtype=np.int64)
+    hashes = np.empty(m, dtype=np.uint64)
+    if m == 0 or not _view(cps, code, zh_fold, folded, cls):
+        return 0, hashes[:0], tok_start[:0], tok_end[:0]
+    n_tok = _char_tokens(cls, tok_start, tok_end)
+    n_sh = _shingle_hashes(folded, tok_start, tok_end, n_tok, k, key2, hashes)
+    return (1 if n_sh else -1), hashes[:n_sh], tok_start[:n_tok], tok_end[:n_tok]
+
+
+def _sign(
+    cps: Any,
+    code: Any,
+    zh_fold: Any,
+    k: int,
+    key2: Any,
+    key: Any,
+    max_probes: int,
+    keys: Any,
+    sig: Any,
+) -> int:
+    """The signature of a plain text into `sig`: one-permutation hashing (`keys` empty) or
+    the classic scheme (`keys` its keys). Returns `_hashed`'s status."""
+    status, hashes, _, _ = _hashed(cps, code, zh_fold, k, key2)
+    if status == 1:
+        if len(keys) == 0:
+            _oph(hashes, len(hashes), len(sig), key, max_probes, sig)
+        else:
+            _classic(hashes, len(hashes), keys, sig)
+    return status
+
+
+def _fingerprint(
+    cps: Any, code: Any, zh_fold: Any, k: int, key2: Any, window: int
+) -> tuple[int, int, Any, Any, Any, Any]:
+    """Status (as `_hashed`'s), the number of shingles, and the winnowed hashes, their
+    original starts and ends and their positions among the shingles."""
+    status, hashes, tok_start, tok_end = _hashed(cps, code, zh_fold, k, key2)
+    n_sh = len(hashes)
+    picks = np.empty(n_sh, dtype=np.int64)
+    count = _winnow(hashes, n_sh, window, picks)
+    picks = picks[:count]
+    k_eff = min(k, len(tok_start))
+    out_hashes = np.empty(count, dtype=np.uint64)
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    for i in range(count):
+        p = picks[i]
+        out_hashes[i] = hashes[p]
+        starts[i] = tok_start[p]  # a plain text's spans are its characters
+        ends[i] = tok_end[p + k_eff - 1]
+    return status, n_sh, out_hashes, starts, ends, picks
+
+
 # --------------------------------------------------------------------------------------------
 # Compiled on first use
+
+#: The loops, callees before callers (each is compiled with the compiled callees in scope).
+_LOOPS: tuple[Callable[..., Any], ...] = (
+    _fmix64,
+    _view,
+    _char_tokens,
+    _shingle_hashes,
+    _oph,
+    _classic,
+    _winnow,
+    _fold,
+    _hashed,
+    _sign,
+    _fingerprint,
+)
 
 
 class _Kernels:
@@ -300,22 +383,22 @@ class _Kernels:
         self.funcs = funcs  # published whole, once every loop is compiled
 
 
+def python_loops() -> dict[str, Callable[..., Any]]:
+    """The loops as plain Python functions (what the tests run beside the compiled ones)."""
+    return {fn.__name__: fn for fn in _LOOPS}
+
+
 def _compile() -> dict[str, Callable[..., Any]] | None:
     try:
         import numba
     except ImportError:
         return None
     jit = numba.njit(cache=True, nogil=True)
-    fmix = jit(_fmix64)
-    # the loops call _fmix64 by its global name: compile them with the compiled one in scope
     out: dict[str, Callable[..., Any]] = {}
-    loops = cast(
-        "tuple[types.FunctionType, ...]",
-        (_view, _char_tokens, _shingle_hashes, _oph, _classic, _winnow),
-    )
-    for fn in loops:
-        scope = dict(fn.__globals__)
-        scope["_fmix64"] = fmix
+    for fn in cast("tuple[types.FunctionType, ...]", _LOOPS):
+        # the loops call each other by their global names: compile each with the compiled
+        # callees in its scope
+        scope = {**fn.__globals__, **out}
         clone = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
         clone.__module__ = fn.__module__
         clone.__qualname__ = fn.__qualname__
@@ -324,16 +407,17 @@ def _compile() -> dict[str, Callable[..., Any]] | None:
 
 
 def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
-    """Call every loop once with the argument types of real calls (compiling them)."""
-    plain = plain_view("天下大势 word", funcs)
-    assert plain is not None
-    plain.shingle(funcs, 5, 0)
-    sig = np.empty(4, dtype=np.uint64)
-    funcs["_oph"](plain.hashes, plain.n_sh, 4, np.uint64(1), 8, sig)
+    """Call the entry loops once with the argument types of real calls (compiling them)."""
+    funcs_ = cast("dict[str, Any]", funcs)
+    text = "天下大势 word"
+    fold(text, funcs_)
+    keys = np.zeros(0, dtype=np.uint64)  # (read-only, as minhash's keys: a type to numba)
+    keys.flags.writeable = False
+    sign(text, funcs_, k=5, seed=0, key=1, max_probes=8, keys=keys, n_hashes=4)
     keys = np.ones(4, dtype=np.uint64)
     keys.flags.writeable = False  # (as minhash's cached keys: a type of its own to numba)
-    funcs["_classic"](plain.hashes, plain.n_sh, keys, sig)
-    funcs["_winnow"](plain.hashes, plain.n_sh, 4, np.empty(plain.n_sh, dtype=np.int64))
+    sign(text, funcs_, k=5, seed=0, key=1, max_probes=8, keys=keys, n_hashes=4)
+    fingerprint(text, funcs_, k=5, seed=0, window=4)
 
 
 _KERNELS = _Kernels()
@@ -345,47 +429,64 @@ def compiled(*, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
     return _KERNELS.get(wait=wait)
 
 
-def available() -> bool:
-    """Whether the compiled single-text path is on (numba installed; waits for it)."""
-    return compiled(wait=True) is not None
+@functools.lru_cache(maxsize=64)
+def _key2(seed: int) -> Any:
+    """Horner's initial value of the shingle hash (see `textprint._shingles.hash_shingles`)."""
+    return np.uint64(((splitmix64(seed) - SEPARATOR) * R_INV) & MASK64)
 
 
-class Plain:
-    """A plain text's matching view, its ``"char"`` tokens and its shingle hashes."""
-
-    __slots__ = ("cls", "folded", "hashes", "n_sh", "tok_end", "tok_start")
-
-    def __init__(self, folded: UInt32Array, cls: UInt8Array) -> None:
-        self.folded = folded
-        self.cls = cls
-        self.tok_start: Int64Array = np.zeros(0, dtype=np.int64)
-        self.tok_end: Int64Array = self.tok_start
-        self.hashes: UInt64Array = np.zeros(0, dtype=np.uint64)
-        self.n_sh = 0
-
-    def shingle(self, funcs: dict[str, Callable[..., Any]], k: int, seed: int) -> None:
-        """Tokenize (``"char"``) and hash the shingles (k tokens, `seed`)."""
-        n = len(self.folded)
-        tok_start = np.empty(n, dtype=np.int64)
-        tok_end = np.empty(n, dtype=np.int64)
-        n_tok = funcs["_char_tokens"](self.cls, tok_start, tok_end)
-        hashes = np.empty(max(n_tok, 1), dtype=np.uint64)
-        key2 = np.uint64(((splitmix64(seed) - SEPARATOR) * R_INV) & MASK64)
-        self.n_sh = funcs["_shingle_hashes"](
-            self.folded, tok_start, tok_end, n_tok, k, key2, hashes
-        )
-        self.tok_start, self.tok_end = tok_start[:n_tok], tok_end[:n_tok]
-        self.hashes = hashes[: self.n_sh]
+def _codepoints(text: str) -> UInt32Array:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
-def plain_view(text: str, funcs: dict[str, Callable[..., Any]]) -> Plain | None:
-    """The plain view of `text` (None when it is not plain, or empty)."""
-    if not text:
-        return None
+def fold(text: str, funcs: dict[str, Callable[..., Any]]) -> UInt32Array | None:
+    """The matching view of a plain `text` (every span the character itself), or None."""
     ft = get_fast_tables()
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    folded = np.empty(len(cps), dtype=np.uint32)
-    cls = np.empty(len(cps), dtype=np.uint8)
-    if not funcs["_view"](cps, ft.code, ft.zh_fold, folded, cls):
+    ok, folded = funcs["_fold"](_codepoints(text), ft.code, ft.zh_fold)
+    return folded if ok and len(text) else None
+
+
+def sign(
+    text: str,
+    funcs: dict[str, Callable[..., Any]],
+    *,
+    k: int,
+    seed: int,
+    key: int,
+    max_probes: int,
+    keys: UInt64Array,
+    n_hashes: int,
+) -> UInt64Array | None:
+    """The MinHash signature of a plain `text` with at least one token, or None.
+
+    One-permutation hashing with densification key `key` and `max_probes` when `keys` is
+    empty, else the classic scheme with `keys` (read-only).
+    """
+    ft = get_fast_tables()
+    sig = np.empty(n_hashes, dtype=np.uint64)
+    status = funcs["_sign"](
+        _codepoints(text),
+        ft.code,
+        ft.zh_fold,
+        k,
+        _key2(seed),
+        np.uint64(key),
+        max_probes,
+        keys,
+        sig,
+    )
+    return sig if status == 1 else None
+
+
+def fingerprint(
+    text: str, funcs: dict[str, Callable[..., Any]], *, k: int, seed: int, window: int
+) -> tuple[int, UInt64Array, Int64Array, Int64Array, Int64Array] | None:
+    """The winnowed shingles of a plain `text` with at least one token, or None: the number
+    of shingles, and the hashes, original starts and ends and positions of the picks."""
+    ft = get_fast_tables()
+    status, n_sh, hashes, starts, ends, picks = funcs["_fingerprint"](
+        _codepoints(text), ft.code, ft.zh_fold, k, _key2(seed), window
+    )
+    if status != 1:
         return None
-    return Plain(folded, cls)
+    return n_sh, hashes, starts, ends, picks

@@ -40,7 +40,7 @@ import numpy as np
 from ._display import short_repr
 from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
 from ._params import HASH_SCHEME, Params
-from ._plain import compiled, plain_view
+from ._plain import compiled, sign
 from ._shingles import (
     MASK64,
     ShingleBatch,
@@ -252,6 +252,12 @@ def _probe_table(n: int, seed: int) -> np.ndarray | None:
     return table
 
 
+#: No keys: one-permutation hashing for `textprint._plain.sign` (read-only, as the classic
+#: scheme's keys are: one argument type for the compiled loop).
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_KEYS.flags.writeable = False
+
+
 @functools.lru_cache(maxsize=16)
 def _classic_keys(n: int, seed: int) -> UInt64Array:
     """The classic scheme's keys ``splitmix64(seed + 1 + i)``, read-only."""
@@ -445,20 +451,17 @@ class MinHasher:
         funcs = compiled()
         if funcs is None:
             return None
-        plain = plain_view(text, funcs)
-        if plain is None:
-            return None
-        plain.shingle(funcs, self.k, self.seed)
-        if plain.n_sh == 0:
-            return None
-        sig = np.empty(self.n_hashes, dtype=np.uint64)
-        if self.scheme == "oph":
-            key = np.uint64(splitmix64(self.seed ^ _OPH_SALT))
-            funcs["_oph"](plain.hashes, plain.n_sh, self.n_hashes, key, _MAX_PROBES, sig)
-        else:
-            keys = _classic_keys(self.n_hashes, self.seed)
-            funcs["_classic"](plain.hashes, plain.n_sh, keys, sig)
-        return sig
+        oph = self.scheme == "oph"
+        return sign(
+            text,
+            funcs,
+            k=self.k,
+            seed=self.seed,
+            key=splitmix64(self.seed ^ _OPH_SALT) if oph else 0,
+            max_probes=_MAX_PROBES,
+            keys=_NO_KEYS if oph else _classic_keys(self.n_hashes, self.seed),
+            n_hashes=self.n_hashes,
+        )
 
     def _from_hashes(self, hashes: UInt64Array, bounds: Int64Array) -> UInt64Array:
         if self.scheme == "oph":

@@ -9,7 +9,9 @@ language rule and where a text may be cut).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -30,6 +32,15 @@ NORMALIZATION_VERSION = "3"
 _PLAIN_MAX = 1 << 16
 
 
+@functools.cache
+def _plain() -> ModuleType:
+    """textprint._plain, imported on first use (it imports the later stages' rules)."""
+    from . import _plain
+
+    return _plain
+
+
+@functools.cache
 def normalization_identity() -> str:
     """Identity of the normalization rules and tables, recorded in every result."""
     return f"normalize-{NORMALIZATION_VERSION}+{get_tables().identity}"
@@ -135,17 +146,16 @@ def normalize(text: str) -> Normalized:
     ('(株)', [0, 0, 0], [1, 1, 1])
     """
     check_text(text)
-    from ._plain import compiled, plain_view  # (machinery importing the later stages' rules)
-
-    funcs = compiled() if len(text) <= _PLAIN_MAX else None
-    plain = None if funcs is None else plain_view(text, funcs)
-    if plain is not None:  # the compiled single-text path: every span is one character
+    plain = _plain()
+    funcs = plain.compiled() if len(text) <= _PLAIN_MAX else None
+    folded = None if funcs is None else plain.fold(text, funcs)
+    if folded is not None:  # the compiled single-text path: every span is one character
         starts = np.arange(len(text), dtype=np.int64)
         ends = starts + 1
         starts.flags.writeable = False
         ends.flags.writeable = False
         return Normalized(
-            text=text_of(plain.folded), starts=starts, ends=ends, identity=normalization_identity()
+            text=text_of(folded), starts=starts, ends=ends, identity=normalization_identity()
         )
     batch, _ = normalize_batch([text])
     starts = batch.starts

@@ -6,16 +6,18 @@ sequences at once) is :mod:`textprint._winnow`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from ._display import short_repr
 from ._kernels import batches, owners
 from ._params import HASH_SCHEME, Params
-from ._plain import compiled, plain_view
+from ._plain import compiled
+from ._plain import fingerprint as plain_fingerprint
 from ._shingles import ShingleBatch, shingle_batch
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_param, check_text, check_texts
@@ -209,25 +211,20 @@ def _plain_fingerprint(
     funcs = compiled()
     if funcs is None:
         return None
-    k = check_param("k", k)
-    window = check_param("window", window)
-    seed = check_param("seed", seed)
-    tok = resolve_tokenizer(tokenizer)
-    if tok != "char":
+    # the types are part of the key: ``True`` and ``5.0`` are refused where ``1`` and ``5``
+    # are not
+    key = cast(Hashable, (type(k), k, type(window), window, type(seed), seed, tokenizer))
+    try:
+        params = _checked_params(key)
+    except TypeError:  # an unhashable argument (or a refused one): checked uncached
+        params = _checked_params.__wrapped__(key)
+    if params.tokenizer != tokenizer_identity("char"):
         return None
-    plain = plain_view(text, funcs)
-    if plain is None:
+    k, window, seed = params.k, params.window, params.seed
+    found = plain_fingerprint(text, funcs, k=k, seed=seed, window=window)
+    if found is None:
         return None
-    plain.shingle(funcs, k, seed)
-    n_sh = plain.n_sh
-    if n_sh == 0:
-        return None
-    picks = np.empty(n_sh, dtype=np.int64)
-    selected = picks[: funcs["_winnow"](plain.hashes, n_sh, window, picks)]
-    k_eff = min(k, len(plain.tok_start))
-    hashes = plain.hashes[selected]
-    starts = plain.tok_start[selected]  # a plain text's spans are its characters
-    ends = plain.tok_end[selected + (k_eff - 1)]
+    n_sh, hashes, starts, ends, selected = found
     for arr in (hashes, starts, ends, selected):
         arr.flags.writeable = False
     return Fingerprint(
@@ -236,8 +233,20 @@ def _plain_fingerprint(
         ends=ends,
         positions=selected,
         n_shingles=n_sh,
-        params=FingerprintParams(k=k, window=window, seed=seed, tokenizer=tokenizer_identity(tok)),
+        params=params,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_params(key: Hashable) -> FingerprintParams:
+    """`fingerprints`' checks of its arguments and their parameter record, made once per
+    distinct ``(type(k), k, type(window), window, type(seed), seed, tokenizer)``."""
+    _, k, _, window, _, seed, tokenizer = cast("tuple[Any, ...]", key)
+    k = check_param("k", k)
+    window = check_param("window", window)
+    seed = check_param("seed", seed)
+    identity = tokenizer_identity(resolve_tokenizer(tokenizer))
+    return FingerprintParams(k=k, window=window, seed=seed, tokenizer=identity)
 
 
 def fingerprints(
