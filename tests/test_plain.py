@@ -25,6 +25,7 @@ from textprint import _plain, _separators
 from textprint._kernels import text_of
 from textprint._normbatch import normalize_batch
 from textprint._shingles import bin_minima, shingle_batch
+from textprint._tables import get_fast_tables
 from textprint.minhash import _densify
 
 #: Pieces of plain text (Han, Latin words, digits, punctuation, single spaces and line
@@ -76,6 +77,34 @@ def test_typical_texts_are_plain(loops: str) -> None:
             assert text_of(folded) == tp.normalize(text).text
         for text in [*NOT_PLAIN, ""]:
             assert _plain.fold(f"天下{text}大势", funcs) is None or text == "", text
+
+
+@LOOPS
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("莫停留，莫停留，便去休，便去休", True),  # repeats, but no chain: the rule says so
+        ("一个一个一个一个一个", True),  # a repeated phrase
+        ("本朝本地本年本月本日本时", False),  # a chain of 本 (the rule removes it)
+    ],
+)
+def test_possible_chains_are_settled_by_the_rule(loops: str, text: str, plain: bool) -> None:
+    with using(loops):
+        funcs = _plain.compiled()
+        assert funcs is not None
+        status, _, _ = funcs["_fold"](_plain._codepoints(text), *_tables())
+        assert status == _plain.MAYBE_CHAIN
+        assert (_plain.fold(text, funcs) is not None) == plain
+        mh = tp.MinHasher()
+        assert mh.signature(text).tolist() == mh.signatures([text]).values[0].tolist()
+        one, batch = tp.fingerprint(text), tp.fingerprints([text, "另一篇"])[0]
+        assert one.hashes.tolist() == batch.hashes.tolist()
+        assert one.ends.tolist() == batch.ends.tolist()
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    ft = get_fast_tables()
+    return ft.code, ft.zh_fold
 
 
 @LOOPS

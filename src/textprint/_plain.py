@@ -12,9 +12,10 @@ would take its fast route and change nothing else:
 - no white space the white-space rules would change (a run, a space other than U+0020, a
   line break other than LF, white space between two CJK characters, a hyphen before a line
   break);
-- no possible chain of decorative separators (:mod:`textprint._separators`): a text with Han
-  and ``MIN_MARKS - 1`` mark characters, each equal to one 2-4 before it, within a chain's
-  span is not plain (a necessary condition of a chain; such texts are rare).
+- no chain of decorative separators (:mod:`textprint._separators`): the loops test a
+  necessary condition of one (Han in the text, and ``MIN_MARKS - 1`` mark characters, each
+  equal to one 2-4 before it, within a chain's span); the few texts that meet it are given to
+  the rule itself (`find_separators` on the view), and stay plain if it finds none.
 
 Every other text, and every call when numba is absent, goes the batch way: the results are
 the same, bit for bit (tests/test_plain.py holds the compiled loops against the batch path,
@@ -34,7 +35,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._separators import MAX_GAP, MIN_MARKS
+from ._separators import MAX_GAP, MIN_MARKS, find_separators
 from ._shingles import MASK64, R_INV, SEPARATOR, R, splitmix64
 from ._tables import (
     CLASS_HAN,
@@ -55,6 +56,9 @@ _U64 = np.uint64
 _C1 = 0xFF51AFD7ED558CCD
 _C2 = 0xC4CEB9FE1A85EC53
 _HYPHEN_A, _HYPHEN_B = (int(h) for h in HYPHENS)
+#: What the loops say of a text: plain; not plain (the batch path answers); plain unless the
+#: separator rule finds a chain; plain with no token.
+PLAIN, NOT_PLAIN, MAYBE_CHAIN, NO_TOKEN = 1, 0, 2, -1
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,16 +75,17 @@ def _fmix64(x: Any) -> Any:
     return x ^ (x >> _U64(33))
 
 
-def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> bool:
-    """Fill `folded` and `cls` with the fast path's one-lookup fold; False when the text is
-    not plain (see the module docstring)."""
+def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> int:
+    """Fill `folded` and `cls` with the fast path's one-lookup fold. Returns `PLAIN`,
+    `NOT_PLAIN`, or `MAYBE_CHAIN`: plain but for a possible chain of separators (see the
+    module docstring), which the caller settles with the rule itself."""
     n = len(cps)
     has_han = False
     for i in range(n):
         c = cps[i]
         k = code[c]
         if k >= SPECIAL or k in (CLASS_KANA, CLASS_HANGUL):
-            return False
+            return NOT_PLAIN
         folded[i] = zh_fold[c]
         cls[i] = k
         if k == CLASS_HAN:
@@ -89,22 +94,22 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> bool:
         k = cls[i]
         if k == CLASS_SPACE:
             if folded[i] != 0x20:
-                return False
+                return NOT_PLAIN
         elif k == CLASS_NEWLINE:
             if folded[i] != 0x0A:
-                return False
+                return NOT_PLAIN
             if i > 0 and (folded[i - 1] == _HYPHEN_A or folded[i - 1] == _HYPHEN_B):
-                return False
+                return NOT_PLAIN
         else:
             continue
         if i + 1 < n and (cls[i + 1] == CLASS_SPACE or cls[i + 1] == CLASS_NEWLINE):
-            return False
+            return NOT_PLAIN
         if 0 < i < n - 1:
             before, after = cls[i - 1], cls[i + 1]
             if before in (CLASS_HAN, CLASS_KANA) and after in (CLASS_HAN, CLASS_KANA):
-                return False
+                return NOT_PLAIN
     if not has_han:  # a chain holds a CJK character: the mark, or one in every gap
-        return True
+        return PLAIN
     # a chain of MIN_MARKS marks has MIN_MARKS - 1 later marks, each of a mark's class and
     # equal to the character 2-4 before it, within (MIN_MARKS - 2) * (MAX_GAP + 1) characters
     need = MIN_MARKS - 1
@@ -124,8 +129,8 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> bool:
             recent[seen % need] = i
             seen += 1
             if seen >= need and i - recent[seen % need] <= span:
-                return False
-    return True
+                return MAYBE_CHAIN
+    return PLAIN
 
 
 def _char_tokens(cls: Any, tok_start: Any, tok_end: Any) -> int:
@@ -262,27 +267,34 @@ def _winnow(hashes: Any, n_sh: int, window: int, out: Any) -> int:
     return count
 
 
-def _fold(cps: Any, code: Any, zh_fold: Any) -> tuple[bool, Any]:
-    """Whether the text is plain, and its matching view (the batch path's, identity spans)."""
+def _fold(cps: Any, code: Any, zh_fold: Any) -> tuple[int, Any, Any]:
+    """`_view`'s status, and the matching view and classes (the batch path's, identity
+    spans, when the text is plain)."""
     folded = np.empty(len(cps), dtype=np.uint32)
     cls = np.empty(len(cps), dtype=np.uint8)
-    return _view(cps, code, zh_fold, folded, cls), folded
+    return _view(cps, code, zh_fold, folded, cls), folded, cls
 
 
-def _hashed(cps: Any, code: Any, zh_fold: Any, k: int, key2: Any) -> tuple[int, Any, Any, Any]:
-    """Status (1: hashed; 0: not plain; -1: plain but no token), the shingle hashes and the
-    start and end of every token."""
+def _hashed(
+    cps: Any, code: Any, zh_fold: Any, k: int, key2: Any, no_chain: bool
+) -> tuple[int, Any, Any, Any]:
+    """Status (`PLAIN`: hashed; `NOT_PLAIN`; `MAYBE_CHAIN` unless `no_chain` says the rule
+    found none; `NO_TOKEN`: plain, nothing to hash), the shingle hashes and the start and
+    end of every token."""
     m = len(cps)
     folded = np.empty(m, dtype=np.uint32)
     cls = np.empty(m, dtype=np.uint8)
     tok_start = np.empty(m, dtype=np.int64)
     tok_end = np.empty(m, dtype=np.int64)
     hashes = np.empty(m, dtype=np.uint64)
-    if m == 0 or not _view(cps, code, zh_fold, folded, cls):
-        return 0, hashes[:0], tok_start[:0], tok_end[:0]
+    status = NOT_PLAIN if m == 0 else _view(cps, code, zh_fold, folded, cls)
+    if status == MAYBE_CHAIN and no_chain:
+        status = PLAIN
+    if status != PLAIN:
+        return status, hashes[:0], tok_start[:0], tok_end[:0]
     n_tok = _char_tokens(cls, tok_start, tok_end)
     n_sh = _shingle_hashes(folded, tok_start, tok_end, n_tok, k, key2, hashes)
-    return (1 if n_sh else -1), hashes[:n_sh], tok_start[:n_tok], tok_end[:n_tok]
+    return (PLAIN if n_sh else NO_TOKEN), hashes[:n_sh], tok_start[:n_tok], tok_end[:n_tok]
 
 
 def _sign(
@@ -295,11 +307,12 @@ def _sign(
     max_probes: int,
     keys: Any,
     sig: Any,
+    no_chain: bool,
 ) -> int:
     """The signature of a plain text into `sig`: one-permutation hashing (`keys` empty) or
     the classic scheme (`keys` its keys). Returns `_hashed`'s status."""
-    status, hashes, _, _ = _hashed(cps, code, zh_fold, k, key2)
-    if status == 1:
+    status, hashes, _, _ = _hashed(cps, code, zh_fold, k, key2, no_chain)
+    if status == PLAIN:
         if len(keys) == 0:
             _oph(hashes, len(hashes), len(sig), key, max_probes, sig)
         else:
@@ -308,11 +321,11 @@ def _sign(
 
 
 def _fingerprint(
-    cps: Any, code: Any, zh_fold: Any, k: int, key2: Any, window: int
+    cps: Any, code: Any, zh_fold: Any, k: int, key2: Any, window: int, no_chain: bool
 ) -> tuple[int, int, Any, Any, Any, Any]:
     """Status (as `_hashed`'s), the number of shingles, and the winnowed hashes, their
     original starts and ends and their positions among the shingles."""
-    status, hashes, tok_start, tok_end = _hashed(cps, code, zh_fold, k, key2)
+    status, hashes, tok_start, tok_end = _hashed(cps, code, zh_fold, k, key2, no_chain)
     n_sh = len(hashes)
     picks = np.empty(n_sh, dtype=np.int64)
     count = _winnow(hashes, n_sh, window, picks)
@@ -439,11 +452,21 @@ def _codepoints(text: str) -> UInt32Array:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
+def _no_chain(cps: UInt32Array, funcs: dict[str, Callable[..., Any]]) -> bool:
+    """Whether the separator rule finds no chain in a plain text's view (for `MAYBE_CHAIN`)."""
+    ft = get_fast_tables()
+    _, folded, cls = funcs["_fold"](cps, ft.code, ft.zh_fold)
+    return len(find_separators(folded, cls, np.array([0, len(folded)], dtype=np.int64))) == 0
+
+
 def fold(text: str, funcs: dict[str, Callable[..., Any]]) -> UInt32Array | None:
     """The matching view of a plain `text` (every span the character itself), or None."""
     ft = get_fast_tables()
-    ok, folded = funcs["_fold"](_codepoints(text), ft.code, ft.zh_fold)
-    return folded if ok and len(text) else None
+    status, folded, cls = funcs["_fold"](_codepoints(text), ft.code, ft.zh_fold)
+    if status == MAYBE_CHAIN:
+        bounds = np.array([0, len(folded)], dtype=np.int64)
+        status = PLAIN if len(find_separators(folded, cls, bounds)) == 0 else NOT_PLAIN
+    return folded if status == PLAIN and len(text) else None
 
 
 def sign(
@@ -464,18 +487,12 @@ def sign(
     """
     ft = get_fast_tables()
     sig = np.empty(n_hashes, dtype=np.uint64)
-    status = funcs["_sign"](
-        _codepoints(text),
-        ft.code,
-        ft.zh_fold,
-        k,
-        _key2(seed),
-        np.uint64(key),
-        max_probes,
-        keys,
-        sig,
-    )
-    return sig if status == 1 else None
+    cps = _codepoints(text)
+    args = (cps, ft.code, ft.zh_fold, k, _key2(seed), np.uint64(key), max_probes, keys, sig)
+    status = funcs["_sign"](*args, False)
+    if status == MAYBE_CHAIN and _no_chain(cps, funcs):
+        status = funcs["_sign"](*args, True)
+    return sig if status == PLAIN else None
 
 
 def fingerprint(
@@ -484,9 +501,12 @@ def fingerprint(
     """The winnowed shingles of a plain `text` with at least one token, or None: the number
     of shingles, and the hashes, original starts and ends and positions of the picks."""
     ft = get_fast_tables()
-    status, n_sh, hashes, starts, ends, picks = funcs["_fingerprint"](
-        _codepoints(text), ft.code, ft.zh_fold, k, _key2(seed), window
-    )
-    if status != 1:
+    cps = _codepoints(text)
+    args = (cps, ft.code, ft.zh_fold, k, _key2(seed), window)
+    found = funcs["_fingerprint"](*args, False)
+    if found[0] == MAYBE_CHAIN and _no_chain(cps, funcs):
+        found = funcs["_fingerprint"](*args, True)
+    status, n_sh, hashes, starts, ends, picks = found
+    if status != PLAIN:
         return None
     return n_sh, hashes, starts, ends, picks
