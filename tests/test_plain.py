@@ -32,9 +32,9 @@ from textprint.minhash import _densify
 #: breaks) and of text that is not plain (kana, white-space runs, expansions, combining marks,
 #: CR LF, a separator chain).
 PLAIN = ["天下", "大势", "分久必合", "，", "。", "學而時習之", "word", "Ｗｏｒｄ", "42", " ", "\n"]
-PLAIN += ["!", "?", "——", "《", "》", "😀", "x", "丶", "丨", "國"]
-NOT_PLAIN = ["かな", "カタカナ", "한국", "  ", "\t", "㈱", "e\u0301", "\r\n", "-\n", "\u200b"]
-NOT_PLAIN += ["天丶下丶大丶势丶分丶久", "字 字", "\u3000"]
+PLAIN += ["!", "?", "——", "《", "》", "😀", "x", "丶", "丨", "國", "字 字", "字\n字", "\t", "\u3000"]
+NOT_PLAIN = ["かな", "カタカナ", "한국", "  ", "㈱", "e\u0301", "\r\n", "-\n", "\u200b"]
+NOT_PLAIN += ["天丶下丶大丶势丶分丶久", "字  字", "\u3000\u3000", "字\n\t字"]
 texts = st.one_of(
     st.lists(st.sampled_from(PLAIN), max_size=60).map("".join),
     st.lists(st.sampled_from(PLAIN + NOT_PLAIN), max_size=40).map("".join),
@@ -72,9 +72,9 @@ def test_typical_texts_are_plain(loops: str) -> None:
             "iPhone 15 发布,\n价格 5999 元",
             "To be, or not.",
         ):
-            folded = _plain.fold(text, funcs)
-            assert folded is not None, text
-            assert text_of(folded) == tp.normalize(text).text
+            found = _plain.fold(text, funcs)
+            assert found is not None, text
+            assert text_of(found[0]) == tp.normalize(text).text
         for text in [*NOT_PLAIN, ""]:
             assert _plain.fold(f"天下{text}大势", funcs) is None or text == "", text
 
@@ -92,7 +92,7 @@ def test_possible_chains_are_settled_by_the_rule(loops: str, text: str, plain: b
     with using(loops):
         funcs = _plain.compiled()
         assert funcs is not None
-        status, _, _ = funcs["_fold"](_plain._codepoints(text), *_tables())
+        status, _, _, _ = funcs["_fold"](_plain._codepoints(text), *_tables())
         assert status == _plain.MAYBE_CHAIN
         assert (_plain.fold(text, funcs) is not None) == plain
         mh = tp.MinHasher()
@@ -100,6 +100,23 @@ def test_possible_chains_are_settled_by_the_rule(loops: str, text: str, plain: b
         one, batch = tp.fingerprint(text), tp.fingerprints([text, "另一篇"])[0]
         assert one.hashes.tolist() == batch.hashes.tolist()
         assert one.ends.tolist() == batch.ends.tolist()
+
+
+@LOOPS
+def test_white_space_between_han_is_dropped_on_the_plain_path(loops: str) -> None:
+    with using(loops):
+        funcs = _plain.compiled()
+        assert funcs is not None
+        text = "天下\n大势，分久 必合 x 合久"
+        found = _plain.fold(text, funcs)
+        assert found is not None
+        n = tp.normalize(text)
+        assert text_of(found[0]) == n.text == "天下大势,分久必合 x 合久"
+        assert found[1].tolist() == n.starts.tolist()
+        assert n.ends.tolist() == (n.starts + 1).tolist()
+        fp = tp.fingerprint(text, k=2, window=2)
+        assert fp.starts.tolist() == tp.fingerprints([text, ""], k=2, window=2)[0].starts.tolist()
+        assert text[int(fp.starts[0]) : int(fp.ends[0])] in ("天下", "下\n大", "大势")
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray]:

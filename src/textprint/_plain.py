@@ -4,14 +4,14 @@ A service calls ``normalize``, ``fingerprint`` or ``MinHasher.signature`` on one
 time; the batch path (numpy over flat arrays) pays a fixed cost of a hundred array calls for
 it. When numba is installed (``pip install "textprint[fast]"``), this module does the whole
 job for one *plain* text in a few compiled loops. A text is plain when normalization is one
-table lookup per character and every span is the character itself, so that the batch path
-would take its fast route and change nothing else:
+table lookup per character and every span is one character, so that the batch path
+would take its fast route and at most drop single white space between Han characters:
 
 - no character the fast path treats apart (``FastTables.code >= SPECIAL``: removed,
   expanded, composing, a CR), no kana and no Hangul (their runs need the language rule);
-- no white space the white-space rules would change (a run, a space other than U+0020, a
-  line break other than LF, white space between two CJK characters, a hyphen before a line
-  break);
+- white space only as the white-space rules keep it (one U+0020 or LF, not before a line
+  break after a hyphen) or drop it (one such character between two Han): no run, no other
+  space character;
 - no chain of decorative separators (:mod:`textprint._separators`): the loops test a
   necessary condition of one (Han in the text, and ``MIN_MARKS - 1`` mark characters, each
   equal to one 2-4 before it, within a chain's span); the few texts that meet it are given to
@@ -75,48 +75,54 @@ def _fmix64(x: Any) -> Any:
     return x ^ (x >> _U64(33))
 
 
-def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> int:
-    """Fill `folded` and `cls` with the fast path's one-lookup fold. Returns `PLAIN`,
-    `NOT_PLAIN`, or `MAYBE_CHAIN`: plain but for a possible chain of separators (see the
-    module docstring), which the caller settles with the rule itself."""
+def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any) -> tuple[int, int]:
+    """Fill `folded` and `cls` with the fast path's view and `origin` with the original
+    position of each of its characters. Returns the status (`PLAIN`, `NOT_PLAIN`, or
+    `MAYBE_CHAIN`: plain but for a possible chain of separators, which the caller settles
+    with the rule itself) and the view's length."""
     n = len(cps)
     has_han = False
     for i in range(n):
         c = cps[i]
         k = code[c]
         if k >= SPECIAL or k in (CLASS_KANA, CLASS_HANGUL):
-            return NOT_PLAIN
+            return NOT_PLAIN, 0
         folded[i] = zh_fold[c]
         cls[i] = k
         if k == CLASS_HAN:
             has_han = True
+    # white space: kept as it is, or (one white space between two Han) dropped; anything
+    # else the white-space rules would change makes the text not plain. The view is
+    # compacted in place (position m <= i); the previous character is carried along.
+    m = 0
+    prev_k, prev_f = -1, 0
     for i in range(n):
-        k = cls[i]
-        if k == CLASS_SPACE:
-            if folded[i] != 0x20:
-                return NOT_PLAIN
-        elif k == CLASS_NEWLINE:
-            if folded[i] != 0x0A:
-                return NOT_PLAIN
-            if i > 0 and (folded[i - 1] == _HYPHEN_A or folded[i - 1] == _HYPHEN_B):
-                return NOT_PLAIN
-        else:
-            continue
-        if i + 1 < n and (cls[i + 1] == CLASS_SPACE or cls[i + 1] == CLASS_NEWLINE):
-            return NOT_PLAIN
-        if 0 < i < n - 1:
-            before, after = cls[i - 1], cls[i + 1]
-            if before in (CLASS_HAN, CLASS_KANA) and after in (CLASS_HAN, CLASS_KANA):
-                return NOT_PLAIN
+        k, f = cls[i], folded[i]
+        keep = True
+        if k in (CLASS_SPACE, CLASS_NEWLINE):
+            if f != (0x20 if k == CLASS_SPACE else 0x0A):
+                return NOT_PLAIN, 0
+            if k == CLASS_NEWLINE and i > 0 and (prev_f in (_HYPHEN_A, _HYPHEN_B)):
+                return NOT_PLAIN, 0
+            if i + 1 < n and (cls[i + 1] == CLASS_SPACE or cls[i + 1] == CLASS_NEWLINE):
+                return NOT_PLAIN, 0
+            if i > 0 and i + 1 < n and prev_k == CLASS_HAN and cls[i + 1] == CLASS_HAN:
+                keep = False  # CJK text has no spaces between words: a re-wrap
+        if keep:
+            folded[m] = f
+            cls[m] = k
+            origin[m] = i
+            m += 1
+        prev_k, prev_f = k, f
     if not has_han:  # a chain holds a CJK character: the mark, or one in every gap
-        return PLAIN
+        return PLAIN, m
     # a chain of MIN_MARKS marks has MIN_MARKS - 1 later marks, each of a mark's class and
     # equal to the character 2-4 before it, within (MIN_MARKS - 2) * (MAX_GAP + 1) characters
     need = MIN_MARKS - 1
     span = (need - 1) * (MAX_GAP + 1)
     recent = np.full(need, -(1 << 40), dtype=np.int64)  # the last `need` such positions
     seen = 0
-    for i in range(2, n):
+    for i in range(2, m):
         k = cls[i]
         if k not in (CLASS_WORD, CLASS_HAN):
             continue
@@ -129,8 +135,8 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any) -> int:
             recent[seen % need] = i
             seen += 1
             if seen >= need and i - recent[seen % need] <= span:
-                return MAYBE_CHAIN
-    return PLAIN
+                return MAYBE_CHAIN, m
+    return PLAIN, m
 
 
 def _char_tokens(cls: Any, tok_start: Any, tok_end: Any) -> int:
@@ -267,33 +273,39 @@ def _winnow(hashes: Any, n_sh: int, window: int, out: Any) -> int:
     return count
 
 
-def _fold(cps: Any, code: Any, zh_fold: Any) -> tuple[int, Any, Any]:
-    """`_view`'s status, and the matching view and classes (the batch path's, identity
-    spans, when the text is plain)."""
-    folded = np.empty(len(cps), dtype=np.uint32)
-    cls = np.empty(len(cps), dtype=np.uint8)
-    return _view(cps, code, zh_fold, folded, cls), folded, cls
+def _fold(cps: Any, code: Any, zh_fold: Any) -> tuple[int, Any, Any, Any]:
+    """`_view`'s status, and the view, its classes and the original position of each of its
+    characters (the batch path's, when the text is plain)."""
+    n = len(cps)
+    folded = np.empty(n, dtype=np.uint32)
+    cls = np.empty(n, dtype=np.uint8)
+    origin = np.empty(n, dtype=np.int64)
+    status, m = _view(cps, code, zh_fold, folded, cls, origin)
+    return status, folded[:m], cls[:m], origin[:m]
 
 
 def _hashed(
     cps: Any, code: Any, zh_fold: Any, k: int, key2: Any, no_chain: bool
 ) -> tuple[int, Any, Any, Any]:
     """Status (`PLAIN`: hashed; `NOT_PLAIN`; `MAYBE_CHAIN` unless `no_chain` says the rule
-    found none; `NO_TOKEN`: plain, nothing to hash), the shingle hashes and the start and
-    end of every token."""
-    m = len(cps)
-    folded = np.empty(m, dtype=np.uint32)
-    cls = np.empty(m, dtype=np.uint8)
-    tok_start = np.empty(m, dtype=np.int64)
-    tok_end = np.empty(m, dtype=np.int64)
-    hashes = np.empty(m, dtype=np.uint64)
-    status = NOT_PLAIN if m == 0 else _view(cps, code, zh_fold, folded, cls)
+    found none; `NO_TOKEN`: plain, nothing to hash), the shingle hashes and the original
+    start and end of every token."""
+    n = len(cps)
+    tok_start = np.empty(n, dtype=np.int64)
+    tok_end = np.empty(n, dtype=np.int64)
+    hashes = np.empty(n, dtype=np.uint64)
+    status, folded, cls, origin = _fold(cps, code, zh_fold)
+    if n == 0:
+        status = NOT_PLAIN
     if status == MAYBE_CHAIN and no_chain:
         status = PLAIN
     if status != PLAIN:
         return status, hashes[:0], tok_start[:0], tok_end[:0]
     n_tok = _char_tokens(cls, tok_start, tok_end)
     n_sh = _shingle_hashes(folded, tok_start, tok_end, n_tok, k, key2, hashes)
+    for t in range(n_tok):  # positions in the view -> in the original text
+        tok_start[t] = origin[tok_start[t]]
+        tok_end[t] = origin[tok_end[t] - 1] + 1
     return (PLAIN if n_sh else NO_TOKEN), hashes[:n_sh], tok_start[:n_tok], tok_end[:n_tok]
 
 
@@ -337,7 +349,7 @@ def _fingerprint(
     for i in range(count):
         p = picks[i]
         out_hashes[i] = hashes[p]
-        starts[i] = tok_start[p]  # a plain text's spans are its characters
+        starts[i] = tok_start[p]
         ends[i] = tok_end[p + k_eff - 1]
     return status, n_sh, out_hashes, starts, ends, picks
 
@@ -455,18 +467,19 @@ def _codepoints(text: str) -> UInt32Array:
 def _no_chain(cps: UInt32Array, funcs: dict[str, Callable[..., Any]]) -> bool:
     """Whether the separator rule finds no chain in a plain text's view (for `MAYBE_CHAIN`)."""
     ft = get_fast_tables()
-    _, folded, cls = funcs["_fold"](cps, ft.code, ft.zh_fold)
+    _, folded, cls, _ = funcs["_fold"](cps, ft.code, ft.zh_fold)
     return len(find_separators(folded, cls, np.array([0, len(folded)], dtype=np.int64))) == 0
 
 
-def fold(text: str, funcs: dict[str, Callable[..., Any]]) -> UInt32Array | None:
-    """The matching view of a plain `text` (every span the character itself), or None."""
+def fold(text: str, funcs: dict[str, Callable[..., Any]]) -> tuple[UInt32Array, Int64Array] | None:
+    """The matching view of a plain `text` and the original position of each of its
+    characters (its span is that one character), or None."""
     ft = get_fast_tables()
-    status, folded, cls = funcs["_fold"](_codepoints(text), ft.code, ft.zh_fold)
+    status, folded, cls, origin = funcs["_fold"](_codepoints(text), ft.code, ft.zh_fold)
     if status == MAYBE_CHAIN:
         bounds = np.array([0, len(folded)], dtype=np.int64)
         status = PLAIN if len(find_separators(folded, cls, bounds)) == 0 else NOT_PLAIN
-    return folded if status == PLAIN and len(text) else None
+    return (folded, origin) if status == PLAIN and len(text) else None
 
 
 def sign(

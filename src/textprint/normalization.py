@@ -13,8 +13,6 @@ import functools
 from dataclasses import dataclass
 from types import ModuleType
 
-import numpy as np
-
 from ._display import short_repr
 from ._kernels import text_of
 from ._normbatch import normalize_batch
@@ -148,9 +146,9 @@ def normalize(text: str) -> Normalized:
     check_text(text)
     plain = _plain()
     funcs = plain.compiled() if len(text) <= _PLAIN_MAX else None
-    folded = None if funcs is None else plain.fold(text, funcs)
-    if folded is not None:  # the compiled single-text path: every span is one character
-        starts = np.arange(len(text), dtype=np.int64)
+    found = None if funcs is None else plain.fold(text, funcs)
+    if found is not None:  # the compiled single-text path: each span is one character
+        folded, starts = found
         ends = starts + 1
         starts.flags.writeable = False
         ends.flags.writeable = False
