@@ -438,10 +438,10 @@ def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
     fold(text, funcs_)
     keys = np.zeros(0, dtype=np.uint64)  # (read-only, as minhash's keys: a type to numba)
     keys.flags.writeable = False
-    sign(text, funcs_, k=5, seed=0, key=1, max_probes=8, keys=keys, n_hashes=4)
+    sign(text, funcs_, k=5, seed=0, key=np.uint64(1), max_probes=8, keys=keys, n_hashes=4)
     keys = np.ones(4, dtype=np.uint64)
     keys.flags.writeable = False  # (as minhash's cached keys: a type of its own to numba)
-    sign(text, funcs_, k=5, seed=0, key=1, max_probes=8, keys=keys, n_hashes=4)
+    sign(text, funcs_, k=5, seed=0, key=np.uint64(1), max_probes=8, keys=keys, n_hashes=4)
     fingerprint(text, funcs_, k=5, seed=0, window=4)
 
 
@@ -488,7 +488,7 @@ def sign(
     *,
     k: int,
     seed: int,
-    key: int,
+    key: np.uint64,
     max_probes: int,
     keys: UInt64Array,
     n_hashes: int,
@@ -501,7 +501,7 @@ def sign(
     ft = get_fast_tables()
     sig = np.empty(n_hashes, dtype=np.uint64)
     cps = _codepoints(text)
-    args = (cps, ft.code, ft.zh_fold, k, _key2(seed), np.uint64(key), max_probes, keys, sig)
+    args = (cps, ft.code, ft.zh_fold, k, _key2(seed), key, max_probes, keys, sig)
     status = funcs["_sign"](*args, False)
     if status == MAYBE_CHAIN and _no_chain(cps, funcs):
         status = funcs["_sign"](*args, True)

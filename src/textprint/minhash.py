@@ -188,7 +188,7 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
         t0 += _TABLE_PROBES
         block *= 4
     rows, cols = np.divmod(flat_empty, n)
-    key = np.uint64(splitmix64(seed ^ _OPH_SALT))
+    key = _oph_key(seed)
     nn = np.uint64(n)
     while len(pending) and t0 <= _MAX_PROBES:
         ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
@@ -243,13 +243,20 @@ def _probe_table(n: int, seed: int) -> np.ndarray | None:
     """
     if n > _TABLE_MAX_BINS or _TABLE_PROBES > _MAX_PROBES:
         return None
-    key = np.uint64(splitmix64(seed ^ _OPH_SALT))
+    key = _oph_key(seed)
     ts = np.arange(1, _TABLE_PROBES + 1, dtype=np.uint64)
     bins = np.arange(n, dtype=np.uint64)
     probe = fmix64(key ^ ((bins[:, None] << _S32) | ts[None, :]))
     table: np.ndarray = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
     table.flags.writeable = False
     return table
+
+
+@functools.lru_cache(maxsize=64)
+def _oph_key(seed: int) -> np.uint64:
+    """Densification's key ``splitmix64(seed ^ 0x6F7068)`` (see the module docstring)."""
+    key: np.uint64 = np.uint64(splitmix64(seed ^ _OPH_SALT))
+    return key
 
 
 #: No keys: one-permutation hashing for `textprint._plain.sign` (read-only, as the classic
@@ -457,7 +464,7 @@ class MinHasher:
             funcs,
             k=self.k,
             seed=self.seed,
-            key=splitmix64(self.seed ^ _OPH_SALT) if oph else 0,
+            key=_oph_key(self.seed),
             max_probes=_MAX_PROBES,
             keys=_NO_KEYS if oph else _classic_keys(self.n_hashes, self.seed),
             n_hashes=self.n_hashes,
