@@ -1,0 +1,265 @@
+"""Thresholds of the core stages, each tested at the threshold, just under it and just over it.
+
+``compare``'s ``gap``, the LSH index's query threshold and band collisions, and winnowing's
+window edges. Each docstring names the mutation of the code that the test kills (see the
+mutation section of docs/reliability.md). The Registry's thresholds are in
+test_registry_boundaries.py, the report's in test_report_boundaries.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import textprint as tp
+from reference_hashing import winnow_reference
+from textprint.winnowing import winnow
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: Han characters of Extension A, which the zh fixtures do not use.
+FILLER = "".join(chr(0x3400 + i) for i in range(24))
+
+
+@functools.cache
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+# -- compare: gap ---------------------------------------------------------------------------
+
+
+def holed_copy(m: int, kind: str) -> tuple[str, str]:
+    """(query, source): 300 characters of the source copied into a host, with `m` characters
+    in the middle of the copy substituted, or inserted into it."""
+    src = fixture("zh_novel.txt")[:600]
+    host = fixture("zh_novel_2.txt")
+    assert not set(FILLER) & set(src)
+    if kind == "substituted":
+        copy = src[100:250] + FILLER[:m] + src[250 + m : 400]
+    else:
+        copy = src[100:250] + FILLER[:m] + src[250:400]
+    return host[:50] + copy + host[50:100], src
+
+
+@pytest.mark.parametrize("kind", ["substituted", "inserted"])
+@pytest.mark.parametrize(("k", "m"), [(3, 2), (3, 6), (5, 2), (5, 4), (5, 8)])
+def test_gap_bridges_a_hole_of_m_tokens_from_m_plus_k(k: int, m: int, kind: str) -> None:
+    """An edit of `m` tokens breaks the `k` shingles over it: the seeds on either side are
+    ``m + k`` shingles apart, so the two halves are one passage from ``gap=m + k`` on and two
+    below it.
+
+    Kills: ``gap`` ignored (the default ``3 * k`` used instead: wrong on one side of the
+    boundary for every case here), ``qs - last > gap`` turned into ``>=``, and the source-side
+    test ``ds > gap`` turned into ``ds >= gap``.
+    """
+    query, source = holed_copy(m, kind)
+    at = tp.compare(query, source, k=k, gap=m + k)
+    under = tp.compare(query, source, k=k, gap=m + k - 1)
+    assert len(at.passages) == 1
+    assert len(under.passages) == 2
+    (p,) = at.passages
+    assert (p.query_start, p.source_start) == (50, 100)
+    assert under.passages[0].query_start == 50
+    assert under.passages[1].query_end == p.query_end
+    # the default gap is 3 * k
+    default = tp.compare(query, source, k=k)
+    assert len(default.passages) == (1 if m + k <= 3 * k else 2)
+    assert default.params.gap == 3 * k
+
+
+def test_gap_zero_keeps_every_run_apart() -> None:
+    """``gap=0`` is valid (no hole is bridged) and ``gap=-1`` is refused.
+
+    Kills: the lower bound of gap moved (0 refused, or -1 accepted).
+    """
+    query, source = holed_copy(2, "substituted")
+    assert len(tp.compare(query, source, gap=0).passages) == 2
+    with pytest.raises(tp.InvalidParameterError, match="gap"):
+        tp.compare(query, source, gap=-1)
+
+
+# -- LSH: the query threshold and band collisions --------------------------------------------
+
+
+N_HASHES, BANDS, ROWS = 16, 4, 4
+
+
+def pair(agree: int, *, whole_band: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Two signatures equal on exactly `agree` of 16 positions: the first `agree` positions
+    (so the first band is equal when ``agree >= 4``), or, with ``whole_band=False``, spread so
+    that no band is equal."""
+    a = np.arange(1, N_HASHES + 1, dtype=np.uint64) * np.uint64(1_000_003)
+    b = a + np.uint64(7)
+    if whole_band:
+        same = list(range(agree))
+    else:  # at most ROWS - 1 equal positions per band
+        same = [band * ROWS + r for r in range(ROWS - 1) for band in range(BANDS)][:agree]
+    b[same] = a[same]
+    return a, b
+
+
+def index_of(b: np.ndarray, threshold: float) -> tp.LSHIndex:
+    index = tp.LSHIndex(threshold, n_hashes=N_HASHES, bands=BANDS, rows=ROWS)
+    index.add(["b"], b[None, :])
+    return index
+
+
+@pytest.mark.parametrize(
+    ("agree", "found"),
+    [
+        pytest.param(7, False, id="7/16"),
+        pytest.param(8, True, id="8/16"),
+        pytest.param(9, True, id="9/16"),
+    ],
+)
+def test_query_threshold_is_reached_at_equality(agree: int, found: bool) -> None:
+    """A match whose estimate equals the index's threshold (8/16 = 0.5) is returned; 7/16 is not.
+
+    Kills: ``est >= threshold`` turned into ``>`` (8/16 lost), and the tolerance widened to a
+    whole position (7/16 returned).
+    """
+    a, b = pair(agree)
+    index = index_of(b, 0.5)
+    assert index.query(a) == ([tp.Match("b", agree / N_HASHES)] if found else [])
+    # the same through an explicit query threshold
+    assert bool(index.query(a, threshold=0.5)) is found
+    assert index.query(a, threshold=agree / N_HASHES) == [tp.Match("b", agree / N_HASHES)]
+
+
+@pytest.mark.parametrize("agree", [ROWS - 1, ROWS * BANDS - BANDS])
+def test_no_equal_band_is_no_candidate(agree: int) -> None:
+    """Signatures equal on up to ``rows - 1`` positions of every band are never candidates,
+    even with ``threshold=0`` (every candidate) and 12 of 16 positions equal; one equal band
+    (``rows`` positions) makes them one.
+
+    Kills: a band counted as equal on fewer than all its rows, and ``threshold=0`` returning
+    pairs that share no band.
+    """
+    a, b = pair(agree, whole_band=False)
+    index = index_of(b, 0.5)
+    assert index.query(a, threshold=0.0) == []
+    a, b = pair(ROWS)
+    assert index_of(b, 0.5).query(a, threshold=0.0) == [tp.Match("b", ROWS / N_HASHES)]
+    a, b = pair(ROWS - 1)
+    assert index_of(b, 0.5).query(a, threshold=0.0) == []
+
+
+def test_top_k_at_the_number_of_matches() -> None:
+    """top_k = n - 1, n, n + 1 of n matches keeps n - 1, n, n, best first.
+
+    Kills: ``starts + top_k`` off by one either way.
+    """
+    a, _ = pair(16)
+    index = tp.LSHIndex(0.5, n_hashes=N_HASHES, bands=BANDS, rows=ROWS)
+    rows = []
+    for agree in (16, 12, 10, 8):
+        _, b = pair(agree)
+        rows.append(b)
+    index.add(["k16", "k12", "k10", "k8"], np.stack(rows))
+    full = index.query(a)
+    assert [m.key for m in full] == ["k16", "k12", "k10", "k8"]
+    assert index.query(a, top_k=3) == full[:3]
+    assert index.query(a, top_k=4) == full
+    assert index.query(a, top_k=5) == full
+
+
+def test_for_threshold_derives_the_banding_at_the_threshold() -> None:
+    """``LSHIndex.for_threshold(t)`` bands by ``optimal_bands(t)``: its default threshold is t
+    and a pair just over t is found while a pair just under is not.
+
+    Kills: the threshold not passed on to the index (the default 0.8 used), and the banding
+    derived from another threshold.
+    """
+    index = tp.LSHIndex.for_threshold(0.5, n_hashes=N_HASHES)
+    assert (index.bands, index.rows) == tp.lsh.optimal_bands(0.5, n_hashes=N_HASHES)
+    assert index.threshold == 0.5
+    a, b9 = pair(9)
+    _, b7 = pair(7)
+    index.add(["b9", "b7"], np.stack([b9, b7]))
+    assert index.query(a) == [tp.Match("b9", 9 / N_HASHES)]
+
+
+# -- winnowing: window edges ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "increasing",
+        "decreasing",
+        "tie at both ends",
+        "tie in the middle",
+        "all equal",
+        "minimum last",
+    ],
+)
+def test_winnow_at_the_window_edges(window: int, offset: int, pattern: str) -> None:
+    """Sequences of ``window - 1``, ``window`` and ``window + 1`` hashes (a single short
+    window, exactly one window, two windows), with ties placed at the window edges, select
+    what the literal one-window-at-a-time reference selects; a sequence of one window
+    selects exactly one position.
+
+    Kills: ``len(h) >= window`` turned into ``>`` (a sequence of exactly one window taken as
+    short, or the reverse), the rightmost minimum turned into the leftmost, and the
+    previous pick kept when it has just left the window (``prev >= start`` turned into
+    ``prev > start``).
+    """
+    n = window + offset
+    if n <= 0:
+        return
+    base = {
+        "increasing": list(range(10, 10 + n)),
+        "decreasing": list(range(10 + n, 10, -1)),
+        "tie at both ends": [3] + [9] * max(0, n - 2) + [3] * (n >= 2),
+        "tie in the middle": [9] * (n // 2) + [2, 2][: max(1, min(2, n - n // 2))] + [9] * n,
+        "all equal": [5] * n,
+        "minimum last": [9] * (n - 1) + [1],
+    }[pattern][:n]
+    h = np.array(base, dtype=np.uint64)
+    got = winnow(h, window).tolist()
+    assert got == winnow_reference(base, window)
+    if n <= window:
+        assert len(got) == 1
+        assert base[got[0]] == min(base)
+        assert got[0] == max(i for i, v in enumerate(base) if v == min(base))  # rightmost
+
+
+def test_winnow_keeps_the_previous_pick_until_it_leaves_the_window() -> None:
+    """Robust winnowing keeps a tied minimum while it is inside the window and moves to the
+    rightmost minimum on the first window that no longer holds it.
+
+    Kills: the tie-breaking ``prev >= start`` turned into ``prev > start`` (the pick would
+    move one window early) and ties broken to the left.
+    """
+    h = np.array([5, 1, 7, 1, 1, 8, 9], dtype=np.uint64)
+    # window 3: [0..2] picks 1; [1..3] ties 1 and 3 and keeps 1; [2..4] ties 3 and 4 without
+    # 1: the rightmost, 4; [3..5] and [4..6] keep 4
+    assert winnow(h, 3).tolist() == [1, 4] == winnow_reference(h.tolist(), 3)
+    # window 2: 1, kept in [1, 2]; 3 in [2, 3], kept in [3, 4]; 4 in [4, 5]; 5 in [5, 6]
+    assert winnow(h, 2).tolist() == [1, 3, 4, 5] == winnow_reference(h.tolist(), 2)
+
+
+@pytest.mark.parametrize("window", [1, 4, 10])
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_fingerprint_of_a_text_one_window_long(window: int, offset: int) -> None:
+    """A text of ``window + k - 1`` tokens has exactly ``window`` shingles: one window, one
+    fingerprint; one token fewer is a short window (one fingerprint too); one more, two
+    windows (one or two fingerprints).
+
+    Kills: the window count of a text off by one (``n - window + 1``).
+    """
+    k = 5
+    text = fixture("zh_novel.txt")
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    n_tokens = window + k - 1 + offset
+    fp = tp.fingerprint("".join(chars[:n_tokens]), k=k, window=window)
+    assert fp.n_shingles == max(1, window + offset)  # fewer than k tokens: one shingle
+    if offset <= 0:
+        assert len(fp) == 1
+    else:
+        assert 1 <= len(fp) <= 2
