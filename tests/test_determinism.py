@@ -17,6 +17,7 @@ that notices it was built by another pipeline.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,10 +31,6 @@ import pytest
 
 import textprint as tp
 from textprint.errors import FormatError, IncompatibleError, MissingDependencyError
-
-# Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
-# default check stays fast.
-pytestmark = pytest.mark.slow
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -211,19 +208,28 @@ def digest() -> str:
     return h.hexdigest()
 
 
-def test_identical_results_across_processes_and_hash_seeds() -> None:
-    here = digest()
-    for hash_seed in ("0", "1", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run(
-            [sys.executable, "-c", _DIGEST, str(TESTS)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert out.returncode == 0, out.stderr
-        assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed} gave other results"
+@functools.cache
+def digest_here() -> str:
+    return digest()
+
+
+# One other PYTHONHASHSEED in the default check (about 3 s each); the others in `nox -s slow`.
+@pytest.mark.parametrize(
+    "hash_seed",
+    ["1", pytest.param("0", marks=pytest.mark.slow), pytest.param("4242", marks=pytest.mark.slow)],
+)
+def test_identical_results_across_processes_and_hash_seeds(hash_seed: str) -> None:
+    here = digest_here()
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    out = subprocess.run(
+        [sys.executable, "-c", _DIGEST, str(TESTS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed} gave other results"
 
 
 # ----------------------------------------------------------------------- registry manifest
