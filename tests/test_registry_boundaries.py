@@ -29,7 +29,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+import _oracles
 import textprint as tp
 from textprint.lsh import optimal_bands
 
@@ -536,3 +539,74 @@ def test_every_registry_connection_runs_with_full_sync_in_wal_mode(
                 assert conn.execute("PRAGMA synchronous").fetchone()[0] in (2, 3)
                 assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert reg.check(fixture("zh_novel.txt")[:400])
+
+
+# -- clusters against an independent oracle -------------------------------------------------
+
+
+_SLOTS = 4
+_POOL_AGREE = (63, 64, 65, 128)
+
+
+@functools.cache
+def _pool() -> list[str]:
+    """The base work and editions of it at 63, 64 and 65 of 128 positions, all with FOOTER."""
+    pairs = edition_pairs()
+    base = pairs[64][0]
+    return [base] + [pairs[a][1] for a in _POOL_AGREE[:-1]]
+
+
+_HISTORY = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.integers(0, _SLOTS - 1), st.integers(0, 3)),
+        st.tuples(st.just("remove"), st.integers(0, _SLOTS - 1), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(_HISTORY)
+@example([("register", 0, 0), ("register", 1, 2)])  # an edition at exactly 0.5
+@example([("register", 0, 0), ("register", 1, 1)])  # one just under
+@example([("register", 0, 0), ("register", 1, 3), ("remove", 0, 0), ("register", 2, 0)])
+@example([("register", 0, 0), ("register", 1, 2), ("register", 0, 1)])  # a replacement
+def test_clusters_follow_the_documented_edition_rule(history: list[tuple[str, int, int]]) -> None:
+    """Over any history of registrations, replacements and removals of a work and its
+    editions (at 63, 64 and 65 of 128 positions), the common-phrase verdict on their shared
+    footer is the one an independent replay of the documented rules predicts
+    (tests/_oracles.py: clusters from the signatures and the 0.5 threshold, document
+    frequency per cluster, limit max(50, 1%)). 48 other works hold the footer too, so the
+    verdict turns on how many clusters the editions form.
+
+    Kills: a clustering decision that differs from the documented rule (threshold, tie to the
+    cluster started first, a removed work taking its cluster's other members with it, a
+    replacement keeping its old cluster), and document frequencies not updated on removal.
+    """
+    fillers_ = footer_works(COMMON_MIN - 2)
+    events: list[_oracles.Event] = _oracles.events_of(fillers_)
+    reg = tp.Registry(n_hashes=N_HASHES)
+    reg.register_many(fillers_)
+    for op, slot, text in history:
+        work_id = f"pair-{slot}"
+        if op == "register":
+            reg.register(work_id, _pool()[text], replace=True)
+            events.append(("register", work_id, _pool()[text]))
+        elif work_id in reg:
+            reg.remove(work_id)
+            events.append(("remove", work_id, None))
+    clusters = _oracles.edition_clusters(events, _oracles.Settings(n_hashes=N_HASHES))
+    footer_hashes = set(_i64(tp.fingerprint(FOOTER).hashes))
+    df = _oracles.document_frequencies(clusters)
+    limit = _oracles.common_limit(clusters.n_clusters)
+    # the footer's own fingerprints (those every holder shares) decide the verdict
+    shared = [df[h] for h in footer_hashes if h in df]
+    predicted_common = max(shared) >= limit
+    assert footer_is_common(reg) is predicted_common, (
+        f"oracle: {len(clusters.partition())} clusters, footer in {max(shared)}, limit {limit}"
+    )
+
+
+def _i64(hashes: np.ndarray) -> list[int]:
+    return np.asarray(hashes, dtype=np.uint64).view(np.int64).tolist()
