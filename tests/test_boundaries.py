@@ -263,3 +263,76 @@ def test_fingerprint_of_a_text_one_window_long(window: int, offset: int) -> None
         assert len(fp) == 1
     else:
         assert 1 <= len(fp) <= 2
+
+
+@pytest.mark.parametrize("window", [2, 3, 5, 8])
+@pytest.mark.parametrize("gap", [1, 2, 4])
+def test_winnow_a_few_ties_in_a_long_sequence(window: int, gap: int) -> None:
+    """A long sequence of distinct hashes with a few runs of three tied minima selects
+    what the reference selects. Few tied windows among many take the array path of the
+    tie-breaking (many take a list path, which the property tests with small hash ranges
+    reach).
+
+    Kills: the array path reading the next window's pick instead of the previous one
+    (``out[i + 1]`` for ``out[i - 1]``).
+    """
+    rng = np.random.default_rng(window * 10 + gap)
+    h = rng.choice(np.arange(1000, 100_000, dtype=np.uint64), size=400, replace=False)
+    for at in (60, 200, 333):
+        # three small tied minima `gap` apart: keeping the left one until it leaves the window
+        # skips the middle one
+        h[at] = h[at + gap] = h[at + 2 * gap] = np.uint64(at)
+    assert winnow(h, window).tolist() == winnow_reference(h.tolist(), window)
+
+
+# -- the batch paths' defaults and k's limit --------------------------------------------------
+
+
+def test_fingerprints_defaults_are_fingerprints() -> None:
+    """``fingerprints(texts)`` uses the documented defaults (k=5, window=10, seed=0), as
+    ``fingerprint`` does.
+
+    Kills: a default of the batch path changed (k=6, window=11, seed=1).
+    """
+    texts = [fixture("zh_novel.txt")[:300], fixture("en_gutenberg.txt")[:600]]
+    batch = tp.fingerprints(texts)
+    for fp, text in zip(batch, texts):
+        assert (fp.params.k, fp.params.window, fp.params.seed) == (5, 10, 0)
+        one = tp.fingerprint(text, k=5, window=10, seed=0)
+        assert fp.hashes.tolist() == one.hashes.tolist()
+        assert fp.starts.tolist() == one.starts.tolist()
+
+
+@pytest.mark.parametrize("k", [2**32, 2**32 + 1])
+def test_k_limit_of_every_entry_point(k: int) -> None:
+    """k = 2**32 is accepted by every entry point that takes k; 2**32 + 1 is refused by name.
+
+    Kills: the upper bound of k dropped or moved in fingerprints, MinHasher, shingles or
+    compare.
+    """
+    calls = {
+        "fingerprints": lambda: tp.fingerprints(["a b"], k=k),
+        "MinHasher": lambda: tp.MinHasher(8, k=k),
+        "shingles": lambda: tp.shingles("a b", k=k),
+        "compare": lambda: tp.compare("a b", "a b", k=k),
+    }
+    for name, call in calls.items():
+        if k <= 2**32:
+            call()
+        else:
+            with pytest.raises(tp.InvalidParameterError, match="k="):
+                call()
+            assert name
+
+
+def test_incompatible_fingerprints_name_what_differs() -> None:
+    """Comparing fingerprint parameters made with another k raises, naming the setting and
+    what was compared.
+
+    Kills: the ``what`` of ``FingerprintParams.check_compatible`` dropped or changed.
+    """
+    a = tp.fingerprint("天下大势分久必合", k=3).params
+    b = tp.fingerprint("天下大势分久必合", k=4).params
+    a.check_compatible(tp.fingerprint("周末七国", k=3).params)
+    with pytest.raises(tp.IncompatibleError, match=r"^these fingerprints .*k=3 vs 4"):
+        a.check_compatible(b)
