@@ -10,6 +10,7 @@ Each docstring names the mutation it kills.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from html.parser import HTMLParser
 
@@ -200,3 +201,84 @@ def test_utf16_offsets_after_the_last_bmp_and_the_first_astral_code_point(before
     assert p["query_start_utf16"] == 3 * units
     assert p["query_end_utf16"] == 3 * units + 4
     assert data["query"]["length_utf16"] == 3 * units + 8
+
+
+def test_json_report_has_exactly_the_documented_fields() -> None:
+    """The JSON report's fields, names and values, for a hand-made hit: a consumer reads these
+    names (format, version, created_at, settings, query and matches with their measures,
+    source and passages in code points and UTF-16 units).
+
+    Kills: any field renamed or dropped from ``to_dict`` (the other tests read offsets only).
+    """
+    query, work, passages = astral_texts()
+    ev = tp.evidence(
+        query, [hit(passages[:1])], sources={"w": work}, settings={"k": 5, "note": "x"}
+    )
+    d = ev.to_dict()
+    created = d.pop("created_at")
+    assert isinstance(created, str)
+    assert created.endswith("+00:00")
+    assert d == {
+        "format": "textprint-evidence",
+        "version": 1,
+        "settings": {"k": 5, "note": "x"},
+        "query": {
+            "sha256": hashlib.sha256(query.encode("utf-8")).hexdigest(),
+            "length": len(query),
+            "length_utf16": utf16(query, len(query)),
+            "text": query,
+        },
+        "matches": [
+            {
+                "work_id": "w",
+                "metadata": None,
+                "containment": 0.5,
+                "source_containment": 0.5,
+                "jaccard": 0.25,
+                "source": {
+                    "sha256": hashlib.sha256(work.encode("utf-8")).hexdigest(),
+                    "length": len(work),
+                    "length_utf16": utf16(work, len(work)),
+                    "text": work,
+                },
+                "passages": [
+                    {
+                        "query_start": 0,
+                        "query_end": 3,
+                        "source_start": 2,
+                        "source_end": 5,
+                        "query_start_utf16": 0,
+                        "query_end_utf16": 4,
+                        "source_start_utf16": 3,
+                        "source_end_utf16": 7,
+                    }
+                ],
+            }
+        ],
+    }
+    assert json.loads(ev.to_json()) == {**d, "created_at": created}
+
+
+def test_to_json_indent_and_the_default_title() -> None:
+    """``to_json(indent=2)`` indents as json does, non-ASCII text stays as it is, and the
+    page's default title is "textprint evidence report".
+
+    Kills: the indent argument dropped, and the default title changed.
+    """
+    query, work, passages = astral_texts()
+    ev = tp.evidence(query, [hit(passages)], sources={"w": work})
+    assert ev.to_json(indent=2) == json.dumps(ev.to_dict(), ensure_ascii=False, indent=2)
+    assert "\n  " in ev.to_json(indent=2)
+    assert "\n" not in ev.to_json()
+    page = ev.to_html()
+    assert "<title>textprint evidence report</title>" in page
+    assert "<h1>textprint evidence report</h1>" in page
+    assert "<title>Case 7 &amp; more</title>" in ev.to_html(title="Case 7 & more")
+
+
+@pytest.mark.parametrize(("settings", "name"), [([1, 2], "list"), ("k=5", "str"), (5, "int")])
+def test_settings_that_are_not_a_mapping_name_their_type(settings: object, name: str) -> None:
+    """Kills: the type named in the message of a settings argument that is not a mapping."""
+    query, work, passages = astral_texts()
+    with pytest.raises(tp.InvalidInputError, match=rf"settings must be a mapping .*got {name}$"):
+        tp.evidence(query, [hit(passages)], sources={"w": work}, settings=settings)  # type: ignore[arg-type]
