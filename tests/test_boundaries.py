@@ -336,3 +336,21 @@ def test_incompatible_fingerprints_name_what_differs() -> None:
     a.check_compatible(tp.fingerprint("周末七国", k=3).params)
     with pytest.raises(tp.IncompatibleError, match=r"^these fingerprints .*k=3 vs 4"):
         a.check_compatible(b)
+
+
+@pytest.mark.parametrize("window", [127, 128, 200, 255, 256, 257, 300])
+@pytest.mark.parametrize("layout", ["all equal", "tied run inside"])
+def test_winnow_windows_with_more_than_127_tied_minima(window: int, layout: str) -> None:
+    """Regression: a window holding 128 or more equal minima is still tied (robust winnowing
+    keeps its previous pick). The tie count was an int8, which overflowed from 128 on: such a
+    window read as untied, and every window picked its own rightmost minimum (hundreds of
+    fingerprints where the reference selects a few); window=300 passed only because 300 tied
+    values wrap to 44.
+    """
+    rng = np.random.default_rng(window)
+    if layout == "all equal":
+        h = np.zeros(window + 60, dtype=np.uint64)
+    else:
+        h = rng.integers(1000, 1 << 40, size=3 * window, dtype=np.uint64)
+        h[window // 2 : window // 2 + window + 20] = np.uint64(7)
+    assert winnow(h, window).tolist() == winnow_reference(h.tolist(), window)
