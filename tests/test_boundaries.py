@@ -81,6 +81,62 @@ def test_gap_zero_keeps_every_run_apart() -> None:
         tp.compare(query, source, gap=-1)
 
 
+def han(start: int, stop: int) -> str:
+    """Han characters ``start:stop`` of the zh fixture (no punctuation: one token each)."""
+    chars = [c for c in fixture("zh_novel.txt") if "\u4e00" <= c <= "\u9fff"]
+    return "".join(chars[start:stop])
+
+
+def test_a_chain_counts_the_seeds_of_all_its_runs() -> None:
+    """A copy with two characters replaced every nine is one passage: each of its runs has
+    only three seeds, fewer than the half of 16 tokens the evidence needs, but the chain of
+    nine runs has 27.
+
+    Kills: a chain's seed count replaced by its last run's (``ch[4] = n``), and runs not
+    chained at all.
+    """
+    copy = list(han(20, 110))
+    for i in range(4, len(copy) - 1, 9):
+        copy[i], copy[i + 1] = FILLER[i % 24], FILLER[(i + 1) % 24]
+    query = han(400, 450) + "".join(copy) + han(450, 500)
+    (p,) = tp.compare(query, han(0, 300)).passages
+    assert abs(p.query_start - 50) <= 6
+    assert abs(p.query_end - 140) <= 6
+    assert abs(p.source_start - 20) <= 6
+
+
+def test_a_query_shorter_than_the_minimum_copied_whole() -> None:
+    """A 10-character query copied from a long source is one passage: the minimum length is
+    capped at the query's length too, not only the source's.
+
+    Kills: the cap ``min(need, q.n_tokens, s.n_tokens)`` without the query's length.
+    """
+    source = han(0, 300)
+    c = tp.compare(source[100:110], source)
+    assert c.passages == (tp.Passage(0, 10, 100, 110),)
+    assert c.containment == 1.0
+
+
+def test_growing_a_passage_stops_at_the_start_of_the_source() -> None:
+    """A passage at the very start of the source does not grow backwards past it, even when
+    the query character before it equals the source's LAST character.
+
+    Kills: the backward growth testing the source END ``p[3] > 0`` instead of its start
+    ``p[2] > 0`` (it would compare with ``su[-1]`` and start the passage at -1).
+    """
+    source = han(0, 60) + "终"
+    query = "终" + han(0, 60)
+    assert tp.compare(query, source).passages == (tp.Passage(1, 61, 0, 60),)
+
+
+def test_incompatible_comparisons_name_what_differs() -> None:
+    """Kills: ``CompareParams.check_compatible`` not comparing (or not naming) the settings."""
+    a = tp.compare("天下大势分久必合", "天下大势", k=3).params
+    a.check_compatible(tp.compare("周末七国", "周末", k=3).params)
+    with pytest.raises(tp.IncompatibleError, match=r"^these comparisons .*k=3 vs 4"):
+        a.check_compatible(tp.compare("周末七国", "周末", k=4).params)
+
+
 # -- LSH: the query threshold and band collisions --------------------------------------------
 
 
