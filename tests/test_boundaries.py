@@ -137,6 +137,26 @@ def test_incompatible_comparisons_name_what_differs() -> None:
         a.check_compatible(tp.compare("周末七国", "周末", k=4).params)
 
 
+@pytest.mark.parametrize("n_pad", [31, 32, 33, 40])
+def test_character_refinement_reaches_32_characters_beyond_the_tokens(n_pad: int) -> None:
+    """Characters equal in both texts just outside a passage's tokens (here a run of `n_pad`
+    full-width exclamation marks on each side, which are no tokens) are taken in, up to 32 on
+    each side.
+
+    Kills: the limit REFINE_CHARS = 32 reached with ``<=`` (33 characters), or its step
+    counter not counting (``steps - 1``: unbounded) or counting double (16 characters).
+    """
+    copy = han(0, 60)
+    pad = "！" * n_pad
+    query = han(200, 230) + "甲" + pad + copy + pad + "乙" + han(230, 260)
+    source = han(300, 330) + "丙" + pad + copy + pad + "丁" + han(330, 360)
+    at = 31 + n_pad  # where the copy starts, in both texts
+    grow = min(n_pad, 32)
+    assert tp.compare(query, source).passages == (
+        tp.Passage(at - grow, at + 60 + grow, at - grow, at + 60 + grow),
+    )
+
+
 # -- LSH: the query threshold and band collisions --------------------------------------------
 
 
