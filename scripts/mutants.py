@@ -10,6 +10,7 @@ forked process.
     python scripts/mutants.py                      # every module, every mutant
     python scripts/mutants.py matching report      # some modules
     python scripts/mutants.py --sample 150 lsh     # a seeded random sample of a module's mutants
+    python scripts/mutants.py --survivors          # re-run the survivors (after adding tests)
     python scripts/mutants.py --score              # only print the table of what has run
 
 Score: killed / (mutants run - equivalent). A mutant is killed when a test fails or it runs
@@ -67,7 +68,13 @@ def mutmut(*args: str) -> None:
     subprocess.run([*cmd, *args], cwd=ROOT, check=False, env={**os.environ, "PYTHONHASHSEED": "0"})
 
 
-def run(module: str, sample: int | None, seed: int) -> None:
+def run(module: str, sample: int | None, seed: int, survivors: bool = False) -> None:
+    if survivors:
+        eq = equivalent()
+        names = [k for k, v in meta(module).items() if v in SURVIVED | NO_TESTS and k not in eq]
+        if names:
+            mutmut(*sorted(names))
+        return
     if sample is None:
         mutmut(f"textprint.{module}.*")
         return
@@ -122,6 +129,9 @@ def main() -> int:
     parser.add_argument("--sample", type=int, help="run a random sample of N mutants per module")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     parser.add_argument("--score", action="store_true", help="only print the score table")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-run the surviving mutants that were run"
+    )
     args = parser.parse_args()
     known = modules()
     unknown = sorted(set(args.modules) - set(known))
@@ -129,7 +139,7 @@ def main() -> int:
         parser.error(f"not in [tool.mutmut] only_mutate: {', '.join(unknown)}")
     if not args.score:
         for module in args.modules or known:
-            run(module, args.sample, args.seed)
+            run(module, args.sample, args.seed, args.survivors)
     return score()
 
 
