@@ -430,3 +430,27 @@ def test_winnow_windows_with_more_than_127_tied_minima(window: int, layout: str)
         h = rng.integers(1000, 1 << 40, size=3 * window, dtype=np.uint64)
         h[window // 2 : window // 2 + window + 20] = np.uint64(7)
     assert winnow(h, window).tolist() == winnow_reference(h.tolist(), window)
+
+
+@pytest.mark.parametrize("n_seqs", [2, 3, 4])
+@pytest.mark.parametrize("window", [2, 3])
+def test_winnow_batch_never_selects_across_a_boundary(n_seqs: int, window: int) -> None:
+    """In a batch, a window running from one sequence into the next counts for nothing: each
+    sequence ending in a value that only such a window would select (smaller than the next
+    sequence's head, not the minimum of its own last window) selects what it selects alone.
+
+    Kills: the windows across the LAST boundary left unmasked (``bounds[1:-2]``), or any
+    other boundary.
+    """
+    from textprint.winnowing import winnow_batch
+
+    # its own windows pick 1 and 3, never the last value 40; a window running on into the
+    # next sequence's 900s would pick 40
+    one = [1, 50, 3, 40]
+    seqs = [[v + 100 * d for v in one] for d in range(n_seqs)]
+    seqs[-1] = [900, 900, 900, 900]
+    h = np.array([v for s in seqs for v in s], dtype=np.uint64)
+    bounds = np.cumsum([0] + [len(s) for s in seqs]).astype(np.int64)
+    got = winnow_batch(h, bounds, window).tolist()
+    want = [int(bounds[d]) + p for d, s in enumerate(seqs) for p in winnow_reference(s, window)]
+    assert got == want
