@@ -157,6 +157,24 @@ def test_character_refinement_reaches_32_characters_beyond_the_tokens(n_pad: int
     )
 
 
+@pytest.mark.parametrize("overlap", [1, 2, 3])
+def test_passages_overlapping_by_a_token_are_trimmed_in_both_texts(overlap: int) -> None:
+    """Two copied pieces A and B, where the source repeats A's last `overlap` characters just
+    before B: the second passage starts at B in the query AND in the source, also when the
+    two passages overlap by exactly one token.
+
+    Kills: the trim of overlapping passages testing ``p[0] < last end`` instead of ``<=`` (an
+    overlap of one token kept its source start one character early).
+    """
+    a, b, junk = han(0, 40), han(100, 140), han(300, 340)
+    source = a + junk + a[-overlap:] + b
+    at = len(a) + len(junk) + overlap
+    assert tp.compare(a + b, source).passages == (
+        tp.Passage(0, 40, 0, 40),
+        tp.Passage(40, 80, at, at + 40),
+    )
+
+
 # -- LSH: the query threshold and band collisions --------------------------------------------
 
 
