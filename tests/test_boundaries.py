@@ -472,3 +472,18 @@ def test_winnow_batch_never_selects_across_a_boundary(n_seqs: int, window: int) 
     got = winnow_batch(h, bounds, window).tolist()
     want = [int(bounds[d]) + p for d, s in enumerate(seqs) for p in winnow_reference(s, window)]
     assert got == want
+
+
+def test_winnow_batch_masks_the_window_from_position_zero() -> None:
+    """A first sequence shorter than the window: the window starting at position 0 runs into
+    the second sequence and must count for nothing there either.
+
+    Kills: the mask skipping position 0 (``cut >= 1`` for ``cut >= 0``).
+    """
+    from textprint.winnowing import winnow_batch
+
+    seqs = [[50, 60], [40, 1, 9, 9]]  # window [50, 60, 40] would pick the second's 40
+    h = np.array([v for s in seqs for v in s], dtype=np.uint64)
+    bounds = np.array([0, 2, 6], dtype=np.int64)
+    want = [p for d, s in enumerate(seqs) for p in np.add(winnow_reference(s, 3), bounds[d])]
+    assert winnow_batch(h, bounds, 3).tolist() == want
