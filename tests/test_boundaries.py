@@ -9,6 +9,7 @@ test_registry_boundaries.py, the report's in test_report_boundaries.py.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -274,6 +275,69 @@ def test_for_threshold_derives_the_banding_at_the_threshold() -> None:
     _, b7 = pair(7)
     index.add(["b9", "b7"], np.stack([b9, b7]))
     assert index.query(a) == [tp.Match("b9", 9 / N_HASHES)]
+
+
+def test_top_k_one_and_zero() -> None:
+    """``top_k=1`` keeps the best match; ``top_k=0`` is refused.
+
+    Kills: top_k's lower bound moved (1 refused, or 0 accepted).
+    """
+    a, b = pair(12)
+    index = index_of(b, 0.5)
+    assert index.query(a, top_k=1) == [tp.Match("b", 12 / N_HASHES)]
+    with pytest.raises(tp.InvalidParameterError, match="top_k"):
+        index.query(a, top_k=0)
+
+
+def test_matches_stay_with_their_query_when_an_estimate_is_zero() -> None:
+    """A candidate that shares only a band of EMPTY values has an estimate of 0 (EMPTY is no
+    evidence); with ``threshold=0`` it is returned for its own query, and the next query's
+    identical match stays with the next query.
+
+    Kills: the sort key of (query, estimate) letting a query's estimate-0 match fall behind
+    the next query's matches (``q * (n_hashes - 1)`` for ``q * (n_hashes + 1)``).
+    """
+    empty = np.uint64(2**64 - 1)
+    x = np.arange(1, N_HASHES + 1, dtype=np.uint64) * np.uint64(7_919)
+    x[:ROWS] = empty  # the first band all EMPTY
+    a = np.arange(1, N_HASHES + 1, dtype=np.uint64) * np.uint64(104_729)
+    a[:ROWS] = empty  # shares only that band with x
+    y = np.arange(1, N_HASHES + 1, dtype=np.uint64) * np.uint64(15_485_863)
+    index = tp.LSHIndex(0.5, n_hashes=N_HASHES, bands=BANDS, rows=ROWS)
+    index.add(["x", "y"], np.stack([x, y]))
+    got = index.query_many(np.stack([a, y]), threshold=0.0)
+    assert got == [[tp.Match("x", 0.0)], [tp.Match("y", 1.0)]]
+
+
+def test_index_messages_name_what_is_wrong() -> None:
+    """Kills: the compared things missing from the incompatibility message of ``add``, and the
+    hint of a 0-d array of keys."""
+    texts = [fixture("zh_novel.txt")[:300], fixture("en_gutenberg.txt")[:300]]
+    index = tp.LSHIndex(0.5, n_hashes=16)
+    index.add(["zh", "en"], tp.MinHasher(16).signatures(texts))
+    with pytest.raises(tp.IncompatibleError, match=r"^the index and these signatures "):
+        index.add(["zh7", "en7"], tp.MinHasher(16, k=7).signatures(texts))
+    with pytest.raises(tp.InvalidInputError, match=r"wrap a single key in a list$"):
+        index.add(np.array("zh"), tp.MinHasher(16).signatures(texts[:1]))
+
+
+def test_a_newer_index_file_is_named_in_the_error(tmp_path: Path) -> None:
+    """Kills: the file's path dropped from the FormatError of a newer format version."""
+    import json
+    import zipfile
+
+    path = tmp_path / "index.tpl"
+    tp.LSHIndex(0.5, n_hashes=16).save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    header = json.loads(members["header.json"])
+    header["version"] = 2
+    members["header.json"] = json.dumps(header).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(tp.FormatError, match=rf"^'{re.escape(str(path))}' has LSH index format"):
+        tp.LSHIndex.load(path)
 
 
 # -- winnowing: window edges ----------------------------------------------------------------
