@@ -340,6 +340,29 @@ def test_a_newer_index_file_is_named_in_the_error(tmp_path: Path) -> None:
         tp.LSHIndex.load(path)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_hashes": 0}, r"^n_hashes=0 "),
+        ({"n_hashes": 2**16 + 1, "bands": 1, "rows": 1}, r"^n_hashes=65537 "),
+        ({"bands": 0, "rows": 4}, r"^bands=0 "),
+        ({"bands": 4, "rows": 0}, r"^rows=0 "),
+        ({"n_hashes": 16, "bands": 5, "rows": 4}, r"^bands\*rows=20 must be <= n_hashes=16$"),
+    ],
+)
+def test_index_settings_out_of_range_are_named(kwargs: dict[str, int], message: str) -> None:
+    """n_hashes from 1 to 2**16, bands and rows from 1, bands * rows at most n_hashes; each
+    refusal names the setting and its value.
+
+    Kills: a setting's name dropped from its message, the 2**16 cap of n_hashes dropped, and
+    bands * rows misreported.
+    """
+    with pytest.raises(tp.InvalidParameterError, match=message):
+        tp.LSHIndex(0.5, **kwargs)
+    index = tp.LSHIndex(0.5, n_hashes=2**16, bands=1, rows=1)
+    assert index.n_hashes == 2**16
+
+
 # -- winnowing: window edges ----------------------------------------------------------------
 
 
