@@ -64,6 +64,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 clear = getattr(value, "cache_clear", None)
                 if callable(clear):
                     clear()
+    # hashing's power tables are a module-level cache object: start a fresh one, built by the
+    # code under test
+    hashing = sys.modules.get("textprint.hashing")
+    powers = getattr(hashing, "_POWERS", None)
+    if powers is not None:
+        hashing._POWERS = type(powers)()  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")
