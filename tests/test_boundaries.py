@@ -574,3 +574,26 @@ def test_winnow_batch_masks_the_window_from_position_zero() -> None:
     bounds = np.array([0, 2, 6], dtype=np.int64)
     want = [p for d, s in enumerate(seqs) for p in np.add(winnow_reference(s, 3), bounds[d])]
     assert winnow_batch(h, bounds, 3).tolist() == want
+
+
+# -- hashing: texts longer than one power table ---------------------------------------------
+
+
+@pytest.mark.parametrize("n_chars", [2**16 - 10, 2**16 + 10, 2**17 + 5_000])
+def test_hashes_of_a_text_past_2_to_the_16_units_equal_the_bytes_path(n_chars: int) -> None:
+    """A text of more than 2**16 code units hashes each shingle as the bytes path does: the
+    powers of R are looked up 16 bits of exponent at a time, and beyond 2**16 a second (and
+    third) table multiplies in.
+
+    Kills: the higher digits' factor assigned instead of multiplied (``out =`` for ``out *=``),
+    read from the wrong level, and the level tables computed with another modulus.
+    """
+    from textprint.hashing import hash_bytes
+
+    base = han(0, 600)
+    text = (base * (n_chars // len(base) + 1))[:n_chars]
+    text = text[: n_chars - 20] + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"  # a distinct tail
+    fp = tp.fingerprint(text, tokenizer="char")
+    assert int(fp.positions.max()) > 2**16 - 100
+    want = hash_bytes(tp.shingles(text, tokenizer="char"), seed=0)
+    assert fp.hashes.tolist() == want[fp.positions].tolist()
