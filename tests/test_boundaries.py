@@ -597,3 +597,32 @@ def test_hashes_of_a_text_past_2_to_the_16_units_equal_the_bytes_path(n_chars: i
     assert int(fp.positions.max()) > 2**16 - 100
     want = hash_bytes(tp.shingles(text, tokenizer="char"), seed=0)
     assert fp.hashes.tolist() == want[fp.positions].tolist()
+
+
+@pytest.mark.parametrize("k", [1, 12, 13, 40])
+def test_hashes_on_both_sides_of_the_direct_window_path(k: int) -> None:
+    """Shingles of up to 12 tokens are hashed window by window, longer ones from prefix sums;
+    both give every shingle the hash of its bytes, in a batch of several texts (one of them
+    shorter than k, one empty).
+
+    Kills: the prefix path (k > 12) with its range ends or starts wrong, which no unit test
+    reached (they use k <= 12).
+    """
+    from textprint.hashing import hash_bytes
+
+    texts = [han(0, 200), "", han(300, 305), fixture("en_gutenberg.txt")[:800], han(500, 640)]
+    for fp, text in zip(tp.fingerprints(texts, k=k, window=4, tokenizer="char"), texts):
+        want = hash_bytes(tp.shingles(text, k=k, tokenizer="char"), seed=0)
+        assert fp.hashes.dtype == np.uint64
+        assert fp.hashes.tolist() == want[fp.positions].tolist()
+        assert fp.n_shingles == len(want)
+
+
+def test_no_token_anywhere_gives_uint64_hashes() -> None:
+    """A batch with no token at all still gives uint64 hashes (API.md: empty input gives an
+    empty result of the right dtype). The mutant that creates hash_shingles' empty array
+    without its dtype survives this: the value is replaced before it is returned."""
+    for fp in tp.fingerprints(["", "，。！", " \u200b "]):
+        assert fp.hashes.dtype == np.uint64
+        assert len(fp) == 0
+    assert tp.MinHasher(8).signatures(["", "。"]).values.dtype == np.uint64
