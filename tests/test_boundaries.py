@@ -626,3 +626,9 @@ def test_no_token_anywhere_gives_uint64_hashes() -> None:
         assert fp.hashes.dtype == np.uint64
         assert len(fp) == 0
     assert tp.MinHasher(8).signatures(["", "。"]).values.dtype == np.uint64
+
+
+def test_too_short_signature_points_to_the_batch_path() -> None:
+    """Kills: the hint of the TooShortError of ``MinHasher.signature`` changed."""
+    with pytest.raises(tp.TooShortError, match=r"use signatures\(\) to get a valid=False row"):
+        tp.MinHasher(8).signature("。")
