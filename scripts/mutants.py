@@ -68,13 +68,7 @@ def mutmut(*args: str) -> None:
     subprocess.run([*cmd, *args], cwd=ROOT, check=False, env={**os.environ, "PYTHONHASHSEED": "0"})
 
 
-def run(module: str, sample: int | None, seed: int, survivors: bool = False) -> None:
-    if survivors:
-        eq = equivalent()
-        names = [k for k, v in meta(module).items() if v in SURVIVED | NO_TESTS and k not in eq]
-        if names:
-            mutmut(*sorted(names))
-        return
+def run(module: str, sample: int | None, seed: int) -> None:
     if sample is None:
         mutmut(f"textprint.{module}.*")
         return
@@ -137,9 +131,19 @@ def main() -> int:
     unknown = sorted(set(args.modules) - set(known))
     if unknown:
         parser.error(f"not in [tool.mutmut] only_mutate: {', '.join(unknown)}")
-    if not args.score:
+    if args.survivors:  # one mutmut run for all of them: each run first runs the clean tests
+        eq = equivalent()
+        names = [
+            k
+            for module in args.modules or known
+            for k, v in meta(module).items()
+            if v in SURVIVED | NO_TESTS and k not in eq
+        ]
+        if names:
+            mutmut(*sorted(names))
+    elif not args.score:
         for module in args.modules or known:
-            run(module, args.sample, args.seed, args.survivors)
+            run(module, args.sample, args.seed)
     return score()
 
 
