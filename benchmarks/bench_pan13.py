@@ -414,6 +414,7 @@ QUALITY_SECTIONS = {
     "pan13": "bench_pan13.py",
     "clough": "bench_clough.py",
     "copies": "bench_copies.py",
+    "washing": "bench_washing.py",
 }
 
 

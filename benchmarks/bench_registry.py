@@ -98,7 +98,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C  # noqa: N812
 import textprint as tp
-from textprint.registry import MAX_CANDIDATES
+
+MAX_CANDIDATES = 50
 
 SEED = 0
 WORK_MIN, WORK_MAX = 1000, 5000

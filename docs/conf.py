@@ -13,6 +13,8 @@ from pathlib import Path
 # Document the source tree even where the package is not installed (an editable install puts
 # the same directory on the path, so this changes nothing there).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# The site's own extension (method summaries, build guards) lives in docs/_ext.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 import textprint  # noqa: E402
 
@@ -31,14 +33,17 @@ extensions = [
     "sphinx.ext.autosummary",  # summary tables only; no stub pages are generated
     "numpydoc",
     "myst_parser",
+    "sphinx_copybutton",
+    "textprint_sphinx",  # docs/_ext: class-summary tables; fails on tables rendered as text
 ]
 # sphinx.ext.intersphinx is deliberately off: the build must not need the network.
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_ext", "_scripts", "Thumbs.db", ".DS_Store"]
 language = "en"
-nitpicky = False
+# Every cross-reference must resolve: with -W a name that links nowhere fails the build.
+nitpicky = True
 
 # -- MyST ---------------------------------------------------------------------------------------
 
@@ -59,6 +64,14 @@ numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
+
+# -- sphinx-copybutton ---------------------------------------------------------------------------
+
+# Copy only what a reader types: the input lines of a >>> session (not its output), and
+# commands without their "$ " prompt.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 # -- HTML ---------------------------------------------------------------------------------------
 

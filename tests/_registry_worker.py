@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import random
 import selectors
 import sqlite3
@@ -71,33 +72,115 @@ def integrity(path: Path | str) -> str:
 
 
 def assert_index_consistent(path: Path | str) -> None:
-    """The index tables agree with the works table (read with plain SQL).
+    """The index agrees with the works, read independently of the registry's code.
 
-    Every posting and band key belongs to a registered work, ``n_fp`` counts the work's
-    postings, and ``df`` counts, per fingerprint, the clusters of near-duplicate works that
-    hold it (a fingerprint counts once per cluster).
+    With :mod:`reference_registry` (plain SQL, pure Python): every registered work's postings
+    are in exactly one segment and are its fingerprints (recomputed from its stored text with
+    the public API, or as many as its ``n_fp`` without texts), its band postings are the band
+    keys of its MinHash signature, removed works are only in the segment named for them, the
+    per-work statistics and cluster counts agree, and every cluster decision follows the
+    documented rule: a work starts a cluster of its own only if no earlier registered work
+    shares a band key with it at an estimated Jaccard of at least 0.5 (EDITION_THRESHOLD), and a
+    work that joins a cluster reaches 0.5 with an earlier member of it (when one is left).
     """
+    import numpy as np
+
+    import textprint as tp
+    from reference_registry import index_report, mixed_band_keys, read_text
+
     with raw(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        for table in ("fp", "bands"):
-            orphans = conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE work NOT IN (SELECT rowid FROM works)"
-            ).fetchone()[0]
-            assert orphans == 0, f"{orphans} rows of {table} belong to no work"
-        bad_n_fp = conn.execute(
-            "SELECT COUNT(*) FROM works AS w WHERE w.n_fp != "
-            "(SELECT COUNT(*) FROM fp WHERE fp.work = w.rowid)"
-        ).fetchone()[0]
-        assert bad_n_fp == 0, f"{bad_n_fp} works have a wrong n_fp"
-        expected = dict(
-            conn.execute(
-                "SELECT fp.hash, COUNT(DISTINCT w.cluster) FROM fp JOIN works AS w "
-                "ON w.rowid = fp.work GROUP BY fp.hash"
-            ).fetchall()
+        rep = index_report(conn)
+        texts = (
+            {r: read_text(conn, r) for r in rep["works"]}
+            if rep["manifest"]["store_text"] == "True"
+            else None
         )
-        actual = dict(conn.execute("SELECT hash, n FROM df").fetchall())
-        wrong = {h for h in expected.keys() | actual.keys() if expected.get(h) != actual.get(h)}
-        assert not wrong, f"df disagrees with the postings for {len(wrong)} fingerprints"
+    m = rep["manifest"]
+    works, removed = rep["works"], rep["removed"]
+    k, window, seed = int(m["k"]), int(m["window"]), int(m["seed"])
+    n_hashes, tokenizer = int(m["n_hashes"]), m["tokenizer"]
+    # where each work's postings are
+    holder: dict[int, int] = {}
+    for s in rep["segments"]:
+        for r in s.works:
+            assert r not in holder, f"work {r} is in segments {holder[r]} and {s.id}"
+            holder[r] = s.id
+    for r in works:
+        assert r in holder, f"registered work {r} is in no segment"
+    for r, seg in removed.items():
+        assert r not in works, f"removed work {r} is still registered"
+        assert holder.get(r) == seg, f"removed work {r} is not in segment {seg}"
+    for r in holder:
+        assert r in works or r in removed, f"segment work {r} is neither registered nor removed"
+    # postings and statistics of every registered work
+    fp: dict[int, list[tuple[int, int]]] = {r: [] for r in works}
+    bands: dict[int, list[int]] = {r: [] for r in works}
+    shift: dict[int, int] = {}
+    for s in rep["segments"]:
+        for r, c, st in zip(s.works, s.clusters, s.stats):
+            if r in works:
+                row = works[r]
+                assert c == row[2], f"work {r}: cluster {c} in its segment, {row[2]} in works"
+                assert tuple(st) == (row[3], row[4], row[5]), f"work {r}: statistics differ"
+        for key, r, start, _ in s.postings.get("fp", []):
+            if r in works:
+                fp[r].append((key, start))
+        for key, r, _, _ in s.postings.get("band", []):
+            if r in works:
+                bands[r].append(key)
+        lay = json.loads(raw_layouts(path, s.id))["fp"]
+        for r in s.works:
+            shift[r] = int(lay["shift"])
+    assert dict(rep["clusters"]) == dict(rep["cluster_counts"]), "cluster counts disagree"
+    assert rep["counts"] == {"works": len(works), "clusters": len(rep["clusters"])}
+    hasher = tp.MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed, scheme=m["scheme"])
+    bands_n, rows_n = tp.lsh.optimal_bands(0.5, n_hashes=n_hashes)
+    sigs: dict[int, list[int]] = {}
+    for r, row in works.items():
+        assert len(fp[r]) == row[7], f"work {r}: {len(fp[r])} fingerprint postings, n_fp {row[7]}"
+        if texts is None:
+            continue
+        text = texts[r]
+        assert row[3] == len(text)
+        f = tp.fingerprint(text, k=k, window=window, tokenizer=tokenizer, seed=seed)
+        sh = shift[r]
+        want = sorted((int(h) >> 16, (int(a) >> sh) << sh) for h, a in zip(f.hashes, f.starts))
+        assert sorted(fp[r]) == want, f"work {r}: postings are not its fingerprints"
+        sig = hasher.signatures([text])
+        values = [int(v) for v in sig.values[0]]
+        sigs[r] = values
+        stored = np.frombuffer(row[9], dtype="<u4").tolist()
+        assert stored == [v & 0xFFFFFFFF for v in values], f"work {r}: stored signature"
+        want_bands = mixed_band_keys(values, bands_n, rows_n) if bool(sig.valid[0]) else []
+        assert sorted(bands[r]) == sorted(want_bands), f"work {r}: band postings"
+    if texts is None:
+        return
+    # the cluster decisions, from the signatures and the documented threshold
+    order = sorted(works)
+    for i, r in enumerate(order):
+        if not bands[r]:
+            assert works[r][2] == r, f"work {r} without a signature joined a cluster"
+            continue
+        mine = set(bands[r])
+        earlier = [e for e in order[:i] if mine & set(bands[e])]
+
+        def est(a: int, b: int) -> float:
+            return sum(x == y for x, y in zip(sigs[a], sigs[b])) / n_hashes
+
+        if works[r][2] == r:
+            near = [e for e in earlier if est(e, r) >= 0.5]
+            assert not near, f"work {r} started a cluster though {near} are editions of it"
+        elif all(e in works for e in range(1, r)):
+            # (no earlier work was removed: the one it matched is still there)
+            members = [e for e in earlier if works[e][2] == works[r][2]]
+            assert members, f"work {r} joined cluster {works[r][2]}, which has no earlier work"
+            assert max(est(e, r) for e in members) >= 0.5, f"work {r} joined a far cluster"
+
+
+def raw_layouts(path: Path | str, seg: int) -> str:
+    with raw(path) as conn:
+        return str(conn.execute("SELECT layouts FROM segments WHERE id = ?", (seg,)).fetchone()[0])
 
 
 def _say(line: str) -> None:

@@ -31,6 +31,8 @@ The rules, in order (API.md, "Text"):
    outnumbers Han; else Chinese if it has Han.
 5. Traditional -> Simplified on Chinese runs, kyujitai -> shinjitai on Japanese runs, then the
    kana and look-alike folds everywhere.
+6. Separators (`separators_reference`): the original characters of the marks repeated between
+   characters are removed and what is left is normalized again (until there is none).
 
 ``benchmarks/bench_normalize.py`` imports :func:`normalize_reference` as the project's exact
 reference path: keep its signature.
@@ -60,6 +62,7 @@ __all__ = [
     "char_tokens_reference",
     "document_language_reference",
     "normalize_reference",
+    "separators_reference",
 ]
 
 RUN_BREAKS = frozenset("\n!?。")
@@ -167,6 +170,62 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
     """
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
+    folded, starts, ends, classes = _fold_reference(text)
+    found = separators_reference(folded, classes)
+    if not found:
+        return folded, starts, ends
+    # 6. Separators: their original characters go, and what is left is normalized again.
+    gone = {i for k in found for i in range(starts[k], ends[k])}
+    kept = [i for i in range(len(text)) if i not in gone]
+    folded, starts, ends = normalize_reference("".join(text[i] for i in kept))
+    return folded, [kept[a] for a in starts], [kept[b - 1] + 1 for b in ends]
+
+
+def separators_reference(folded: str, classes: list[int]) -> list[int]:
+    """Positions of the separator marks of a matching view (rule 6), one link at a time.
+
+    A link joins an occurrence of a token character (the mark: Han, kana, Hangul, or a word
+    character) to its nearest occurrence before it when 1-3 characters stand between them,
+    none white space or a run break; for a word-character mark they are no word characters
+    and hold a Han, kana or Hangul character; and the characters before the two occurrences
+    differ, and those after them (where they exist). Chains of at least 5 linked marks are
+    separators.
+    """
+    n = len(folded)
+    cjk = (CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+    prev: dict[int, int] = {}  # mark position -> linked position before it
+    for i, mark in enumerate(folded):
+        if classes[i] not in (CLASS_WORD, *cjk):
+            continue
+        p = folded.rfind(mark, 0, i)
+        if p < 0 or not 2 <= i - p <= 4:
+            continue
+        gap = range(p + 1, i)
+        if any(classes[k] in (CLASS_SPACE, CLASS_NEWLINE) or folded[k] in RUN_BREAKS for k in gap):
+            continue
+        if classes[i] == CLASS_WORD and (
+            any(classes[k] == CLASS_WORD for k in gap) or not any(classes[k] in cjk for k in gap)
+        ):
+            continue
+        if p >= 1 and folded[p - 1] == folded[i - 1]:
+            continue
+        if i + 1 < n and folded[i + 1] == folded[p + 1]:
+            continue
+        prev[i] = p
+    out: set[int] = set()
+    for i in prev:
+        if i in prev.values():
+            continue  # not the last mark of its chain
+        chain = [i]
+        while chain[-1] in prev:
+            chain.append(prev[chain[-1]])
+        if len(chain) >= 5:
+            out.update(chain)
+    return sorted(out)
+
+
+def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
+    """Rules 1-5: the folded text, its spans and its classes (of the matching view)."""
     lk = _lookups()
 
     # 1-2. Map every character; group kept characters into clusters; compose each cluster.
@@ -283,7 +342,7 @@ def normalize_reference(text: str) -> tuple[str, list[int], list[int]]:
         for k in members:
             c = script_fold.get(chars[k], chars[k])
             out.append(chr(lk.common.get(c, c)))
-    return "".join(out), starts, ends
+    return "".join(out), starts, ends, classes
 
 
 def char_tokens_reference(text: str) -> tuple[list[str], list[int], list[int]]:

@@ -3,7 +3,7 @@
 Memory is measured with ``tracemalloc``, which sees Python objects and numpy's array buffers
 (numpy reports its allocations to it); SQLite's own page cache and the analyzers' C++
 allocations are not seen. Work is measured with counters wrapped around private stages
-(``winnowing._robust_ties``, ``matching._seeds``, ``registry.rank_candidates``) or taken from
+(``winnowing._robust_ties``, ``matching._seeds``, ``registry._candidates.candidates``) or taken from
 public statistics (``dedup(..., return_stats=True)``): numbers of Python-level iterations,
 candidate pairs and outputs, which are the same on every machine.
 
@@ -19,7 +19,7 @@ Two kinds of bound:
   for MinHasher signatures, which cut a long text into pieces
   (test_one_text_longer_than_the_chunk_is_chunked), one text is processed whole however long
   it is.
-* **Bounded.** ``Registry.check`` cuts a text longer than ``registry.CHECK_SEGMENT_CHARS``
+* **Bounded.** ``Registry.check`` cuts a text longer than ``registry._registry.CHECK_SEGMENT_CHARS``
   (about a million characters) into overlapping segments and checks them one by one, so its
   peak does not grow with the text: the peak for 20 (and 50) MB is within 1.2 x the peak for
   5 MB, and under ``CHECK_BYTES_PER_SEGMENT_CHAR`` bytes per character of one segment.
@@ -53,11 +53,12 @@ import pytest
 import textprint as tp
 import textprint.matching
 import textprint.minhash
-import textprint.registry
+import textprint.registry._candidates
 import textprint.winnowing
 from textprint.matching import MAX_OCCURRENCES
 from textprint.normalization import normalize_batch
-from textprint.registry import CHECK_SEGMENT_CHARS, MAX_CANDIDATES
+from textprint.registry._candidates import MAX_CANDIDATES
+from textprint.registry._registry import CHECK_SEGMENT_CHARS
 
 # The default check runs a fast slice: 5 MB texts, pathological inputs of 15k characters, every
 # counter; the 20 and 50 MB texts and the 250k pathological inputs (about 15 minutes on a loaded
@@ -375,8 +376,8 @@ def test_registry_check_verifies_a_bounded_number_of_candidates(
 ) -> None:
     """A post copying passages of more works than MAX_CANDIDATES: at most MAX_CANDIDATES are
     verified with the (costly) alignment, whatever the number of works it touches."""
-    ranked = Counter(textprint.registry.rank_candidates, lambda _, r: max(map(len, r), default=0))
-    monkeypatch.setattr(textprint.registry, "rank_candidates", ranked)
+    ranked = Counter(textprint.registry._candidates.candidates, lambda _, r: len(r))
+    monkeypatch.setattr(textprint.registry._candidates, "candidates", ranked)
     rng = np.random.default_rng(2)
 
     def han(n: int) -> str:

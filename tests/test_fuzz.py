@@ -675,7 +675,7 @@ def test_registry(works: list[tuple[Any, str, Any]], copy: tuple[str, str], othe
         ids = []
         for work_id, text, meta in works:
             fuzzed("Registry.register")
-            reg.register(work_id, text, meta)
+            reg.register(work_id, text, meta, too_short="accept")
             ids.append(work_id)
             got = reg.get(work_id)
             assert got.text == text

@@ -124,7 +124,9 @@ def test_char_token_surface_normalizes_to_the_token(text: str) -> None:
     for token, s, e, k in zip(t.tokens, t.starts.tolist(), t.ends.tolist(), chars_in.tolist()):
         if k != len(token) or any(TABLES.classes[ord(c)] == CLASS_HAN for c in token):
             continue
-        assert tp.normalize(text[s:e]).text == token
+        # (a character whose expansion begins with a space, as NFKC's "¸" -> " ̧", keeps the
+        # space alone but loses it next to another space: whitespace is context)
+        assert tp.normalize(text[s:e]).text.strip() == token
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,7 @@ def dedup(
     max_bucket : int, default 10000
         Buckets larger than this are skipped (counted in the stats and logged).
     return_stats : bool, default False
-        Also return a :class:`DedupStats`.
+        Also return a :class:`~textprint.deduplication.DedupStats`.
 
     Returns
     -------

@@ -6,9 +6,10 @@ a handful of numpy passes.
 The hash ("tp64", version 1)
 ----------------------------
 A shingle is its ``k`` normalized tokens joined by one space (tokens never contain whitespace,
-so this is unambiguous): ``"学 而 时 习 之"``. :func:`shingles` returns it UTF-8 encoded. The
-hash reads the shingle as code points ``u[0..n)`` (bytes given by a user are decoded as UTF-8
-with ``surrogateescape``, so any bytes have a defined, injective reading) and, for a seed::
+so this is unambiguous): ``"学 而 时 习 之"``. :func:`~textprint.shingles` returns it UTF-8
+encoded. The hash reads the shingle as code points ``u[0..n)`` (bytes given by a user are decoded
+as UTF-8 with ``surrogateescape``, so any bytes have a defined, injective reading) and, for a
+seed::
 
     key  = splitmix64(seed)                              # one 64-bit key per seed
     v    = key * R**n + sum(u[j] * R**(n - 1 - j))       # Horner with initial value key
@@ -519,7 +520,7 @@ def hash_bytes(items: Iterable[bytes], *, seed: int = 0) -> UInt64Array:
     Parameters
     ----------
     items : iterable of bytes
-        Shingles, e.g. from :func:`shingles` or your own shingling.
+        Shingles, e.g. from :func:`~textprint.shingles` or your own shingling.
     seed : int, default 0
 
     Returns

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._display import short_repr
+from ._separators import find_separators
 from ._tables import (
     CLASS_BREAK,
     CLASS_HAN,
@@ -29,11 +31,14 @@ from ._validation import check_text
 
 #: Original spans (global offsets into a batch's joined input) of normalized positions.
 SpanFn = Callable[[Int64Array], tuple[Int64Array, Int64Array]]
+#: A normalization path without the separator rule: texts -> (batch, characters on the exact
+#: cluster path).
+Fold = Callable[[Sequence[str]], tuple["NormalizedBatch", int]]
 
 __all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "normalize"]
 
 #: Version of the normalization rules (tables have their own version, recorded beside it).
-NORMALIZATION_VERSION = "2"
+NORMALIZATION_VERSION = "3"
 
 # Run languages (per normalized character).
 LANG_NONE, LANG_ZH, LANG_JA, LANG_KO = 0, 1, 2, 3
@@ -107,6 +112,9 @@ class Normalized:
                 f"range [{start}, {end}) must satisfy 0 <= start < end <= {len(self.text)}"
             )
         return int(self.starts[start]), int(self.ends[end - 1])
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 class NormalizedBatch:
@@ -585,8 +593,9 @@ def _kana_between_han(cls: UInt8Array, rid: Int64Array, runs: BoolArray) -> Bool
     return out
 
 
-def _normalize_exact(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
-    """Normalize a batch on the exact path: every rule, every view computed.
+def _fold_exact(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch on the exact path: every rule but the separators', every view
+    computed.
 
     Returns the batch and the number of input characters handled by the exact cluster path.
     """
@@ -798,8 +807,8 @@ def _doc_of(pos: Int64Array, bounds: Int64Array) -> Int64Array:
     return out
 
 
-def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
-    """Normalize a batch of texts into flat arrays (private fast path).
+def _fold_fast(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch of texts into flat arrays (the fast path, but for separators).
 
     Documents with a character the one-lookup fast path cannot handle (a combining mark or
     conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
@@ -812,7 +821,7 @@ def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
     np.cumsum(lengths, out=doc_start[1:])
     n = int(doc_start[-1])
     if n == 0:
-        return _normalize_exact(texts)
+        return _fold_exact(texts)
     ft = get_fast_tables()
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     idx = cps.astype(np.intp)
@@ -851,7 +860,7 @@ def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
         exact_docs.append(_other_language_docs(cls, out_bounds, np.unique(_doc_of(kh, out_bounds))))
     exact = np.unique(np.concatenate(exact_docs)) if exact_docs else np.zeros(0, dtype=np.int64)
     if len(exact) and int(lengths[exact].sum()) > _EXACT_SHARE * n:
-        return _normalize_exact(texts)
+        return _fold_exact(texts)
     if len(exact) == 0:
         return (
             NormalizedBatch(
@@ -909,12 +918,40 @@ def _splice(
     fast_spans: SpanFn | None,
 ) -> tuple[NormalizedBatch, int]:
     """Replace the documents `exact` (sorted) of a fast-path batch by their exact-path result."""
-    sub, n_exact = _normalize_exact([texts[i] for i in exact.tolist()])
-    # pieces in document order: (source, start, end) with source 0 = fast, 1 = exact
+    sub, n_exact = _fold_exact([texts[i] for i in exact.tolist()])
+    fast = NormalizedBatch(
+        folded=folded, classes=cls, bounds=bounds, doc_start=doc_start, span_fn=fast_spans
+    )
+    # the exact batch's original offsets, moved to where its documents are in this one
+    sub_shift = doc_start[exact] - sub._doc_start[:-1]
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        shift = sub_shift[np.searchsorted(sub.bounds, idx, side="right") - 1]
+        return start + shift, end + shift
+
+    return _merge(fast, exact, sub, sub_spans, texts), n_exact
+
+
+def _merge(
+    into: NormalizedBatch,
+    docs: Int64Array,
+    sub: NormalizedBatch,
+    sub_spans: SpanFn,
+    texts: Sequence[str],
+) -> NormalizedBatch:
+    """`into` with its documents `docs` (sorted) replaced by the documents of `sub`, in order.
+
+    `sub_spans` gives the original spans of `sub`'s characters as offsets into `into`'s
+    joined input; `texts` are the texts the result is the exact normalization of (for the
+    views computed on first use).
+    """
+    bounds = into.bounds
+    # pieces in document order: (source, start, end) with source 0 = into, 1 = sub
     pieces: list[tuple[int, int, int]] = []
     lengths = np.diff(bounds)
     prev = 0
-    for j, d in enumerate(exact.tolist()):
+    for j, d in enumerate(docs.tolist()):
         if d > prev:
             pieces.append((0, int(bounds[prev]), int(bounds[d])))
         pieces.append((1, int(sub.bounds[j]), int(sub.bounds[j + 1])))
@@ -928,41 +965,106 @@ def _splice(
     p_from = np.array([a for _, a, _ in pieces], dtype=np.int64)
     p_out = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([b - a for _, a, b in pieces], out=p_out[1:])
-    # the exact batch's original offsets, moved to where its documents are in this one
-    sub_shift = doc_start[exact] - sub._doc_start[:-1]
 
-    def join(fast: np.ndarray, ex: np.ndarray) -> np.ndarray:
-        arrays = (fast, ex)
+    def join(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        arrays = (first, second)
         return np.concatenate([arrays[k][a:b] for k, a, b in pieces])
 
     def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
         piece = np.searchsorted(p_out, idx, side="right") - 1
         local = idx - p_out[piece] + p_from[piece]
-        is_fast = p_kind[piece] == 0
+        is_into = p_kind[piece] == 0
         start = np.empty(len(idx), dtype=np.int64)
         end = np.empty(len(idx), dtype=np.int64)
-        f = np.flatnonzero(is_fast)
+        f = np.flatnonzero(is_into)
         if len(f):
-            if fast_spans is None:
-                start[f], end[f] = local[f], local[f] + 1
-            else:
-                start[f], end[f] = fast_spans(local[f])
-        e = np.flatnonzero(~is_fast)
+            start[f], end[f] = into.global_spans(local[f])
+        e = np.flatnonzero(~is_into)
         if len(e):
-            e_start, e_end = sub.global_spans(local[e])
-            shift = sub_shift[np.searchsorted(sub.bounds, local[e], side="right") - 1]
-            start[e], end[e] = e_start + shift, e_end + shift
+            start[e], end[e] = sub_spans(local[e])
         return start, end
 
-    batch = NormalizedBatch(
-        folded=join(folded, sub.folded),
-        classes=join(cls, sub.classes),
+    eager = into._lang is not None and sub._lang is not None
+    return NormalizedBatch(
+        folded=join(into.folded, sub.folded),
+        classes=join(into.classes, sub.classes),
         bounds=new_bounds,
-        doc_start=doc_start,
+        doc_start=into._doc_start,
+        base=join(into._base, sub._base) if eager else None,  # type: ignore[arg-type]
+        lang=join(into._lang, sub._lang) if eager else None,  # type: ignore[arg-type]
         span_fn=spans,
         texts=texts,
     )
-    return batch, n_exact
+
+
+def _without_separators(texts: Sequence[str], fold: Fold) -> tuple[NormalizedBatch, int]:
+    """`fold` (the fast or the exact path), then the separator rule (`_separators`).
+
+    The original characters of the separators found in the matching view are removed from
+    the texts, which are normalized again, until no separator is found: the result is the
+    normalization of the texts without them (so normalizing it again changes nothing), with
+    spans into the texts as given; the separators belong to no span, like invisible
+    characters. Texts without separators (nearly all) cost one search of their view.
+    """
+    batch, n_exact = fold(texts)
+    found = find_separators(batch.folded, batch.classes, batch.bounds)
+    if len(found) == 0:
+        return batch, n_exact
+    docs = np.unique(_doc_of(found, batch.bounds))
+    current = [texts[d] for d in docs.tolist()]
+    # original position (in its own text) of each character of `current`
+    origin = [np.arange(len(t), dtype=np.int64) for t in current]
+    sub, owner_of = batch, docs
+    while len(found):
+        starts, ends = sub.spans(found, found)
+        owner = np.searchsorted(owner_of, _doc_of(found, sub.bounds))
+        for j in np.unique(owner).tolist():
+            text = current[j]
+            at = owner == j
+            gone = np.zeros(len(text) + 1, dtype=np.int64)
+            np.add.at(gone, starts[at], 1)
+            np.add.at(gone, ends[at], -1)
+            keep = np.cumsum(gone[:-1]) == 0
+            cuts = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))
+            current[j] = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
+            origin[j] = origin[j][keep]
+        sub, n_more = fold(current)
+        n_exact += n_more
+        owner_of = np.arange(len(current), dtype=np.int64)
+        found = find_separators(sub.folded, sub.classes, sub.bounds)
+    # offsets into the joined `current` -> offsets into the joined `texts`
+    to_global = np.concatenate(
+        [o + batch._doc_start[d] for o, d in zip(origin, docs.tolist())] + [np.zeros(1, np.int64)]
+    )
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        return to_global[start], to_global[end - 1] + 1
+
+    final = list(texts)
+    for j, d in enumerate(docs.tolist()):
+        final[d] = current[j]
+    return _merge(batch, docs, sub, sub_spans, final), n_exact
+
+
+def normalize_batch(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch of texts into flat arrays (private fast path).
+
+    Documents with a character the one-lookup fast path cannot handle (a combining mark or
+    conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
+    exact path and spliced in; removals, expansions and white space are handled sparsely;
+    then the separator rule. Returns the batch and the number of input characters handled by
+    the exact cluster path.
+    """
+    return _without_separators(texts, _fold_fast)
+
+
+def _normalize_exact(texts: Sequence[str]) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch on the exact path: every rule, every view computed.
+
+    Returns the batch and the number of input characters handled by the exact cluster path.
+    """
+    return _without_separators(texts, _fold_exact)
 
 
 def normalize(text: str) -> Normalized:
@@ -996,7 +1098,11 @@ def normalize(text: str) -> Normalized:
     Traditional -> Simplified on Chinese runs and kyujitai -> shinjitai on Japanese runs
     (OpenCC 1.4.2 character data; a run's language comes from its kana share, see
     `_language_stage`), and everywhere katakana -> hiragana, small kana -> large kana and
-    look-alike letters -> Latin. The result is idempotent: normalizing it again changes nothing.
+    look-alike letters -> Latin. Last, decorative separators go: a token character repeated
+    after every one to three characters, in a chain of at least five within a sentence
+    ("天丶下丶大丶势丶分丶久"; the rule and its limits are in ``textprint._separators``);
+    their original characters are removed and the rest is normalized again. The result is
+    idempotent: normalizing it again changes nothing.
 
     Examples
     --------

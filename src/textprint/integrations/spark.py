@@ -25,15 +25,23 @@ from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
 from ..minhash import EMPTY, MinHasher
-from ..registry import (
-    MAX_CANDIDATES,
+from ..registry import Registry
+from ..registry._export import (
     MIN_CONTAINMENT,
-    Registry,
-    common_spans,
-    rank_candidates,
-    verify_candidates,
+    POSTING_FIELDS,
+    ExportedWork,
+    IndexExport,
+    Options,
+    WorkIdentity,
+    WorkStats,
+    candidates_from_postings,
+    check_prepared,
+    lookup_in,
+    posting_columns,
+    posting_keys,
+    prepare_texts,
+    verify_joined,
 )
-from ..winnowing import fingerprints
 
 __all__ = ["BROADCAST_BYTES", "HITS_SCHEMA", "DedupResult", "check", "dedup", "signatures"]
 
@@ -355,12 +363,14 @@ def check(
 ) -> Any:
     """Check every text of a DataFrame against a Registry, on the executors.
 
-    The registry's evidence index (fingerprint postings without the common ones, and the
-    compressed texts of the works) goes to the executors: broadcast while it is at most
-    `broadcast_bytes`, otherwise as two DataFrames joined with the texts (fingerprint postings
-    on the hash, then the candidate works' texts on the work). Either way each executor
-    fingerprints its texts, ranks candidates and verifies them with the same code as
-    :meth:`Registry.check`, so the hits are equal.
+    The registry's evidence index (:meth:`Registry.export_index
+    <textprint.Registry.export_index>`: fingerprint postings without the common ones, and the
+    works with their compressed texts) goes to the executors: broadcast while it is at most
+    `broadcast_bytes`, otherwise as DataFrames joined with the texts (postings on the posting
+    key, then the candidate works on the work). Either way each executor prepares its texts and
+    runs the registry's own stages (lookup, candidates that can pass, verification around the
+    shared fingerprints), so the hits equal :meth:`Registry.check
+    <textprint.Registry.check>`'s.
 
     Parameters
     ----------
@@ -370,11 +380,11 @@ def check(
     text_col, id_col : str
         Columns of `df`; ids need not be unique (each row is checked on its own).
     min_chars, min_containment, top_k
-        As in :meth:`Registry.check`.
+        As in :meth:`Registry.check <textprint.Registry.check>`.
     batch_size : int, default 64
-        Texts fingerprinted and verified together on an executor.
+        Texts prepared together on an executor.
     broadcast_bytes : int, default 256 MiB
-        Largest index (16 bytes per fingerprint posting plus the compressed texts) that is
+        Largest index (about 56 bytes per evidence posting plus the compressed texts) that is
         broadcast; a larger one is joined. 0 always joins.
 
     Returns
@@ -385,12 +395,11 @@ def check(
 
     Notes
     -----
-    A broadcast copy lives in every executor's Python workers, so it must fit there (about
-    1 GB for 100k works of 3,000 characters). The join path has no such bound but shuffles:
-    one row per distinct fingerprint of each text, then one row per (text, candidate work)
-    carrying the work's compressed text. It persists the fingerprinted texts
-    (``MEMORY_AND_DISK``), which are read twice; ``spark.catalog.clearCache()`` releases them
-    once the hits are written.
+    A broadcast copy lives in every executor's Python workers, so it must fit there. The join
+    path has no such bound but shuffles: one row per distinct fingerprint of each text, then
+    one row per (text, candidate work) carrying the work's compressed text. It persists the
+    texts with their keys (``MEMORY_AND_DISK``), which are read twice;
+    ``spark.catalog.clearCache()`` releases them once the hits are written.
     """
     pa = _require()
     from pyspark.sql.types import _parse_datatype_string
@@ -406,60 +415,28 @@ def check(
         top_k = check_int(top_k, "top_k", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
     broadcast_bytes = check_int(broadcast_bytes, "broadcast_bytes", low=0)
-    hashes, rows, works, common = registry.export_index()
-    settings = {
-        "k": registry.k,
-        "window": registry.window,
-        "seed": registry.seed,
-        "tokenizer": registry.tokenizer,
-    }
+    export = registry.export_index()
+    opts = Options(min_chars, min_containment, top_k)
     spark = df.sparkSession
     id_type = df.schema[id_col].dataType.simpleString()
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
-    size = hashes.nbytes + rows.nbytes + sum(len(w[3]) for w in works.values())
-    options = {"min_chars": min_chars, "min_containment": min_containment, "top_k": top_k}
-    if size > broadcast_bytes:
-        logger.info("check: index of %d bytes > broadcast_bytes, joining", size)
-        return _check_joined(
-            df, text_col, id_col, (hashes, rows, works, common), settings, options, batch_size
-        )
-    payload = spark.sparkContext.broadcast((hashes, rows, works, common, settings))
+    if export.nbytes > broadcast_bytes:
+        logger.info("check: index of %d bytes > broadcast_bytes, joining", export.nbytes)
+        return _check_joined(df, text_col, id_col, export, opts, batch_size)
+    payload = spark.sparkContext.broadcast(export)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        h_all, r_all, w_all, c_all, st = payload.value
-        common_set = set(c_all.tolist())
+        ex: IndexExport = payload.value
+        lookup = lookup_in(ex)
         for batch in batches:
             ids = batch.column(id_col).to_pylist()
             texts = [t if t is not None else "" for t in batch.column(text_col).to_pylist()]
             out: dict[str, list[Any]] = {n: [] for n in schema.names}
             for lo in range(0, len(texts), batch_size):
                 part = texts[lo : lo + batch_size]
-                fps = fingerprints(
-                    part, k=st["k"], window=st["window"], tokenizer=st["tokenizer"], seed=st["seed"]
-                )
-                uniq = np.unique(np.concatenate([f.hashes for f in fps])).view(np.int64)
-                a = np.searchsorted(h_all, uniq, side="left")
-                b = np.searchsorted(h_all, uniq, side="right")
-                postings = {int(h): r_all[i:j].tolist() for h, i, j in zip(uniq, a, b) if j > i}
-                cands = rank_candidates(
-                    [f.hashes for f in fps], postings, limit=max(MAX_CANDIDATES, top_k or 0)
-                )
-                boilerplate = [common_spans(f, common_set) for f in fps]
-                needed = {w: w_all[w] for c in cands for w in c}
-                hits = verify_candidates(
-                    part,
-                    cands,
-                    needed,
-                    k=st["k"],
-                    seed=st["seed"],
-                    tokenizer=st["tokenizer"],
-                    min_chars=min_chars,
-                    min_containment=min_containment,
-                    top_k=top_k,
-                    boilerplate=boilerplate,
-                )
-                for rid, text_hits in zip(ids[lo : lo + batch_size], hits):
-                    _add_hits(out, rid, text_hits)
+                for rid, q in zip(ids[lo : lo + batch_size], prepare_texts(part, ex.settings)):
+                    hits = check_prepared(q, lookup, ex.common, ex.works, ex.settings, opts)
+                    _add_hits(out, rid, hits)
             yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
 
     return df.select(id_col, text_col).mapInArrow(run, schema)
@@ -478,162 +455,175 @@ def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
         out["passages"].append([p._asdict() for p in h.passages])
 
 
-def _utf8(value: str | bytes) -> bytes:
+def _utf8(value: str | bytes | None) -> bytes | None:
     """A registry id or metadata value as stored (str, or UTF-8 bytes with lone surrogates)."""
+    if value is None:
+        return None
     return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8", "surrogatepass")
 
 
 def _check_joined(
     df: Any,
     text_col: str,
     id_col: str,
-    index: tuple[np.ndarray, np.ndarray, dict[int, tuple[Any, ...]], np.ndarray],
-    settings: dict[str, Any],
-    options: dict[str, Any],
+    export: IndexExport,
+    opts: Options,
     batch_size: int,
 ) -> Any:
     """:func:`check` for an index too large to broadcast: postings and works are joined.
 
-    1. Each text gets a row number, its distinct fingerprint hashes and the spans of its
-       common-phrase fingerprints (the common hashes are few and are broadcast); persisted.
-    2. Its hashes are joined with the postings (hash, work); the works sharing most hashes,
-       ties by row, are its candidates: the ranking of :func:`rank_candidates`.
-    3. The candidates are joined with the works' compressed texts and verified with
-       :func:`verify_candidates`, as in the broadcast path.
+    1. Each text gets a row number and its distinct posting keys; persisted.
+    2. Its keys are joined with the postings; per text, its postings are collected, and the
+       registry's candidate stage picks the works that can pass, with their regions.
+    3. The candidates are joined with the works (identity, statistics, compressed text) and
+       verified by the registry's verification stage, as in the broadcast path.
     """
     pa = _require()
     from pyspark import StorageLevel
-    from pyspark.sql import Window
     from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
     from pyspark.sql.types import _parse_datatype_string
 
-    hashes, rows, works, common = index
     spark = df.sparkSession
-    st = settings
-    limit = max(MAX_CANDIDATES, options["top_k"] or 0)
+    settings = export.settings
     id_type = df.schema[id_col].dataType.simpleString()
-    common_b = spark.sparkContext.broadcast(common)
+    common_b = spark.sparkContext.broadcast(export.common)
 
-    fp_schema = (
-        f"_rid bigint, id {id_type}, text string, hashes array<bigint>, "
-        "bp_start array<bigint>, bp_end array<bigint>"
-    )
-
-    def fingerprint_run(batches: Iterator[Any]) -> Iterator[Any]:
-        common_set = set(common_b.value.tolist())
+    def keys_run(batches: Iterator[Any]) -> Iterator[Any]:
         for batch in batches:
             texts = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-            out: dict[str, list[Any]] = {"hashes": [], "bp_start": [], "bp_end": []}
+            keys: list[list[int]] = []
             for lo in range(0, len(texts), batch_size):
-                fps = fingerprints(
-                    texts[lo : lo + batch_size],
-                    k=st["k"],
-                    window=st["window"],
-                    tokenizer=st["tokenizer"],
-                    seed=st["seed"],
-                )
-                for f in fps:
-                    out["hashes"].append(np.unique(f.hashes).view(np.int64).tolist())
-                    spans = common_spans(f, common_set) if common_set else []
-                    out["bp_start"].append([a for a, _ in spans])
-                    out["bp_end"].append([b for _, b in spans])
+                for q in prepare_texts(texts[lo : lo + batch_size], settings):
+                    keys.append(posting_keys(q))
             yield pa.RecordBatch.from_arrays(
                 [
                     batch.column("_rid"),
                     batch.column("id"),
                     batch.column("text"),
-                    pa.array(out["hashes"], type=pa.list_(pa.int64())),
-                    pa.array(out["bp_start"], type=pa.list_(pa.int64())),
-                    pa.array(out["bp_end"], type=pa.list_(pa.int64())),
+                    pa.array(keys, type=pa.list_(pa.int64())),
                 ],
-                names=["_rid", "id", "text", "hashes", "bp_start", "bp_end"],
+                names=["_rid", "id", "text", "keys"],
             )
 
     texts = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).withColumn(
         "_rid", F.monotonically_increasing_id()
     )
     fp = texts.select("_rid", "id", "text").mapInArrow(
-        fingerprint_run, _parse_datatype_string(fp_schema)
+        keys_run,
+        _parse_datatype_string(f"_rid bigint, id {id_type}, text string, keys array<bigint>"),
     )
     fp = fp.persist(StorageLevel.MEMORY_AND_DISK)
+    postings = spark.createDataFrame(pa.table(posting_columns(export)))
+    shared = (
+        fp.select("_rid", F.explode("keys").alias("key"))
+        .join(postings, "key")
+        .groupBy("_rid")
+        .agg(F.collect_list(F.struct(*POSTING_FIELDS)).alias("p"))
+    )
+    todo = fp.join(shared, "_rid").select("_rid", "text", "p")
 
-    postings = spark.createDataFrame(pa.table({"hash": hashes, "work": rows}))
-    blobs = {
-        "work": list(works),
-        "wid": [_utf8(w[0]) for w in works.values()],
-        "is_int": [bool(w[1]) for w in works.values()],
-        "meta": [None if w[2] is None else _utf8(w[2]) for w in works.values()],
-        "blob": [w[3] for w in works.values()],
-    }
+    def candidates_run(batches: Iterator[Any]) -> Iterator[Any]:
+        common = common_b.value
+        for batch in batches:
+            rids = batch.column("_rid").to_pylist()
+            docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
+            posts = batch.column("p").to_pylist()
+            out: dict[str, list[Any]] = {"_rid": [], "rank": [], "work": [], "regions": []}
+            for lo in range(0, len(docs), batch_size):
+                prepared = prepare_texts(docs[lo : lo + batch_size], settings)
+                for rid, q, p in zip(rids[lo : lo + batch_size], prepared, posts[lo:]):
+                    found = candidates_from_postings(q, p, common, settings, opts)
+                    for rank, (work, regions) in enumerate(found):
+                        out["_rid"].append(rid)
+                        out["rank"].append(rank)
+                        out["work"].append(work)
+                        out["regions"].append(regions)
+            yield pa.RecordBatch.from_pydict(
+                out,
+                schema=pa.schema(
+                    [
+                        ("_rid", pa.int64()),
+                        ("rank", pa.int64()),
+                        ("work", pa.int64()),
+                        ("regions", pa.list_(pa.list_(pa.int64()))),
+                    ]
+                ),
+            )
+
+    cands = todo.mapInArrow(
+        candidates_run, "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>"
+    )
+    ws = export.works
     work_table = pa.table(
-        blobs,
+        {
+            "work": list(ws),
+            "wid": [_utf8(w.identity.work_id) for w in ws.values()],
+            "is_int": [bool(w.identity.id_is_int) for w in ws.values()],
+            "meta": [_utf8(w.identity.metadata) for w in ws.values()],
+            "stats": [list(w.stats) for w in ws.values()],
+            "blocks": [list(w.blocks) for w in ws.values()],
+        },
         schema=pa.schema(
             [
                 ("work", pa.int64()),
                 ("wid", pa.binary()),
                 ("is_int", pa.bool_()),
                 ("meta", pa.binary()),
-                ("blob", pa.binary()),
+                ("stats", pa.list_(pa.int64())),
+                ("blocks", pa.list_(pa.binary())),
             ]
         ),
     )
     works_df = spark.createDataFrame(work_table)
-
-    shared = (
-        fp.select("_rid", F.explode("hashes").alias("hash"))
-        .join(postings, "hash")
-        .groupBy("_rid", "work")
-        .agg(F.count(F.lit(1)).alias("n"))
-    )
-    order = Window.partitionBy("_rid").orderBy(F.col("n").desc(), F.col("work").asc())
-    candidates = (
-        shared.withColumn("rank", F.row_number().over(order))
-        .where(F.col("rank") <= limit)
-        .join(works_df, "work")
+    grouped = (
+        cands.join(works_df, "work")
         .groupBy("_rid")
-        .agg(F.collect_list(F.struct("rank", "work", "wid", "is_int", "meta", "blob")).alias("c"))
+        .agg(
+            F.collect_list(
+                F.struct("rank", "work", "regions", "wid", "is_int", "meta", "stats", "blocks")
+            ).alias("c")
+        )
     )
-    todo = fp.join(candidates, "_rid").select("id", "text", "bp_start", "bp_end", "c")
+    verify_todo = fp.join(grouped, "_rid").select("id", "text", "c")
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
 
     def verify_run(batches: Iterator[Any]) -> Iterator[Any]:
+        common = common_b.value
         for batch in batches:
             ids = batch.column("id").to_pylist()
             docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-            starts = batch.column("bp_start").to_pylist()
-            ends = batch.column("bp_end").to_pylist()
-            cands = batch.column("c").to_pylist()
+            cands_l = batch.column("c").to_pylist()
             out: dict[str, list[Any]] = {n: [] for n in schema.names}
             for lo in range(0, len(docs), batch_size):
-                hi = lo + batch_size
-                needed: dict[int, tuple[Any, ...]] = {}
-                ranked: list[list[int]] = []
-                for c in cands[lo:hi]:
-                    c = sorted(c, key=lambda x: x["rank"])
-                    ranked.append([x["work"] for x in c])
-                    for x in c:
-                        meta = x["meta"]
-                        needed[x["work"]] = (
-                            x["wid"].decode("utf-8", "surrogatepass"),
-                            x["is_int"],
-                            None if meta is None else meta.decode("utf-8", "surrogatepass"),
-                            x["blob"],
+                prepared = prepare_texts(docs[lo : lo + batch_size], settings)
+                for rid, q, rows in zip(ids[lo : lo + batch_size], prepared, cands_l[lo:]):
+                    works = {
+                        int(x["work"]): ExportedWork(
+                            identity=WorkIdentity(
+                                int(x["work"]),
+                                _text(x["wid"]) or "",
+                                int(x["is_int"]),
+                                _text(x["meta"]),
+                            ),
+                            stats=WorkStats(int(x["work"]), *(int(v) for v in x["stats"][1:])),
+                            blocks=tuple(x["blocks"]),
                         )
-                hits = verify_candidates(
-                    docs[lo:hi],
-                    ranked,
-                    needed,
-                    k=st["k"],
-                    seed=st["seed"],
-                    tokenizer=st["tokenizer"],
-                    boilerplate=[list(zip(a, b)) for a, b in zip(starts[lo:hi], ends[lo:hi])],
-                    **options,
-                )
-                for rid, text_hits in zip(ids[lo:hi], hits):
-                    _add_hits(out, rid, text_hits)
+                        for x in rows
+                    }
+                    # best first, as the candidate stage ranked them
+                    order = [
+                        (int(x["work"]), x["regions"])
+                        for x in sorted(rows, key=lambda x: x["rank"])
+                    ]
+                    hits = verify_joined(q, order, works, common, settings, opts)
+                    _add_hits(out, rid, hits)
             yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
 
-    return todo.mapInArrow(verify_run, schema)
+    return verify_todo.mapInArrow(verify_run, schema)
 
 
 def _arrow_schema(pa: Any, schema: Any) -> Any:

@@ -1,0 +1,71 @@
+"""Cost of the separator rule in tp.normalize, same process, rule on and off (helper).
+
+Run ``python benchmarks/_separator_cost.py``: per-document ``tp.normalize`` over each corpus
+slice of ``bench_normalize.py``'s table 1, timed with the rule and with the rule replaced by
+a search that finds nothing (what normalization cost before it), interleaved, best of 5.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: N812
+import textprint as tp
+import textprint.normalization as N  # noqa: N812
+from textprint._separators import find_separators
+
+
+def _none(chars: np.ndarray, classes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def main() -> None:
+    min_marks = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    rule = (
+        find_separators
+        if min_marks is None
+        else functools.partial(find_separators, min_marks=min_marks)
+    )
+    rows = []
+    for name, n_chars in (
+        ("zh-classic-novels", None),
+        ("zh-cmrc2018-wiki", 300_000),
+        ("aozora-pd-ja", 300_000),
+    ):
+        C.require_corpora(name)
+        texts = [t for _, t in C.load_texts(name)]
+        if n_chars is not None:
+            texts = C.take_chars(texts, n_chars)
+        total = sum(len(t) for t in texts)
+
+        def run(texts: list[str] = texts) -> None:
+            for t in texts:
+                tp.normalize(t)
+
+        best = {"off": float("inf"), "on": float("inf")}
+        for _ in range(5):
+            for key, fn in (("off", _none), ("on", rule)):
+                N.find_separators = fn  # type: ignore[assignment]
+                t, _ = C.cpu_time(run, repeat=1)
+                best[key] = min(best[key], t)
+        N.find_separators = functools.partial(find_separators)  # type: ignore[assignment]
+        rows.append(
+            [
+                name,
+                len(texts),
+                C.fmt_rate(total / best["off"]),
+                C.fmt_rate(total / best["on"]),
+                f"{best['on'] / best['off'] - 1:+.1%}",
+            ]
+        )
+    print(C.table(["corpus", "docs", "rule off chars/s", "rule on chars/s", "cost"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Decorative separators: one mark repeated between the characters of CJK text.
+
+Reposters wash a copy by putting a mark after every one to three characters
+("天丶下丶大丶势", "话说丨天下丨大势"): invisible to a reader, but a Han-looking mark (丶, 丨,
+〆, ヽ) or a letter is a token, and a token every second character leaves no shingle of the
+copy intact. Punctuation, symbols and emoji used this way are no tokens and need nothing.
+
+The rule looks at a pattern, never at which character it is: 丶 and 丨 are also words. In a
+matching view, a *link* joins two occurrences of one token character (Han, kana, Hangul, or a
+letter or digit: the *mark*) when
+
+- 1-3 characters stand between them, none of them the mark, white space or a sentence end
+  (a line break, "!", "?", "。"); when the mark is a letter or digit, they are CJK text
+  (Han, kana, Hangul, punctuation or symbols) and hold at least one Han, kana or Hangul
+  character, so no Latin text and no list of numbers ("1,1,1,1") is ever read as separated;
+- the mark is not part of a repeated phrase: the characters before the two occurrences
+  differ, and so do the characters after them ("一个一个一个" and "哈丶哈丶哈" have no link).
+
+Linked occurrences form chains; every mark of a chain of at least ``MIN_MARKS`` (5) marks is a
+separator. A chain never crosses a sentence end or a line, so the rule looks inside one run,
+like the language rule (minhash's long-text path cuts texts between runs).
+
+:func:`find_separators` is the rule; normalization removes the original characters of the
+separators it finds and normalizes what is left again, until no chain is found (see
+``normalization._without_separators``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._tables import (
+    CLASS_BREAK,
+    CLASS_HAN,
+    CLASS_HANGUL,
+    CLASS_KANA,
+    CLASS_NEWLINE,
+    CLASS_OTHER,
+    CLASS_SPACE,
+    CLASS_WORD,
+    N_CLASSES,
+)
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
+
+__all__ = ["MAX_GAP", "MIN_MARKS", "find_separators"]
+
+#: Marks a chain needs before its marks count as separators.
+MIN_MARKS = 5
+#: Characters at most between two marks of a chain.
+MAX_GAP = 3
+
+
+def _class_set(*classes: int) -> BoolArray:
+    out = np.zeros(N_CLASSES, dtype=bool)
+    out[list(classes)] = True
+    return out
+
+
+_CJK = _class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_MARK = _class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+# what may stand between two marks: for a CJK mark, anything but white space and sentence
+# ends; for a letter or digit mark, CJK text only (no letters, digits or white space)
+_GAP_CJK_MARK = ~_class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
+_GAP_WORD_MARK = _class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+
+
+def find_separators(
+    chars: UInt32Array, classes: UInt8Array, bounds: Int64Array, *, min_marks: int = MIN_MARKS
+) -> Int64Array:
+    """Positions of the separator marks in a batch of matching views.
+
+    Parameters
+    ----------
+    chars : ndarray of shape (n,), dtype=uint32
+        The matching views of the documents, joined (code points).
+    classes : ndarray of shape (n,), dtype=uint8
+        Their character classes (``Tables.match_class``, sentence ends marked).
+    bounds : ndarray of shape (n_docs + 1,), dtype=int64
+        Document ``d`` is ``chars[bounds[d]:bounds[d + 1]]``.
+
+    Returns
+    -------
+    ndarray of shape (n_separators,), dtype=int64
+        Sorted positions into `chars`.
+
+    Notes
+    -----
+    Linear in ``n`` with three comparisons per character; everything else runs on the
+    characters equal to one 2-4 positions before them (a few percent of CJK text).
+    """
+    n = len(chars)
+    need = min_marks - 1  # links in a chain
+    if n < 2 * need + 1:  # the shortest text holding a chain
+        return np.zeros(0, dtype=np.int64)
+    last = MAX_GAP + 1
+    # positions equal to the character 2, 3 or 4 before: three byte-wide passes over the text
+    eq = np.zeros(n, dtype=bool)
+    for dist in range(2, last + 1):
+        eq[dist:] |= chars[dist:] == chars[:-dist]
+    cand = np.flatnonzero(eq)
+    if len(cand) < need:
+        return np.zeros(0, dtype=np.int64)
+    # Quick test: sorted by (character, position), a chain's later marks are consecutive
+    # and 2-4 apart (its first mark equals nothing before it). Most texts stop here.
+    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
+    run = np.diff(key) - np.uint64(2) <= np.uint64(last - 2)  # (wraps below 2)
+    for _ in range(need - 2):
+        run = run[1:] & run[:-1]
+    if not run.any():
+        return np.zeros(0, dtype=np.int64)
+    # the nearest distance at which each position repeats
+    d = np.zeros(len(cand), dtype=np.int64)
+    for dist in range(last, 1, -1):
+        d[(cand >= dist) & (chars[cand] == chars[np.maximum(cand - dist, 0)])] = dist
+    cand = cand[d > 0]
+    d = d[d > 0]
+    i = cand
+    mark = chars[i]
+    cls_i = classes[i]
+    ok = _MARK[cls_i] & (chars[i - 1] != mark)  # nearest: not the character just before
+    p = i - d
+    doc = np.searchsorted(bounds, i, side="right") - 1
+    ok &= p >= bounds[doc]
+    word_mark = cls_i == CLASS_WORD
+    any_cjk = np.zeros(len(i), dtype=bool)
+    for k in range(1, last):  # the gap: positions p + 1 ... i - 1
+        at = np.minimum(p + k, n - 1)
+        inside = p + k < i
+        g_cls = classes[at]
+        allowed = np.where(word_mark, _GAP_WORD_MARK[g_cls], _GAP_CJK_MARK[g_cls])
+        ok &= ~inside | (allowed & (chars[at] != mark))
+        any_cjk |= inside & _CJK[g_cls]
+    ok &= ~word_mark | any_cjk
+    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
+    before = p - 1 >= bounds[doc]
+    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
+    after = i + 1 < bounds[doc + 1]
+    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
+    i, p = i[ok], p[ok]
+    if len(i) < need:
+        return np.zeros(0, dtype=np.int64)
+    return _long_chains(i, p, need)
+
+
+def _long_chains(i: Int64Array, p: Int64Array, need: int) -> Int64Array:
+    """The members of chains of at least ``MIN_MARKS`` marks, from the links ``p -> i``.
+
+    Each position has at most one link back (to the nearest occurrence before it) and one
+    forward (from the nearest after it), so the links form paths; a member belongs to a long
+    chain when its links back and forward (counted up to ``MIN_MARKS - 1``) add up to it.
+    """
+    nodes = np.union1d(i, p)
+    li = np.searchsorted(nodes, i)
+    lp = np.searchsorted(nodes, p)
+    back = np.full(len(nodes), -1, dtype=np.int64)
+    fwd = np.full(len(nodes), -1, dtype=np.int64)
+    back[li] = lp
+    fwd[lp] = li
+    count = np.zeros(len(nodes), dtype=np.int64)
+    for step in (back, fwd):
+        cur = np.arange(len(nodes), dtype=np.int64)
+        for _ in range(need):
+            cur = np.where(cur >= 0, step[np.maximum(cur, 0)], -1)
+            count += cur >= 0
+    out: Int64Array = nodes[count >= need]
+    return out

@@ -1,0 +1,262 @@
+"""The registry's interface to engines that check elsewhere (the Spark integration).
+
+`Registry.export_index` writes down what a check reads: every fingerprint posting that is
+evidence (common phrases left out, exactly as a check at this moment leaves them out), the
+common keys themselves, and every work's identity, statistics and stored text blocks. The
+functions here run the registry's own stages over them, whole (`check_prepared`, for a broadcast
+index) or in two steps around a join (`candidates_from_postings`, then `verify_joined`), so an
+engine reports the hits :meth:`Registry.check` reports. An engine imports nothing else of the
+registry's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._typing import Int64Array, UInt64Array
+from . import _candidates, _postings
+from ._candidates import Candidate, Region
+from ._check import Options, candidates_of
+from ._prepare import Text, prepare
+from ._results import MIN_CONTAINMENT, Hit, build_hit, ranked
+from ._segments import Found
+from ._store import WorkIdentity, WorkStats
+from ._verify import WorkTexts, verify_texts
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ExportedWork:
+    """What a check needs of one work: how to report it, its statistics, its stored text."""
+
+    identity: WorkIdentity
+    stats: WorkStats
+    blocks: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexExport:
+    """A registry's evidence index, as arrays sorted by posting key.
+
+    Attributes
+    ----------
+    settings : dict
+        k, window, seed and tokenizer of the registry.
+    keys : ndarray of shape (n,), dtype=uint64
+        Posting keys (48-bit) of the evidence postings, sorted; common keys left out.
+    rowid, cluster, start : ndarray of shape (n,), dtype=int64
+        The work (its row), its cluster, and where the fingerprint starts in it.
+    stats : ndarray of shape (n, 3), dtype=int64
+        The work's n_chars, n_tokens and token_chars.
+    common : ndarray of shape (m,), dtype=uint64
+        The common keys (sorted).
+    works : dict of int to ExportedWork
+    """
+
+    settings: dict[str, Any]
+    keys: UInt64Array
+    rowid: Int64Array
+    cluster: Int64Array
+    start: Int64Array
+    stats: Int64Array
+    common: UInt64Array
+    works: dict[int, ExportedWork]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays and the compressed texts (what a broadcast ships)."""
+        arrays = (self.keys, self.rowid, self.cluster, self.start, self.stats, self.common)
+        texts = sum(len(b) for w in self.works.values() for b in w.blocks)
+        return sum(a.nbytes for a in arrays) + texts
+
+
+def found_of(
+    query: UInt64Array,
+    keys: UInt64Array,
+    rowid: Int64Array,
+    cluster: Int64Array,
+    start: Int64Array,
+    stats: Int64Array,
+) -> Found:
+    """The postings among (`keys`, ...) sorted by key whose key is in `query` (sorted)."""
+    a = np.searchsorted(keys, query, side="left")
+    b = np.searchsorted(keys, query, side="right")
+    idx = _postings.ragged(a, b)
+    qi = np.repeat(np.arange(len(query), dtype=np.int64), b - a)
+    return Found(
+        qi, rowid[idx], cluster[idx], start[idx], np.full(len(idx), -1, np.int64), stats[idx]
+    )
+
+
+def lookup_in(export: IndexExport) -> Callable[[UInt64Array], Found]:
+    def lookup(query: UInt64Array) -> Found:
+        return found_of(
+            query, export.keys, export.rowid, export.cluster, export.start, export.stats
+        )
+
+    return lookup
+
+
+def block_reader(
+    works: Mapping[int, ExportedWork],
+) -> Callable[[Mapping[int, Sequence[int]]], dict[tuple[int, int], bytes]]:
+    def read(wanted: Mapping[int, Sequence[int]]) -> dict[tuple[int, int], bytes]:
+        out = {}
+        for r, blocks in wanted.items():
+            stored = works[r].blocks
+            for b in blocks:
+                if b < len(stored):
+                    out[(r, b)] = stored[b]
+        return out
+
+    return read
+
+
+def check_prepared(
+    q: Text,
+    lookup: Callable[[UInt64Array], Found],
+    common: UInt64Array,
+    works: Mapping[int, ExportedWork],
+    settings: Mapping[str, Any],
+    opts: Options,
+) -> list[Hit]:
+    """The hits of one prepared text against exported postings and works: the registry's
+    lookup, candidates and verification stages. `works` must hold at least the works the
+    candidates name (an engine that joins them in sends those only)."""
+    look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
+    k, window = int(settings["k"]), int(settings["window"])
+    cands, boilerplate = candidates_of(q, look, window=window, k=k, opts=opts)
+    return verify_candidates(q, cands, boilerplate, works, settings, opts)
+
+
+def verify_candidates(
+    q: Text,
+    cands: Sequence[_candidates.Candidate],
+    boilerplate: list[tuple[int, int]],
+    works: Mapping[int, ExportedWork],
+    settings: Mapping[str, Any],
+    opts: Options,
+) -> list[Hit]:
+    cands = [c for c in cands if c.rowid in works]
+    stats = {c.rowid: works[c.rowid].stats for c in cands}
+    evidence = verify_texts(
+        q,
+        cands,
+        WorkTexts(block_reader(works), stats),
+        k=int(settings["k"]),
+        seed=int(settings["seed"]),
+        tokenizer=str(settings["tokenizer"]),
+        window=int(settings["window"]),
+        boilerplate=boilerplate,
+        min_chars=opts.min_chars,
+        min_containment=opts.min_containment,
+    )
+    return ranked([build_hit(e, works[e.rowid].identity) for e in evidence], opts.top_k)
+
+
+def prepare_texts(texts: list[str], settings: Mapping[str, Any]) -> list[Text]:
+    """Texts prepared for a check under a registry's settings."""
+    prepared, _ = prepare(
+        texts,
+        k=int(settings["k"]),
+        window=int(settings["window"]),
+        seed=int(settings["seed"]),
+        tokenizer=str(settings["tokenizer"]),
+        align=True,
+    )
+    return prepared
+
+
+def posting_keys(q: Text) -> list[int]:
+    """The distinct posting keys of a prepared text (as ints, each below 2**48)."""
+    out: list[int] = np.unique(_postings.key_of(q.fp_hashes)).astype(np.int64).tolist()
+    return out
+
+
+#: Fields of one posting an engine joins to a text, in this order.
+POSTING_FIELDS = ("key", "work", "cluster", "start", "n_chars", "n_tokens", "token_chars")
+
+
+def posting_columns(export: IndexExport) -> dict[str, Int64Array]:
+    """The evidence postings as int64 columns named POSTING_FIELDS."""
+    return {
+        "key": export.keys.astype(np.int64),
+        "work": export.rowid,
+        "cluster": export.cluster,
+        "start": export.start,
+        "n_chars": export.stats[:, 0],
+        "n_tokens": export.stats[:, 1],
+        "token_chars": export.stats[:, 2],
+    }
+
+
+def candidates_from_postings(
+    q: Text,
+    postings: Sequence[Mapping[str, int]],
+    common: UInt64Array,
+    settings: Mapping[str, Any],
+    opts: Options,
+) -> list[tuple[int, list[list[int]]]]:
+    """The candidates of one prepared text from the postings joined to it (dicts with
+    POSTING_FIELDS): (work row, regions as [q_start, q_end, w_start, w_end]), best first."""
+    rows = sorted(postings, key=lambda x: (x["key"], x["work"], x["start"]))
+    cols = {f: np.array([x[f] for x in rows], dtype=np.int64) for f in POSTING_FIELDS}
+    stats = np.stack([cols["n_chars"], cols["n_tokens"], cols["token_chars"]], axis=1)
+    keys = cols["key"].astype(np.uint64)
+
+    def lookup(query: UInt64Array) -> Found:
+        return found_of(query, keys, cols["work"], cols["cluster"], cols["start"], stats)
+
+    look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
+    k, window = int(settings["k"]), int(settings["window"])
+    cands, _ = candidates_of(q, look, window=window, k=k, opts=opts)
+    return [(c.rowid, [[r.q_start, r.q_end, r.w_start, r.w_end] for r in c.regions]) for c in cands]
+
+
+def verify_joined(
+    q: Text,
+    candidates: Sequence[tuple[int, Sequence[Sequence[int]]]],
+    works: Mapping[int, ExportedWork],
+    common: UInt64Array,
+    settings: Mapping[str, Any],
+    opts: Options,
+) -> list[Hit]:
+    """The hits of one prepared text from its candidates (as `candidates_from_postings` gave
+    them, best first) and the works joined to them."""
+    z = np.zeros(0, np.int64)
+    look = _candidates.find(
+        lambda _: Found(z, z, z, z, z, np.zeros((0, 3), np.int64)), q.fp_hashes, 0, common=common
+    )
+    boilerplate = _candidates.common_spans(look.common, q.fp_starts, q.fp_ends)
+    cands = [
+        Candidate(
+            rowid=int(r),
+            regions=tuple(Region(*(int(x) for x in reg)) for reg in regions),
+            n_shared=0,
+            pairs=(z, z, z, z),
+            shared_keys=np.zeros(0, np.uint64),
+        )
+        for r, regions in candidates
+    ]
+    return verify_candidates(q, cands, boilerplate, works, settings, opts)
+
+
+__all__ = [
+    "MIN_CONTAINMENT",
+    "POSTING_FIELDS",
+    "ExportedWork",
+    "IndexExport",
+    "Options",
+    "WorkIdentity",
+    "WorkStats",
+    "candidates_from_postings",
+    "check_prepared",
+    "lookup_in",
+    "posting_columns",
+    "posting_keys",
+    "prepare_texts",
+    "verify_joined",
+]

@@ -1,0 +1,451 @@
+"""Verification: the passages a checked text copies from each candidate, and their measures.
+
+With stored texts, each region of the checked text is aligned (`textprint.matching.align`) with
+the work's region, cut at natural boundaries so that it normalizes and tokenizes as it does
+inside the whole text. Only the blocks holding those regions are read and decompressed, so the
+cost of a check does not grow with the length of the works it meets. A work that passes and is
+short (at most ``WHOLE_CHARS`` characters: one stored block) is then aligned again with its
+whole text, so its hit has the measures of aligning the whole work (exact Jaccard).
+
+Without stored texts, passages are chained from the shared fingerprints themselves
+(`fingerprint_passages`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._typing import Int64Array, UInt64Array
+from ..matching import Passage, Prepared, align, to_passages
+from ._candidates import Candidate
+from ._prepare import Text, prepare, token_slice
+from ._results import Evidence, enough, visible_chars
+from ._rows import TEXT_BLOCK_CHARS, decompress_block
+from ._store import WorkStats
+
+#: A work of at most this many characters is verified whole (exact Jaccard and alignment).
+WHOLE_CHARS = TEXT_BLOCK_CHARS
+#: How far a region may grow to reach a natural cut (line break, sentence end, space).
+CUT_REACH = 64
+_SENTENCE_ENDS = "。！？.!?"
+_SPACES = " \t\u3000"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Piece:
+    """A stretch of a work prepared for alignment: ``text[start:end]`` of work `rowid`."""
+
+    rowid: int
+    start: int
+    end: int
+
+
+def natural_cut(text: str, lo: int, hi: int) -> int:
+    """A cut in ``(lo, hi]`` just after the last line break, else sentence end, else
+    whitespace there; `hi` (a hard cut) when the stretch has none."""
+    for delimiters in ("\n", _SENTENCE_ENDS, _SPACES):
+        p = max(text.rfind(c, lo, hi) for c in delimiters)
+        if p >= 0:
+            return p + 1
+    return hi
+
+
+def _widen(text: str, a: int, b: int) -> tuple[int, int]:
+    """`[a, b)` (offsets into `text`) grown to natural cuts within CUT_REACH characters."""
+    a = natural_cut(text, max(0, a - CUT_REACH), a) if a > 0 else 0
+    if b < len(text):
+        hi = min(len(text), b + CUT_REACH)
+        nb = natural_cut(text, b, hi)
+        b = nb if nb > b else hi
+    return a, b
+
+
+#: Reads stored text blocks: ``{rowid: [block, ...]}`` -> ``{(rowid, block): data}``.
+BlockReader = Callable[[Mapping[int, Sequence[int]]], dict[tuple[int, int], bytes]]
+
+
+class WorkTexts:
+    """The stored texts a verification reads, block by block (each block decompressed once),
+    and the works' statistics."""
+
+    def __init__(self, read: BlockReader, stats: dict[int, WorkStats]) -> None:
+        self.read = read
+        self.stats = stats
+        self.blocks: dict[tuple[int, int], str] = {}
+
+    def load(self, wanted: dict[int, list[tuple[int, int]]]) -> None:
+        need: dict[int, list[int]] = {}
+        for rowid, spans in wanted.items():
+            for a, b in spans:
+                for blk in range(a // TEXT_BLOCK_CHARS, max(a, b - 1) // TEXT_BLOCK_CHARS + 1):
+                    if (rowid, blk) not in self.blocks:
+                        need.setdefault(rowid, []).append(blk)
+        if need:
+            for key, data in self.read(need).items():
+                self.blocks[key] = decompress_block(data)
+
+    def slice(self, rowid: int, a: int, b: int) -> str:
+        first, last = a // TEXT_BLOCK_CHARS, max(a, b - 1) // TEXT_BLOCK_CHARS
+        text = "".join(self.blocks.get((rowid, i), "") for i in range(first, last + 1))
+        off = first * TEXT_BLOCK_CHARS
+        return text[a - off : b - off]
+
+
+@dataclass(eq=False)
+class Aligned:
+    """What aligning a text's regions with one work found (before any evidence rule)."""
+
+    rowid: int
+    passages: list[Passage]
+    covered_q: np.ndarray  # bool per token of the text: inside a passage
+    w_starts: Int64Array  # original starts and lengths of the work's tokens in passages
+    w_lens: Int64Array
+    w_shingles: UInt64Array  # distinct shingles of the work seen (whole work, or its regions)
+    whole: bool
+
+
+def align_candidates(
+    query: Text,
+    cands: Sequence[Candidate],
+    texts: WorkTexts,
+    *,
+    k: int,
+    seed: int,
+    tokenizer: str,
+    window: int,
+    boilerplate: list[tuple[int, int]],
+    whole_up_to: int = WHOLE_CHARS,
+) -> list[Aligned]:
+    """Align the regions of the text with the stored texts of `cands`: with the whole work
+    when it has at most `whole_up_to` characters, else with the work's regions."""
+    q = query.prepared
+    assert q is not None
+    if not cands:
+        return []
+    # the stretches of works to prepare: a short work whole, a long one by regions
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    for c in cands:
+        n = texts.stats[c.rowid].n_chars
+        if n <= whole_up_to:
+            wanted[c.rowid] = [(0, n)]
+        else:
+            wanted[c.rowid] = [
+                (max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)) for r in c.regions
+            ]
+    texts.load(wanted)
+    pieces: list[_Piece] = []
+    piece_of: dict[tuple[int, int], int] = {}
+    for c in cands:
+        n = texts.stats[c.rowid].n_chars
+        if n <= whole_up_to:
+            piece_of[(c.rowid, -1)] = len(pieces)
+            pieces.append(_Piece(c.rowid, 0, n))
+            continue
+        for i, r in enumerate(c.regions):
+            lo, hi = max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)
+            around = texts.slice(c.rowid, lo, hi)
+            a, b = _widen(around, r.w_start - lo, r.w_end - lo)
+            piece_of[(c.rowid, i)] = len(pieces)
+            pieces.append(_Piece(c.rowid, lo + a, lo + b))
+    piece_texts = [texts.slice(p.rowid, p.start, p.end) for p in pieces]
+    prepared, _ = prepare(
+        piece_texts, k=k, window=window, seed=seed, tokenizer=tokenizer, align=True
+    )
+    out: list[Aligned] = []
+    for c in cands:
+        whole = texts.stats[c.rowid].n_chars <= whole_up_to
+        found: list[Passage] = []
+        covered_q = np.zeros(q.n_tokens, dtype=bool)
+        covered_w: list[tuple[Int64Array, Int64Array]] = []
+        w_shingles: list[UInt64Array] = []
+        for i, r in enumerate(c.regions):
+            pi = piece_of[(c.rowid, -1 if whole else i)]
+            piece = pieces[pi]
+            s = prepared[pi].prepared
+            assert s is not None
+            if not whole:
+                w_shingles.append(prepared[pi].shingles)
+            ta = int(np.searchsorted(q.tok_starts, r.q_start, side="left"))
+            tb = int(np.searchsorted(q.tok_ends, r.q_end, side="right"))
+            if tb <= ta:
+                continue
+            qs = token_slice(q, ta, tb)
+            tok, _, _, _ = align(qs, s, k=k, gap=3 * k, min_tokens=None)
+            if not tok:
+                continue
+            passages = to_passages(qs, s, tok)
+            if boilerplate:
+                keep = [not _mostly_common(p, boilerplate) for p in passages]
+                tok = [t for t, ok in zip(tok, keep) if ok]
+                passages = tuple(p for p, ok in zip(passages, keep) if ok)
+            for (q0, q1, s0, s1), p in zip(tok, passages):
+                covered_q[ta + q0 : ta + q1 + 1] = True
+                covered_w.append(
+                    (
+                        s.tok_starts[s0 : s1 + 1] + piece.start,
+                        s.tok_ends[s0 : s1 + 1] - s.tok_starts[s0 : s1 + 1],
+                    )
+                )
+                found.append(
+                    Passage(
+                        p.query_start,
+                        p.query_end,
+                        p.source_start + piece.start,
+                        p.source_end + piece.start,
+                    )
+                )
+        if not found:
+            continue
+        if whole:
+            seen = prepared[piece_of[(c.rowid, -1)]].shingles
+        else:
+            seen = np.unique(np.concatenate(w_shingles))
+        out.append(
+            Aligned(
+                rowid=c.rowid,
+                passages=found,
+                covered_q=covered_q,
+                w_starts=np.concatenate([a for a, _ in covered_w]),
+                w_lens=np.concatenate([b for _, b in covered_w]),
+                w_shingles=seen,
+                whole=whole,
+            )
+        )
+    return out
+
+
+def covered_chars(starts: Int64Array, lens: Int64Array) -> int:
+    """Characters of distinct tokens (by start) among those given."""
+    if not len(starts):
+        return 0
+    _, first = np.unique(starts, return_index=True)
+    return int(lens[first].sum())
+
+
+def jaccard_of(q_shingles: UInt64Array, seen: UInt64Array, n_work_shingles: int) -> float:
+    inter = len(np.intersect1d(q_shingles, seen, assume_unique=True))
+    union = len(q_shingles) + n_work_shingles - inter
+    return inter / union if union > 0 else 0.0
+
+
+def evidence_of(
+    query: Text,
+    a: Aligned,
+    stats: WorkStats,
+    *,
+    min_chars: int | None,
+    min_containment: float,
+) -> Evidence | None:
+    """The measures of one aligned work, if they pass the evidence rule."""
+    q = query.prepared
+    assert q is not None
+    passages = merge_passages(a.passages)
+    q_lens = q.tok_ends - q.tok_starts
+    q_total = int(q_lens.sum())
+    containment = float(q_lens[a.covered_q].sum() / q_total) if q_total else 0.0
+    w_cov = covered_chars(a.w_starts, a.w_lens)
+    src_cont = min(1.0, w_cov / stats.token_chars) if stats.token_chars else 0.0
+    jac = jaccard_of(query.shingles, a.w_shingles, stats.n_shingles)
+    copied = visible_chars(q.text, passages)
+    words = int(np.count_nonzero(a.covered_q))
+    if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
+        return None
+    return Evidence(a.rowid, passages, containment, src_cont, jac, copied)
+
+
+def verify_texts(
+    query: Text,
+    cands: Sequence[Candidate],
+    texts: WorkTexts,
+    *,
+    k: int,
+    seed: int,
+    tokenizer: str,
+    window: int,
+    boilerplate: list[tuple[int, int]],
+    min_chars: int | None,
+    min_containment: float,
+) -> list[Evidence]:
+    """The Evidence of the candidates that pass, verified with the stored texts.
+
+    Regions first (cheap); a short work that passes (at most WHOLE_CHARS characters) is aligned
+    again with its whole text, so that its measures are those of the whole work.
+    """
+
+    def passing(cs: Sequence[Candidate], whole_up_to: int) -> list[Evidence]:
+        aligned = align_candidates(
+            query,
+            cs,
+            texts,
+            k=k,
+            seed=seed,
+            tokenizer=tokenizer,
+            window=window,
+            boilerplate=boilerplate,
+            whole_up_to=whole_up_to,
+        )
+        out = []
+        for a in aligned:
+            e = evidence_of(
+                query,
+                a,
+                texts.stats[a.rowid],
+                min_chars=min_chars,
+                min_containment=min_containment,
+            )
+            if e is not None:
+                out.append(e)
+        return out
+
+    first = passing(cands, 0)
+    short = {e.rowid for e in first if texts.stats[e.rowid].n_chars <= WHOLE_CHARS}
+    if not short:
+        return first
+    again = {e.rowid: e for e in passing([c for c in cands if c.rowid in short], WHOLE_CHARS)}
+    return [
+        again[e.rowid] if e.rowid in short else e
+        for e in first
+        if e.rowid not in short or e.rowid in again
+    ]
+
+
+def _mostly_common(p: Passage, common: list[tuple[int, int]]) -> bool:
+    """At least half of the passage's query characters lie in common-phrase spans."""
+    covered = sum(max(0, min(b, p.query_end) - max(a, p.query_start)) for a, b in common)
+    return covered * 2 >= p.query_end - p.query_start
+
+
+#: Passages of one work from two regions (or two segments of a long text) merge when their
+#: offsets agree this closely.
+MERGE_SLACK = 64
+
+
+def merge_passages(passages: list[Passage]) -> tuple[Passage, ...]:
+    """One work's passages (from several regions or segments), merged.
+
+    Passages that overlap in the query are one passage when their source ranges are
+    consistent: they overlap or touch too, and the later one starts in the source about as far
+    after the earlier one as it does in the query (within MERGE_SLACK characters or an eighth
+    of the distance: a near copy drifts), as two pieces of one copy seen by two regions, or
+    one passage seen twice, do. Otherwise (the query repeats a phrase the work holds twice) the
+    later one is trimmed so that no query character is claimed twice, as align does. Passages
+    that only touch stay apart.
+    """
+    out: list[Passage] = []
+    for p in sorted(set(passages)):
+        if out and p.query_start < out[-1].query_end:
+            last = out[-1]
+            dq, ds = p.query_start - last.query_start, p.source_start - last.source_start
+            if (
+                p.source_start <= last.source_end
+                and p.source_end >= last.source_start
+                and ds >= 0
+                and abs(dq - ds) <= max(MERGE_SLACK, dq // 8)
+            ):
+                out[-1] = Passage(
+                    last.query_start,
+                    max(last.query_end, p.query_end),
+                    min(last.source_start, p.source_start),
+                    max(last.source_end, p.source_end),
+                )
+                continue
+            if p.query_end <= last.query_end:
+                continue
+            shift = last.query_end - p.query_start
+            p = Passage(
+                last.query_end, p.query_end, min(p.source_start + shift, p.source_end), p.source_end
+            )
+        out.append(p)
+    return tuple(out)
+
+
+# -- without stored texts ------------------------------------------------------------------------
+
+
+def chain_gap(q: Prepared, window: int, k: int) -> int:
+    """The largest distance, in characters, between two shared fingerprints of one passage
+    chained without texts.
+
+    Inside a copy, winnowing selects the same fingerprint in every window of `window`
+    shingles of both texts, so consecutive shared fingerprints are at most `window` tokens
+    apart; an edited token breaks the `k` shingles over it and can move the selection of the
+    windows around them, so about ``window + 2 * k`` tokens. Twice that, in the query's
+    characters per token (1 for Chinese characters, about 6 for English words), leaves room for
+    a few edits, and keeps scattered fingerprints that unrelated texts share by chance (a few
+    common phrases hundreds of characters apart) from chaining into one long false passage.
+    """
+    n = len(q.tok_starts)
+    per_token = (int(q.tok_ends[-1]) - int(q.tok_starts[0])) / n if n else 1.0
+    return max(1, math.ceil(2 * (window + 2 * k) * max(1.0, per_token)))
+
+
+def fingerprint_passages(
+    q_start: Int64Array, q_end: Int64Array, w_start: Int64Array, w_len: Int64Array, gap: int
+) -> tuple[Passage, ...]:
+    """Passages chained from the fingerprint pairs a text shares with one work, without
+    stored texts: a chain needs two fingerprints, unless the text shares only one."""
+    pairs = sorted(
+        zip(q_start.tolist(), q_end.tolist(), w_start.tolist(), (w_start + w_len).tolist())
+    )
+    chains: list[list[int]] = []
+    for qa, qb, wa, wb in pairs:
+        c = chains[-1] if chains else None
+        if c is not None and qa - c[1] <= gap and -gap <= wa - c[3] <= gap and wa >= c[2]:
+            c[1], c[3] = max(c[1], qb), max(c[3], wb)
+            c[4] += 1
+        else:
+            chains.append([qa, qb, wa, wb, 1])
+    return tuple(Passage(c[0], c[1], c[2], c[3]) for c in chains if c[4] >= 2 or len(pairs) == 1)
+
+
+def fingerprint_source_containment(
+    passages: Sequence[Passage], n_chars: int, n_shared: int, n_fp: int
+) -> float:
+    """Source containment without stored texts: the span of the shared fingerprints in the
+    work, or for a short work (a poem with one or two fingerprints) the share of its
+    fingerprints found, whichever is larger."""
+    span = sum(p.source_end - p.source_start for p in passages) / max(1, n_chars)
+    return min(1.0, max(span, n_shared / max(1, n_fp)))
+
+
+def verify_fingerprints(
+    query: Text,
+    cands: Sequence[Candidate],
+    stats: dict[int, WorkStats],
+    q_signature: UInt64Array,
+    w_signatures: dict[int, bytes],
+    *,
+    window: int,
+    k: int,
+    min_chars: int | None,
+    min_containment: float,
+) -> list[Evidence]:
+    """Verification without stored texts: passages chained from shared fingerprints.
+
+    Boundaries are those of the winnowed shingles (coarser than with texts); Jaccard is
+    estimated from the MinHash signatures (compared on their low 32 bits, as stored).
+    """
+    q = query.prepared
+    assert q is not None
+    gap = chain_gap(q, window, k)
+    total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
+    q32 = (q_signature & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    out: list[Evidence] = []
+    for c in cands:
+        passages = fingerprint_passages(*c.pairs, gap)
+        if not passages:
+            continue
+        copied = sum(p.query_end - p.query_start for p in passages)
+        st = stats[c.rowid]
+        src_cont = fingerprint_source_containment(passages, st.n_chars, c.n_shared, st.n_fp)
+        # without tokens of the work, five query characters count as a word
+        if not enough(q.cjk, copied // 5, copied, src_cont, min_chars, min_containment):
+            continue
+        w32 = np.frombuffer(w_signatures[c.rowid], dtype="<u4")
+        jac = float((w32 == q32).mean()) if len(w32) == len(q32) else 0.0
+        out.append(Evidence(c.rowid, passages, min(1.0, copied / total), src_cont, jac, copied))
+    return out
