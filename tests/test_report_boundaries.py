@@ -212,7 +212,12 @@ def test_json_report_has_exactly_the_documented_fields() -> None:
     """
     query, work, passages = astral_texts()
     ev = tp.evidence(
-        query, [hit(passages[:1])], sources={"w": work}, settings={"k": 5, "note": "x"}
+        query,
+        [hit(passages[:1])],
+        sources={"w": work},
+        settings={"k": 5, "note": "x"},
+        query_id="post-7",
+        query_metadata={"board": "b"},
     )
     d = ev.to_dict()
     created = d.pop("created_at")
@@ -223,6 +228,8 @@ def test_json_report_has_exactly_the_documented_fields() -> None:
         "version": 1,
         "settings": {"k": 5, "note": "x"},
         "query": {
+            "id": "post-7",
+            "metadata": {"board": "b"},
             "sha256": hashlib.sha256(query.encode("utf-8")).hexdigest(),
             "length": len(query),
             "length_utf16": utf16(query, len(query)),
@@ -235,6 +242,7 @@ def test_json_report_has_exactly_the_documented_fields() -> None:
                 "containment": 0.5,
                 "source_containment": 0.5,
                 "jaccard": 0.25,
+                "copied_chars": 3,
                 "source": {
                     "sha256": hashlib.sha256(work.encode("utf-8")).hexdigest(),
                     "length": len(work),
