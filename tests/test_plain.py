@@ -32,7 +32,22 @@ from textprint.minhash import _densify
 #: breaks) and of text that is not plain (kana, white-space runs, expansions, combining marks,
 #: CR LF, a separator chain).
 PLAIN = ["天下", "大势", "分久必合", "，", "。", "學而時習之", "word", "Ｗｏｒｄ", "42", " ", "\n"]
-PLAIN += ["!", "?", "——", "《", "》", "😀", "x", "丶", "丨", "國", "字 字", "字\n字", "\t", "\u3000"]
+PLAIN += [
+    "!",
+    "?",
+    "——",
+    "《",
+    "》",
+    "😀",
+    "x",
+    "丶",
+    "丨",
+    "國",
+    "字 字",
+    "字\n字",
+    "\t",
+    "\u3000",
+]
 NOT_PLAIN = ["かな", "カタカナ", "한국", "  ", "㈱", "e\u0301", "\r\n", "-\n", "\u200b"]
 NOT_PLAIN += ["天丶下丶大丶势丶分丶久", "字  字", "\u3000\u3000", "字\n\t字"]
 texts = st.one_of(
@@ -252,11 +267,32 @@ def test_separator_first_test_changes_nothing(text: str, min_marks: int) -> None
     found = _separators.find_separators(*args, min_marks=min_marks)
     real = _separators._may_chain
     try:
-        _separators._may_chain = lambda cand, classes, need: len(cand) >= need  # type: ignore[assignment]
+        _separators._may_chain = lambda cand, classes, need: len(cand) >= need
         without = _separators.find_separators(*args, min_marks=min_marks)
     finally:
         _separators._may_chain = real
     assert found.tolist() == without.tolist()
+
+
+@settings(max_examples=60)
+@given(text=texts, min_marks=st.integers(2, 6))
+def test_separator_runs_narrowing_changes_nothing(text: str, min_marks: int) -> None:
+    """The search after the quick test looks at the positions of its runs alone
+    (`_in_runs`): the same separators as when it looks at every repeat position."""
+    batch, _ = normalize_batch(
+        [text, "本朝本地本年本月本日本时" + text, text + "天丶下丶大丶势丶分"]
+    )
+    args = (batch.folded, batch.classes, batch.bounds)
+    found = _separators.find_separators(*args, min_marks=min_marks)
+    real = _separators._in_runs
+    try:
+        _separators._in_runs = lambda key, run, need: np.sort(
+            (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        )
+        every = _separators.find_separators(*args, min_marks=min_marks)
+    finally:
+        _separators._in_runs = real
+    assert found.tolist() == every.tolist()
 
 
 @settings(max_examples=40)

@@ -110,6 +110,8 @@ def find_separators(
         run = run[1:] & run[:-1]
     if not run.any():
         return np.zeros(0, dtype=np.int64)
+    if need >= 2:
+        cand = _in_runs(key, run, need)
     # the nearest distance at which each position repeats
     d = np.zeros(len(cand), dtype=np.int64)
     for dist in range(last, 1, -1):
@@ -142,6 +144,25 @@ def find_separators(
     if len(i) < need:
         return np.zeros(0, dtype=np.int64)
     return _long_chains(i, p, need)
+
+
+def _in_runs(key: np.ndarray, run: BoolArray, need: int) -> Int64Array:
+    """The positions of the quick test's runs: entries ``x .. x + need - 1`` of `key` for
+    every true ``run[x]``, sorted by position.
+
+    Every later mark of a chain of at least ``need`` links lies in such a run (its later
+    marks are consecutive entries of `key`, 2-4 apart), and whether a position links to the
+    one before it reads the text only: the links of the other positions can make no long
+    chain, so the rest of the search looks at these alone (in a long text, a few dozen
+    positions instead of every repeat).
+    """
+    hit = np.flatnonzero(run)
+    cover = np.zeros(len(key) + 1, dtype=np.int64)
+    np.add.at(cover, hit, 1)
+    np.add.at(cover, hit + need, -1)
+    keep = np.cumsum(cover[:-1]) > 0
+    out: Int64Array = np.sort((key[keep] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    return out
 
 
 def _may_chain(cand: Int64Array, classes: UInt8Array, need: int) -> bool:
