@@ -242,7 +242,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
 def render(res: dict[str, Any]) -> H.Page:
     s = res["single"]
     sig = "textprint signature"
-    rows = []
+    rows: list[list[object]] = []
     for length in map(str, LENGTHS):
         r = s[length]
         rows.append(

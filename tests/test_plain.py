@@ -96,19 +96,21 @@ def test_typical_texts_are_plain(loops: str) -> None:
 
 @LOOPS
 @pytest.mark.parametrize(
-    ("text", "plain"),
+    ("text", "status", "plain"),
     [
-        ("莫停留，莫停留，便去休，便去休", True),  # repeats, but no chain: the rule says so
-        ("一个一个一个一个一个", True),  # a repeated phrase
-        ("本朝本地本年本月本日本时", False),  # a chain of 本 (the rule removes it)
+        # repeats, but no run of one character: the first tests say no chain
+        ("莫停留，莫停留，便去休，便去休", _plain.PLAIN, True),
+        ("一个一个一个一个一个", _plain.MAYBE_CHAIN, True),  # a repeated phrase: the rule says so
+        ("本朝本地本年本月本日本时", _plain.MAYBE_CHAIN, False),  # a chain of 本 (removed)
     ],
 )
-def test_possible_chains_are_settled_by_the_rule(loops: str, text: str, plain: bool) -> None:
+def test_possible_chains_are_settled_by_the_rule(
+    loops: str, text: str, status: int, plain: bool
+) -> None:
     with using(loops):
         funcs = _plain.compiled()
         assert funcs is not None
-        status, _, _, _ = funcs["_fold"](_plain._codepoints(text), *_tables())
-        assert status == _plain.MAYBE_CHAIN
+        assert funcs["_fold"](_plain._codepoints(text), *_tables())[0] == status
         assert (_plain.fold(text, funcs) is not None) == plain
         mh = tp.MinHasher()
         assert mh.signature(text).tolist() == mh.signatures([text]).values[0].tolist()
@@ -293,6 +295,63 @@ def test_separator_runs_narrowing_changes_nothing(text: str, min_marks: int) -> 
     finally:
         _separators._in_runs = real
     assert found.tolist() == every.tolist()
+
+
+def _repeat_positions(chars: np.ndarray) -> np.ndarray:
+    """Positions equal to the character 2-4 before them (as `find_separators` finds them)."""
+    return np.array(
+        [
+            i
+            for i in range(2, len(chars))
+            if any(chars[i] == chars[i - d] for d in (2, 3, 4) if i >= d)
+        ],
+        dtype=np.int64,
+    )
+
+
+@LOOPS
+@settings(max_examples=60)
+@given(parts=st.lists(texts, min_size=1, max_size=3))
+def test_compiled_first_test_is_the_rules_first_test(loops: str, parts: list[str]) -> None:
+    """`_chains_possible` (one pass, compiled) answers as `_may_chain` and the quick test
+    (`_quick_runs`) do on the same views, one text or a batch joined; and when it says no
+    chain, the rule finds none."""
+    with using(loops):
+        funcs = _plain.compiled()
+        assert funcs is not None
+        batch, _ = normalize_batch(parts)
+        chars, classes = batch.folded, batch.classes
+        possible = funcs["_chains_possible"](chars, classes)
+        need = _separators.MIN_MARKS - 1
+        cand = _repeat_positions(chars)
+        expected = _separators._may_chain(cand, classes, need)
+        expected = expected and bool(_separators._quick_runs(chars, cand, need)[1].any())
+        assert possible == expected
+        if not possible:
+            assert len(_separators.find_separators(chars, classes, batch.bounds)) == 0
+
+
+@LOOPS
+@settings(max_examples=40)
+@given(parts=st.lists(texts, min_size=1, max_size=4))
+def test_batch_normalization_is_the_same_with_the_compiled_first_test(
+    loops: str, parts: list[str]
+) -> None:
+    """normalize_batch uses the compiled first test once the loops are there: same output."""
+    parts = [*parts, "天丶下丶大丶势丶分丶久"]
+    saved = _plain._KERNELS.funcs
+    _plain._KERNELS.funcs = None
+    try:
+        without, _ = normalize_batch(parts)
+    finally:
+        _plain._KERNELS.funcs = saved
+    with using(loops):
+        assert _plain.ready() is not None
+        with_loops, _ = normalize_batch(parts)
+    for j in range(len(parts)):
+        assert with_loops.text(j) == without.text(j)
+    assert with_loops.starts.tolist() == without.starts.tolist()
+    assert with_loops.ends.tolist() == without.ends.tolist()
 
 
 @settings(max_examples=40)

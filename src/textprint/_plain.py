@@ -17,6 +17,10 @@ would take its fast route and at most drop single white space between Han charac
   equal to one 2-4 before it, within a chain's span); the few texts that meet it are given to
   the rule itself (`find_separators` on the view), and stay plain if it finds none.
 
+Compiling (or loading numba's cache) takes one to three CPU seconds once per process, on a
+background thread started by the first single-text call; calls take the batch path until it
+is done. ``TEXTPRINT_COMPILE=0`` in the environment turns the compiled path off.
+
 Every other text, and every call when numba is absent, goes the batch way: the results are
 the same, bit for bit (tests/test_plain.py holds the compiled loops against the batch path,
 and the same loops run as plain Python against the slow references). The arithmetic is the
@@ -28,6 +32,7 @@ one documented once in :mod:`textprint.hashing` (shingles), :mod:`textprint.minh
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import types
 from collections.abc import Callable
@@ -50,7 +55,7 @@ from ._tables import (
 from ._text_runs import HYPHENS
 from ._typing import Int64Array, UInt32Array, UInt64Array
 
-__all__ = ["compiled", "fingerprint", "fold", "python_loops", "sign"]
+__all__ = ["compiled", "fingerprint", "fold", "python_loops", "ready", "sign"]
 
 _U64 = np.uint64
 _C1 = 0xFF51AFD7ED558CCD
@@ -75,13 +80,70 @@ def _fmix64(x: Any) -> Any:
     return x ^ (x >> _U64(33))
 
 
+def _chains_possible(chars: Any, classes: Any) -> bool:
+    """The separator rule's first two tests, compiled: False when the views `chars` (one
+    text's, or a batch's joined) hold no chain of separators.
+
+    They are `textprint._separators`' `_may_chain` and `_quick_runs` (tests/test_plain.py holds
+    this loop equal to the two): a CJK character somewhere; ``MIN_MARKS - 1`` *repeats*
+    (characters equal to one 2-4 before them) of a mark's class within
+    ``(MIN_MARKS - 2) * (MAX_GAP + 1)`` characters; and a run of ``MIN_MARKS - 1`` repeats of
+    one character, each 2-4 after the repeat of that character before it (a chain's later
+    marks). One pass; the last few positions are kept in rings of eight.
+    """
+    n = len(chars)
+    has_cjk = False
+    for i in range(n):
+        if classes[i] in (CLASS_HAN, CLASS_KANA, CLASS_HANGUL):
+            has_cjk = True
+            break
+    if not has_cjk:
+        return False
+    need = MIN_MARKS - 1
+    span = (need - 1) * (MAX_GAP + 1)
+    recent = np.full(need, -(1 << 40), dtype=np.int64)  # the last `need` repeats of a mark's class
+    seen = 0
+    spanned = False  # `need` of them within `span`
+    repeat = np.zeros(8, dtype=np.bool_)  # position i at i & 7: a repeat?
+    run = np.zeros(8, dtype=np.int64)  # ... and the length of its run
+    in_run = False  # a run of `need`
+    for i in range(n):
+        repeat[i & 7] = False
+        f = chars[i]
+        hit = False
+        for d in range(2, MAX_GAP + 2):
+            if i >= d and f == chars[i - d]:
+                hit = True
+        if not hit:
+            continue
+        repeat[i & 7] = True
+        # the previous repeat of the same character: 1 before (no run), 2-4 before (the run
+        # goes on), or further (a new run)
+        r = 1
+        for d in range(1, MAX_GAP + 2):
+            if i >= d and repeat[(i - d) & 7] and chars[i - d] == f:
+                if d >= 2:
+                    r = run[(i - d) & 7] + 1
+                break
+        run[i & 7] = r
+        if r >= need:
+            in_run = True
+        if classes[i] in (CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL):
+            recent[seen % need] = i
+            seen += 1
+            if seen >= need and i - recent[seen % need] <= span:
+                spanned = True
+        if spanned and in_run:
+            return True
+    return False
+
+
 def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any) -> tuple[int, int]:
     """Fill `folded` and `cls` with the fast path's view and `origin` with the original
     position of each of its characters. Returns the status (`PLAIN`, `NOT_PLAIN`, or
     `MAYBE_CHAIN`: plain but for a possible chain of separators, which the caller settles
     with the rule itself) and the view's length."""
     n = len(cps)
-    has_han = False
     for i in range(n):
         c = cps[i]
         k = code[c]
@@ -89,8 +151,6 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any)
             return NOT_PLAIN, 0
         folded[i] = zh_fold[c]
         cls[i] = k
-        if k == CLASS_HAN:
-            has_han = True
     # white space: kept as it is, or (one white space between two Han) dropped; anything
     # else the white-space rules would change makes the text not plain. The view is
     # compacted in place (position m <= i); the previous character is carried along.
@@ -114,8 +174,8 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any)
             origin[m] = i
             m += 1
         prev_k, prev_f = k, f
-    if not has_han:  # a chain holds a CJK character: the mark, or one in every gap
-        return PLAIN, m
+    # (a slice of the view: numba passes it on without a copy)
+    return (MAYBE_CHAIN if _chains_possible(folded[:m], cls[:m]) else PLAIN), m
     # a chain of MIN_MARKS marks has MIN_MARKS - 1 later marks, each of a mark's class and
     # equal to the character 2-4 before it, within (MIN_MARKS - 2) * (MAX_GAP + 1) characters
     need = MIN_MARKS - 1
@@ -360,6 +420,7 @@ def _fingerprint(
 #: The loops, callees before callers (each is compiled with the compiled callees in scope).
 _LOOPS: tuple[Callable[..., Any], ...] = (
     _fmix64,
+    _chains_possible,
     _view,
     _char_tokens,
     _shingle_hashes,
@@ -414,6 +475,8 @@ def python_loops() -> dict[str, Callable[..., Any]]:
 
 
 def _compile() -> dict[str, Callable[..., Any]] | None:
+    if os.environ.get("TEXTPRINT_COMPILE", "1") == "0":  # turned off: the batch path only
+        return None
     try:
         import numba
     except ImportError:
@@ -443,9 +506,18 @@ def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
     keys.flags.writeable = False  # (as minhash's cached keys: a type of its own to numba)
     sign(text, funcs_, k=5, seed=0, key=np.uint64(1), max_probes=8, keys=keys, n_hashes=4)
     fingerprint(text, funcs_, k=5, seed=0, window=4)
+    _, folded, cls, _ = funcs_["_fold"](_codepoints(text), *_tables())
+    funcs_["_chains_possible"](folded, cls)
+    funcs_["_chains_possible"](np.zeros(4, dtype=np.uint32), np.zeros(4, dtype=np.uint8))
 
 
 _KERNELS = _Kernels()
+
+
+def ready() -> dict[str, Callable[..., Any]] | None:
+    """The compiled loops if a single-text call has had them compiled, else None (starts
+    nothing: the batch paths use them when they are there, and never pay for compiling)."""
+    return _KERNELS.funcs
 
 
 def compiled(*, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
@@ -458,6 +530,11 @@ def compiled(*, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
 def _key2(seed: int) -> Any:
     """Horner's initial value of the shingle hash (see `textprint._shingles.hash_shingles`)."""
     return np.uint64(((splitmix64(seed) - SEPARATOR) * R_INV) & MASK64)
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    ft = get_fast_tables()
+    return ft.code, ft.zh_fold
 
 
 def _codepoints(text: str) -> UInt32Array:

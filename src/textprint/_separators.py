@@ -40,7 +40,7 @@ from ._tables import (
     CLASS_WORD,
     N_CLASSES,
 )
-from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array, UInt64Array
 
 __all__ = ["MAX_GAP", "MIN_MARKS", "find_separators"]
 
@@ -102,12 +102,7 @@ def find_separators(
     cand += 2
     if not _may_chain(cand, classes, need):
         return np.zeros(0, dtype=np.int64)
-    # Quick test: sorted by (character, position), a chain's later marks are consecutive
-    # and 2-4 apart (its first mark equals nothing before it). Most texts stop here.
-    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
-    run = np.diff(key) - np.uint64(2) <= np.uint64(last - 2)  # (wraps below 2)
-    for _ in range(need - 2):
-        run = run[1:] & run[:-1]
+    key, run = _quick_runs(chars, cand, need)
     if not run.any():
         return np.zeros(0, dtype=np.int64)
     if need >= 2:
@@ -146,7 +141,22 @@ def find_separators(
     return _long_chains(i, p, need)
 
 
-def _in_runs(key: np.ndarray, run: BoolArray, need: int) -> Int64Array:
+def _quick_runs(chars: UInt32Array, cand: Int64Array, need: int) -> tuple[UInt64Array, BoolArray]:
+    """The quick test: the repeat positions `cand` sorted by (character, position) as
+    ``key`` (character << 32 | position), and ``run[x]``: entries ``x .. x + need - 1`` of
+    `key` are one character, each 2-4 after the one before.
+
+    A chain's later marks are such a run (its first mark equals nothing before it, and no
+    mark stands between two marks). Most texts that pass `_may_chain` have none.
+    """
+    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
+    run = np.diff(key) - np.uint64(2) <= np.uint64(MAX_GAP - 1)  # 2-4 apart (wraps below 2)
+    for _ in range(need - 2):
+        run = run[1:] & run[:-1]
+    return key, run
+
+
+def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
     """The positions of the quick test's runs: entries ``x .. x + need - 1`` of `key` for
     every true ``run[x]``, sorted by position.
 
