@@ -6,7 +6,10 @@ per-document ``normalize`` over the corpus slices of ``bench_normalize.py``'s ta
 in child processes, one for REV and one for the working tree, alternating round by round (so a
 change in the machine's load hits both alike); each figure is the best CPU time of its rounds.
 The default REV, 02c3c81, is the last revision before the separator rule (normalization 3):
-issue 18 asks normalization within 10% of its speed.
+issue 18 asks normalization within 10% of its speed. The working tree runs twice: as
+installed (with numba, plain texts take the compiled single-text path; its one-time
+compilation is not timed) and with ``TEXTPRINT_COMPILE=0`` (the numpy path alone, where the
+separator rule's cost shows).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ from benchmarks import harness as H
 assert textprint.__file__.startswith(sys.argv[1]), textprint.__file__
 slices = json.loads(sys.argv[3])
 textprint.normalize("warm-up 學而時習之 カタカナ")
+try:  # the compiled single-text path (issue 14) compiles once per process: not timed
+    from textprint._plain import compiled
+    compiled(wait=True)
+except ImportError:
+    pass
 out = {}
 for name, n_chars in slices:
     texts = [t for _, t in H.load_texts(name, max_docs=20_000)]
@@ -84,16 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     if not slices:
         print(f"no corpus found under {H.CORPORA}: nothing to measure")
         return 0
-    best: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
+    best: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}, "numpy": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        sources = {"before": str(_unpack(args.rev, Path(tmp))), "after": str(H.REPO / "src")}
+        before = str(_unpack(args.rev, Path(tmp)))
+        after = str(H.REPO / "src")
+        # after: as installed (the compiled single-text path on when numba is there); numpy:
+        # the same tree with it off, the batch path alone
+        runs = {"before": (before, "1"), "after": (after, "1"), "numpy": (after, "0")}
         for _ in range(args.rounds):
-            for which, src in sources.items():
+            for which, (src, compile_on) in runs.items():
                 out = subprocess.run(
                     [sys.executable, "-c", _CHILD, src, str(H.REPO), json.dumps(slices)],
                     check=True,
                     capture_output=True,
                     text=True,
+                    env={**os.environ, "TEXTPRINT_COMPILE": compile_on},
                 ).stdout
                 for name, (secs, n_docs, n_chars) in json.loads(out).items():
                     old = best[which].get(name)
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                         best[which][name] = [secs, n_docs, n_chars]
     rows = []
     for name, _ in slices:
-        b, a = best["before"][name], best["after"][name]
+        b, a, p = best["before"][name], best["after"][name], best["numpy"][name]
         rows.append(
             [
                 name,
@@ -110,16 +123,30 @@ def main(argv: list[str] | None = None) -> int:
                 H.fmt_rate(H.rate(b[2], b[0])),
                 H.fmt_rate(H.rate(a[2], a[0])),
                 f"{b[0] / a[0]:.2f}x",
+                H.fmt_rate(H.rate(p[2], p[0])),
+                f"{b[0] / p[0]:.2f}x",
             ]
         )
-    print(f"normalize, one call per document: git {args.rev} (before) vs this tree (after)")
+    print(
+        f"normalize, one call per document: git {args.rev} (before) vs this tree (after; "
+        "numpy path: TEXTPRINT_COMPILE=0)"
+    )
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"best CPU time of {args.rounds} alternating rounds; load average at the end {load}")
     print(
         H.table(
-            ["corpus slice", "docs", "chars/doc", "before chars/s", "after chars/s", "speed"],
+            [
+                "corpus slice",
+                "docs",
+                "chars/doc",
+                "before chars/s",
+                "after chars/s",
+                "speed",
+                "numpy path chars/s",
+                "speed",
+            ],
             rows,
-            align="lrrrrr",
+            align="lrrrrrrr",
         )
     )
     return 0
