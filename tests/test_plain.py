@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import textprint as tp
 from reference_hashing import oph_reference, text_strategy, winnow_reference
 from textprint import _plain, _separators
-from textprint._kernels import text_of
+from textprint._kernels import EMPTY, text_of
 from textprint._normbatch import normalize_batch
 from textprint._shingles import bin_minima, shingle_batch
 from textprint._tables import get_fast_tables
@@ -247,6 +247,8 @@ def test_one_query_equals_query_many(seed: int, threshold: float) -> None:
     n, n_hashes = int(rng.integers(1, 400)), 32
     values = rng.integers(0, 2**64 - 1, size=(n, n_hashes), dtype=np.uint64)
     values[n // 2 :] = values[: n - n // 2]  # duplicates: runs of equal band keys
+    # EMPTY (no shingle in a bin) in some rows: no evidence, on either side
+    values[rng.random((n, n_hashes)) < 0.05 * (rng.random((n, 1)) < 0.3)] = EMPTY
     index = tp.LSHIndex.for_threshold(threshold, n_hashes=n_hashes)
     index.add(list(range(n)), values)
     if n > 3:
@@ -254,11 +256,13 @@ def test_one_query_equals_query_many(seed: int, threshold: float) -> None:
     for j in rng.integers(0, n, size=6).tolist():
         q = values[j].copy()
         q[rng.random(n_hashes) < rng.random() * 0.6] = 12345
+        q[rng.random(n_hashes) < 0.1 * rng.random()] = EMPTY
         for thr in (None, 0.0):
-            assert (
-                index.query(q, threshold=thr)
-                == index.query_many(np.stack([q, q]), threshold=thr)[0]
-            )
+            for top_k in (None, 1, 3):
+                assert (
+                    index.query(q, threshold=thr, top_k=top_k)
+                    == index.query_many(np.stack([q, q]), threshold=thr, top_k=top_k)[0]
+                )
 
 
 @settings(max_examples=80)

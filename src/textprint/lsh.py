@@ -408,19 +408,26 @@ class LSHIndex:
         high = MASK64 ^ low
         qk = band_keys_by_band(values, self.bands, self.rows)[:, 0].tolist()
         rows: set[int] = set()
+        packed, bkeys = idx.packed, self._bkeys
         for b, key in enumerate(qk):
-            packed_b = idx.packed[b]
+            packed_b = packed[b]
             needle = key & high
             # (numpy scalars: a Python int would make searchsorted convert the whole band)
             lo = int(packed_b.searchsorted(np.uint64(needle), side="left"))
-            if lo == n or int(packed_b[lo]) & high != needle:
+            if lo == n:
                 continue
-            hi = lo + 1
-            if hi < n and int(packed_b[hi]) & high == needle:  # a run of equal keys (rare)
-                hi = int(packed_b.searchsorted(np.uint64(needle | low), side="right"))
+            at = int(packed_b[lo])
+            if at & high != needle:
+                continue
+            if lo + 1 == n or int(packed_b[lo + 1]) & high != needle:
+                # one entry (nearly always): the packing truncated the keys, so confirm the
+                # row on its full key
+                if int(bkeys[b, at & low]) == key:
+                    rows.add(at & low)
+                continue
+            hi = int(packed_b.searchsorted(np.uint64(needle | low), side="right"))
             found = (packed_b[lo:hi] & np.uint64(low)).astype(np.int64)
-            # the packing truncated the keys: keep the rows whose full keys are equal
-            rows.update(found[self._bkeys[b][found] == np.uint64(key)].tolist())
+            rows.update(found[bkeys[b][found] == np.uint64(key)].tolist())
         if not rows:
             return empty, empty
         r = np.array(sorted(rows), dtype=np.int64)
@@ -467,9 +474,8 @@ class LSHIndex:
         n_queries = len(values)
         valid = _empty_rows(values)[0]
         if n_queries == 1 and valid[0]:  # one query (`query`): the scalar path
-            q, r = self._candidates_one(values)
-        else:
-            q, r = self._candidates(values, valid)
+            return [self._query_one(values, thr, top_k)]
+        q, r = self._candidates(values, valid)
         if len(q) == 0:
             return [[] for _ in range(n_queries)]
         n_equal = self._estimate(values, q, r)
@@ -490,6 +496,23 @@ class LSHIndex:
         keys = map(self._keys.__getitem__, r.tolist())
         matches = list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est.tolist())))
         return [matches[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+
+    def _query_one(self, values: UInt64Array, thr: float, top_k: int | None) -> list[Match]:
+        """`query_many`'s matches of one valid query (``values`` of shape (1, n_hashes)), without
+        the batch's grouping passes: the same estimates, filter and order."""
+        r = self._candidates_one(values)[1]
+        if len(r) == 0:
+            return []
+        # (without `b_empty`, every row is tested for EMPTY: _estimate's counts, in one pass)
+        n_equal = agreements(values, self._values[r])
+        est = n_equal / self.n_hashes
+        keep = np.flatnonzero(est >= thr - 1e-12)
+        # best first; among equal estimates, rows (insertion order) ascending as they come
+        order = keep[np.argsort(-n_equal[keep], kind="stable")]
+        if top_k is not None:
+            order = order[:top_k]
+        keys = map(self._keys.__getitem__, r[order].tolist())
+        return list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est[order].tolist())))
 
     def query(
         self, signature: Any, *, threshold: float | None = None, top_k: int | None = None
