@@ -447,10 +447,11 @@ class _Kernels:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.funcs: dict[str, Callable[..., Any]] | None = None
+        self._settled = False  # built, or found impossible (no numba, turned off)
 
     def get(self, *, wait: bool = False) -> dict[str, Callable[..., Any]] | None:
         funcs = self.funcs
-        if funcs is not None:
+        if funcs is not None or self._settled:
             return funcs
         with self._lock:
             if self._thread is None:
@@ -467,6 +468,7 @@ class _Kernels:
         if funcs is not None:
             _warm_up(funcs)
         self.funcs = funcs  # published whole, once every loop is compiled
+        self._settled = True
 
 
 def python_loops() -> dict[str, Callable[..., Any]]:

@@ -98,6 +98,8 @@ def find_separators(
     eq = chars[2:] == chars[:-2]
     for dist in range(3, last + 1):
         eq[dist - 2 :] |= chars[dist:] == chars[:-dist]
+    if np.count_nonzero(eq) < max(need, 1):  # (_may_chain's first condition, on the count)
+        return np.zeros(0, dtype=np.int64)
     cand = np.flatnonzero(eq)
     cand += 2
     if not _may_chain(cand, classes, need):
