@@ -28,8 +28,10 @@ from ._tables import (
     CLASS_KANA,
     CLASS_NEWLINE,
     CLASS_SPACE,
+    N_CLASSES,
     SPECIAL,
     Tables,
+    class_set,
     get_fast_tables,
     get_tables,
 )
@@ -163,8 +165,12 @@ class NormalizedBatch:
         g_end = idx + 1 if self._src_end is None else self._src_end[idx]
         return g_start, g_end
 
-    def _offset(self, idx: Int64Array) -> Int64Array:
-        """Original offset of the document each normalized position belongs to."""
+    def _offset(self, idx: Int64Array) -> Int64Array | np.int64:
+        """Original offset of the document each normalized position belongs to (one
+        number for a batch of one document: every ``normalize`` call)."""
+        if len(self.bounds) == 2:
+            first: np.int64 = self._doc_start[0]
+            return first
         doc = np.searchsorted(self.bounds, idx, side="right") - 1
         out: Int64Array = self._doc_start[doc]
         return out
@@ -191,16 +197,30 @@ class NormalizedBatch:
         out: Int64Array = (end - self._offset(idx)).astype(np.int64)
         return out
 
+    def _all_spans(self) -> None:
+        """`starts` and `ends` of every character, from one `global_spans` call (each of
+        them alone would map every position back once)."""
+        idx = np.arange(len(self.folded), dtype=np.int64)
+        start, end = self.global_spans(idx)
+        if len(self.bounds) == 2:
+            offset: Int64Array | np.int64 = self._doc_start[0]
+        else:
+            offset = np.repeat(self._doc_start[:-1], np.diff(self.bounds))
+        self._starts = (start - offset).astype(np.int64, copy=False)
+        self._ends = (end - offset).astype(np.int64, copy=False)
+
     @property
     def starts(self) -> Int64Array:
         if self._starts is None:
-            self._starts = self.span_start(np.arange(len(self.folded), dtype=np.int64))
+            self._all_spans()
+        assert self._starts is not None
         return self._starts
 
     @property
     def ends(self) -> Int64Array:
         if self._ends is None:
-            self._ends = self.span_end(np.arange(len(self.folded), dtype=np.int64))
+            self._all_spans()
+        assert self._ends is not None
         return self._ends
 
 
@@ -344,39 +364,43 @@ def _fold_exact(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[No
     return batch, n_exact
 
 
+_WHITE = class_set(CLASS_SPACE, CLASS_NEWLINE)
+_HAN_KANA = class_set(CLASS_HAN, CLASS_KANA)
+#: The one form white space keeps when nothing else changes it (by class).
+_WHITE_CHAR = np.zeros(N_CLASSES, dtype=np.uint32)
+_WHITE_CHAR[[CLASS_SPACE, CLASS_NEWLINE]] = (0x20, 0x0A)
+
+
 def _whitespace_fast(
     folded: UInt32Array, cls: UInt8Array, bounds: Int64Array
 ) -> tuple[UInt32Array, UInt8Array, Int64Array, BoolArray | None]:
     """The white-space rules on the fast path.
 
     Most white space is one space or line break between two characters that are not both
-    CJK, already in its final form: nothing to do. A few byte-wide passes find the runs that
-    may change (longer runs, other space characters, CJK on both sides, a hyphen before a line
-    break); `collapse_whitespace` applies the rules to those only (each run is decided by
-    itself and its two neighbours). Returns the characters, classes, bounds and the mask of
-    kept positions (None: all kept).
+    CJK, already in its final form: nothing to do. A few passes over the white-space
+    positions alone find the runs that may change (other space characters, longer runs, CJK
+    on both sides, a hyphen before a line break); `collapse_whitespace` applies the rules to
+    those only (each run is decided by itself and its two neighbours). Returns the
+    characters, classes, bounds and the mask of kept positions (None: all kept).
     """
-    space = cls == CLASS_SPACE
-    newline = cls == CLASS_NEWLINE
-    ws = space | newline
-    if not ws.any():
+    ws = _WHITE.take(cls).nonzero()[0]
+    if len(ws) == 0:
         return folded, cls, bounds, None
-    odd = space & (folded != 0x20)
-    odd |= newline & (folded != 0x0A)
-    run = ws[1:] & ws[:-1]
+    ws_cls = cls.take(ws)
+    odd = folded.take(ws) != _WHITE_CHAR.take(ws_cls)  # another space or line-break character
+    run = ws[1:] - ws[:-1] == 1  # two white-space characters in a row: both
     odd[1:] |= run
     odd[:-1] |= run
-    cjk = (cls == CLASS_HAN) | (cls == CLASS_KANA)
-    mid = ws[1:-1] & cjk[:-2]
-    mid &= cjk[2:]
-    odd[1:-1] |= mid
-    hyphen = (folded == HYPHENS[0]) | (folded == HYPHENS[1])
-    hyphen[1:] = hyphen[:-1] & newline[1:]
-    hyphen[0] = False
-    odd |= hyphen
+    # between two Han or kana; a hyphen before a line break ("clip": at either end of the
+    # batch, the neighbour read is the white space itself, which is neither)
+    before = ws - 1
+    cjk = _HAN_KANA.take(cls)
+    odd |= cjk.take(before, mode="clip") & cjk.take(ws + 1, mode="clip")
+    prev = folded.take(before, mode="clip")
+    odd |= ((prev == HYPHENS[0]) | (prev == HYPHENS[1])) & (ws_cls == CLASS_NEWLINE)
     if not odd.any():
         return folded, cls, bounds, None
-    return collapse_whitespace(folded, cls, bounds, np.flatnonzero(odd))
+    return collapse_whitespace(folded, cls, bounds, ws[odd])
 
 
 def _expand_sparse(

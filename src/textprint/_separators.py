@@ -38,7 +38,7 @@ from ._tables import (
     CLASS_OTHER,
     CLASS_SPACE,
     CLASS_WORD,
-    N_CLASSES,
+    class_set,
 )
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array, UInt64Array
 
@@ -50,18 +50,12 @@ MIN_MARKS = 5
 MAX_GAP = 3
 
 
-def _class_set(*classes: int) -> BoolArray:
-    out = np.zeros(N_CLASSES, dtype=bool)
-    out[list(classes)] = True
-    return out
-
-
-_CJK = _class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
-_MARK = _class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_CJK = class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_MARK = class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 # what may stand between two marks: for a CJK mark, anything but white space and sentence
 # ends; for a letter or digit mark, CJK text only (no letters, digits or white space)
-_GAP_CJK_MARK = ~_class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
-_GAP_WORD_MARK = _class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_GAP_CJK_MARK = ~class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
+_GAP_WORD_MARK = class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 
 
 def find_separators(
@@ -98,9 +92,9 @@ def find_separators(
     eq = chars[2:] == chars[:-2]
     for dist in range(3, last + 1):
         eq[dist - 2 :] |= chars[dist:] == chars[:-dist]
-    if np.count_nonzero(eq) < max(need, 1):  # (_may_chain's first condition, on the count)
+    cand = eq.nonzero()[0]  # (not flatnonzero: a fixed cost paid by every text)
+    if len(cand) < max(need, 1):  # (_may_chain's first condition)
         return np.zeros(0, dtype=np.int64)
-    cand = np.flatnonzero(eq)
     cand += 2
     if not _may_chain(cand, classes, need):
         return np.zeros(0, dtype=np.int64)
@@ -190,17 +184,16 @@ def _may_chain(cand: Int64Array, classes: UInt8Array, need: int) -> bool:
         return len(cand) >= need
     if len(cand) < need:
         return False
-    cls = classes[cand]
-    marks = _MARK[cls]
-    if not marks.all():
-        cand = cand[marks]
-        cls = cls[marks]
-        if len(cand) < need:
-            return False
-    span = (need - 1) * (MAX_GAP + 1)
-    if not bool((cand[need - 1 :] - cand[: len(cand) - need + 1] <= span).any()):
+    # (take and compress, not indexing: every CJK text comes here, and a few array calls
+    # are most of what it pays)
+    cls = classes.take(cand)
+    marks = cand.compress(_MARK.take(cls))
+    if len(marks) < need:
         return False
-    return bool(_CJK[cls].any()) or bool(_CJK[classes].any())
+    span = (need - 1) * (MAX_GAP + 1)
+    if int((marks[need - 1 :] - marks[: len(marks) - need + 1]).min()) > span:
+        return False
+    return bool(_CJK.take(cls).any()) or bool(_CJK.take(classes).any())
 
 
 def _long_chains(i: Int64Array, p: Int64Array, need: int) -> Int64Array:
