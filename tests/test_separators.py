@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference import normalize_reference
+from textprint import _normbatch
 from textprint._normbatch import normalize_batch, normalize_exact
 from textprint._separators import MIN_MARKS, find_separators
 
@@ -198,6 +199,73 @@ def test_chains_need_min_marks() -> None:
     assert MIN_MARKS == 5
     assert tp.normalize(short).text == short
     assert tp.normalize(short + "丶久").text == "天下大势分久"
+
+
+#: What may end a line or a sentence: most of them give a safe cut (`safe_cuts`) after them.
+ENDS = ["。", "！", "？", "，\n", "a\n", "\n", "。\n", "-\n", " \n", "，\r\n"]
+
+
+@st.composite
+def lines_some_washed(draw: st.DrawFn) -> str:
+    """Lines and sentences, some of them washed (a chain of marks), between safe cuts and
+    places that are none."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        out.append(
+            draw(washed())
+            if draw(st.booleans())
+            else draw(st.text(st.sampled_from(HAN + KANA), max_size=12))
+        )
+        out.append(draw(st.sampled_from(ENDS)))
+    return "".join(out)
+
+
+def _whole_refold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Normalize a text with separators again whole (no stretch between safe cuts)."""
+    monkeypatch.setattr(
+        _normbatch, "_safe_cut", lambda text, at, *, before: 0 if before else len(text)
+    )
+
+
+@given(lines_some_washed())
+def test_only_the_stretch_around_the_separators_is_normalized_again(text: str) -> None:
+    """Normalizing again between the safe cuts around the separators gives what normalizing
+    the text again whole gives (and the reference): in the matching view, the spans, and the
+    analyzers' views."""
+    got = tp.normalize(text)
+    assert as_tuple(got) == normalize_reference(text)
+    with pytest.MonkeyPatch.context() as mp:
+        _whole_refold(mp)
+        assert as_tuple(tp.normalize(text)) == as_tuple(got)
+
+
+@given(
+    st.lists(lines_some_washed(), min_size=1, max_size=3),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_stretches_with_given_decisions_and_views(texts: list[str], ja: list[bool]) -> None:
+    decisions = np.array(ja[: len(texts)], dtype=bool)
+    for path in (normalize_batch, normalize_exact):
+        for han_only_ja in (None, decisions):
+            got, _ = path(texts, han_only_ja)
+            with pytest.MonkeyPatch.context() as mp:
+                _whole_refold(mp)
+                whole, _ = path(texts, han_only_ja)
+                assert got.folded.tolist() == whole.folded.tolist()
+                assert got.starts.tolist() == whole.starts.tolist()
+                assert got.ends.tolist() == whole.ends.tolist()
+                assert got.lang.tolist() == whole.lang.tolist()
+                assert got.analysis.tolist() == whole.analysis.tolist()
+
+
+def test_a_stretch_whose_separators_decided_the_language_is_normalized_whole() -> None:
+    """Kana marks that make a Han text's kana share Japanese: once they go, the text is
+    Chinese, and its other lines fold as Chinese too."""
+    washed_line = "學ヽ而ヽ時ヽ習ヽ之ヽ說ヽ乎。\n"
+    text = "國語，\n" + washed_line + "學習，\n"
+    n = tp.normalize(text)
+    assert n.text == "国语,\n学而时习之说乎。\n学习,\n"
+    assert as_tuple(n) == normalize_reference(text)
 
 
 def test_find_separators_on_an_empty_batch() -> None:

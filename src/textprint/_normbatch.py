@@ -35,7 +35,16 @@ from ._tables import (
     get_fast_tables,
     get_tables,
 )
-from ._text_runs import HYPHENS, LANG_JA, LANG_KO, LANG_ZH, doc_languages, run_languages
+from ._text_runs import (
+    HYPHENS,
+    LANG_JA,
+    LANG_KO,
+    LANG_ZH,
+    doc_languages,
+    kana_decides_ja,
+    run_languages,
+    safe_cuts,
+)
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 
 __all__ = ["NormalizedBatch", "SpanFn", "normalize_batch", "normalize_exact"]
@@ -259,7 +268,8 @@ def _without_separators(
     the texts, which are normalized again, until no separator is found: the result is the
     normalization of the texts without them (so normalizing it again changes nothing), with
     spans into the texts as given; the separators belong to no span, like invisible
-    characters. Texts without separators (nearly all) cost one search of their view.
+    characters. Texts without separators (nearly all) cost one search of their view; a text
+    with some is normalized again only between the safe cuts around them (`_refold`).
     """
     batch, n_exact = fold(texts, han_only_ja)
     funcs = _compiled()
@@ -275,19 +285,7 @@ def _without_separators(
     origin = [np.arange(len(t), dtype=np.int64) for t in current]
     sub, owner_of = batch, docs
     while len(found):
-        starts, ends = sub.spans(found, found)
-        owner = np.searchsorted(owner_of, group_of(found, sub.bounds))
-        for j in np.unique(owner).tolist():
-            text = current[j]
-            at = owner == j
-            gone = np.zeros(len(text) + 1, dtype=np.int64)
-            np.add.at(gone, starts[at], 1)
-            np.add.at(gone, ends[at], -1)
-            keep = np.cumsum(gone[:-1]) == 0
-            cuts = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))
-            current[j] = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
-            origin[j] = origin[j][keep]
-        sub, n_more = fold(current, decisions)
+        sub, n_more = _refold(sub, owner_of, found, current, origin, fold, decisions)
         n_exact += n_more
         owner_of = np.arange(len(current), dtype=np.int64)
         found = find_separators(sub.folded, sub.classes, sub.bounds)
@@ -304,6 +302,189 @@ def _without_separators(
     for j, d in enumerate(docs.tolist()):
         final[d] = current[j]
     return _merge(batch, docs, sub, sub_spans, final), n_exact
+
+
+#: Characters around a stretch that `_refold` first looks through for a safe cut (doubled
+#: while it finds none).
+_CUT_REACH = 256
+
+
+def _refold(
+    sub: NormalizedBatch,
+    owner_of: Int64Array,
+    found: Int64Array,
+    current: list[str],
+    origin: list[Int64Array],
+    fold: Fold,
+    decisions: BoolArray | None,
+) -> tuple[NormalizedBatch, int]:
+    """One round of `_without_separators`: the separators `found` in `sub` (where text ``j``
+    of `current` is document ``owner_of[j]``) are removed from `current` (and `origin`), in
+    place; returns the normalization of the new `current` and the exact path's characters.
+
+    Only the stretch between the last safe cut (`safe_cuts`) before a text's first separator
+    and the first one after its last is normalized again: the cuts stay safe (a cut is read
+    from the four characters up to it, none of them removed), so by `safe_cuts`' contract the
+    text normalizes to what it did outside the stretch, and to the stretch's own normalization
+    (with the text's Han-only decision) inside it. When removing the separators changes the
+    decision (their kana or Han counted in it), the text is normalized again whole.
+    """
+    starts, ends = sub.spans(found, found)
+    owner = np.searchsorted(owner_of, group_of(found, sub.bounds))
+    n_exact = 0
+    f_parts: list[UInt32Array] = []
+    c_parts: list[UInt8Array] = []
+    s_parts: list[Int64Array] = []
+    e_parts: list[Int64Array] = []
+    l_parts: list[UInt8Array] | None = [] if sub._lang is not None else None
+    b_parts: list[UInt32Array] | None = [] if sub._base is not None else None
+    lengths = np.zeros(len(current), dtype=np.int64)
+    for j in range(len(current)):
+        lo_j, hi_j = int(sub.bounds[owner_of[j]]), int(sub.bounds[owner_of[j] + 1])
+        at = owner == j
+        text = current[j]
+        if not at.any():  # (a later round: this text is done)
+            piece = _doc_arrays(sub, lo_j, hi_j, 0, hi_j - lo_j, 0)
+        else:
+            gone = np.zeros(len(text) + 1, dtype=np.int64)
+            np.add.at(gone, starts[at], 1)
+            np.add.at(gone, ends[at], -1)
+            keep = np.cumsum(gone[:-1]) == 0
+            cuts = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))
+            new_text = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
+            origin[j] = origin[j][keep]
+            current[j] = new_text
+            n_gone = len(text) - len(new_text)
+            a = _safe_cut(text, int(starts[at].min()), before=True)
+            b = _safe_cut(text, int(ends[at].max()) + 3, before=False)
+            piece, n_more = _refold_stretch(
+                sub, lo_j, hi_j, new_text, a, b, n_gone, fold, decisions, j
+            )
+            n_exact += n_more
+        f_parts.append(piece[0])
+        c_parts.append(piece[1])
+        s_parts.append(piece[2])
+        e_parts.append(piece[3])
+        if l_parts is not None and b_parts is not None and piece[4] is not None:
+            l_parts.append(piece[4][0])
+            b_parts.append(piece[4][1])
+        else:
+            l_parts = b_parts = None
+        lengths[j] = len(current[j])
+    bounds = np.zeros(len(current) + 1, dtype=np.int64)
+    np.cumsum([len(f) for f in f_parts], out=bounds[1:])
+    doc_start = np.zeros(len(current) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_start[1:])
+    shift = np.repeat(doc_start[:-1], np.diff(bounds))
+    out = NormalizedBatch(
+        folded=np.concatenate(f_parts).astype(np.uint32, copy=False),
+        classes=np.concatenate(c_parts).astype(np.uint8, copy=False),
+        bounds=bounds,
+        doc_start=doc_start,
+        base=np.concatenate(b_parts).astype(np.uint32, copy=False) if b_parts else None,
+        lang=np.concatenate(l_parts).astype(np.uint8, copy=False) if l_parts else None,
+        src_start=np.concatenate(s_parts) + shift,
+        src_end=np.concatenate(e_parts) + shift,
+        texts=list(current),
+        han_only_ja=decisions,
+    )
+    return out, n_exact
+
+
+#: A document's stretch of a batch: folded, classes, doc-local starts and ends, and the
+#: (lang, base) views when the batch has them.
+_DocArrays = tuple[
+    UInt32Array, UInt8Array, Int64Array, Int64Array, "tuple[UInt8Array, UInt32Array] | None"
+]
+
+
+def _doc_arrays(batch: NormalizedBatch, lo: int, hi: int, a: int, b: int, shift: int) -> _DocArrays:
+    """Positions ``lo + a .. lo + b`` of `batch` (document positions ``lo .. hi``), with
+    doc-local spans moved by `shift`."""
+    idx = np.arange(lo + a, lo + b, dtype=np.int64)
+    start, end = batch.spans(idx, idx) if len(idx) else (idx, idx)
+    views = None
+    if batch._lang is not None and batch._base is not None:
+        views = (batch._lang[lo + a : lo + b], batch._base[lo + a : lo + b])
+    return (
+        batch.folded[lo + a : lo + b],
+        batch.classes[lo + a : lo + b],
+        start + shift,
+        end + shift,
+        views,
+    )
+
+
+def _safe_cut(text: str, at: int, *, before: bool) -> int:
+    """The last safe cut of `text` before position `at` (or 0), or the first at or after it
+    (or ``len(text)``)."""
+    reach = _CUT_REACH
+    while True:
+        lo, hi = (max(at - reach, 0), at) if before else (at, min(at + reach, len(text)))
+        if hi <= lo:
+            return 0 if before else len(text)
+        cuts = safe_cuts(text, lo, hi, lines_only=False)
+        if len(cuts):
+            return int(cuts[-1] if before else cuts[0])
+        if (before and lo == 0) or (not before and hi == len(text)):
+            return 0 if before else len(text)
+        reach *= 2
+
+
+def _refold_stretch(
+    sub: NormalizedBatch,
+    lo: int,
+    hi: int,
+    new_text: str,
+    a: int,
+    b: int,
+    n_gone: int,
+    fold: Fold,
+    decisions: BoolArray | None,
+    j: int,
+) -> tuple[_DocArrays, int]:
+    """The normalization of `new_text`, document ``sub.bounds`` ``lo .. hi`` of `sub` with
+    ``n_gone`` characters removed between the safe cuts `a` and `b` (of the old text)."""
+    decision = None if decisions is None else decisions[j : j + 1]
+    if a == 0 and b >= len(new_text) + n_gone:
+        whole, n_exact = fold([new_text], decision)
+        return _doc_arrays(whole, 0, len(whole.folded), 0, len(whole.folded), 0), n_exact
+    doc_starts = sub.span_start(np.arange(lo, hi, dtype=np.int64))
+    k_a = int(np.searchsorted(doc_starts, a))  # positions before the stretch
+    k_b = int(np.searchsorted(doc_starts, b))  # ... and before what follows it
+    han, kana = _han_kana(sub.classes[lo:hi])
+    old_ja = kana_decides_ja(han, kana)
+    mid_decision = decision if decision is not None else np.array([old_ja])
+    mid, n_exact = fold([new_text[a : b - n_gone]], mid_decision)
+    if decision is None:
+        mid_han, mid_kana = _han_kana(mid.classes)
+        out_han, out_kana = _han_kana(sub.classes[lo + k_a : lo + k_b])
+        if kana_decides_ja(han - out_han + mid_han, kana - out_kana + mid_kana) != old_ja:
+            whole, n_more = fold([new_text], None)
+            return _doc_arrays(whole, 0, len(whole.folded), 0, len(whole.folded), 0), n_more
+    parts = (
+        _doc_arrays(sub, lo, hi, 0, k_a, 0),
+        _doc_arrays(mid, 0, len(mid.folded), 0, len(mid.folded), a),
+        _doc_arrays(sub, lo, hi, k_b, hi - lo, -n_gone),
+    )
+    views = None
+    if all(p[4] is not None for p in parts):
+        views = (
+            np.concatenate([p[4][0] for p in parts if p[4] is not None]),
+            np.concatenate([p[4][1] for p in parts if p[4] is not None]),
+        )
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        np.concatenate([p[3] for p in parts]),
+        views,
+    ), n_exact
+
+
+def _han_kana(classes: UInt8Array) -> tuple[int, int]:
+    """Han and kana characters among `classes` (the counts of the Han-only decision)."""
+    return int(np.count_nonzero(classes == CLASS_HAN)), int(np.count_nonzero(classes == CLASS_KANA))
 
 
 def _compiled() -> dict[str, Callable[..., Any]] | None:
