@@ -209,8 +209,11 @@ class NormalizedBatch:
     def _all_spans(self) -> None:
         """`starts` and `ends` of every character, from one `global_spans` call (each of
         them alone would map every position back once)."""
-        idx = np.arange(len(self.folded), dtype=np.int64)
-        start, end = self.global_spans(idx)
+        if isinstance(self._span_fn, _FastSpans):
+            start = self._span_fn.every()
+            end = start + 1
+        else:
+            start, end = self.global_spans(np.arange(len(self.folded), dtype=np.int64))
         if len(self.bounds) == 2:
             offset: Int64Array | np.int64 = self._doc_start[0]
         else:
@@ -545,7 +548,6 @@ def _fold_exact(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[No
     return batch, n_exact
 
 
-_WHITE = class_set(CLASS_SPACE, CLASS_NEWLINE)
 _HAN_KANA = class_set(CLASS_HAN, CLASS_KANA)
 #: The one form white space keeps when nothing else changes it (by class).
 _WHITE_CHAR = np.zeros(N_CLASSES, dtype=np.uint32)
@@ -564,7 +566,9 @@ def _whitespace_fast(
     those only (each run is decided by itself and its two neighbours). Returns the
     characters, classes, bounds and the mask of kept positions (None: all kept).
     """
-    ws = _WHITE.take(cls).nonzero()[0]
+    ws = cls == CLASS_SPACE  # (comparisons: a table's take costs more over a whole text)
+    ws |= cls == CLASS_NEWLINE
+    ws = ws.nonzero()[0]
     if len(ws) == 0:
         return folded, cls, bounds, None
     ws_cls = cls.take(ws)
@@ -575,8 +579,9 @@ def _whitespace_fast(
     # between two Han or kana; a hyphen before a line break ("clip": at either end of the
     # batch, the neighbour read is the white space itself, which is neither)
     before = ws - 1
-    cjk = _HAN_KANA.take(cls)
-    odd |= cjk.take(before, mode="clip") & cjk.take(ws + 1, mode="clip")
+    odd |= _HAN_KANA.take(cls.take(before, mode="clip")) & _HAN_KANA.take(
+        cls.take(ws + 1, mode="clip")
+    )
     prev = folded.take(before, mode="clip")
     odd |= ((prev == HYPHENS[0]) | (prev == HYPHENS[1])) & (ws_cls == CLASS_NEWLINE)
     if not odd.any():
@@ -714,38 +719,59 @@ def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[Nor
                 classes=cls,
                 bounds=out_bounds,
                 doc_start=doc_start,
-                span_fn=_fast_spans(expanded, keep),
+                span_fn=_fast_spans(n, expanded, keep),
                 texts=texts,
                 han_only_ja=han_only_ja,
             ),
             0,
         )
-    spans = _fast_spans(expanded, keep)
+    spans = _fast_spans(n, expanded, keep)
     return _splice(texts, exact, folded, cls, out_bounds, doc_start, spans, han_only_ja)
 
 
 def _fast_spans(
-    expanded: tuple[Int64Array, Int64Array] | None, keep: BoolArray | None
-) -> SpanFn | None:
-    """Spans of the fast path's characters, from its sparse edits: each output character
-    comes from one original character (an expansion's characters share theirs)."""
+    n: int, expanded: tuple[Int64Array, Int64Array] | None, keep: BoolArray | None
+) -> _FastSpans | None:
+    """The spans of the fast path's `n` input characters after its sparse edits (None: every
+    span is its own character)."""
     if expanded is None and keep is None:
         return None
-    removed_adj = None
-    if keep is not None:
-        removed = np.flatnonzero(~keep)
-        removed_adj = removed - np.arange(len(removed), dtype=np.int64)
-    if expanded is not None:
-        pos, ln = expanded
-        grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each edit
-        np.cumsum(ln - 1, out=grown[1:])
-        out_start = pos + grown[:-1]
+    return _FastSpans(n, expanded, keep)
 
-    def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+
+class _FastSpans:
+    """Spans of the fast path's characters, from its sparse edits: each output character
+    comes from one original character (an expansion's characters share theirs).
+
+    Called with positions, it maps each back (binary searches over the edits); `every`
+    maps all positions at once, in one pass (what `NormalizedBatch.starts` needs).
+    """
+
+    __slots__ = ("_expanded", "_keep", "_n", "_removed_adj", "_shifts")
+
+    def __init__(
+        self, n: int, expanded: tuple[Int64Array, Int64Array] | None, keep: BoolArray | None
+    ) -> None:
+        self._n = n
+        self._expanded = expanded
+        self._keep = keep
+        self._removed_adj: Int64Array | None = None
+        self._shifts: tuple[Int64Array, Int64Array] | None = None
+
+    def __call__(self, idx: Int64Array) -> tuple[Int64Array, Int64Array]:
         q = idx
-        if removed_adj is not None:  # back over the white space that was removed
-            q = q + np.searchsorted(removed_adj, q, side="right")
-        if expanded is not None:  # back over removals and expansions
+        if self._keep is not None:  # back over the white space that was removed
+            if self._removed_adj is None:
+                removed = (~self._keep).nonzero()[0]
+                self._removed_adj = removed - np.arange(len(removed), dtype=np.int64)
+            q = q + np.searchsorted(self._removed_adj, q, side="right")
+        if self._expanded is not None:  # back over removals and expansions
+            pos, ln = self._expanded
+            if self._shifts is None:
+                grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each
+                np.cumsum(ln - 1, out=grown[1:])
+                self._shifts = (grown, pos + grown[:-1])
+            grown, out_start = self._shifts
             j = np.searchsorted(out_start, q, side="right") - 1
             jj = np.maximum(j, 0)
             inside = (j >= 0) & (q < out_start[jj] + ln[jj])
@@ -753,7 +779,17 @@ def _fast_spans(
         q = q.astype(np.int64)
         return q, q + 1
 
-    return spans
+    def every(self) -> Int64Array:
+        """The original position of every output character, in order (each spans one)."""
+        if self._expanded is None:
+            src = np.arange(self._n, dtype=np.int64)
+        else:
+            pos, ln = self._expanded
+            count = np.ones(self._n, dtype=np.int64)  # output characters of each input one
+            count[pos] = ln
+            src = np.repeat(np.arange(self._n, dtype=np.int64), count)
+        out: Int64Array = src if self._keep is None else src[self._keep]
+        return out
 
 
 def _splice(
