@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference import normalize_reference
-from textprint import _normbatch
+from textprint import _normbatch, _separators
 from textprint._normbatch import normalize_batch, normalize_exact
 from textprint._separators import MIN_MARKS, find_separators
 
@@ -266,6 +266,20 @@ def test_a_stretch_whose_separators_decided_the_language_is_normalized_whole() -
     n = tp.normalize(text)
     assert n.text == "国语,\n学而时习之说乎。\n学习,\n"
     assert as_tuple(n) == normalize_reference(text)
+
+
+@given(st.lists(st.one_of(lines_some_washed(), any_washed), min_size=1, max_size=3))
+def test_the_quick_test_on_mark_repeats_alone_changes_nothing(texts: list[str]) -> None:
+    """The quick test looks at the repeats of a mark's class only (`_mark_repeats`): the
+    same separators as when it looks at every repeat, for every chain length."""
+    batch, _ = normalize_batch(texts)
+    args = (batch.folded, batch.classes, batch.bounds)
+    for min_marks in (3, 4, MIN_MARKS, 6):
+        found = find_separators(*args, min_marks=min_marks)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_separators, "_mark_repeats", lambda cand, classes: cand)
+            every = find_separators(*args, min_marks=min_marks)
+        assert found.tolist() == every.tolist()
 
 
 def test_find_separators_on_an_empty_batch() -> None:

@@ -98,11 +98,16 @@ def find_separators(
     cand += 2
     if not _may_chain(cand, classes, need):
         return np.zeros(0, dtype=np.int64)
-    key, run = _quick_runs(chars, cand, need)
-    if not run.any():
-        return np.zeros(0, dtype=np.int64)
     if need >= 2:
+        # the quick test on the repeats of a mark's class: a chain's later marks are such
+        # repeats, consecutive among those of their character (lists like "甲、乙、丙、丁"
+        # stop here instead of in the full search)
+        key, run = _quick_runs(chars, _mark_repeats(cand, classes), need)
+        if not run.any():
+            return np.zeros(0, dtype=np.int64)
         cand = _in_runs(key, run, need)
+    elif not _quick_runs(chars, cand, need)[1].any():
+        return np.zeros(0, dtype=np.int64)
     # the nearest distance at which each position repeats
     d = np.zeros(len(cand), dtype=np.int64)
     for dist in range(last, 1, -1):
@@ -150,6 +155,12 @@ def _quick_runs(chars: UInt32Array, cand: Int64Array, need: int) -> tuple[UInt64
     for _ in range(need - 2):
         run = run[1:] & run[:-1]
     return key, run
+
+
+def _mark_repeats(cand: Int64Array, classes: UInt8Array) -> Int64Array:
+    """The repeat positions `cand` of a mark's class (the only ones a link can end at)."""
+    out: Int64Array = cand.compress(_MARK.take(classes.take(cand)))
+    return out
 
 
 def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
