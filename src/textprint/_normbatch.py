@@ -678,7 +678,7 @@ def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[Nor
     del idx
     bounds = doc_start
     exact_docs: list[Int64Array] = []
-    special = np.flatnonzero(code >= SPECIAL)
+    special = (code >= SPECIAL).nonzero()[0]  # (not flatnonzero: a fixed cost per call)
     expanded: tuple[Int64Array, Int64Array] | None = None
     if len(special):
         tables = get_tables()
@@ -688,8 +688,9 @@ def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[Nor
         # CR LF is one line break: the CR of a CR LF pair (in one document) is removed
         nxt = special + 1
         crlf = (sc == 0x0D) & (nxt < n)
-        crlf[crlf] &= (cps[nxt[crlf]] == 0x0A) & ~first_mask(doc_start, n)[nxt[crlf]]
-        flen[crlf] = 0
+        if crlf.any():  # (the mask of document starts is as long as the batch)
+            crlf[crlf] &= (cps[nxt[crlf]] == 0x0A) & ~first_mask(doc_start, n)[nxt[crlf]]
+            flen[crlf] = 0
         clustered = tables.cluster[sc]
         if clustered.any():
             exact_docs.append(group_of(special[clustered], doc_start))
@@ -704,7 +705,9 @@ def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[Nor
     folded, cls, out_bounds, keep = _whitespace_fast(folded, cls, bounds)
     # kana and Hangul (or a Japanese decision given for Han-only runs): a document whose runs
     # are not all Chinese goes to the exact path
-    kh = group_of(np.flatnonzero((cls == CLASS_KANA) | (cls == CLASS_HANGUL)), out_bounds)
+    kh = ((cls == CLASS_KANA) | (cls == CLASS_HANGUL)).nonzero()[0]
+    if len(kh):
+        kh = group_of(kh, out_bounds)
     if han_only_ja is not None:
         kh = np.concatenate([kh, np.flatnonzero(han_only_ja)])
     if len(kh):
