@@ -121,6 +121,17 @@ def find_separators(
     p = i - d
     doc = np.searchsorted(bounds, i, side="right") - 1
     ok &= p >= bounds[doc]
+    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
+    before = p - 1 >= bounds[doc]
+    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
+    after = i + 1 < bounds[doc + 1]
+    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
+    # (the conditions so far stop most lists, "大鼓、小鼓、怀鼓、花鼓": the gaps are read
+    # for the links left only, and not at all when too few are)
+    if np.count_nonzero(ok) < need:
+        return np.zeros(0, dtype=np.int64)
+    i, p, mark, cls_i = i[ok], p[ok], mark[ok], cls_i[ok]
+    ok = np.ones(len(i), dtype=bool)
     word_mark = cls_i == CLASS_WORD
     any_cjk = np.zeros(len(i), dtype=bool)
     for k in range(1, last):  # the gap: positions p + 1 ... i - 1
@@ -131,11 +142,6 @@ def find_separators(
         ok &= ~inside | (allowed & (chars[at] != mark))
         any_cjk |= inside & _CJK[g_cls]
     ok &= ~word_mark | any_cjk
-    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
-    before = p - 1 >= bounds[doc]
-    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
-    after = i + 1 < bounds[doc + 1]
-    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
     i, p = i[ok], p[ok]
     if len(i) < need:
         return np.zeros(0, dtype=np.int64)
@@ -173,11 +179,10 @@ def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
     chain, so the rest of the search looks at these alone (in a long text, a few dozen
     positions instead of every repeat).
     """
-    hit = np.flatnonzero(run)
-    cover = np.zeros(len(key) + 1, dtype=np.int64)
-    np.add.at(cover, hit, 1)
-    np.add.at(cover, hit + need, -1)
-    keep = np.cumsum(cover[:-1]) > 0
+    hit = run.nonzero()[0]
+    keep = np.zeros(len(key), dtype=bool)
+    for k in range(need):  # (a few assignments: np.add.at costs more on a few dozen)
+        keep[hit + k] = True
     out: Int64Array = np.sort((key[keep] & np.uint64(0xFFFFFFFF)).astype(np.int64))
     return out
 
