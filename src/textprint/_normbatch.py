@@ -214,10 +214,13 @@ class NormalizedBatch:
             end = start + 1
         else:
             start, end = self.global_spans(np.arange(len(self.folded), dtype=np.int64))
-        if len(self.bounds) == 2:
-            offset: Int64Array | np.int64 = self._doc_start[0]
-        else:
-            offset = np.repeat(self._doc_start[:-1], np.diff(self.bounds))
+        if len(self.bounds) == 2 and self._doc_start[0] == 0:
+            # one document (every normalize call): its spans are the global ones, in arrays
+            # of their own (no path returns a view of its own arrays)
+            self._starts = start.astype(np.int64, copy=False)
+            self._ends = end.astype(np.int64, copy=False)
+            return
+        offset = np.repeat(self._doc_start[:-1], np.diff(self.bounds))
         self._starts = (start - offset).astype(np.int64, copy=False)
         self._ends = (end - offset).astype(np.int64, copy=False)
 
