@@ -256,6 +256,12 @@ def test_stretches_with_given_decisions_and_views(texts: list[str], ja: list[boo
                 assert got.ends.tolist() == whole.ends.tolist()
                 assert got.lang.tolist() == whole.lang.tolist()
                 assert got.analysis.tolist() == whole.analysis.tolist()
+            # and the views are those of the texts without their separators
+            final = texts if got._texts is None else list(got._texts)  # (None: as given)
+            plain, _ = normalize_exact(final, han_only_ja)
+            assert got.folded.tolist() == plain.folded.tolist()
+            assert got.lang.tolist() == plain.lang.tolist()
+            assert got.analysis.tolist() == plain.analysis.tolist()
 
 
 def test_a_stretch_whose_separators_decided_the_language_is_normalized_whole() -> None:

@@ -300,13 +300,32 @@ def _without_separators(
         [o + batch._doc_start[d] for o, d in zip(origin, docs.tolist())] + [np.zeros(1, np.int64)]
     )
 
+    final = list(texts)
+    for j, d in enumerate(docs.tolist()):
+        final[d] = current[j]
+    if len(docs) == len(texts):  # (every normalize call that gets here: one text)
+        # `_merge` of every document: `sub` with its spans mapped once, here, rather than
+        # through two more layers each time a span is asked for
+        start, end = sub.global_spans(np.arange(len(sub.folded), dtype=np.int64))
+        eager = batch._lang is not None and sub._lang is not None
+        whole = NormalizedBatch(
+            folded=sub.folded,
+            classes=sub.classes,
+            bounds=sub.bounds,
+            doc_start=batch._doc_start,
+            base=sub._base if eager else None,
+            lang=sub._lang if eager else None,
+            src_start=to_global[start],
+            src_end=to_global[end - 1] + 1,
+            texts=final,
+            han_only_ja=batch.han_only_ja,
+        )
+        return whole, n_exact
+
     def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
         start, end = sub.global_spans(idx)
         return to_global[start], to_global[end - 1] + 1
 
-    final = list(texts)
-    for j, d in enumerate(docs.tolist()):
-        final[d] = current[j]
     return _merge(batch, docs, sub, sub_spans, final), n_exact
 
 
