@@ -10,6 +10,7 @@ looks like it (a repeated phrase, a list of numbers, Latin words) is left alone.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -227,12 +228,15 @@ def _whole_refold(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-@given(lines_some_washed())
-def test_only_the_stretch_around_the_separators_is_normalized_again(text: str) -> None:
+@pytest.mark.parametrize("reach", [2, 256])
+@given(text=lines_some_washed())
+def test_only_the_stretch_around_the_separators_is_normalized_again(reach: int, text: str) -> None:
     """Normalizing again between the safe cuts around the separators gives what normalizing
-    the text again whole gives (and the reference): in the matching view, the spans, and the
-    analyzers' views."""
-    got = tp.normalize(text)
+    the text again whole gives (and the reference). With a short reach, separators a few
+    characters apart make stretches of their own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_normbatch, "_CUT_REACH", reach)
+        got = tp.normalize(text)
     assert as_tuple(got) == normalize_reference(text)
     with pytest.MonkeyPatch.context() as mp:
         _whole_refold(mp)
@@ -247,7 +251,9 @@ def test_stretches_with_given_decisions_and_views(texts: list[str], ja: list[boo
     decisions = np.array(ja[: len(texts)], dtype=bool)
     for path in (normalize_batch, normalize_exact):
         for han_only_ja in (None, decisions):
-            got, _ = path(texts, han_only_ja)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(_normbatch, "_CUT_REACH", 2)  # (stretches of their own)
+                got, _ = path(texts, han_only_ja)
             with pytest.MonkeyPatch.context() as mp:
                 _whole_refold(mp)
                 whole, _ = path(texts, han_only_ja)
@@ -262,6 +268,26 @@ def test_stretches_with_given_decisions_and_views(texts: list[str], ja: list[boo
             assert got.folded.tolist() == plain.folded.tolist()
             assert got.lang.tolist() == plain.lang.tolist()
             assert got.analysis.tolist() == plain.analysis.tolist()
+
+
+def test_separators_far_apart_make_stretches_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    line = "國語，\n"
+    text = line + "天丶下丶大丶势丶分丶久。" + line * 3 + "周丨末丨七丨国丨分丨争。" + line * 3
+    stretches: list[list[tuple[int, int]]] = []
+    real = _normbatch._stretches
+
+    def spy(*args: Any) -> list[tuple[int, int]]:
+        stretches.append(real(*args))
+        return stretches[-1]
+
+    monkeypatch.setattr(_normbatch, "_stretches", spy)
+    monkeypatch.setattr(_normbatch, "_CUT_REACH", 8)
+    n = tp.normalize(text)
+    assert [len(s) for s in stretches] == [2]
+    assert as_tuple(n) == normalize_reference(text)
+    assert n.text == "国语,\n天下大势分久。" + "国语,\n" * 3 + "周末七国分争。" + "国语,\n" * 3
 
 
 def test_a_stretch_whose_separators_decided_the_language_is_normalized_whole() -> None:

@@ -347,12 +347,13 @@ def _refold(
     of `current` is document ``owner_of[j]``) are removed from `current` (and `origin`), in
     place; returns the normalization of the new `current` and the exact path's characters.
 
-    Only the stretch between the last safe cut (`safe_cuts`) before a text's first separator
-    and the first one after its last is normalized again: the cuts stay safe (a cut is read
-    from the four characters up to it, none of them removed), so by `safe_cuts`' contract the
-    text normalizes to what it did outside the stretch, and to the stretch's own normalization
-    (with the text's Han-only decision) inside it. When removing the separators changes the
-    decision (their kana or Han counted in it), the text is normalized again whole.
+    Only the stretches between the last safe cut (`safe_cuts`) before a group of separators
+    and the first one after it are normalized again (`_stretches`): the cuts stay safe (a cut
+    is read from the four characters up to it, none of them removed), so by `safe_cuts`'
+    contract the text normalizes to what it did outside the stretches, and to each stretch's
+    own normalization (with the text's Han-only decision) inside it. When removing the
+    separators changes the decision (their kana or Han counted in it), the text is normalized
+    again whole.
     """
     starts, ends = sub.spans(found, found)
     owner = np.searchsorted(owner_of, group_of(found, sub.bounds))
@@ -379,11 +380,11 @@ def _refold(
             new_text = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
             origin[j] = origin[j][keep]
             current[j] = new_text
-            n_gone = len(text) - len(new_text)
-            a = _safe_cut(text, int(starts[at].min()), before=True)
-            b = _safe_cut(text, int(ends[at].max()) + 3, before=False)
-            piece, n_more = _refold_stretch(
-                sub, lo_j, hi_j, new_text, a, b, n_gone, fold, decisions, j
+            gone_before = np.zeros(len(text) + 1, dtype=np.int64)
+            np.cumsum(~keep, out=gone_before[1:])
+            stretches = _stretches(text, starts[at], ends[at])
+            piece, n_more = _refold_stretches(
+                sub, lo_j, hi_j, new_text, stretches, gone_before, fold, decisions, j
             )
             n_exact += n_more
         f_parts.append(piece[0])
@@ -456,42 +457,72 @@ def _safe_cut(text: str, at: int, *, before: bool) -> int:
         reach *= 2
 
 
-def _refold_stretch(
+def _stretches(text: str, starts: Int64Array, ends: Int64Array) -> list[tuple[int, int]]:
+    """The stretches ``[a, b)`` of `text` to normalize again for the separators at the
+    original spans `starts`/`ends` (sorted): separators less than ``_CUT_REACH`` apart form
+    a group, each group reaches from the last safe cut before it to the first one at least
+    three characters after it (the four characters a cut is read from are then kept), and
+    stretches that overlap are joined."""
+    out: list[tuple[int, int]] = []
+    split = (starts[1:] - ends[:-1] > _CUT_REACH).nonzero()[0] + 1
+    for first, last in zip(
+        np.concatenate([[0], split]).tolist(), (np.append(split, len(starts)) - 1).tolist()
+    ):
+        a = _safe_cut(text, int(starts[first]), before=True)
+        b = _safe_cut(text, int(ends[last]) + 3, before=False)
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _refold_stretches(
     sub: NormalizedBatch,
     lo: int,
     hi: int,
     new_text: str,
-    a: int,
-    b: int,
-    n_gone: int,
+    stretches: list[tuple[int, int]],
+    gone_before: Int64Array,
     fold: Fold,
     decisions: BoolArray | None,
     j: int,
 ) -> tuple[_DocArrays, int]:
-    """The normalization of `new_text`, document ``sub.bounds`` ``lo .. hi`` of `sub` with
-    ``n_gone`` characters removed between the safe cuts `a` and `b` (of the old text)."""
+    """The normalization of `new_text`: document ``lo .. hi`` of `sub` (normalized from the
+    old text) with characters removed inside the `stretches` of the old text, where
+    ``gone_before[x]`` characters were removed before old position ``x``."""
     decision = None if decisions is None else decisions[j : j + 1]
-    if a == 0 and b >= len(new_text) + n_gone:
+    if stretches == [(0, len(gone_before) - 1)]:
         whole, n_exact = fold([new_text], decision)
         return _doc_arrays(whole, 0, len(whole.folded), 0, len(whole.folded), 0), n_exact
     doc_starts = sub.span_start(np.arange(lo, hi, dtype=np.int64))
-    k_a = int(np.searchsorted(doc_starts, a))  # positions before the stretch
-    k_b = int(np.searchsorted(doc_starts, b))  # ... and before what follows it
+    # positions of the document before each stretch starts and before each ends
+    k_a = np.searchsorted(doc_starts, [a for a, _ in stretches]).tolist()
+    k_b = np.searchsorted(doc_starts, [b for _, b in stretches]).tolist()
+    new_ab = [(a - int(gone_before[a]), b - int(gone_before[b])) for a, b in stretches]
     han, kana = _han_kana(sub.classes[lo:hi])
     old_ja = kana_decides_ja(han, kana)
     mid_decision = decision if decision is not None else np.array([old_ja])
-    mid, n_exact = fold([new_text[a : b - n_gone]], mid_decision)
+    mids, n_exact = fold(
+        [new_text[a:b] for a, b in new_ab], np.repeat(mid_decision, len(stretches))
+    )
     if decision is None:
-        mid_han, mid_kana = _han_kana(mid.classes)
-        out_han, out_kana = _han_kana(sub.classes[lo + k_a : lo + k_b])
-        if kana_decides_ja(han - out_han + mid_han, kana - out_kana + mid_kana) != old_ja:
+        for (ka, kb), m in zip(zip(k_a, k_b), range(len(stretches))):
+            old_han, old_kana = _han_kana(sub.classes[lo + ka : lo + kb])
+            m_lo, m_hi = int(mids.bounds[m]), int(mids.bounds[m + 1])
+            new_han, new_kana = _han_kana(mids.classes[m_lo:m_hi])
+            han, kana = han - old_han + new_han, kana - old_kana + new_kana
+        if kana_decides_ja(han, kana) != old_ja:
             whole, n_more = fold([new_text], None)
             return _doc_arrays(whole, 0, len(whole.folded), 0, len(whole.folded), 0), n_more
-    parts = (
-        _doc_arrays(sub, lo, hi, 0, k_a, 0),
-        _doc_arrays(mid, 0, len(mid.folded), 0, len(mid.folded), a),
-        _doc_arrays(sub, lo, hi, k_b, hi - lo, -n_gone),
-    )
+    parts: list[_DocArrays] = []
+    k_prev, shift = 0, 0
+    for m, ((a, _), ka, kb) in enumerate(zip(new_ab, k_a, k_b)):
+        parts.append(_doc_arrays(sub, lo, hi, k_prev, ka, shift))  # (kept as it was)
+        m_lo, m_hi = int(mids.bounds[m]), int(mids.bounds[m + 1])
+        parts.append(_doc_arrays(mids, m_lo, m_hi, 0, m_hi - m_lo, a))
+        k_prev, shift = kb, -int(gone_before[stretches[m][1]])
+    parts.append(_doc_arrays(sub, lo, hi, k_prev, hi - lo, shift))
     views = None
     if all(p[4] is not None for p in parts):
         views = (
