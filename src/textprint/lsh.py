@@ -344,32 +344,43 @@ class LSHIndex:
         queries = np.flatnonzero(valid)
         if n == 0 or len(queries) == 0:
             return empty, empty
+        n_values = len(values)
         qk = band_keys_by_band(values, self.bands, self.rows)
         # Queries packed and sorted like the index, so that the binary searches below walk the
-        # index in order instead of jumping about in it. Both sides are compared on the key
-        # bits above `bits`, the wider of the two packings: runs of equal truncated keys in the
-        # index stay contiguous, and the needle is the sorted query entry with its id cleared.
-        bits = max(idx.row_bits, (len(values) - 1).bit_length())
+        # index in order instead of jumping about in it (sorting them costs less than the
+        # branch mispredictions of searching in their own order). Both sides are compared on
+        # the key bits above `bits`, the wider of the two packings: runs of equal truncated
+        # keys in the index stay contiguous, and the needle is the sorted query entry with its
+        # id cleared.
+        bits = max(idx.row_bits, (n_values - 1).bit_length())
         q_sorted = _pack(qk[:, queries], queries, bits)
         q_sorted.sort(axis=1)
         id_mask = np.uint64((1 << bits) - 1)
         high = ~id_mask
         low = np.uint64((1 << idx.row_bits) - 1)
         last = np.int64(n - 1)
-        qs: list[Int64Array] = []
-        rs: list[Int64Array] = []
+        # Band by band (arrays of one band stay small, in cache and off the page allocator):
+        # the matches, found in key order, are written back in query order, so that each
+        # band's pairs come out sorted by (query, row) and the final stable sort only merges
+        # `bands` sorted runs.
+        start_of = np.empty(n_values, dtype=np.int64)
+        pairs: list[Int64Array] = []
+        n_rows = len(self._keys)
         for b in range(self.bands):
             packed_b = idx.packed[b]
             needle = q_sorted[b] & high
             lo = np.searchsorted(packed_b, needle, side="left")
             # `needle` has its low bits clear, so a match at `lo` means lo < n
-            hit = np.flatnonzero((packed_b[np.minimum(lo, last)] & high) == needle)
-            if len(hit) == 0:
+            found = (packed_b[np.minimum(lo, last)] & high) == needle
+            start_of.fill(-1)
+            start_of[(q_sorted[b][found] & id_mask).astype(np.int64)] = lo[found]
+            q = np.flatnonzero(start_of >= 0)
+            if len(q) == 0:
                 continue
-            q = (q_sorted[b][hit] & id_mask).astype(np.int64)
-            lo, needle = lo[hit], needle[hit]
-            # runs of more than one equal truncated key are rare: find their ends by binary
-            # search, the others end where they start
+            lo = start_of[q]
+            needle = qk[b][q] & high
+            # runs of more than one equal truncated key (near duplicates share band keys) are
+            # rare: find their ends by binary search, the others end where they start
             longer = np.flatnonzero((packed_b[np.minimum(lo + 1, last)] & high) == needle)
             longer = longer[lo[longer] < last]
             if len(longer):
@@ -382,13 +393,14 @@ class LSHIndex:
             r = (packed_b[lo] & low).astype(np.int64)
             # the packing truncated the keys: keep the pairs whose full keys are equal
             same = self._bkeys[b][r] == qk[b][q]
-            qs.append(q[same])
-            rs.append(r[same])
-        if not qs:
+            pairs.append(q[same] * n_rows + r[same])
+        if not pairs:
             return empty, empty
-        n_rows = len(self._keys)
-        pair = np.concatenate(qs) * n_rows + np.concatenate(rs)
-        pair.sort()
+        pair = np.concatenate(pairs)
+        # sorted runs, one per band (a run of equal truncated keys lists its rows in order
+        # unless the queries' ids are the wider packing, and such runs are short): a stable
+        # sort merges them in about one pass
+        pair.sort(kind="stable")
         keep = np.ones(len(pair), dtype=bool)
         np.not_equal(pair[1:], pair[:-1], out=keep[1:])
         pair = pair[keep]
