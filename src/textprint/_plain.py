@@ -17,6 +17,10 @@ would take its fast route and at most drop single white space between Han charac
   equal to one 2-4 before it, within a chain's span); the few texts that meet it are given to
   the rule itself (`find_separators` on the view), and stay plain if it finds none.
 
+The same compiled set holds the loop of one LSH query (`_lsh_query_one`, used by
+``LSHIndex.query``): its band keys, binary searches and agreement counts in one call instead of
+some forty numpy calls on one-row arrays.
+
 Compiling (or loading numba's cache) takes one to three CPU seconds once per process, on a
 background thread started by the first single-text call; calls take the batch path until it
 is done. ``TEXTPRINT_COMPILE=0`` in the environment turns the compiled path off.
@@ -415,6 +419,95 @@ def _fingerprint(
 
 
 # --------------------------------------------------------------------------------------------
+# The LSH index's loops (:mod:`textprint.lsh`): one query's candidates and their agreements,
+# without the numpy calls that cost a one-row query more than its work. The arithmetic is
+# `textprint._banding`'s band key and `textprint._kernels.agreements`'s count, both written
+# down there; tests/test_lsh.py holds these loops (compiled and in Python) equal to the index's
+# numpy path.
+
+
+def _lower_bound(a: Any, x: Any) -> int:
+    """The first position in the sorted `a` whose value is not below `x` (``len(a)`` if
+    none): numpy's ``searchsorted(x, side="left")``."""
+    lo = 0
+    hi = len(a)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _lsh_query_one(
+    query: Any,
+    powers: Any,
+    rows: int,
+    packed: Any,
+    row_bits: int,
+    bkeys: Any,
+    values: Any,
+    empty: Any,
+) -> tuple[Any, Any]:
+    """One query's candidate rows, ascending, and per row the positions where it agrees
+    with the query on a value other than `empty`.
+
+    `packed` is the index's sorted band entries (``(bands, n)``, each a band key's bits above
+    `row_bits` over its row number), `bkeys` the full band keys per row (``(bands, n_rows)``),
+    `values` the rows' signatures, `powers` ``R**(rows - 1 - t)``. A row is a candidate
+    when one of its band keys equals the query's.
+    """
+    bands = packed.shape[0]
+    n = packed.shape[1]
+    low = (_U64(1) << _U64(row_bits)) - _U64(1)
+    high = ~low
+    qk = np.empty(bands, dtype=np.uint64)
+    starts = np.zeros(bands, dtype=np.int64)
+    ends = np.zeros(bands, dtype=np.int64)
+    total = 0
+    for b in range(bands):
+        acc = _U64(0)
+        for t in range(rows):
+            acc = acc + query[b * rows + t] * powers[t]
+        key = _fmix64(acc + _U64(rows))
+        qk[b] = key
+        needle = key & high
+        lo = _lower_bound(packed[b], needle)
+        hi = lo
+        while hi < n and (packed[b, hi] & high) == needle:
+            hi += 1
+        starts[b] = lo
+        ends[b] = hi
+        total += hi - lo
+    found = np.empty(total, dtype=np.int64)
+    m = 0
+    for b in range(bands):
+        for i in range(starts[b], ends[b]):
+            r = np.int64(packed[b, i] & low)
+            # the packing truncated the keys: the row is a candidate if its full key is equal
+            if bkeys[b, r] == qk[b]:
+                found[m] = r
+                m += 1
+    found = np.sort(found[:m])
+    n_found = 0
+    for i in range(m):
+        if n_found == 0 or found[i] != found[n_found - 1]:
+            found[n_found] = found[i]
+            n_found += 1
+    found = found[:n_found]
+    n_equal = np.zeros(n_found, dtype=np.int64)
+    for i in range(n_found):
+        row = values[found[i]]
+        c = 0
+        for h in range(len(query)):
+            if query[h] == row[h] and query[h] != empty:
+                c += 1
+        n_equal[i] = c
+    return found, n_equal
+
+
+# --------------------------------------------------------------------------------------------
 # Compiled on first use
 
 #: The loops, callees before callers (each is compiled with the compiled callees in scope).
@@ -431,6 +524,8 @@ _LOOPS: tuple[Callable[..., Any], ...] = (
     _hashed,
     _sign,
     _fingerprint,
+    _lower_bound,
+    _lsh_query_one,
 )
 
 
@@ -511,6 +606,15 @@ def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
     _, folded, cls, _ = funcs_["_fold"](_codepoints(text), *_tables())
     funcs_["_chains_possible"](folded, cls)
     funcs_["_chains_possible"](np.zeros(4, dtype=np.uint32), np.zeros(4, dtype=np.uint8))
+    # an LSH query: its signature writable or read-only (a Signatures row), the band powers
+    # read-only (cached), the index's arrays writable
+    powers = np.ones(2, dtype=np.uint64)
+    powers.flags.writeable = False
+    index = np.zeros((1, 1), dtype=np.uint64)
+    for writable in (True, False):
+        query = np.zeros(4, dtype=np.uint64)
+        query.flags.writeable = writable
+        funcs_["_lsh_query_one"](query, powers, 2, index, 1, index, np.zeros((1, 4), _U64), _U64(1))
 
 
 _KERNELS = _Kernels()

@@ -11,7 +11,9 @@ Candidate generation sorts each band's keys once and looks queries up with binar
 (``numpy.searchsorted``): no Python dict per band. Each sorted entry packs a band key's high
 bits with its row number, so one ``numpy.sort`` (not ``argsort``) orders a band; candidates
 found on the truncated key are kept only where the full 64-bit band keys are equal, so the
-packing never changes a result. Estimates are computed for all candidate pairs at once.
+packing never changes a result. Estimates are computed for all candidate pairs at once. One
+query (:meth:`LSHIndex.query`) takes a compiled loop when numba is installed (the ``fast``
+extra; :mod:`textprint._plain`), the same searches on scalars otherwise.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._banding import band_keys, band_keys_by_band, optimal_bands
+from ._banding import _powers_of_r, band_keys, band_keys_by_band, optimal_bands
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
+from ._plain import compiled
 from ._shingles import MASK64
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_param
@@ -320,7 +323,7 @@ class LSHIndex:
         self._keys = [self._keys[i] for i in keep.tolist()]
         self._row_of = {k: i for i, k in enumerate(self._keys)}
         self._values = self._values[keep]
-        self._bkeys = self._bkeys[:, keep]
+        self._bkeys = np.ascontiguousarray(self._bkeys[:, keep])  # (C order: the compiled loops')
         self._valid = self._valid[keep]
         self._has_empty = self._has_empty[keep]
         self._alive = np.ones(len(keep), dtype=bool)
@@ -512,19 +515,39 @@ class LSHIndex:
     def _query_one(self, values: UInt64Array, thr: float, top_k: int | None) -> list[Match]:
         """`query_many`'s matches of one valid query (``values`` of shape (1, n_hashes)), without
         the batch's grouping passes: the same estimates, filter and order."""
-        r = self._candidates_one(values)[1]
-        if len(r) == 0:
-            return []
-        # (without `b_empty`, every row is tested for EMPTY: _estimate's counts, in one pass)
-        n_equal = agreements(values, self._values[r])
-        est = n_equal / self.n_hashes
-        keep = np.flatnonzero(est >= thr - 1e-12)
+        funcs = compiled()  # (numba: compiled in the background on a first call, as a text's)
+        if funcs is None:
+            r = self._candidates_one(values)[1]
+            # (without `b_empty`, every row is tested for EMPTY: _estimate's counts, in one pass)
+            n_equal = agreements(values, self._values[r]) if len(r) else r
+        else:
+            # the same rows and counts in one compiled call (tests/test_lsh.py holds the two
+            # equal)
+            idx = self._index()
+            r, n_equal = funcs["_lsh_query_one"](
+                np.ascontiguousarray(values[0]),
+                _powers_of_r(self.rows),
+                self.rows,
+                idx.packed,
+                idx.row_bits,
+                self._bkeys,
+                self._values,
+                EMPTY,
+            )
+        # a few candidates: Python lists cost less than numpy calls. ``count / n_hashes`` is
+        # query_many's estimate bit for bit (both are IEEE divisions of exact integers)
+        n_hashes, lowest = self.n_hashes, thr - 1e-12
+        found = [
+            (count, row)
+            for count, row in zip(n_equal.tolist(), r.tolist())
+            if count / n_hashes >= lowest
+        ]
         # best first; among equal estimates, rows (insertion order) ascending as they come
-        order = keep[np.argsort(-n_equal[keep], kind="stable")]
+        found.sort(key=_minus_count)
         if top_k is not None:
-            order = order[:top_k]
-        keys = map(self._keys.__getitem__, r[order].tolist())
-        return list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est[order].tolist())))
+            found = found[:top_k]
+        keys = self._keys
+        return [tuple.__new__(Match, (keys[row], count / n_hashes)) for count, row in found]
 
     def query(
         self, signature: Any, *, threshold: float | None = None, top_k: int | None = None
@@ -604,6 +627,10 @@ class LSHIndex:
                 raise
             raise FormatError(f"{str(path)!r} is corrupt: {exc}") from exc
         return index
+
+
+def _minus_count(found: tuple[int, int]) -> int:
+    return -found[0]
 
 
 def _empty_rows(values: UInt64Array) -> tuple[BoolArray, BoolArray]:
