@@ -101,14 +101,14 @@ def rows_of(values: np.ndarray) -> list[list[int]]:
     return [[int(v) for v in row] for row in np.asarray(values)]
 
 
-#: How `LSHIndex.query` finds one query's candidates: the numpy path, the compiled loop of
-#: :mod:`textprint._plain` (numba; skipped without it), or the same loop run as Python.
+#: How `LSHIndex.query` and `query_many` find candidates: the numpy path, the compiled loops
+#: of :mod:`textprint._plain` (numba; skipped without it), or the same loops run as Python.
 QUERY_LOOPS = pytest.mark.parametrize("loops", ["numpy", "compiled", "python"])
 
 
 @contextlib.contextmanager
 def query_loops(loops: str) -> Iterator[None]:
-    """`LSHIndex.query` on the path `loops` (see `QUERY_LOOPS`)."""
+    """`LSHIndex.query` and `query_many` on the path `loops` (see `QUERY_LOOPS`)."""
     compiled = _plain.compiled(wait=True)
     if loops == "compiled":
         if compiled is None:
@@ -451,7 +451,13 @@ def numpy_query_reference(
     return [(keys[i], -e) for e, i in found]
 
 
-def test_query_many_equals_brute_force_at_scale() -> None:
+@pytest.mark.parametrize("loops", ["numpy", "compiled"])  # (as Python: minutes)
+def test_query_many_equals_brute_force_at_scale(loops: str) -> None:
+    with query_loops(loops):
+        query_many_equals_brute_force_at_scale()
+
+
+def query_many_equals_brute_force_at_scale() -> None:
     # thousands of rows: row numbers take 11-12 bits of the packed band keys; near duplicates
     # share several bands; some rows removed, some all EMPTY, some slots EMPTY
     rng = np.random.default_rng(11)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,7 +30,7 @@ import numpy as np
 from ._banding import _powers_of_r, band_keys, band_keys_by_band, optimal_bands
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
-from ._plain import compiled
+from ._plain import compiled, ready
 from ._shingles import MASK64
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_param
@@ -138,6 +138,15 @@ class _Sorted:
 
     packed: UInt64Array  # (bands, n_usable), each band sorted
     row_bits: int
+
+
+class _Starts(NamedTuple):
+    """Where a batch of queries' band keys start in the index's sorted bands."""
+
+    qk: UInt64Array  # (bands, n_queries): the queries' band keys
+    at: Int64Array  # (bands, n_queries): position in the band of the first entry equal to the
+    # query's key on the bits above `bits`, or -1 (and for invalid queries)
+    bits: int  # the low bits the comparison ignores (row or query numbers)
 
 
 class LSHIndex:
@@ -339,14 +348,14 @@ class LSHIndex:
             self._sorted = _Sorted(packed=packed, row_bits=row_bits)
         return self._sorted
 
-    def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
-        """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
+    def _starts(self, values: UInt64Array, valid: BoolArray) -> _Starts | None:
+        """Where each valid query's band keys start in the index's sorted bands (None when
+        the index or the valid queries are empty)."""
         idx = self._index()
-        empty = np.zeros(0, dtype=np.int64)
         n = idx.packed.shape[1]
         queries = np.flatnonzero(valid)
         if n == 0 or len(queries) == 0:
-            return empty, empty
+            return None
         n_values = len(values)
         qk = band_keys_by_band(values, self.bands, self.rows)
         # Queries packed and sorted like the index, so that the binary searches below walk the
@@ -360,27 +369,41 @@ class LSHIndex:
         q_sorted.sort(axis=1)
         id_mask = np.uint64((1 << bits) - 1)
         high = ~id_mask
-        low = np.uint64((1 << idx.row_bits) - 1)
         last = np.int64(n - 1)
-        # Band by band (arrays of one band stay small, in cache and off the page allocator):
-        # the matches, found in key order, are written back in query order, so that each
-        # band's pairs come out sorted by (query, row) and the final stable sort only merges
-        # `bands` sorted runs.
-        start_of = np.empty(n_values, dtype=np.int64)
-        pairs: list[Int64Array] = []
-        n_rows = len(self._keys)
+        # band by band (arrays of one band stay small and in cache), the matches found in key
+        # order are written back in query order
+        at = np.full((self.bands, n_values), -1, dtype=np.int64)
         for b in range(self.bands):
             packed_b = idx.packed[b]
             needle = q_sorted[b] & high
             lo = np.searchsorted(packed_b, needle, side="left")
             # `needle` has its low bits clear, so a match at `lo` means lo < n
             found = (packed_b[np.minimum(lo, last)] & high) == needle
-            start_of.fill(-1)
-            start_of[(q_sorted[b][found] & id_mask).astype(np.int64)] = lo[found]
-            q = np.flatnonzero(start_of >= 0)
+            at[b, (q_sorted[b][found] & id_mask).astype(np.int64)] = lo[found]
+        return _Starts(qk=qk, at=at, bits=bits)
+
+    def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
+        """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
+        empty = np.zeros(0, dtype=np.int64)
+        starts = self._starts(values, valid)
+        if starts is None:
+            return empty, empty
+        idx = self._index()
+        qk, bits = starts.qk, starts.bits
+        id_mask = np.uint64((1 << bits) - 1)
+        high = ~id_mask
+        low = np.uint64((1 << idx.row_bits) - 1)
+        last = np.int64(idx.packed.shape[1] - 1)
+        n_rows = len(self._keys)
+        # Each band's matches are in query order, so that its pairs come out sorted by (query,
+        # row) and the final stable sort only merges `bands` sorted runs.
+        pairs: list[Int64Array] = []
+        for b in range(self.bands):
+            packed_b = idx.packed[b]
+            q = np.flatnonzero(starts.at[b] >= 0)
             if len(q) == 0:
                 continue
-            lo = start_of[q]
+            lo = starts.at[b][q]
             needle = qk[b][q] & high
             # runs of more than one equal truncated key (near duplicates share band keys) are
             # rare: find their ends by binary search, the others end where they start
@@ -490,19 +513,26 @@ class LSHIndex:
         valid = _empty_rows(values)[0]
         if n_queries == 1 and valid[0]:  # one query (`query`): the scalar path
             return [self._query_one(values, thr, top_k)]
-        q, r = self._candidates(values, valid)
-        if len(q) == 0:
-            return [[] for _ in range(n_queries)]
-        n_equal = self._estimate(values, q, r)
-        est = n_equal / self.n_hashes
-        keep = np.flatnonzero(est >= thr - 1e-12)
-        q, r, n_equal, est = q[keep], r[keep], n_equal[keep], est[keep]
-        # pairs come sorted by (query, row); a stable sort on (query, -estimate) keeps the row
-        # (insertion) order among equal estimates
-        order = np.argsort(q * (self.n_hashes + 1) + (self.n_hashes - n_equal), kind="stable")
-        r, est = r[order], est[order]
-        bounds = np.zeros(n_queries + 1, dtype=np.int64)
-        np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
+        funcs = ready()  # (compiled for a single-text call or a query; never for a batch)
+        if funcs is None:
+            q, r = self._candidates(values, valid)
+            if len(q) == 0:
+                return [[] for _ in range(n_queries)]
+            n_equal = self._estimate(values, q, r)
+            est = n_equal / self.n_hashes
+            keep = np.flatnonzero(est >= thr - 1e-12)
+            q, r, n_equal, est = q[keep], r[keep], n_equal[keep], est[keep]
+            # pairs come sorted by (query, row); a stable sort on (query, -estimate) keeps the
+            # row (insertion) order among equal estimates
+            order = np.argsort(q * (self.n_hashes + 1) + (self.n_hashes - n_equal), kind="stable")
+            r, est = r[order], est[order]
+            bounds = np.zeros(n_queries + 1, dtype=np.int64)
+            np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
+        else:
+            # the same matches, estimates and order from one compiled pass (tests/test_lsh.py
+            # holds the two paths equal)
+            bounds, r, n_equal = self._compiled_query(funcs, values, thr)
+            est = n_equal / self.n_hashes
         starts = bounds[:-1]
         # top_k can exceed int64 (a valid Python int): no query has more matches than pairs
         cap = None if top_k is None else min(top_k, len(r))
@@ -512,6 +542,25 @@ class LSHIndex:
         matches = list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est.tolist())))
         return [matches[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
 
+    def _compiled_query(
+        self, funcs: dict[str, Callable[..., Any]], values: UInt64Array, thr: float
+    ) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """Bounds per query, rows and agreement counts of the matches, best first, from the
+        compiled loop `_lsh_query` of :mod:`textprint._plain`."""
+        idx = self._index()
+        out: tuple[Int64Array, Int64Array, Int64Array] = funcs["_lsh_query"](
+            np.ascontiguousarray(values),
+            _powers_of_r(self.rows),
+            self.rows,
+            idx.packed,
+            idx.row_bits,
+            self._bkeys,
+            self._values,
+            EMPTY,
+            thr - 1e-12,
+        )
+        return out
+
     def _query_one(self, values: UInt64Array, thr: float, top_k: int | None) -> list[Match]:
         """`query_many`'s matches of one valid query (``values`` of shape (1, n_hashes)), without
         the batch's grouping passes: the same estimates, filter and order."""
@@ -520,33 +569,22 @@ class LSHIndex:
             r = self._candidates_one(values)[1]
             # (without `b_empty`, every row is tested for EMPTY: _estimate's counts, in one pass)
             n_equal = agreements(values, self._values[r]) if len(r) else r
+            # a few candidates: Python lists cost less than numpy calls. ``count / n_hashes``
+            # is query_many's estimate bit for bit (both are IEEE divisions of exact integers)
+            n_hashes, lowest = self.n_hashes, thr - 1e-12
+            found = [
+                (count, row)
+                for count, row in zip(n_equal.tolist(), r.tolist())
+                if count / n_hashes >= lowest
+            ]
+            # best first; among equal estimates, rows (insertion order) ascending as they come
+            found.sort(key=_minus_count)
         else:
-            # the same rows and counts in one compiled call (tests/test_lsh.py holds the two
-            # equal)
-            idx = self._index()
-            r, n_equal = funcs["_lsh_query_one"](
-                np.ascontiguousarray(values[0]),
-                _powers_of_r(self.rows),
-                self.rows,
-                idx.packed,
-                idx.row_bits,
-                self._bkeys,
-                self._values,
-                EMPTY,
-            )
-        # a few candidates: Python lists cost less than numpy calls. ``count / n_hashes`` is
-        # query_many's estimate bit for bit (both are IEEE divisions of exact integers)
-        n_hashes, lowest = self.n_hashes, thr - 1e-12
-        found = [
-            (count, row)
-            for count, row in zip(n_equal.tolist(), r.tolist())
-            if count / n_hashes >= lowest
-        ]
-        # best first; among equal estimates, rows (insertion order) ascending as they come
-        found.sort(key=_minus_count)
+            _, r, n_equal = self._compiled_query(funcs, values, thr)
+            found = list(zip(n_equal.tolist(), r.tolist()))
         if top_k is not None:
             found = found[:top_k]
-        keys = self._keys
+        keys, n_hashes = self._keys, self.n_hashes
         return [tuple.__new__(Match, (keys[row], count / n_hashes)) for count, row in found]
 
     def query(
