@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_probability
+from .._validation import check_choice, check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
@@ -57,7 +57,10 @@ HITS_SCHEMA = (
     "id {id_type}, work_id string, containment double, source_containment double, "
     "jaccard double, copied_chars bigint, "
     "passages array<struct<query_start: bigint, query_end: bigint, "
-    "source_start: bigint, source_end: bigint>>"
+    "source_start: bigint, source_end: bigint>>, "
+    "evalue double, attributed boolean, unattributed_chars bigint, unattributed_share double, "
+    "details array<struct<kind: string, similarity: double, evasions: array<string>, "
+    "quoted: boolean, attributed: boolean, chars: bigint>>"
 )
 
 
@@ -358,6 +361,7 @@ def check(
     min_chars: int | None = None,
     min_containment: float = MIN_CONTAINMENT,
     top_k: int | None = None,
+    unattributed_only: bool = False,
     batch_size: int = 64,
     broadcast_bytes: int = BROADCAST_BYTES,
 ) -> Any:
@@ -379,7 +383,7 @@ def check(
         Must store its texts (``store_text=True``, the default).
     text_col, id_col : str
         Columns of `df`; ids need not be unique (each row is checked on its own).
-    min_chars, min_containment, top_k
+    min_chars, min_containment, top_k, unattributed_only
         As in :meth:`Registry.check <textprint.Registry.check>`.
     batch_size : int, default 64
         Texts prepared together on an executor.
@@ -391,7 +395,9 @@ def check(
     -------
     pyspark.sql.DataFrame
         One row per (text, copied work), schema :data:`HITS_SCHEMA` (``id`` has the type of
-        `id_col`; passages are structs of original-text offsets).
+        `id_col`; passages are structs of original-text offsets; ``details`` holds one struct
+        per passage, as :attr:`Hit.details <textprint.Hit.details>`; ``evalue``,
+        ``attributed``, ``unattributed_chars`` and ``unattributed_share`` are the Hit's).
 
     Notes
     -----
@@ -413,10 +419,11 @@ def check(
     min_containment = check_probability(min_containment, "min_containment")
     if top_k is not None:
         top_k = check_int(top_k, "top_k", low=1)
+    unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
     batch_size = check_int(batch_size, "batch_size", low=1)
     broadcast_bytes = check_int(broadcast_bytes, "broadcast_bytes", low=0)
     export = registry.export_index()
-    opts = Options(min_chars, min_containment, top_k)
+    opts = Options(min_chars, min_containment, top_k, unattributed_only)
     spark = df.sparkSession
     id_type = df.schema[id_col].dataType.simpleString()
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
@@ -453,6 +460,23 @@ def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
         out["jaccard"].append(h.jaccard)
         out["copied_chars"].append(h.copied_chars)
         out["passages"].append([p._asdict() for p in h.passages])
+        out["evalue"].append(h.evalue)
+        out["attributed"].append(h.attributed)
+        out["unattributed_chars"].append(h.unattributed_chars)
+        out["unattributed_share"].append(h.unattributed_share)
+        out["details"].append(
+            [
+                {
+                    "kind": d.kind,
+                    "similarity": d.similarity,
+                    "evasions": list(d.evasions),
+                    "quoted": d.quoted,
+                    "attributed": d.attributed,
+                    "chars": d.chars,
+                }
+                for d in h.details
+            ]
+        )
 
 
 def _utf8(value: str | bytes | None) -> bytes | None:
@@ -532,16 +556,23 @@ def _check_joined(
             rids = batch.column("_rid").to_pylist()
             docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
             posts = batch.column("p").to_pylist()
-            out: dict[str, list[Any]] = {"_rid": [], "rank": [], "work": [], "regions": []}
+            out: dict[str, list[Any]] = {
+                "_rid": [],
+                "rank": [],
+                "work": [],
+                "regions": [],
+                "evalue": [],
+            }
             for lo in range(0, len(docs), batch_size):
                 prepared = prepare_texts(docs[lo : lo + batch_size], settings)
                 for rid, q, p in zip(rids[lo : lo + batch_size], prepared, posts[lo:]):
                     found = candidates_from_postings(q, p, common, settings, opts)
-                    for rank, (work, regions) in enumerate(found):
+                    for rank, (work, regions, evalue) in enumerate(found):
                         out["_rid"].append(rid)
                         out["rank"].append(rank)
                         out["work"].append(work)
                         out["regions"].append(regions)
+                        out["evalue"].append(evalue)
             yield pa.RecordBatch.from_pydict(
                 out,
                 schema=pa.schema(
@@ -550,12 +581,14 @@ def _check_joined(
                         ("rank", pa.int64()),
                         ("work", pa.int64()),
                         ("regions", pa.list_(pa.list_(pa.int64()))),
+                        ("evalue", pa.float64()),
                     ]
                 ),
             )
 
     cands = todo.mapInArrow(
-        candidates_run, "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>"
+        candidates_run,
+        "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>, evalue double",
     )
     ws = export.works
     work_table = pa.table(
@@ -584,7 +617,9 @@ def _check_joined(
         .groupBy("_rid")
         .agg(
             F.collect_list(
-                F.struct("rank", "work", "regions", "wid", "is_int", "meta", "stats", "blocks")
+                F.struct(
+                    "rank", "work", "regions", "evalue", "wid", "is_int", "meta", "stats", "blocks"
+                )
             ).alias("c")
         )
     )
@@ -616,7 +651,7 @@ def _check_joined(
                     }
                     # best first, as the candidate stage ranked them
                     order = [
-                        (int(x["work"]), x["regions"])
+                        (int(x["work"]), x["regions"], float(x["evalue"]))
                         for x in sorted(rows, key=lambda x: x["rank"])
                     ]
                     hits = verify_joined(q, order, works, common, settings, opts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import _candidates
+from . import _candidates, _significance
 from ._prepare import Text
 from ._results import MIN_CHARS_CJK, MIN_WORDS
 
@@ -16,13 +16,20 @@ class Options(NamedTuple):
     min_chars: int | None
     min_containment: float
     top_k: int | None
+    unattributed_only: bool = False
 
 
 def candidates_of(
-    q: Text, look: _candidates.Lookup, *, window: int, k: int, opts: Options
+    q: Text,
+    look: _candidates.Lookup,
+    *,
+    window: int,
+    k: int,
+    opts: Options,
+    sizes: _significance.RegistrySizes,
 ) -> tuple[list[_candidates.Candidate], list[tuple[int, int]]]:
     """The candidates of one prepared text (its index lookup done) and the spans of its
-    common phrases."""
+    common phrases; `sizes`: the registry's work sizes (for the E-values)."""
     boilerplate = _candidates.common_spans(look.common, q.fp_starts, q.fp_ends)
     p = q.prepared
     assert p is not None
@@ -42,5 +49,8 @@ def candidates_of(
         min_chars_cjk=MIN_CHARS_CJK,
         min_containment=opts.min_containment,
         limit=max(_candidates.MAX_CANDIDATES, opts.top_k or 0),
+        segment_gap=_significance.segment_gap(window, k),
+        chance_model=_significance.model_of(p.cjk, q.doc_ja),
+        sizes=sizes,
     )
     return cands, boilerplate

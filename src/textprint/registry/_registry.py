@@ -35,7 +35,7 @@ from ..lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
 from ..minhash import EMPTY, SCHEMES, MinHasher
 from ..normalization import normalization_identity
 from ..tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
-from . import _candidates, _long, _postings
+from . import _candidates, _long, _postings, _significance
 from ._check import Options, candidates_of
 from ._export import ExportedWork, IndexExport
 from ._prepare import Text, prepare
@@ -44,8 +44,7 @@ from ._results import (
     Evidence,
     Hit,
     Work,
-    build_hit,
-    ranked,
+    hits_of,
 )
 from ._rows import (
     check_work_id,
@@ -269,6 +268,7 @@ class Registry:
         self._index = Index(self._db)
         self._seen_version = -1
         self._n_clusters = 0
+        self._sizes: dict[int, _significance.RegistrySizes] = {}  # per segment
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -933,6 +933,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[Hit]:
         """The registered works `text` copies, best first.
 
@@ -947,12 +948,18 @@ class Registry:
             (a whole copied poem or headline, shorter than `min_chars`).
         top_k : int, optional
             Return at most this many hits.
+        unattributed_only : bool, default False
+            Report only unattributed copying: a work is reported when the passages that are
+            neither quoted nor attributed (:attr:`Hit.unattributed_chars`) pass the evidence
+            rule on their own, so quotations and reposts that name their source are left
+            alone. The default reports all copying, as a check always has.
 
         Returns
         -------
         list of Hit
             One per copied work, sorted by copied query characters (ties by work_id); ``[]``
-            when nothing is copied.
+            when nothing is copied. Each carries its passages' details (identical or edited,
+            evasions seen, quoted, attributed) and its E-value (docs/explanation/evidence.md).
 
         Notes
         -----
@@ -967,7 +974,11 @@ class Registry:
         """
         check_text(text)
         return self.check_many(
-            [text], min_chars=min_chars, min_containment=min_containment, top_k=top_k
+            [text],
+            min_chars=min_chars,
+            min_containment=min_containment,
+            top_k=top_k,
+            unattributed_only=unattributed_only,
         )[0]
 
     def check_many(
@@ -977,6 +988,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[list[Hit]]:
         """:meth:`check` for many texts at once (one preparation pass for the batch)."""
         db = self._db
@@ -986,13 +998,14 @@ class Registry:
         min_containment = check_probability(min_containment, "min_containment")
         if top_k is not None:
             top_k = check_int(top_k, "top_k", low=1)
+        unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
         out: list[list[Hit]] = [[] for _ in docs]
         with db.snapshot():
             self._refresh()
             self._require_fresh()
             if not docs:
                 return []
-            opts = Options(min_chars, min_containment, top_k)
+            opts = Options(min_chars, min_containment, top_k, unattributed_only)
             # Texts are checked in batches of at most CHECK_SEGMENT_CHARS characters, and a
             # longer text alone in overlapping segments: memory is bounded by the segment, not
             # the input. Each text's hits do not depend on the batch it is checked in.
@@ -1014,6 +1027,20 @@ class Registry:
     def _limit(self) -> int:
         return _candidates.common_limit(self._n_clusters)
 
+    def _work_sizes(self) -> _significance.RegistrySizes:
+        """The sizes of the registered works, as the E-values need them: one summary per
+        segment (segments never change), combined. Works removed but still in a segment count
+        until it is merged."""
+        views = self._index.views
+        for seg in [s for s in self._sizes if s not in views]:
+            del self._sizes[seg]
+        for seg, view in views.items():
+            if seg not in self._sizes:
+                view.load_works(self._db)
+                assert view.stats is not None
+                self._sizes[seg] = _significance.RegistrySizes.of(view.stats[:, 1])
+        return _significance.RegistrySizes.combine(self._sizes.values())
+
     def _find_candidates(
         self, q: Text, opts: Options
     ) -> tuple[list[_candidates.Candidate], list[tuple[int, int]]]:
@@ -1021,7 +1048,9 @@ class Registry:
         look = _candidates.find(
             lambda keys: self._index.lookup(_postings.FP, keys), q.fp_hashes, self._limit()
         )
-        return candidates_of(q, look, window=self.window, k=self.k, opts=opts)
+        return candidates_of(
+            q, look, window=self.window, k=self.k, opts=opts, sizes=self._work_sizes()
+        )
 
     def _check_batch(self, docs: list[str], opts: Options) -> list[list[Hit]]:
         """Check texts as one batch: one preparation pass, then per text its candidates,
@@ -1031,7 +1060,7 @@ class Registry:
         for d, q in enumerate(prepared):
             cands, boilerplate = self._find_candidates(q, opts)
             found.append(self._verify(q, cands, boilerplate, sigs[d] if sigs else None, opts))
-        return self._hits(found, opts.top_k)
+        return self._hits(found, opts, docs)
 
     def _verify(
         self,
@@ -1074,11 +1103,22 @@ class Registry:
             min_containment=opts.min_containment,
         )
 
-    def _hits(self, found: list[list[Evidence]], top_k: int | None) -> list[list[Hit]]:
+    def _hits(
+        self, found: list[list[Evidence]], opts: Options, texts: Sequence[str]
+    ) -> list[list[Hit]]:
+        """The Hits of checked `texts` from their verified evidence (`hits_of`)."""
         who = self._db.identities(e.rowid for ev in found for e in ev)
         return [
-            ranked([build_hit(e, who[e.rowid]) for e in ev if e.rowid in who], top_k)
-            for ev in found
+            hits_of(
+                ev,
+                who,
+                text,
+                min_chars=opts.min_chars,
+                min_containment=opts.min_containment,
+                top_k=opts.top_k,
+                unattributed_only=opts.unattributed_only,
+            )
+            for ev, text in zip(found, texts)
         ]
 
     def export_index(self) -> IndexExport:
@@ -1140,6 +1180,9 @@ class Registry:
                 "window": self.window,
                 "seed": self.seed,
                 "tokenizer": self.tokenizer,
+                "sizes": _significance.RegistrySizes.of(
+                    np.array([w.stats.n_tokens for w in works.values()], np.int64)
+                ),
             },
             keys=keys[keep],
             rowid=found.rowid[keep],

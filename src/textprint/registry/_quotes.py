@@ -1,0 +1,353 @@
+"""Quotation and attribution: how a text marks what it copies as someone else's.
+
+**Quotations.** A stretch of text is quoted when it lies between quotation marks or in a block
+quote:
+
+* pairs ``“”`` ``‘’`` ``「」`` ``『』`` ``«»`` ``‹›`` ``〝〞`` (or ``〝〟``) ``„“`` ``‚‘``
+  ``﹁﹂`` ``﹃﹄`` ``｢｣``, and the straight marks ``"`` ``＂`` ``'`` ``＇`` used in pairs (a
+  ``'`` between two letters or digits is an apostrophe, not a mark);
+* lines starting with ``>`` or ``＞`` (a block quote, as e-mail and Markdown write it; ``>>``
+  is a quote inside a quote).
+
+Marks pair up innermost first, so quotations nest (``「他说『……』」``). A closing mark closes
+the innermost open mark it can close; marks left open inside it are closed there. A quotation
+goes on into the next paragraph (after a blank line) when that paragraph starts with the same
+opening mark, as quotations of several paragraphs are written (“... ¶ “... ¶ “...”); an
+opening mark left open otherwise (an unbalanced quotation) quotes up to the end of its line. A
+closing mark with nothing to close is ignored. ``《》`` and ``〈〉`` mark titles, not
+quotations.
+
+**Attribution.** A text names a work when it writes the work's title or its author (the work's
+metadata keys ``title`` and ``author``, each a string or a list of strings), compared in the
+matching view (`textprint.normalize`: full-width, Traditional, case and the other folds do not
+hide a name), with the Traditional, Simplified, old and new forms of a Han character made one
+whatever the language of its run (a name alone is a Chinese run, in a Japanese sentence it is
+not). An author of at least 2 CJK characters (4 letters elsewhere) or a title of at least 4
+CJK characters (2 words elsewhere) counts wherever it stands (`MIN_BARE`); a shorter one
+counts when it is enclosed in title or quotation marks (``《药》``, ``「title」``) or follows a
+cue (``——``, ``出自``, ``引自``, ``转载自``, ``作者``, ``source:``, ``by`` ...; `CUES`).
+Attribution counts only near the copied text: within ``NEAR_CHARS`` characters before a
+passage or after it, outside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._tables import get_tables
+from .._typing import UInt32Array
+from ..normalization import normalize
+
+#: Opening mark -> the marks that close it.
+PAIRS: dict[str, str] = {
+    "“": "”",
+    "‘": "’",
+    "「": "」",
+    "『": "』",
+    "«": "»",
+    "‹": "›",
+    "〝": "〞〟",
+    "„": "“”",
+    "‚": "‘’",
+    "﹁": "﹂",
+    "﹃": "﹄",
+    "｢": "｣",
+}
+#: Marks that open and close alike.
+SYMMETRIC = "\"＂'＇"
+_APOSTROPHES = "'＇"
+_MARKS = re.compile("[" + re.escape("".join(PAIRS) + "".join(PAIRS.values()) + SYMMETRIC) + "]")
+_PARAGRAPH = re.compile(r"\n[ \t\u3000\r]*\n")
+_BLOCK = re.compile(r"(?m)^[ \t\u3000]*(?:[>＞][ \t\u3000]*)+")
+
+#: Share of a passage's (non-space) characters that must lie inside quotations.
+QUOTED_SHARE = 0.9
+#: Attribution counts within this many characters before or after a passage.
+NEAR_CHARS = 100
+#: A name this long counts wherever it stands near a passage: an author of at least 2 CJK
+#: characters or 4 other letters, a title of at least 4 CJK characters or 2 words (titles are
+#: often words of the text: 梅雨, 药, Rain); shorter ones need marks or a cue.
+MIN_BARE = {"author": (2, 4, 1), "title": (4, 8, 2)}  # CJK characters, letters, words
+#: Cues an attribution starts with (compared in the matching view: case-folded, simplified).
+CUES = (
+    "——",
+    "—",
+    "--",
+    "-",
+    "~",
+    "出自",
+    "引自",
+    "摘自",
+    "选自",
+    "节选自",
+    "转载自",
+    "转自",
+    "转载",
+    "来源",
+    "来自",
+    "原文",
+    "原载",
+    "作者",
+    "文/",
+    "著",
+    "出典",
+    "引用元",
+    "著者",
+    "作",
+    "source",
+    "from",
+    "via",
+    "by",
+    "credit",
+    "author",
+    "quoted from",
+    "excerpt from",
+    "written by",
+)
+#: How many spaces, colons or marks may stand between a cue and the name.
+CUE_REACH = 3
+_BETWEEN = " :,、(《「『“\"'[【"
+_LONGEST_CUE = max(len(c) for c in CUES)
+_OPEN_TITLE = "《〈「『“‘\"'«‹(（[【*_"
+_CLOSE_TITLE = "》〉」』”’\"'»›)）]】*_"
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum()
+
+
+def quotation_spans(text: str, ignore: tuple[int, int] = (0, 0)) -> list[tuple[int, int]]:
+    """Half-open spans of `text` inside quotations (marks included), one per quotation or
+    block-quote level: a character inside two nested quotations is in two spans.
+
+    Quotation marks inside ``text[ignore[0]:ignore[1]]`` are not read, and its paragraph
+    breaks end no quotation (a copied passage: the marks and paragraphs it carries are the
+    work's, not the text's).
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+
+    def line_end(pos: int) -> int:
+        e = text.find("\n", pos)
+        return n if e < 0 else e
+
+    starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
+    ends = [m.start() for m in _PARAGRAPH.finditer(text)] + [n]
+    stack: list[tuple[str, int]] = []  # open marks: (mark, position)
+    for para_start, para_end in zip(starts, ends):
+        marks = [
+            m
+            for m in _MARKS.finditer(text, para_start, para_end)
+            if not ignore[0] <= m.start() < ignore[1]
+        ]
+        body = text[para_start:para_end]
+        first = para_start + len(body) - len(body.lstrip())
+        if ignore[0] <= first < ignore[1]:
+            pass  # inside the copied passage: its own paragraphs do not end a quotation
+        elif stack and marks and marks[0].start() == first and marks[0].group() == stack[-1][0]:
+            marks = marks[1:]  # the quotation goes on: the paragraph reopens it
+        elif stack:
+            for _, open_pos in stack:
+                spans.append((open_pos, line_end(open_pos)))
+            stack = []
+        for m in marks:
+            ch, pos = m.group(), m.start()
+            if ch in _APOSTROPHES:
+                before = text[pos - 1] if pos > 0 else " "
+                after = text[pos + 1] if pos + 1 < n else " "
+                if _is_word(before) and _is_word(after):
+                    continue  # an apostrophe: don't, l'homme
+            at = next(
+                (
+                    i
+                    for i in range(len(stack) - 1, -1, -1)
+                    if ch in (PAIRS.get(stack[i][0]) or stack[i][0] * (stack[i][0] in SYMMETRIC))
+                ),
+                None,
+            )
+            if at is not None:
+                for _, open_pos in stack[at + 1 :]:
+                    spans.append((open_pos, pos))  # left open inside: closed here
+                spans.append((stack[at][1], pos + 1))
+                del stack[at:]
+                continue
+            if ch in PAIRS or ch in SYMMETRIC:
+                if ch in _APOSTROPHES:
+                    after = text[pos + 1] if pos + 1 < n else " "
+                    if after.isspace():
+                        continue  # a closing apostrophe (the dogs' bones) opens nothing
+                stack.append((ch, pos))
+    for _, open_pos in stack:
+        spans.append((open_pos, line_end(open_pos)))
+    for m in _BLOCK.finditer(text):
+        level = m.group().count(">") + m.group().count("＞")
+        spans.extend([(m.start(), line_end(m.start()))] * level)
+    return spans
+
+
+def quoted_share(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> float:
+    """Share of the non-space characters of ``text[start:end]`` inside at least one span."""
+    return depth_share(spans, text, start, end, 1)
+
+
+def depth_share(
+    spans: Sequence[tuple[int, int]], text: str, start: int, end: int, depth: int
+) -> float:
+    """Share of the non-space characters of ``text[start:end]`` inside at least `depth`
+    spans."""
+    if end <= start:
+        return 0.0
+    diff = np.zeros(end - start + 1, np.int64)
+    for a, b in spans:
+        a, b = max(a, start), min(b, end)
+        if a < b:
+            diff[a - start] += 1
+            diff[b - start] -= 1
+    level = np.cumsum(diff[:-1])
+    visible = np.array([not c.isspace() for c in text[start:end]], dtype=bool)
+    n = int(visible.sum())
+    return float(((level >= depth) & visible).sum() / n) if n else 0.0
+
+
+def is_quoted(text: str, start: int, end: int) -> bool:
+    """Whether `text` quotes its passage ``[start, end)``: at least QUOTED_SHARE of it stands
+    inside quotations or block quotes. Marks strictly inside the passage are copied with it
+    (a novel's dialogue) and do not count; marks at its edges do."""
+    spans = quotation_spans(text, (start + 1, end - 1))
+    return quoted_share(spans, text, start, end) >= QUOTED_SHARE
+
+
+# -- attribution ----------------------------------------------------------------------------------
+
+
+def names_of(metadata: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The titles and authors a work's metadata gives (keys ``title`` and ``author``, each a
+    string or a list of strings; anything else is no name)."""
+    if not isinstance(metadata, dict):
+        return (), ()
+
+    def strings(value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            return ()
+        return tuple(v for v in value if isinstance(v, str) and v.strip())
+
+    return strings(metadata.get("title")), strings(metadata.get("author"))
+
+
+def _folded(names: Sequence[str]) -> list[str]:
+    return [f for f in (_matching(n).strip() for n in names) if f]
+
+
+def _matching(text: str) -> str:
+    """The matching view of `text`, with every Han character folded to one form of its
+    Traditional, Simplified, old and new forms whatever its run's language: a name alone
+    (中島敦, 芥川龍之介: Han-only, so Chinese runs) and in a Japanese sentence fold alike."""
+    folded = normalize(text).text
+    if not folded:
+        return folded
+    cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    out: str = (
+        _han_forms()[np.minimum(cps, 0x10FFFF)]
+        .astype("<u4")
+        .tobytes()
+        .decode("utf-32-le", "surrogatepass")
+    )
+    return out
+
+
+@functools.cache
+def _han_forms() -> UInt32Array:
+    """One code point per class of characters the Traditional -> Simplified and kyujitai ->
+    shinjitai folds join (龍, 龙 and 竜 are one class), built once from the tables."""
+    t = get_tables()
+    parent = np.arange(len(t.t2s), dtype=np.uint32)
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = int(parent[c])
+        return c
+
+    for table in (t.t2s, t.jp):
+        for c in np.flatnonzero(table != np.arange(len(table), dtype=np.uint32)).tolist():
+            a, b = root(c), root(int(table[c]))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    moved = np.flatnonzero(parent != np.arange(len(parent), dtype=np.uint32))
+    for c in moved.tolist():
+        parent[c] = root(c)
+    return parent
+
+
+def _long_enough(name: str, role: str) -> bool:
+    cjk_min, letters_min, words_min = MIN_BARE[role]
+    cjk = sum(1 for c in name if ord(c) >= 0x2E80)
+    if cjk:
+        return cjk >= cjk_min
+    letters = sum(1 for c in name if c.isalnum())
+    return letters >= letters_min and len(name.split()) >= words_min
+
+
+def _counts(window: str, at: int, name: str, role: str) -> bool:
+    """Whether the mention of `name` at `at` in `window` (matching view) is an attribution."""
+    end = at + len(name)
+    before = window[at - 1] if at > 0 else ""
+    after = window[end] if end < len(window) else ""
+    # a Latin name inside a longer word is no mention ("ann" in "announce")
+    if name[:1].isascii() and _is_word(name[:1]) and before and _is_word(before):
+        return False
+    if name[-1:].isascii() and _is_word(name[-1:]) and after and _is_word(after):
+        return False
+    if _long_enough(name, role):
+        return True
+    if before and before in _OPEN_TITLE and after and after in _CLOSE_TITLE:
+        return True
+    lead = window[max(0, at - _LONGEST_CUE - CUE_REACH) : at]
+    trimmed = lead.rstrip(_BETWEEN)
+    if len(lead) - len(trimmed) > CUE_REACH:
+        return False
+    return any(lead.endswith(cue) or trimmed.endswith(cue) for cue in _cues())
+
+
+@functools.cache
+def _cues() -> tuple[str, ...]:
+    """CUES in the view names are compared in (`_matching`)."""
+    return tuple(_matching(c) for c in CUES)
+
+
+def attributions(
+    text: str,
+    passages: Sequence[tuple[int, int]],
+    titles: Sequence[str],
+    authors: Sequence[str],
+) -> list[bool]:
+    """Per passage ``(start, end)`` of `text`: whether the title or an author of the work is
+    named within NEAR_CHARS characters before or after it (outside it)."""
+    names = [(n, "title") for n in _folded(titles)] + [(n, "author") for n in _folded(authors)]
+    if not names:
+        return [False] * len(passages)
+    out = []
+    for start, end in passages:
+        found = False
+        for a, b in ((max(0, start - NEAR_CHARS), start), (end, min(len(text), end + NEAR_CHARS))):
+            if b <= a:
+                continue
+            window = _matching(text[a:b])
+            for name, role in names:
+                at = window.find(name)
+                while at >= 0 and not found:
+                    found = _counts(window, at, name, role)
+                    at = window.find(name, at + 1)
+                if found:
+                    break
+            if found:
+                break
+        out.append(found)
+    return out
