@@ -14,7 +14,8 @@ pass the evidence rule only:
 * **Evasions.** What the original characters of the text show over the passage that the work's
   do not: `EVASIONS`, counted per class of character (see `evasions_seen`).
 * **Quotation** (`_quotes`): at least 90 % of the passage inside quotation marks or a block
-  quote of the text (marks copied inside the passage do not count).
+  quote of the text (marks copied inside the passage do not count; a passage the work itself
+  quotes needs one level more).
 * **Attribution** (`_quotes`, applied when the Hit is built, from the work's metadata): the
   title or an author named near a passage. A Hit is attributed when one of its passages is;
   its *unattributed* characters are those of passages neither quoted nor attributed.
@@ -204,6 +205,10 @@ def raw_for(
     return out
 
 
+#: Characters of the work read around a passage to see its own quotation marks.
+WORK_CONTEXT = 256
+
+
 def passage_facts(
     text: str,
     tok_starts: Int64Array,
@@ -227,11 +232,14 @@ def passage_facts(
         tb = int(np.searchsorted(tok_ends, p.query_end, side="right"))
         kind, similarity = combine(stats)
         if work_slice is not None:
-            work_passage = work_slice(p.source_start, p.source_end)
-            seen = evasions_seen(text[p.query_start : p.query_end], work_passage)
+            lo = max(0, p.source_start - WORK_CONTEXT)
+            around = work_slice(lo, p.source_end + WORK_CONTEXT)
+            w_start, w_end = p.source_start - lo, min(p.source_end - lo, len(around))
+            seen = evasions_seen(text[p.query_start : p.query_end], around[w_start:w_end])
+            quoted = _quotes.is_quoted(text, p.query_start, p.query_end, around, w_start, w_end)
         else:
             seen = ()
-        quoted = _quotes.is_quoted(text, p.query_start, p.query_end)
+            quoted = _quotes.is_quoted(text, p.query_start, p.query_end)
         out.append(
             PassageFacts(
                 kind=kind,

@@ -26,8 +26,8 @@ not). An author of at least 2 CJK characters (4 letters elsewhere) or a title of
 CJK characters (2 words elsewhere) counts wherever it stands (`MIN_BARE`); a shorter one
 counts when it is enclosed in title or quotation marks (``《药》``, ``「title」``) or follows a
 cue (``——``, ``出自``, ``引自``, ``转载自``, ``作者``, ``source:``, ``by`` ...; `CUES`).
-Attribution counts only near the copied text: within ``NEAR_CHARS`` characters before a
-passage or after it, outside it.
+Attribution counts only near the copied text: within ``NEAR_CHARS`` characters (of the
+matching view) before a passage or after it, outside it.
 """
 
 from __future__ import annotations
@@ -214,12 +214,27 @@ def depth_share(
     return float(((level >= depth) & visible).sum() / n) if n else 0.0
 
 
-def is_quoted(text: str, start: int, end: int) -> bool:
+def is_quoted(
+    text: str, start: int, end: int, work: str | None = None, w_start: int = 0, w_end: int = 0
+) -> bool:
     """Whether `text` quotes its passage ``[start, end)``: at least QUOTED_SHARE of it stands
     inside quotations or block quotes. Marks strictly inside the passage are copied with it
-    (a novel's dialogue) and do not count; marks at its edges do."""
+    (a novel's dialogue) and do not count; marks at its edges do.
+
+    `work`: the work's characters around its passage ``work[w_start:w_end]`` (None when the
+    registry keeps no texts). A passage the work itself quotes (a line of dialogue, opened
+    before the passage: its marks may stand just outside a passage of a washed copy) is
+    quoted by the text only one level deeper.
+    """
     spans = quotation_spans(text, (start + 1, end - 1))
-    return quoted_share(spans, text, start, end) >= QUOTED_SHARE
+    if quoted_share(spans, text, start, end) < QUOTED_SHARE:
+        return False
+    if work is None:
+        return True
+    own = [sp for sp in quotation_spans(work) if sp[0] < w_start]
+    if quoted_share(own, work, w_start, w_end) < QUOTED_SHARE:
+        return True
+    return depth_share(spans, text, start, end, 2) >= QUOTED_SHARE
 
 
 # -- attribution ----------------------------------------------------------------------------------
@@ -329,21 +344,27 @@ def attributions(
     authors: Sequence[str],
 ) -> list[bool]:
     """Per passage ``(start, end)`` of `text`: whether the title or an author of the work is
-    named within NEAR_CHARS characters before or after it (outside it)."""
+    named within NEAR_CHARS characters before or after it (outside it).
+
+    Distances are counted in the matching view, so the invisible characters and separators
+    of a washed copy do not push its attribution away.
+    """
     names = [(n, "title") for n in _folded(titles)] + [(n, "author") for n in _folded(authors)]
     if not names:
         return [False] * len(passages)
+    margin = max(len(n) for n, _ in names) + _LONGEST_CUE + CUE_REACH
+    raw = 4 * (NEAR_CHARS + margin)
     out = []
     for start, end in passages:
+        before = _matching(text[max(0, start - raw) : start])[-(NEAR_CHARS + margin) :]
+        after = _matching(text[end : end + raw])[: NEAR_CHARS + margin]
         found = False
-        for a, b in ((max(0, start - NEAR_CHARS), start), (end, min(len(text), end + NEAR_CHARS))):
-            if b <= a:
-                continue
-            window = _matching(text[a:b])
+        for window, is_before in ((before, True), (after, False)):
             for name, role in names:
                 at = window.find(name)
                 while at >= 0 and not found:
-                    found = _counts(window, at, name, role)
+                    gap = len(window) - (at + len(name)) if is_before else at
+                    found = gap <= NEAR_CHARS and _counts(window, at, name, role)
                     at = window.find(name, at + 1)
                 if found:
                     break
