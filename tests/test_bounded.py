@@ -3,7 +3,7 @@
 Memory is measured with ``tracemalloc``, which sees Python objects and numpy's array buffers
 (numpy reports its allocations to it); SQLite's own page cache and the analyzers' C++
 allocations are not seen. Work is measured with counters wrapped around private stages
-(``winnowing._robust_ties``, ``matching._seeds``, ``registry._candidates.candidates``) or taken from
+(``_winnow._robust_ties``, ``_alignment._seeds``, ``registry._candidates.candidates``) or taken from
 public statistics (``dedup(..., return_stats=True)``): numbers of Python-level iterations,
 candidate pairs and outputs, which are the same on every machine.
 
@@ -27,9 +27,11 @@ Two kinds of bound:
   giant line, a million zero-width characters, a million combining marks on one base, ...)
   ``peak(2n) <= 2.5 * peak(n)``, and the work counters grow at most linearly.
 
-The 50 MB variant of the absolute bound is marked ``slow`` (``nox -s bounded`` runs it); the
-default run uses 5 MB. With ``TEXTPRINT_BOUNDED_FIGURES=path`` each measured peak is appended to
-``path`` as one JSON line (``benchmarks/run_fuzz.py`` and docs/reliability.md use them).
+The 50 MB variant of the absolute bound, the 20 and 50 MB segment bound and the 250k
+pathological inputs are marked ``slow`` (``nox -s slow`` runs them); the default check runs the
+rest: 5 MB texts, 15k pathological inputs and every work counter. With
+``TEXTPRINT_BOUNDED_FIGURES=path`` each measured peak is appended to ``path`` as one JSON line
+(``benchmarks/run_fuzz.py`` and docs/reliability.md use them).
 """
 
 from __future__ import annotations
@@ -49,18 +51,18 @@ import numpy as np
 import pytest
 
 import textprint as tp
+import textprint._winnow
 import textprint.matching
 import textprint.minhash
 import textprint.registry._candidates
-import textprint.winnowing
-from textprint.matching import MAX_OCCURRENCES
-from textprint.normalization import normalize_batch
+from textprint._alignment import MAX_OCCURRENCES
+from textprint._normbatch import normalize_batch
 from textprint.registry._candidates import MAX_CANDIDATES
 from textprint.registry._registry import CHECK_SEGMENT_CHARS
 
-# Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
-# default check stays fast.
-pytestmark = pytest.mark.slow
+# The default check runs a fast slice: 5 MB texts, pathological inputs of 15k characters, every
+# counter; the 20 and 50 MB texts and the 250k pathological inputs (about 15 minutes on a loaded
+# 2-core machine) are marked slow and run by `nox -s slow`.
 
 MB = 1_000_000
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -195,7 +197,10 @@ def test_many_texts_are_processed_in_chunks() -> None:
 
 @pytest.mark.parametrize(
     "n_bytes",
-    [pytest.param(20 * MB, id="20MB"), pytest.param(50 * MB, id="50MB", marks=pytest.mark.slow)],
+    [
+        pytest.param(20 * MB, id="20MB", marks=pytest.mark.slow),
+        pytest.param(50 * MB, id="50MB", marks=pytest.mark.slow),
+    ],
 )
 def test_registry_check_memory_is_bounded_by_the_segment(
     n_bytes: int, registry: tp.Registry
@@ -261,11 +266,12 @@ def test_pathological_input_memory_is_linear(name: str, stage: str, n: int) -> N
     times, so the default sizes are small; ``-m slow`` runs 125k -> 250k characters.)"""
     make = PATHOLOGICAL[name]
     small, large = make(n // 2), make(n)
-    run: Callable[[str], Any] = {
+    stages: dict[str, Callable[[str], Any]] = {
         "normalize": tp.normalize,
         "fingerprint": tp.fingerprint,
         "compare": lambda t: tp.compare(t, t),
-    }[stage]
+    }
+    run = stages[stage]
     run(large)  # warm the caches
     p1, _ = traced_peak(lambda: run(small))
     p2, _ = traced_peak(lambda: run(large))
@@ -308,8 +314,8 @@ def test_winnowing_ties_are_linear(
     """Repeated shingles tie every window; the sequential tie path visits each tied window
     once, and robust winnowing keeps one hash while it stays in view (one fingerprint per
     window, or per period when the text repeats faster than the window)."""
-    ties = Counter(textprint.winnowing._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
-    monkeypatch.setattr(textprint.winnowing, "_robust_ties", ties)
+    ties = Counter(textprint._winnow._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
+    monkeypatch.setattr(textprint._winnow, "_robust_ties", ties)
     fp = tp.fingerprint(text, k=5, window=10)
     record(
         test="ties",
@@ -341,8 +347,8 @@ def test_compare_seeds_are_bounded(
     n_distinct: tuple[int, int], repeats: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Seed pairs are at most MAX_OCCURRENCES per query shingle, and grow linearly."""
-    seeds = Counter(textprint.matching._seeds, lambda _, r: len(r[0]))
-    monkeypatch.setattr(textprint.matching, "_seeds", seeds)
+    seeds = Counter(textprint._alignment._seeds, lambda _, r: len(r[0]))
+    monkeypatch.setattr(textprint._alignment, "_seeds", seeds)
     totals = []
     for d, r in zip(n_distinct, repeats):
         text = _block_text(d, r)

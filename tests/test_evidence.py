@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from textprint.matching import Prepared
+from textprint._alignment import Prepared
 from textprint.registry import _evidence as evidence
 from textprint.registry._prepare import prepare
 

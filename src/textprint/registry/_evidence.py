@@ -28,10 +28,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._alignment import Prepared
 from .._separators import find_separators
 from .._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_NEWLINE, CLASS_WORD, get_tables
 from .._typing import BoolArray, Int64Array, UInt32Array
-from ..matching import Passage, Prepared
+from ..matching import Passage
 from . import _quotes
 
 #: Evasions a passage can show, in the order they are reported.

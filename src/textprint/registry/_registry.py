@@ -16,6 +16,7 @@ from .._validation import (
     check_int,
     check_probability,
     check_seconds,
+    check_settings,
     check_text,
     check_texts,
     iterates,
@@ -30,11 +31,11 @@ from ..errors import (
     TooShortError,
     UnknownWorkError,
 )
-from ..hashing import HASH_SCHEME, MAX_K, fmix64
-from ..lsh import MAX_BANDING_HASHES, band_keys, optimal_bands
-from ..minhash import EMPTY, SCHEMES, MinHasher
+from ..hashing import HASH_SCHEME, fmix64
+from ..lsh import band_keys, optimal_bands
+from ..minhash import EMPTY, MinHasher
 from ..normalization import normalization_identity
-from ..tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
+from ..tokenization import Tokenizer, tokenizer_identity
 from . import _candidates, _long, _postings, _significance
 from ._check import Options, candidates_of
 from ._export import ExportedWork, IndexExport
@@ -103,19 +104,7 @@ _DEFAULTS: dict[str, Any] = {
 
 def validate_settings(settings: dict[str, Any]) -> None:
     """Check the settings present in `settings` (all of them when creating a file)."""
-    if "k" in settings:
-        check_int(settings["k"], "k", low=1, high=MAX_K)
-    if "window" in settings:
-        check_int(settings["window"], "window", low=1)
-    if "n_hashes" in settings:
-        # the band keys that group editions need at most MAX_BANDING_HASHES positions
-        check_int(settings["n_hashes"], "n_hashes", low=1, high=MAX_BANDING_HASHES)
-    if "seed" in settings:
-        check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
-    if "scheme" in settings:
-        check_choice(settings["scheme"], "scheme", SCHEMES)
-    if "tokenizer" in settings:
-        resolve_tokenizer(settings["tokenizer"])
+    check_settings(settings)  # n_hashes as a banded length: editions are grouped by band keys
 
 
 def _version() -> str:
@@ -310,14 +299,18 @@ class Registry:
         if version > FORMAT_VERSION:
             raise FormatError(
                 f"{where} has registry format version {version}; this textprint "
-                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint"
+                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint",
+                found=version,
+                supported=FORMAT_VERSION,
             )
         if version < FORMAT_VERSION:
             raise FormatError(
                 f"{where} is a registry in format {version} (textprint 0.1); this textprint "
                 f"reads format {FORMAT_VERSION}. Upgrade the file once, keeping every work and "
                 f"its metadata: `textprint rebuild {self.path}` or "
-                f"tp.Registry.upgrade({str(self.path)!r})"
+                f"tp.Registry.upgrade({str(self.path)!r})",
+                found=version,
+                supported=FORMAT_VERSION,
             )
         missing = sorted(set(TABLE_VERSIONS) - tables)
         if missing:
@@ -327,20 +320,24 @@ class Registry:
             )
         self._check_layout(manifest)
         diffs = []
+        differences: dict[str, tuple[Any, Any]] = {}
         for name, value in explicit.items():
             if value is None:
                 continue
             stored = manifest.get(name)
             if str(value) != stored:
                 diffs.append(f"{name}={value!r} (the file has {name}={stored})")
+                differences[name] = (value, stored)
         if store_text is not None and str(bool(store_text)) != manifest.get("store_text"):
             diffs.append(f"store_text={store_text} (the file has {manifest.get('store_text')})")
+            differences["store_text"] = (store_text, manifest.get("store_text"))
         if diffs:
             raise IncompatibleError(
                 f"registry {where} was built with other settings: "
                 + "; ".join(diffs)
                 + ". Open it without these arguments to adopt its settings, or rebuild it "
-                "with Registry(path).rebuild(...)"
+                "with Registry(path).rebuild(...)",
+                differences=differences,
             )
         return manifest
 
@@ -371,7 +368,9 @@ class Registry:
                 raise FormatError(
                     f"registry {str(self.path)!r} has its {table!r} table in layout version "
                     f"{found}; this textprint ({_version()}) reads versions up to {supported}: "
-                    "upgrade textprint"
+                    "upgrade textprint",
+                    found=found,
+                    supported=supported,
                 )
 
     def _configure(self, manifest: dict[str, str]) -> None:
@@ -602,7 +601,9 @@ class Registry:
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-            raise DuplicateWorkError(f"work_id {dup!r} appears twice in one batch")
+            raise DuplicateWorkError(
+                f"work_id {dup!r} appears twice in one batch", work_id=batch[ids.index(dup)][0]
+            )
         texts = [t for _, t, _ in batch]
         prepared, sigs = self._prepare(texts, align=False, sign=True)
         keep = []
@@ -618,7 +619,8 @@ class Registry:
                     f"has fewer than k={self.k} tokens, so no text can share a fingerprint with "
                     f"it (text {item[1][:40]!r}); "
                     "pass too_short='skip' to leave such works out or 'accept' to register them "
-                    "anyway"
+                    "anyway",
+                    work_id=item[0],
                 )
             keep.append(False)
         rows = [(item, p, s) for item, p, s, ok in zip(batch, prepared, sigs, keep) if ok]
@@ -654,7 +656,8 @@ class Registry:
                 if not replace:
                     raise DuplicateWorkError(
                         f"work_id {item[0]!r} is already registered; pass replace=True to "
-                        "replace it"
+                        "replace it",
+                        work_id=item[0],
                     )
                 self._delete(conn, rowid)
         sigs = np.array([s for _, _, s in rows], dtype=np.uint64).reshape(len(rows), -1)
@@ -847,7 +850,7 @@ class Registry:
             self._index.refresh()
             (rowid,) = db.rowids_of(conn, [work_id])
             if rowid is None:
-                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
             self._delete(conn, rowid)
         self._changed()
 
@@ -910,7 +913,7 @@ class Registry:
                 (id_param(work_id),),
             )
             if not rows:
-                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
             rowid, wid, is_int, meta, at, sha = rows[0]
             text = None
             if self.store_text:
@@ -941,8 +944,10 @@ class Registry:
         ----------
         text : str
         min_chars : int, optional
-            Copied query characters needed for a hit. Default: 200 for CJK text, 40 words
-            (counted as tokens) for other scripts.
+            Copied query characters needed for a hit, counted as characters in every script
+            (``Hit.copied_chars``: an English word is about 6 with its space). Given, it
+            replaces both defaults: 200 characters for CJK text, 40 words (counted as tokens)
+            for other scripts.
         min_containment : float, default 0.5
             A hit is also reported when at least this share of the work is found in the query
             (a whole copied poem or headline, shorter than `min_chars`).

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import hit_html, short_repr
 from .._tables import get_tables
 from ..matching import Passage
 from . import _quotes
@@ -46,6 +47,9 @@ class Work:
     metadata: Any
     registered_at: datetime
     sha256: str
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -139,6 +143,12 @@ class Hit:
     attributed: bool = False
     unattributed_chars: int | None = None
     unattributed_share: float | None = None
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return hit_html(self)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
