@@ -23,6 +23,7 @@ pass the evidence rule only:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -31,7 +32,7 @@ import numpy as np
 from .._alignment import Prepared
 from .._separators import find_separators
 from .._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_NEWLINE, CLASS_WORD, get_tables
-from .._typing import BoolArray, Int64Array, UInt32Array
+from .._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 from ..matching import Passage
 from . import _quotes
 
@@ -40,7 +41,10 @@ EVASIONS = ("fullwidth", "invisible", "lookalike", "separators", "traditional")
 KINDS = ("identical", "edited", "unknown")
 #: Traditional and Simplified forms differ (either way) when their counts over the passage
 #: differ by at least this share of its Han characters (and by 2).
-TRADITIONAL_SHARE = 0.02
+TRADITIONAL_SHARE = 0.05
+#: Full-width letters and digits the text must hold beyond the work's (a single one may be an
+#: edit, a stray character of the text's own).
+MIN_WIDTH = 2
 #: Non-token marks (symbols, punctuation, spaces) put between the characters of a copy: the
 #: text holds at least this many more of them per token than the work.
 MARKS_PER_TOKEN = 0.2
@@ -115,13 +119,42 @@ def _codepoints(text: str) -> UInt32Array:
     return out
 
 
-_WIDTH = np.zeros(0x110000, dtype=bool)
-_WIDTH[0xFF10:0xFF1A] = True  # full-width digits
-_WIDTH[0xFF21:0xFF3B] = True  # full-width Latin capitals
-_WIDTH[0xFF41:0xFF5B] = True  # full-width Latin small letters
-_WIDTH[0xFF61:0xFFDD] = True  # half-width katakana, punctuation and Hangul
 _TOKEN_CLASSES = np.zeros(256, dtype=bool)
 _TOKEN_CLASSES[[CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL]] = True
+# Bits of `_kinds`: what a character is, as the evasions count it.
+_WIDE, _INVISIBLE, _LOOKALIKE, _TRADITIONAL, _HAN, _TOKEN, _OTHER = (1 << i for i in range(7))
+#: Per value of `_kinds` (0-255), its seven bits: counts of the bits are bincount @ _BITS.
+_BITS = (np.arange(256)[:, None] >> np.arange(7)) & 1
+
+
+@functools.cache
+def _kinds() -> UInt8Array:
+    """Per code point, the bits above: a full-width letter or digit or a half-width katakana
+    (``_WIDE``), removed by normalization (``_INVISIBLE``), a letter folded to a Latin
+    look-alike, a Han character with a Simplified or new form of its own, Han, a token
+    character, any other character but a line break. Built once from the tables."""
+    t = get_tables()
+    cps = np.arange(0x110000, dtype=np.uint32)
+    folded = t.fold_single
+    invisible = t.fold_len == 0
+    cls = t.match_class[folded]
+    han = cls == CLASS_HAN
+    token = _TOKEN_CLASSES[cls] & ~invisible
+    wide = np.zeros(0x110000, dtype=bool)
+    wide[0xFF10:0xFF1A] = True  # full-width digits
+    wide[0xFF21:0xFF3B] = True  # full-width Latin capitals
+    wide[0xFF41:0xFF5B] = True  # full-width Latin small letters
+    wide[0xFF61:0xFFDD] = True  # half-width katakana, punctuation and Hangul
+    out = np.zeros(0x110000, dtype=np.uint8)
+    out[wide] |= _WIDE
+    out[invisible] |= _INVISIBLE
+    out[(t.classes[folded] == CLASS_WORD) & (t.common[folded] != folded)] |= _LOOKALIKE
+    out[han & ((t.t2s[folded] != folded) | (t.jp[folded] != folded))] |= _TRADITIONAL
+    out[han] |= _HAN
+    out[token] |= _TOKEN
+    out[~token & ~invisible & (cls != CLASS_NEWLINE)] |= _OTHER
+    del cps
+    return out
 
 
 class _Counts(NamedTuple):
@@ -136,31 +169,17 @@ class _Counts(NamedTuple):
 
 
 def _counts(text: str) -> _Counts:
-    t = get_tables()
     cps = _codepoints(text)
     if not len(cps):
         return _Counts(0, 0, 0, 0, 0, 0, 0, 0)
-    folded = t.fold_single[cps]
-    invisible = t.fold_len[cps] == 0
-    cls = t.match_class[folded]
-    token = _TOKEN_CLASSES[cls] & ~invisible
-    other = ~token & ~invisible & (cls != CLASS_NEWLINE)
-    han = cls == CLASS_HAN
-    traditional = han & ((t.t2s[folded] != folded) | (t.jp[folded] != folded))
-    lookalike = (t.classes[folded] == CLASS_WORD) & (t.common[folded] != folded)
-    seps = find_separators(
-        folded[~invisible], cls[~invisible], np.array([0, int((~invisible).sum())], np.int64)
-    )
-    return _Counts(
-        width=int(_WIDTH[cps].sum()),
-        invisible=int(invisible.sum()),
-        lookalike=int(lookalike.sum()),
-        traditional=int(traditional.sum()),
-        han=int(han.sum()),
-        token_marks=len(seps),
-        other_marks=int(other.sum()),
-        tokens=int(token.sum()),
-    )
+    kinds = _kinds()[cps]
+    wide, invisible, lookalike, traditional, han, token, other = (
+        np.bincount(kinds, minlength=256) @ _BITS
+    ).tolist()
+    t = get_tables()
+    folded = t.fold_single[cps[(kinds & _INVISIBLE) == 0]]
+    seps = find_separators(folded, t.match_class[folded], np.array([0, len(folded)], np.int64))
+    return _Counts(wide, invisible, lookalike, traditional, han, len(seps), other, token)
 
 
 def evasions_seen(post: str, work: str) -> tuple[str, ...]:
@@ -168,16 +187,17 @@ def evasions_seen(post: str, work: str) -> tuple[str, ...]:
     work's (`work`) do not.
 
     Counted per class of character, so that what the work itself holds (full-width letters of
-    a Japanese work, a Traditional work) is no evasion: ``fullwidth`` (more full-width letters
-    and digits, or half-width katakana), ``invisible`` (more characters normalization removes:
-    zero-width spaces, joiners, soft hyphens, bidi controls), ``lookalike`` (more letters
+    a Japanese work, a Traditional work) is no evasion: ``fullwidth`` (at least `MIN_WIDTH`
+    more full-width letters and digits, or half-width katakana), ``invisible`` (more
+    characters normalization removes: zero-width spaces, joiners, soft hyphens, bidi
+    controls), ``lookalike`` (more letters
     folded to a Latin look-alike), ``traditional`` (Traditional and Simplified or old and new
     kanji forms: counts that differ either way), ``separators`` (marks repeated between the
     characters: the separator rule's, or more non-token marks than `MARKS_PER_TOKEN` per token).
     """
     p, w = _counts(post), _counts(work)
     seen = []
-    if p.width > w.width:
+    if p.width - w.width >= MIN_WIDTH:
         seen.append("fullwidth")
     if p.invisible > w.invisible:
         seen.append("invisible")

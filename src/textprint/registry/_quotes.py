@@ -32,6 +32,7 @@ matching view) before a passage or after it, outside it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .._tables import get_tables
-from .._typing import UInt32Array
+from .._typing import BoolArray, UInt32Array
 from ..normalization import normalize
 
 #: Opening mark -> the marks that close it.
@@ -60,6 +61,8 @@ PAIRS: dict[str, str] = {
 }
 #: Marks that open and close alike.
 SYMMETRIC = "\"＂'＇"
+#: Opening mark -> the marks that close it (a symmetric mark closes itself).
+_CLOSERS = {**{o: frozenset(c) for o, c in PAIRS.items()}, **{m: frozenset(m) for m in SYMMETRIC}}
 _APOSTROPHES = "'＇"
 _MARKS = re.compile("[" + re.escape("".join(PAIRS) + "".join(PAIRS.values()) + SYMMETRIC) + "]")
 _PARAGRAPH = re.compile(r"\n[ \t\u3000\r]*\n")
@@ -136,57 +139,54 @@ def quotation_spans(text: str, ignore: tuple[int, int] = (0, 0)) -> list[tuple[i
         e = text.find("\n", pos)
         return n if e < 0 else e
 
-    starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
-    ends = [m.start() for m in _PARAGRAPH.finditer(text)] + [n]
-    stack: list[tuple[str, int]] = []  # open marks: (mark, position)
-    for para_start, para_end in zip(starts, ends):
-        marks = [
-            m
-            for m in _MARKS.finditer(text, para_start, para_end)
-            if not ignore[0] <= m.start() < ignore[1]
-        ]
-        body = text[para_start:para_end]
-        first = para_start + len(body) - len(body.lstrip())
-        if ignore[0] <= first < ignore[1]:
-            pass  # inside the copied passage: its own paragraphs do not end a quotation
-        elif stack and marks and marks[0].start() == first and marks[0].group() == stack[-1][0]:
-            marks = marks[1:]  # the quotation goes on: the paragraph reopens it
-        elif stack:
-            for _, open_pos in stack:
-                spans.append((open_pos, line_end(open_pos)))
-            stack = []
-        for m in marks:
-            ch, pos = m.group(), m.start()
-            if ch in _APOSTROPHES:
-                before = text[pos - 1] if pos > 0 else " "
-                after = text[pos + 1] if pos + 1 < n else " "
-                if _is_word(before) and _is_word(after):
-                    continue  # an apostrophe: don't, l'homme
-            at = next(
-                (
-                    i
-                    for i in range(len(stack) - 1, -1, -1)
-                    if ch in (PAIRS.get(stack[i][0]) or stack[i][0] * (stack[i][0] in SYMMETRIC))
-                ),
-                None,
-            )
-            if at is not None:
-                for _, open_pos in stack[at + 1 :]:
-                    spans.append((open_pos, pos))  # left open inside: closed here
-                spans.append((stack[at][1], pos + 1))
-                del stack[at:]
+    marks = [
+        (m.start(), m.group())
+        for m in _MARKS.finditer(text)
+        if not ignore[0] <= m.start() < ignore[1]
+    ]
+    if marks:
+        breaks = [m.span() for m in _PARAGRAPH.finditer(text)]
+        para_starts = [0] + [b for _, b in breaks]
+        stack: list[tuple[str, int]] = []  # open marks: (mark, position)
+        i = 0
+        for p, para_start in enumerate(para_starts):
+            para_end = breaks[p][0] if p < len(breaks) else n
+            j = bisect.bisect_left(marks, (para_end, ""), lo=i)
+            here = marks[i:j]
+            i = j
+            if not here and not stack:
                 continue
-            if ch in PAIRS or ch in SYMMETRIC:
+            body = text[para_start:para_end]
+            first = para_start + len(body) - len(body.lstrip())
+            if ignore[0] <= first < ignore[1]:
+                pass  # inside the copied passage: its own paragraphs end no quotation
+            elif stack and here and here[0][0] == first and here[0][1] == stack[-1][0]:
+                here = here[1:]  # the quotation goes on: the paragraph reopens it
+            elif stack:
+                spans.extend((pos, line_end(pos)) for _, pos in stack)
+                stack = []
+            for pos, ch in here:
                 if ch in _APOSTROPHES:
+                    before = text[pos - 1] if pos > 0 else " "
                     after = text[pos + 1] if pos + 1 < n else " "
-                    if after.isspace():
+                    if _is_word(before) and _is_word(after):
+                        continue  # an apostrophe: don't, l'homme
+                at = len(stack) - 1
+                while at >= 0 and ch not in _CLOSERS[stack[at][0]]:
+                    at -= 1
+                if at >= 0:
+                    spans.extend((o, pos) for _, o in stack[at + 1 :])  # left open inside
+                    spans.append((stack[at][1], pos + 1))
+                    del stack[at:]
+                elif ch in _CLOSERS:
+                    if ch in _APOSTROPHES and (pos + 1 >= n or text[pos + 1].isspace()):
                         continue  # a closing apostrophe (the dogs' bones) opens nothing
-                stack.append((ch, pos))
-    for _, open_pos in stack:
-        spans.append((open_pos, line_end(open_pos)))
-    for m in _BLOCK.finditer(text):
-        level = m.group().count(">") + m.group().count("＞")
-        spans.extend([(m.start(), line_end(m.start()))] * level)
+                    stack.append((ch, pos))
+        spans.extend((pos, line_end(pos)) for _, pos in stack)
+    if ">" in text or "＞" in text:
+        for m in _BLOCK.finditer(text):
+            level = m.group().count(">") + m.group().count("＞")
+            spans.extend([(m.start(), line_end(m.start()))] * level)
     return spans
 
 
@@ -209,9 +209,18 @@ def depth_share(
             diff[a - start] += 1
             diff[b - start] -= 1
     level = np.cumsum(diff[:-1])
-    visible = np.array([not c.isspace() for c in text[start:end]], dtype=bool)
+    cps = np.frombuffer(text[start:end].encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    visible = ~_spaces()[np.minimum(cps, 0x10FFFF)]
     n = int(visible.sum())
     return float(((level >= depth) & visible).sum() / n) if n else 0.0
+
+
+@functools.cache
+def _spaces() -> BoolArray:
+    """Per code point: white space (``str.isspace``)."""
+    out = np.zeros(0x110000, dtype=bool)
+    out[[c for c in range(0x3100) if chr(c).isspace()]] = True
+    return out
 
 
 def is_quoted(
@@ -257,14 +266,23 @@ def names_of(metadata: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _folded(names: Sequence[str]) -> list[str]:
-    return [f for f in (_matching(n).strip() for n in names) if f]
+    return [f for f in (_matching_name(n) for n in names) if f]
+
+
+@functools.lru_cache(maxsize=4096)
+def _matching_name(name: str) -> str:
+    """A name in the view it is compared in (names come back check after check)."""
+    return _matching(name).strip()
 
 
 def _matching(text: str) -> str:
     """The matching view of `text`, with every Han character folded to one form of its
     Traditional, Simplified, old and new forms whatever its run's language: a name alone
     (中島敦, 芥川龍之介: Han-only, so Chinese runs) and in a Japanese sentence fold alike."""
-    folded = normalize(text).text
+    return _one_form(normalize(text).text)
+
+
+def _one_form(folded: str) -> str:
     if not folded:
         return folded
     cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
@@ -275,6 +293,27 @@ def _matching(text: str) -> str:
         .decode("utf-32-le", "surrogatepass")
     )
     return out
+
+
+class NameView:
+    """A checked text as names are looked up in: the matching view (`_matching`) of the text
+    around its passages, made once per passage and shared by every Hit of the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._around: dict[tuple[int, int, int], tuple[str, str]] = {}
+
+    def around(self, start: int, end: int, reach: int) -> tuple[str, str]:
+        """`reach` characters of the view before original offset `start` and after `end`
+        (read from three times as many original characters: a washed text loses its
+        separators and invisible characters to the view)."""
+        key = (start, end, reach)
+        if key not in self._around:
+            raw = 3 * reach
+            before = _matching(self.text[max(0, start - raw) : start])[-reach:]
+            after = _matching(self.text[end : end + raw])[:reach]
+            self._around[key] = (before, after)
+        return self._around[key]
 
 
 @functools.cache
@@ -338,7 +377,7 @@ def _cues() -> tuple[str, ...]:
 
 
 def attributions(
-    text: str,
+    text: str | NameView,
     passages: Sequence[tuple[int, int]],
     titles: Sequence[str],
     authors: Sequence[str],
@@ -347,17 +386,17 @@ def attributions(
     named within NEAR_CHARS characters before or after it (outside it).
 
     Distances are counted in the matching view, so the invisible characters and separators
-    of a washed copy do not push its attribution away.
+    of a washed copy do not push its attribution away. Pass a `NameView` of the text to look
+    up the names of several works in one view.
     """
     names = [(n, "title") for n in _folded(titles)] + [(n, "author") for n in _folded(authors)]
     if not names:
         return [False] * len(passages)
+    view = text if isinstance(text, NameView) else NameView(text)
     margin = max(len(n) for n, _ in names) + _LONGEST_CUE + CUE_REACH
-    raw = 4 * (NEAR_CHARS + margin)
     out = []
     for start, end in passages:
-        before = _matching(text[max(0, start - raw) : start])[-(NEAR_CHARS + margin) :]
-        after = _matching(text[end : end + raw])[: NEAR_CHARS + margin]
+        before, after = view.around(start, end, NEAR_CHARS + margin)
         found = False
         for window, is_before in ((before, True), (after, False)):
             for name, role in names:

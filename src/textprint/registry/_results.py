@@ -200,10 +200,11 @@ def visible_chars(text: str, passages: Sequence[Passage]) -> int:
     return total
 
 
-def build_hit(found: Evidence, who: WorkIdentity, text: str) -> Hit:
+def build_hit(found: Evidence, who: WorkIdentity, text: str | _quotes.NameView) -> Hit:
     """The Hit of a verified work in checked text `text`: the one place a Hit is built.
 
-    Attribution is decided here, where the work's metadata is known (`_quotes.attributions`).
+    Attribution is decided here, where the work's metadata is known (`_quotes.attributions`;
+    a `_quotes.NameView` of the text serves every Hit of it).
     """
     metadata = metadata_from_db(who.metadata)
     titles, authors = _quotes.names_of(metadata)
@@ -269,10 +270,11 @@ def hits_of(
     with ``unattributed_only`` only those whose unattributed passages pass the evidence rule
     on their own."""
     hits = []
+    view = _quotes.NameView(text)
     for e in found:
         if e.rowid not in who:
             continue
-        h = build_hit(e, who[e.rowid], text)
+        h = build_hit(e, who[e.rowid], view)
         if unattributed_only and not unattributed_enough(e, h, min_chars, min_containment):
             continue
         hits.append(h)
