@@ -280,9 +280,11 @@ def evidence_of(
     min_containment: float,
     texts: WorkTexts | None = None,
     evalue: float = math.inf,
+    with_facts: bool = True,
 ) -> Evidence | None:
     """The measures of one aligned work, if they pass the evidence rule, with the facts of
-    its passages (read from `texts`, the stored texts)."""
+    its passages (read from `texts`, the stored texts; none without `with_facts`: evidence
+    that is aligned again before it becomes a Hit)."""
     q = query.prepared
     assert q is not None
     passages = merge_passages(a.passages)
@@ -296,7 +298,7 @@ def evidence_of(
     words = int(np.count_nonzero(a.covered_q))
     if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
         return None
-    facts = facts_of(q, passages, a.raw, texts, a.rowid)
+    facts = facts_of(q, passages, a.raw, texts, a.rowid) if with_facts else ()
     return Evidence(
         a.rowid,
         passages,
@@ -327,7 +329,8 @@ def verify_texts(
     """The Evidence of the candidates that pass, verified with the stored texts.
 
     Regions first (cheap); a short work that passes (at most WHOLE_CHARS characters) is aligned
-    again with its whole text, so that its measures are those of the whole work.
+    again with its whole text, so that its measures are those of the whole work. The facts of
+    the passages are read once, from the alignment that makes the Hit.
     """
 
     evalue = {c.rowid: c.evalue for c in cands}
@@ -354,6 +357,7 @@ def verify_texts(
                 min_containment=min_containment,
                 texts=texts,
                 evalue=evalue[a.rowid],
+                with_facts=whole_up_to > 0 or texts.stats[a.rowid].n_chars > WHOLE_CHARS,
             )
             if e is not None:
                 out.append(e)
