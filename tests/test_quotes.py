@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from textprint.registry import _evidence as evidence
 from textprint.registry import _quotes as quotes
 
 
@@ -267,3 +269,49 @@ def test_unattributed_only_keeps_a_hit_whose_free_part_passes() -> None:
 def test_unattributed_only_is_validated() -> None:
     with tp.Registry() as reg, pytest.raises(tp.InvalidParameterError, match="unattributed_only"):
         reg.check("文本", unattributed_only=1)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces of one copy: a washing cuts a copy into passages, the work's marks fall between them
+
+A, B = WORK[:40], WORK[44:90]
+
+
+def _pieces(before: str, gap: str, after: str) -> tuple[str, list[tp.Passage]]:
+    text = f"{HOST}{before}{A}{gap}{B}{after}{HOST}"
+    a = len(HOST) + len(before)
+    b = a + len(A) + len(gap)
+    return text, [tp.Passage(a, a + len(A), 0, 40), tp.Passage(b, b + len(B), 44, 90)]
+
+
+def test_marks_between_the_pieces_of_a_copy_are_the_works() -> None:
+    # the work's dialogue mark, written straight and left open by the washing, between pieces
+    text, (pa, pb) = _pieces("", '的"说', "")
+    tokens = np.arange(len(text), dtype=np.int64)  # one token per character (Chinese)
+    copy = evidence.copies_of([pa, pb], tokens)
+    assert copy == [(pa.query_start, pb.query_end, 0)] * 2
+    # alone, the open mark would quote the second piece to the end of its line
+    assert quotes.is_quoted(text, pb.query_start, pb.query_end)
+    assert not quotes.is_quoted(text, pb.query_start, pb.query_end, copy=copy[1][:2])
+    # the text's own quotation around the whole copy still quotes every piece
+    text, (pa, pb) = _pieces("“", '的"说', "”")
+    copy = evidence.copies_of([pa, pb], tokens)
+    assert all(
+        quotes.is_quoted(text, p.query_start, p.query_end, copy=c[:2])
+        for p, c in zip((pa, pb), copy)
+    )
+
+
+def test_text_of_the_posts_own_between_passages_keeps_them_apart() -> None:
+    comment = "”我觉得这一段写得真好，大家怎么看呢？再看下一段：“"
+    text, (pa, pb) = _pieces("“", comment, "”")
+    tokens = np.arange(len(text), dtype=np.int64)
+    assert evidence.copies_of([pa, pb], tokens) == [
+        (pa.query_start, pa.query_end, 0),
+        (pb.query_start, pb.query_end, 44),
+    ]
+    # the work going backwards, or skipping more than PIECE_GAP, keeps them apart too
+    back = tp.Passage(pb.query_start, pb.query_end, 10, 56)
+    far = tp.Passage(pb.query_start, pb.query_end, 40 + evidence.PIECE_GAP + 1, 200)
+    for other in (back, far):
+        assert len(set(evidence.copies_of([pa, other], tokens))) == 2

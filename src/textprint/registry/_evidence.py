@@ -228,6 +228,40 @@ def raw_for(
 
 #: Characters of the work read around a passage to see its own quotation marks.
 WORK_CONTEXT = 256
+#: Consecutive passages are pieces of one copy (cut apart by a washing: separators, invisible
+#: characters, a few edits) when the work goes on within PIECE_GAP characters after the one and
+#: the text between them holds no more tokens than the work skipped (plus PIECE_GAP_SLACK):
+#: the quotation marks between them are the work's. Text of the post's own between two
+#: passages (a comment, an attribution) holds more and keeps them apart.
+PIECE_GAP = 64
+PIECE_GAP_SLACK = 8
+
+
+def copies_of(passages: Sequence[Passage], tok_starts: Int64Array) -> list[tuple[int, int, int]]:
+    """Per passage (in text order), the copy it is a piece of: ``(start, end)`` in the text and
+    the copy's start in the work (`tok_starts`: the starts of the text's tokens)."""
+    out: list[tuple[int, int, int]] = []
+    group: list[Passage] = []
+    for p in passages:
+        if group:
+            prev = group[-1]
+            w_gap = p.source_start - prev.source_end
+            tokens = int(np.searchsorted(tok_starts, p.query_start)) - int(
+                np.searchsorted(tok_starts, prev.query_end)
+            )
+            if not (
+                0 <= w_gap <= PIECE_GAP
+                and p.query_start >= prev.query_end
+                and tokens <= w_gap + PIECE_GAP_SLACK
+            ):
+                out.extend(
+                    (group[0].query_start, group[-1].query_end, group[0].source_start)
+                    for _ in group
+                )
+                group = []
+        group.append(p)
+    out.extend((group[0].query_start, group[-1].query_end, group[0].source_start) for _ in group)
+    return out
 
 
 def passage_facts(
@@ -248,7 +282,7 @@ def passage_facts(
     per = raw_for(passages, raw) if raw is not None else [[] for _ in passages]
     lens = tok_ends - tok_starts
     out = []
-    for p, stats in zip(passages, per):
+    for p, stats, (c_start, c_end, w_copy) in zip(passages, per, copies_of(passages, tok_starts)):
         ta = int(np.searchsorted(tok_starts, p.query_start, side="left"))
         tb = int(np.searchsorted(tok_ends, p.query_end, side="right"))
         kind, similarity = combine(stats)
@@ -257,10 +291,19 @@ def passage_facts(
             around = work_slice(lo, p.source_end + WORK_CONTEXT)
             w_start, w_end = p.source_start - lo, min(p.source_end - lo, len(around))
             seen = evasions_seen(text[p.query_start : p.query_end], around[w_start:w_end])
-            quoted = _quotes.is_quoted(text, p.query_start, p.query_end, around, w_start, w_end)
+            quoted = _quotes.is_quoted(
+                text,
+                p.query_start,
+                p.query_end,
+                around,
+                w_start,
+                w_end,
+                copy=(c_start, c_end),
+                w_copy_start=w_copy - lo,
+            )
         else:
             seen = ()
-            quoted = _quotes.is_quoted(text, p.query_start, p.query_end)
+            quoted = _quotes.is_quoted(text, p.query_start, p.query_end, copy=(c_start, c_end))
         out.append(
             PassageFacts(
                 kind=kind,

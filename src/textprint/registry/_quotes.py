@@ -224,23 +224,35 @@ def _spaces() -> BoolArray:
 
 
 def is_quoted(
-    text: str, start: int, end: int, work: str | None = None, w_start: int = 0, w_end: int = 0
+    text: str,
+    start: int,
+    end: int,
+    work: str | None = None,
+    w_start: int = 0,
+    w_end: int = 0,
+    *,
+    copy: tuple[int, int] | None = None,
+    w_copy_start: int | None = None,
 ) -> bool:
     """Whether `text` quotes its passage ``[start, end)``: at least QUOTED_SHARE of it stands
-    inside quotations or block quotes. Marks strictly inside the passage are copied with it
-    (a novel's dialogue) and do not count; marks at its edges do.
+    inside quotations or block quotes. Marks strictly inside the copy are copied with it
+    (a novel's dialogue) and do not count; marks at its edges do. The copy is the passage,
+    or `copy`: the span of the passages of one copy that a washing cut into pieces (the
+    work's marks between the pieces are no quotation of the text's).
 
     `work`: the work's characters around its passage ``work[w_start:w_end]`` (None when the
-    registry keeps no texts). A passage the work itself quotes (a line of dialogue, opened
-    before the passage: its marks may stand just outside a passage of a washed copy) is
-    quoted by the text only one level deeper.
+    registry keeps no texts), the copy starting at `w_copy_start` (default `w_start`). A
+    passage the work itself quotes (a line of dialogue opened before the copy: its marks may
+    stand just outside the copy of a washed text) is quoted by the text only one level deeper.
     """
-    spans = quotation_spans(text, (start + 1, end - 1))
+    c_start, c_end = (start, end) if copy is None else copy
+    spans = quotation_spans(text, (c_start + 1, c_end - 1))
     if quoted_share(spans, text, start, end) < QUOTED_SHARE:
         return False
     if work is None:
         return True
-    own = [sp for sp in quotation_spans(work) if sp[0] < w_start]
+    opened_before = w_start if w_copy_start is None else w_copy_start
+    own = [sp for sp in quotation_spans(work) if sp[0] < opened_before]
     if quoted_share(own, work, w_start, w_end) < QUOTED_SHARE:
         return True
     return depth_share(spans, text, start, end, 2) >= QUOTED_SHARE
