@@ -1,4 +1,4 @@
-"""E-value calibration on unrelated texts (the protocol of bench_evidence.py, part 2).
+"""E-value calibration on unrelated texts (the protocol of `bench_evidence`, part 2).
 
 For each language, the documents of its corpora are split at random into two halves, keeping
 editions and parts of one work together: works are registered from one half, posts are cut
@@ -15,8 +15,8 @@ Every work sharing a fingerprint with a post gets the E-value a check gives its 
 (`_candidates.levels`, `_significance.evalues`). Calibration: for each threshold ``t``, the
 number of (post, work) pairs with ``E <= t``, per post, should be ``t``.
 
-``--fit`` searches the constants ``(a, rho)`` of the chance model on the *fit* split (another
-seed, so other works and posts) and prints them; the page reports the shipped constants on the
+``bench_evidence --fit`` measures the constants of the chance models on the *fit* split (another
+seed: other works and posts) and prints them; the page reports the shipped constants on the
 *test* split.
 """
 
@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-import _common as C  # noqa: N812
 import textprint as tp
-from copygen import drop_overlapping
+from benchmarks import harness as H  # noqa: N812
+from benchmarks.textgen import drop_overlapping
 from textprint.registry import _candidates, _postings, _significance
 
 #: Posts per language (--quick: a tenth). Chance matches are rare in Chinese and rarer in
@@ -132,11 +132,11 @@ def material(lang: str, seed: int, quick: bool) -> tuple[list[str], list[str]]:
     post_docs: list[str] = []
     if lang == "zh":
         groups: dict[str, list[str]] = defaultdict(list)
-        for r in C.iter_docs("zh-classic-novels"):
+        for r in H.iter_docs("zh-classic-novels"):
             groups[str(r["id"])].append(str(r["text"]))
-        for r in C.iter_docs("zh-cmrc2018-wiki"):
+        for r in H.iter_docs("zh-cmrc2018-wiki"):
             groups[str(r["id"])].append(str(r["text"]))
-        poems = [str(r["text"]) for r in C.iter_docs("zh-chinese-poetry")]
+        poems = [str(r["text"]) for r in H.iter_docs("zh-chinese-poetry")]
         rng.shuffle(poems)
         n = N_POEMS // (10 if quick else 1)
         for i, poem in enumerate(poems[: n + 4000]):
@@ -152,16 +152,16 @@ def material(lang: str, seed: int, quick: bool) -> tuple[list[str], list[str]]:
         post_docs += ["\n".join(rest[i : i + 12]) for i in range(0, min(len(rest), 4000), 12)]
     elif lang == "ja":
         groups = defaultdict(list)
-        for r in C.iter_docs("aozora-pd-ja"):
+        for r in H.iter_docs("aozora-pd-ja"):
             groups[f"{r['person_id']}:{r['title']}"].append(str(r["text"]))
-        for r in C.iter_docs("ja-jglue"):
+        for r in H.iter_docs("ja-jglue"):
             groups[str(r["id"])].append(str(r["text"]))
         w_docs, post_docs = _halves(rng, _distinct(groups, lang))
         for d in w_docs:
             works += _windows(rng, d, WORK_MIN, WORK_MAX)
     else:
         groups = defaultdict(list)
-        for r in C.iter_docs("en-gutenberg"):
+        for r in H.iter_docs("en-gutenberg"):
             groups[str(r["ebook"])].append(str(r["text"]))
         w_docs, post_docs = _halves(rng, _distinct(groups, lang))
         for d in w_docs:

@@ -1,8 +1,8 @@
 """Posts that copy a registered work, quoted or not, naming it or not (benchmark helper).
 
 A *marks case* copies 200-1,200 characters of a work (or a whole poem) into unrelated host
-text (:mod:`copygen`'s hosts, sharing no run with any work) and presents the copy one of four
-ways, drawn equally:
+text (`copies.CopyGenerator`'s hosts, sharing no run with any work) and presents the copy one
+of four ways, drawn equally:
 
 ``quoted+attributed``
     in quotation marks (or a block quote) and naming the work's title or author near it;
@@ -25,10 +25,10 @@ dialogue marks inside the post's). Attribution forms: 转载自《…》, ——
 Author wrote in Title:", "(from …)", placed just before or just after the copy (0-40
 characters of host text between).
 
-Evasions (drawn as :mod:`copygen` draws them, 20 % of the cases verbatim): ``traditional``
+Evasions (drawn as the copy cases draw them, 20 % of the cases verbatim): ``traditional``
 (zh, the whole post, OpenCC s2t), ``fullwidth`` and ``case`` (the whole post), ``zerowidth``,
 ``lookalike`` (en), ``punctuation``, ``edits`` (1-5 %) and ``separators`` (zh, ja: a Han-looking
-mark after every 1-3 characters, washgen's ``sep_han``) on the copy. The truth of each:
+mark after every 1-3 characters, `washings.w_sep_han`) on the copy. The truth of each:
 applied and changing at least one character of the copy; the copy is *edited* when the edits
 changed one of its letters or digits.
 
@@ -43,8 +43,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from copygen import FORMAT_TRANSFORMS, HOST, CopyGenerator, Tagged, edit_chars, edit_words
-from washgen import w_sep_han
+from .copies import CopyGenerator
+from .evasions import FORMAT_TRANSFORMS, HOST, Tagged, edit_chars, edit_words
+from .washings import w_sep_han
 
 PRESENTATIONS = ("quoted+attributed", "quoted", "attributed", "neither")
 CONTROLS = ("far", "other")
@@ -228,7 +229,7 @@ def _reopened(copy: str, mark: str) -> str:
 
 class MarksGenerator:
     """Marks cases for one language, from the works copies are taken from and a
-    :class:`copygen.CopyGenerator` over them (for host text)."""
+    `CopyGenerator` over them (for host text)."""
 
     def __init__(self, works: Sequence[MarkWork], hosts: CopyGenerator, lang: str) -> None:
         self.works = list(works)
@@ -237,7 +238,7 @@ class MarksGenerator:
         self.lang = lang
 
     def _host(self, rng: random.Random, length: int, exclude: str) -> str:
-        """Host text (copygen's) whose quotation marks are balanced: a window cut in the
+        """Host text (the copy cases') whose quotation marks are balanced: a window cut in the
         middle of a dialogue loses its marks (a post's own text closes what it opens)."""
         text = self.hosts.host_text(rng, length, exclude)
         if not _balanced(text):
