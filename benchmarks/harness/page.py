@@ -107,6 +107,8 @@ class Page:
         out += [":::{admonition} Result", ":class: tip", ""]
         out += [f"- {line}" for line in self.summary]
         out += ["", machine_line(info), ":::", ""]
+        if self.tables:  # the tables' titles are level 3: a level 2 heading goes first
+            out += ["## Results", ""]
         for t in self.tables:
             out += [t.markdown(), ""]
         if self.lead:

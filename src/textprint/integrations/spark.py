@@ -396,7 +396,7 @@ def check(
     pyspark.sql.DataFrame
         One row per (text, copied work), schema :data:`HITS_SCHEMA` (``id`` has the type of
         `id_col`; passages are structs of original-text offsets; ``details`` holds one struct
-        per passage, as :attr:`Hit.details <textprint.Hit.details>`; ``evalue``,
+        per passage, as ``Hit.details``; ``evalue``,
         ``attributed``, ``unattributed_chars`` and ``unattributed_share`` are the Hit's).
 
     Notes

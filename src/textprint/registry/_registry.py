@@ -955,7 +955,7 @@ class Registry:
             Return at most this many hits.
         unattributed_only : bool, default False
             Report only unattributed copying: a work is reported when the passages that are
-            neither quoted nor attributed (:attr:`Hit.unattributed_chars`) pass the evidence
+            neither quoted nor attributed (``Hit.unattributed_chars``) pass the evidence
             rule on their own, so quotations and reposts that name their source are left
             alone. The default reports all copying, as a check always has.
 
