@@ -398,3 +398,56 @@ def test_upgrade_refuses_what_it_cannot_upgrade(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(tp.FormatError):
         tp.Registry.upgrade(other)
+
+
+# -- damaged files --------------------------------------------------------------------------------
+
+
+def _damaged_registry(tmp_path: Path) -> Path:
+    path = tmp_path / "works.db"
+    with tp.Registry(path) as reg:
+        reg.register_many([(f"w{i}", ZH[100 * i : 100 * i + 500]) for i in range(8)])
+    return path
+
+
+BLOB = (
+    "UPDATE segment_blobs SET data = {data} WHERE id = (SELECT min(id) FROM segment_blobs {where})"
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE segments SET layouts = 'not json'",
+        'UPDATE segments SET layouts = \'{"fp": {"n": 1}}\'',
+        "UPDATE segments SET layouts = '[1, 2]'",
+        "UPDATE segments SET n_works = n_works + 1",
+        BLOB.format(data="x'00'", where="WHERE id % 1048576 = 0"),  # works list
+        BLOB.format(data="x'0000000000'", where="WHERE id % 1048576 = 4"),  # statistics
+        BLOB.format(data="x'ffffffff'", where="WHERE id % 1048576 = 2"),  # fp directory
+        BLOB.format(data="zeroblob(24)", where="WHERE id % 1048576 = 2"),  # offsets all 0
+        BLOB.format(data="substr(data, 1, 40)", where="WHERE id % 1048576 >= 65536"),  # part cut
+        "DELETE FROM segment_blobs WHERE id % 1048576 >= 65536",  # parts gone
+        "UPDATE texts SET data = x'38ffff00'",  # text blocks
+    ],
+    ids=[
+        "layouts-garbage",
+        "layouts-incomplete",
+        "layouts-not-an-object",
+        "works-count",
+        "works-list",
+        "statistics",
+        "directory-garbage",
+        "directory-offsets",
+        "part-truncated",
+        "parts-missing",
+        "text-blocks",
+    ],
+)
+def test_damaged_index_raises_format_error(tmp_path: Path, sql: str) -> None:
+    path = _damaged_registry(tmp_path)
+    with raw(path) as conn:
+        conn.execute(sql)
+    with pytest.raises(tp.FormatError, match=r"damaged|corrupt") as info, tp.Registry(path) as reg:
+        reg.check("转载：" + ZH[200:600])
+    assert "restore" in str(info.value)

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._typing import Int64Array, UInt64Array
+from ..errors import FormatError
 from . import _postings
 from ._store import Store
 
@@ -191,20 +192,19 @@ class SegmentView:
         return cls(seg, n_works, n_records, families)
 
     def load_works(self, store: Store) -> None:
-        if self.works is None:
-            self.works = np.frombuffer(store.read_blob(self.id, SLOT_WORKS), dtype="<i8").astype(
-                np.int64
-            )
-            self.clusters = np.frombuffer(
-                store.read_blob(self.id, SLOT_CLUSTERS), dtype="<i8"
-            ).astype(np.int64)
-            self.stats = (
-                np.frombuffer(store.read_blob(self.id, SLOT_STATS), dtype="<i8")
-                .astype(np.int64)
-                .reshape(-1, 3)
-            )
-            if not (len(self.works) == len(self.clusters) == len(self.stats) == self.n_works):
-                raise ValueError(f"segment {self.id} has a damaged works list")
+        if self.works is not None:
+            return
+        try:
+            works = np.frombuffer(store.read_blob(self.id, SLOT_WORKS), dtype="<i8")
+            clusters = np.frombuffer(store.read_blob(self.id, SLOT_CLUSTERS), dtype="<i8")
+            stats = np.frombuffer(store.read_blob(self.id, SLOT_STATS), dtype="<i8").reshape(-1, 3)
+        except ValueError as exc:
+            raise damaged(store, f"segment {self.id} has a damaged works list ({exc})") from exc
+        if not (len(works) == len(clusters) == len(stats) == self.n_works):
+            raise damaged(store, f"segment {self.id} has a damaged works list")
+        self.works = works.astype(np.int64)
+        self.clusters = clusters.astype(np.int64)
+        self.stats = stats.astype(np.int64)
 
     def family(
         self, store: Store, name: str, *, whole: bool = False, records: bool = False
@@ -217,11 +217,19 @@ class SegmentView:
             return None
         lay = fam.layout
         if fam.offsets is None:
-            fam.offsets = _postings.directory_from_bytes(
-                store.read_blob(self.id, SLOT_DIRECTORY[name]), lay.n_buckets
-            )
-            if int(fam.offsets[-1]) != lay.n or bool((np.diff(fam.offsets) < 0).any()):
-                raise ValueError(f"segment {self.id} has a damaged {name} directory")
+            try:
+                offsets = _postings.directory_from_bytes(
+                    store.read_blob(self.id, SLOT_DIRECTORY[name]), lay.n_buckets
+                )
+            except ValueError as exc:
+                raise damaged(store, f"segment {self.id}: {exc}") from exc
+            if (
+                int(offsets[0]) != 0
+                or int(offsets[-1]) != lay.n
+                or bool((np.diff(offsets) < 0).any())
+            ):
+                raise damaged(store, f"segment {self.id} has a damaged {name} directory")
+            fam.offsets = offsets
         small = lay.n * lay.record_bytes <= IN_MEMORY_BYTES or not _has_blobopen(store)
         if fam.records is None and (whole or records or small):
             fam.records = self._read(store, name, 0, lay.n)
@@ -250,9 +258,11 @@ class SegmentView:
                 chunks.append(blob[at * lay.record_bytes : (at + take) * lay.record_bytes])
             lo += take
         raw_all = b"".join(chunks)
+        if len(raw_all) != expected * lay.record_bytes:
+            raise damaged(store, f"segment {self.id} has a damaged {name} part")
         out: UInt64Array = np.frombuffer(raw_all, dtype="<u8").reshape(-1, lay.words)
         if len(out) != expected:
-            raise ValueError(f"segment {self.id} has a damaged {name} part")
+            raise damaged(store, f"segment {self.id} has a damaged {name} part")
         return out
 
     def lookup(
@@ -287,7 +297,7 @@ class SegmentView:
             return None
         work = _postings.decode(lay, recs, "work")
         if len(work) and int(work.max()) >= self.n_works:
-            raise ValueError(f"segment {self.id} has a posting of an unknown work")
+            raise damaged(store, f"segment {self.id} has a posting of an unknown work")
         start = (
             _postings.decode(lay, recs, "start")
             if lay.field("start")
@@ -326,6 +336,14 @@ class SegmentView:
         )
 
 
+def damaged(store: Store, what: str) -> FormatError:
+    """The error of a registry whose index is damaged."""
+    return FormatError(
+        f"registry {store.where} is damaged: {what}; restore it from a backup, or rebuild it "
+        "(`textprint rebuild`, which needs the stored texts)"
+    )
+
+
 def _has_blobopen(store: Store) -> bool:
     return hasattr(store.conn, "blobopen")
 
@@ -358,8 +376,10 @@ class Index:
             if seg not in self.views:
                 try:
                     self.views[seg] = SegmentView.from_row(seg, n_works, n_records, layouts)
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"segment {seg} has a damaged layout ({exc})") from exc
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise damaged(
+                        self.store, f"segment {seg} has a damaged layout ({exc})"
+                    ) from exc
         self.removed_rows = self.store.removed()
         self.removed = np.array(sorted(r[0] for r in self.removed_rows), dtype=np.int64)
 
