@@ -1350,7 +1350,7 @@ def query_plan(path: Path, sql: str) -> list[str]:
 
 
 #: Tables that grow with the registry: no statement may read them whole.
-BIG_TABLES = ("works", "texts", "segment_blobs", "clusters")
+BIG_TABLES = ("works", "texts", "segment_blobs", "segment_pages", "clusters")
 
 
 def full_scans(plan: list[str]) -> list[str]:

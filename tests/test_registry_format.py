@@ -121,7 +121,7 @@ def test_lookups_in_memory_and_by_directory_agree_with_brute_force(data: Any, dr
     for kwargs in (
         {"keys": keys, "records": records},
         {"records": records, "offsets": offsets},
-        {"offsets": offsets, "read": lambda a, b: records[a:b]},
+        {"offsets": offsets, "read": lambda lo, hi: records[_postings.ragged(lo, hi)]},
     ):
         qi, found = _postings.lookup(layout, query, **kwargs)
         got = sorted(zip(qi.tolist(), [tuple(r) for r in found.tolist()]))
@@ -426,8 +426,8 @@ BLOB = (
         BLOB.format(data="x'0000000000'", where="WHERE id % 1048576 = 4"),  # statistics
         BLOB.format(data="x'ffffffff'", where="WHERE id % 1048576 = 2"),  # fp directory
         BLOB.format(data="zeroblob(24)", where="WHERE id % 1048576 = 2"),  # offsets all 0
-        BLOB.format(data="substr(data, 1, 40)", where="WHERE id % 1048576 >= 65536"),  # part cut
-        "DELETE FROM segment_blobs WHERE id % 1048576 >= 65536",  # parts gone
+        "UPDATE segment_pages SET data = substr(data, 1, 44)",  # pages cut
+        "DELETE FROM segment_pages",  # pages gone
         "UPDATE texts SET data = x'38ffff00'",  # text blocks
     ],
     ids=[
@@ -439,8 +439,8 @@ BLOB = (
         "statistics",
         "directory-garbage",
         "directory-offsets",
-        "part-truncated",
-        "parts-missing",
+        "pages-cut",
+        "pages-missing",
         "text-blocks",
     ],
 )

@@ -262,8 +262,9 @@ def sort_postings(keys: UInt64Array, columns: dict[str, Int64Array]) -> Int64Arr
     return out
 
 
-#: Reads records ``[lo, hi)`` of a stored family as an array of shape (hi - lo, words).
-RecordReader = Callable[[int, int], UInt64Array]
+#: Reads the records of the ranges ``[lo[i], hi[i])`` of a stored family, concatenated, as an
+#: array of shape (total, words).
+RecordReader = Callable[[Int64Array, Int64Array], UInt64Array]
 
 
 def ragged(lo: Int64Array, hi: Int64Array) -> Int64Array:
@@ -289,7 +290,7 @@ def lookup(
 
     The family is searched whole when its `keys` and `records` are in memory; otherwise
     through its directory `offsets`, reading the buckets the query touches from `records` in
-    memory (one gather) or with `read` (one stretch per bucket).
+    memory (one gather) or with `read` (all of them at once).
 
     Returns
     -------
@@ -311,7 +312,7 @@ def lookup(
             records = records[ragged(lo, hi)]
         else:
             assert read is not None
-            records = np.concatenate([read(a, b) for a, b in zip(lo.tolist(), hi.tolist())])
+            records = read(lo, hi)
         keys = keys_of_records(layout, records, np.repeat(buckets, hi - lo))
     a = np.searchsorted(keys, query, side="left")
     b = np.searchsorted(keys, query, side="right")

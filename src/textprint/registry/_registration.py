@@ -319,6 +319,7 @@ def rebuild(reg: Registry, manifest: dict[str, str], batch_size: int) -> None:
         rowids = [int(r[0]) for r in conn.execute("SELECT rowid FROM works ORDER BY rowid")]
         conn.execute("DELETE FROM segments")
         conn.execute("DELETE FROM segment_blobs")
+        conn.execute("DELETE FROM segment_pages")
         conn.execute("DELETE FROM removed")
         conn.execute("DELETE FROM clusters")
         conn.execute("UPDATE counts SET n = 0 WHERE name = 'clusters'")

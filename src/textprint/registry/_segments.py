@@ -9,7 +9,7 @@ transaction each, so a killed merge leaves the segments as they were.
 
 Stored per segment (``segment_blobs``, id ``segment << 20 | slot``): the works' row ids
 (int64, ascending) and their clusters (int64), and per family a directory and the records in
-parts of at most ``PART_BYTES``.
+pages of ``PAGE_BYTES`` (rows of ``segment_pages``).
 
 A reader keeps a `SegmentView` per live segment: a small segment's records are loaded whole and
 searched in memory; a large one keeps only its directory in memory and reads the buckets a
@@ -36,9 +36,14 @@ SLOT_WORKS = 0
 SLOT_CLUSTERS = 1
 SLOT_STATS = 4  # per work: n_chars, n_tokens, token_chars (int64 each)
 SLOT_DIRECTORY = {_postings.FP: 2, _postings.BAND: 3}
-SLOT_PARTS = {_postings.FP: 1 << 16, _postings.BAND: 2 << 16}
-#: Bytes of records per stored part (each part is one blob row).
-PART_BYTES = 1 << 26
+#: Families' numbers in the ids of their pages.
+FAMILY_NUMBER = {_postings.FP: 0, _postings.BAND: 1}
+#: Bytes of records per stored page: one row of ``segment_pages`` filling one 4 KiB page of
+#: the file (SQLite keeps a row of up to 4,061 bytes whole in its leaf page), so reading the
+#: records of a bucket reads one or two pages by their key. (A few large blobs read by
+#: incremental I/O measured 20 times slower on a first read per check: SQLite walks a blob's
+#: page chain to reach an offset.)
+PAGE_BYTES = 4048
 #: A family of at most this many bytes of records is loaded whole by a reader.
 IN_MEMORY_BYTES = 1 << 25
 #: Merge policy: segments are grouped in tiers of sizes growing by MERGE_FACTOR from
@@ -137,12 +142,35 @@ def write_segment(
         blobs.append(
             (store.blob_id(seg, SLOT_DIRECTORY[family]), _postings.directory_bytes(offsets))
         )
-        per_part = max(1, PART_BYTES // layouts[family].record_bytes)
-        for p, lo in enumerate(range(0, len(records), per_part)):
-            part = np.ascontiguousarray(records[lo : lo + per_part], dtype="<u8").tobytes()
-            blobs.append((store.blob_id(seg, SLOT_PARTS[family] + p), part))
+        write_pages(conn, seg, family, records, 0)
     conn.executemany("INSERT INTO segment_blobs(id, data) VALUES (?, ?)", blobs)
     return seg
+
+
+def page_id(seg: int, family: str, page: int) -> int:
+    """The key of a page of records in ``segment_pages``."""
+    return (seg << 32) | (FAMILY_NUMBER[family] << 28) | page
+
+
+def per_page(layout: _postings.Layout) -> int:
+    return max(1, PAGE_BYTES // layout.record_bytes)
+
+
+def write_pages(
+    conn: sqlite3.Connection, seg: int, family: str, records: UInt64Array, first_page: int
+) -> int:
+    """Write `records` (a whole number of pages but for a last one) as pages from
+    `first_page` on; the number of pages written."""
+    if not len(records):
+        return 0
+    per = max(1, PAGE_BYTES // (8 * records.shape[1]))
+    raw = np.ascontiguousarray(records, dtype="<u8")
+    rows = [
+        (page_id(seg, family, first_page + i), raw[lo : lo + per].tobytes())
+        for i, lo in enumerate(range(0, len(raw), per))
+    ]
+    conn.executemany("INSERT INTO segment_pages(id, data) VALUES (?, ?)", rows)
+    return len(rows)
 
 
 def delete_segment(store: Store, conn: sqlite3.Connection, seg: int) -> None:
@@ -151,6 +179,7 @@ def delete_segment(store: Store, conn: sqlite3.Connection, seg: int) -> None:
         "DELETE FROM segment_blobs WHERE id >= ? AND id < ?",
         (store.blob_id(seg, 0), store.blob_id(seg + 1, 0)),
     )
+    conn.execute("DELETE FROM segment_pages WHERE id >= ? AND id < ?", (seg << 32, (seg + 1) << 32))
     conn.execute("DELETE FROM removed WHERE segment = ?", (seg,))
 
 
@@ -230,7 +259,7 @@ class SegmentView:
             ):
                 raise damaged(store, f"segment {self.id} has a damaged {name} directory")
             fam.offsets = offsets
-        small = lay.n * lay.record_bytes <= IN_MEMORY_BYTES or not _has_blobopen(store)
+        small = lay.n * lay.record_bytes <= IN_MEMORY_BYTES
         if fam.records is None and (whole or records or small):
             fam.records = self._read(store, name, 0, lay.n)
         if fam.keys is None and fam.records is not None and (whole or small):
@@ -238,31 +267,52 @@ class SegmentView:
             fam.keys = _postings.keys_of_records(lay, fam.records, buckets)
         return fam
 
-    def _read(self, store: Store, name: str, lo: int, hi: int, handles: Any = None) -> UInt64Array:
-        """Records ``[lo, hi)`` of family `name`, read from its parts."""
+    def _read(self, store: Store, name: str, lo: int, hi: int) -> UInt64Array:
+        """Records ``[lo, hi)`` of family `name`, read from its pages."""
         lay = self.families[name].layout
-        per_part = max(1, PART_BYTES // lay.record_bytes)
-        expected = hi - lo
-        chunks: list[bytes] = []
-        while lo < hi:
-            p, at = divmod(lo, per_part)
-            take = min(hi - lo, per_part - at)
-            slot = SLOT_PARTS[name] + p
-            if handles is None:
-                raw = store.read_blob(self.id, slot)
-                chunks.append(raw[at * lay.record_bytes : (at + take) * lay.record_bytes])
-            else:
-                blob = handles.get(slot)
-                if blob is None:
-                    blob = handles[slot] = store.open_blob(self.id, slot)
-                chunks.append(blob[at * lay.record_bytes : (at + take) * lay.record_bytes])
-            lo += take
-        raw_all = b"".join(chunks)
-        if len(raw_all) != expected * lay.record_bytes:
-            raise damaged(store, f"segment {self.id} has a damaged {name} part")
-        out: UInt64Array = np.frombuffer(raw_all, dtype="<u8").reshape(-1, lay.words)
-        if len(out) != expected:
-            raise damaged(store, f"segment {self.id} has a damaged {name} part")
+        if hi <= lo:
+            return np.zeros((0, lay.words), dtype=np.uint64)
+        per = per_page(lay)
+        p0, p1 = lo // per, (hi - 1) // per
+        rows = store.read(
+            "SELECT id, data FROM segment_pages WHERE id >= ? AND id <= ? ORDER BY id",
+            (page_id(self.id, name, p0), page_id(self.id, name, p1)),
+        )
+        if len(rows) != p1 - p0 + 1:
+            raise damaged(store, f"segment {self.id} lacks pages of its {name} postings")
+        raw = b"".join(bytes(r[1]) for r in rows)
+        start = (lo - p0 * per) * lay.record_bytes
+        raw = raw[start : start + (hi - lo) * lay.record_bytes]
+        if len(raw) != (hi - lo) * lay.record_bytes:
+            raise damaged(store, f"segment {self.id} has a damaged {name} page")
+        out: UInt64Array = np.frombuffer(raw, dtype="<u8").reshape(-1, lay.words)
+        return out
+
+    def _read_ranges(self, store: Store, name: str, lo: Int64Array, hi: Int64Array) -> UInt64Array:
+        """Records of the ranges ``[lo[i], hi[i])``, concatenated: the pages they touch read
+        in one query by their keys."""
+        lay = self.families[name].layout
+        per = per_page(lay)
+        idx = _postings.ragged(lo, hi)
+        pages = np.unique(idx // per)
+        base = page_id(self.id, name, 0)
+        rows = store.read(
+            "SELECT id, data FROM segment_pages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps((pages + base).tolist()),),
+        )
+        if len(rows) != len(pages):
+            raise damaged(store, f"segment {self.id} lacks pages of its {name} postings")
+        rows.sort()
+        width = per * lay.record_bytes
+        buf = bytearray(width * len(pages))
+        for i, (_, data) in enumerate(rows):
+            data = bytes(data)
+            if len(data) > width or (len(data) % lay.record_bytes):
+                raise damaged(store, f"segment {self.id} has a damaged {name} page")
+            buf[i * width : i * width + len(data)] = data
+        table = np.frombuffer(bytes(buf), dtype="<u8").reshape(len(pages) * per, lay.words)
+        at = np.searchsorted(pages, idx // per) * per + idx % per
+        out: UInt64Array = table[at]
         return out
 
     def lookup(
@@ -282,17 +332,12 @@ class SegmentView:
         elif fam.records is not None:
             qi, recs = _postings.lookup(lay, query, records=fam.records, offsets=fam.offsets)
         else:
-            handles: dict[int, Any] = {}
-            try:
-                qi, recs = _postings.lookup(
-                    lay,
-                    query,
-                    offsets=fam.offsets,
-                    read=lambda a, b: self._read(store, name, a, b, handles),
-                )
-            finally:
-                for h in handles.values():
-                    h.close()
+            qi, recs = _postings.lookup(
+                lay,
+                query,
+                offsets=fam.offsets,
+                read=lambda a, b: self._read_ranges(store, name, a, b),
+            )
         if not len(qi):
             return None
         work = _postings.decode(lay, recs, "work")
@@ -342,10 +387,6 @@ def damaged(store: Store, what: str) -> FormatError:
         f"registry {store.where} is damaged: {what}; restore it from a backup, or rebuild it "
         "(`textprint rebuild`, which needs the stored texts)"
     )
-
-
-def _has_blobopen(store: Store) -> bool:
-    return hasattr(store.conn, "blobopen")
 
 
 def concat_found(parts: Sequence[Found]) -> Found:
@@ -491,11 +532,11 @@ def merge_segments(
             extras = {}
         layout = _plan(name, n_upper, len(works), extras, coarse)
         counts = np.zeros(layout.n_buckets, dtype=np.int64)
-        per_part = max(1, PART_BYTES // layout.record_bytes)
+        per = per_page(layout)
         pending: list[UInt64Array] = []
         n_pending = 0
         n_out = 0
-        part = 0
+        page = 0
         n_chunks = max(1, 1 << max(0, math.ceil(math.log2(max(1, n_upper) / MERGE_CHUNK_RECORDS))))
         span = (1 << _postings.KEY_BITS) // n_chunks
         for c in range(n_chunks):
@@ -529,17 +570,13 @@ def merge_segments(
             pending.append(_postings.encode(layout, keys, cols))
             n_pending += len(keys)
             n_out += len(keys)
-            while n_pending >= per_part:
+            if n_pending >= per:
                 buf = np.concatenate(pending)
-                blobs.append(
-                    (store.blob_id(seg, SLOT_PARTS[name] + part), buf[:per_part].tobytes())
-                )
-                part += 1
-                pending, n_pending = [buf[per_part:]], len(buf) - per_part
-                _flush(conn, blobs)
+                whole = (len(buf) // per) * per
+                page += write_pages(conn, seg, name, buf[:whole], page)
+                pending, n_pending = [buf[whole:]], len(buf) - whole
         if n_pending:
-            buf = np.concatenate(pending)
-            blobs.append((store.blob_id(seg, SLOT_PARTS[name] + part), buf.tobytes()))
+            page += write_pages(conn, seg, name, np.concatenate(pending), page)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         blobs.append((store.blob_id(seg, SLOT_DIRECTORY[name]), _postings.directory_bytes(offsets)))
         layout = _postings.Layout(
@@ -594,15 +631,7 @@ def _range(
         b0 = lo_key >> lay.key_bits
         b1 = min(lay.n_buckets, -(-hi_key >> lay.key_bits))
         a, b = int(fam.offsets[b0]), int(fam.offsets[b1])
-        if fam.records is not None:
-            recs = fam.records[a:b]
-        else:
-            handles: dict[int, Any] = {}
-            try:
-                recs = view._read(store, name, a, b, handles)
-            finally:
-                for h in handles.values():
-                    h.close()
+        recs = fam.records[a:b] if fam.records is not None else view._read(store, name, a, b)
         buckets = np.repeat(np.arange(b0, b1, dtype=np.uint64), np.diff(fam.offsets[b0 : b1 + 1]))
         keys = _postings.keys_of_records(lay, recs, buckets)
         inside = (keys >= np.uint64(lo_key)) & (keys < np.uint64(hi_key))

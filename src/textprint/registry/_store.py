@@ -42,6 +42,7 @@ TABLE_VERSIONS = {
     "texts": 1,
     "segments": 1,
     "segment_blobs": 1,
+    "segment_pages": 1,
     "removed": 1,
     "clusters": 1,
     "counts": 1,
@@ -77,6 +78,7 @@ CREATE TABLE segments (
     layouts TEXT NOT NULL
 );
 CREATE TABLE segment_blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE segment_pages (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE removed (
     work INTEGER PRIMARY KEY,
     segment INTEGER NOT NULL,
@@ -182,7 +184,9 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.path is None:
-            return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA page_size=4096")
+            return conn
         p = self.path
         if p.exists():
             if p.is_dir():
@@ -213,6 +217,8 @@ class Store:
                     f"{str(p)!r} is an SQLite database but not a textprint registry "
                     f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
                 )
+            if not names:  # a new file: pages of 4 KiB, which PAGE_BYTES of the segments fills
+                conn.execute("PRAGMA page_size=4096")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             # reads of the posting blobs go through memory-mapped pages (SQLite caps this at
@@ -267,7 +273,9 @@ class Store:
         return {str(r[0]) for r in rows}
 
     def create_schema(self, manifest: dict[str, str]) -> None:
-        """Create every table and write the manifest (inside a write transaction)."""
+        """Create every table and write the manifest (inside a write transaction; the file's
+        page size, 4 KiB, is set before its first table, as `PAGE_BYTES` of the segments
+        expects)."""
         for stmt in SCHEMA.strip().split(";"):
             if stmt.strip():
                 self.conn.execute(stmt)
@@ -525,18 +533,6 @@ class Store:
                 "restore it from a backup or rebuild it"
             )
         return bytes(rows[0][0])
-
-    def open_blob(self, segment: int, slot: int) -> Any:
-        """A read-only handle on a segment blob (slices read only what they cover)."""
-        try:
-            return self.conn.blobopen(  # type: ignore[attr-defined]
-                "segment_blobs", "data", self.blob_id(segment, slot), readonly=True
-            )
-        except sqlite3.Error as exc:
-            raise FormatError(
-                f"registry {self.where} is damaged: segment {segment} lacks its part {slot} "
-                f"({exc}); restore it from a backup or rebuild it"
-            ) from exc
 
 
 def metadata_param(raw: str | None) -> str | bytes | None:
