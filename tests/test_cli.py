@@ -79,8 +79,11 @@ def test_check_jsonl_output_to_file(db: Path, tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == ["copy-zh", "copy-en", "none"]
     zh_hit = rows[0]["hits"][0]
     assert zh_hit["work_id"] == "zh-1"
-    q0, q1, s0, s1 = zh_hit["passages"][0]
-    assert POSTS[0][1][q0:q1] == WORKS[0][1][s0:s1]
+    p = zh_hit["passages"][0]
+    assert (
+        POSTS[0][1][p["query_start"] : p["query_end"]]
+        == WORKS[0][1][p["source_start"] : p["source_end"]]
+    )
     assert rows[2]["hits"] == []
 
 

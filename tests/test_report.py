@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import shutil
-import subprocess
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 import textprint as tp
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from _browser import dump_dom, needs_chromium, serving
 
 # Astral CJK (Extension B) characters inside and around the copied text: their offsets differ
 # between code points and UTF-16 units.
@@ -197,29 +182,13 @@ class _Dom(HTMLParser):
             self.pres[-1] += data
 
 
-def _chromium_dom(url: str, tmp_path: Path) -> str:
-    out = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout
-
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's)"
-)
-
-
 @needs_chromium
 def test_report_in_a_real_browser(tmp_path: Path) -> None:
     ev = _evidence()
     page = tmp_path / "report.html"
     page.write_text(ev.to_html(), encoding="utf-8")
     dom = _Dom()
-    dom.feed(_chromium_dom(page.as_uri(), tmp_path))
+    dom.feed(dump_dom(page.as_uri(), tmp_path))
     data = ev.to_dict()
     (match,) = data["matches"]
     # the two texts are shown whole, as the browser reads them
@@ -233,17 +202,6 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
     assert all(target in dom.ids for target in dom.links)
 
 
-class _Recorder(http.server.SimpleHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        super().do_GET()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @needs_chromium
 def test_no_request_leaves_the_page(tmp_path: Path) -> None:
     html = _evidence().to_html()
@@ -254,17 +212,6 @@ def test_no_request_leaves_the_page(tmp_path: Path) -> None:
     )
     (tmp_path / "report.html").write_text(planted, encoding="utf-8")
 
-    def handler(*args: Any) -> _Recorder:
-        return _Recorder(*args, directory=str(tmp_path))
-
-    _Recorder.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        port = server.server_address[1]
-        _chromium_dom(f"http://127.0.0.1:{port}/report.html", tmp_path)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert _Recorder.requests == ["/report.html"]
+    with serving(tmp_path) as (base, requests):
+        dump_dom(f"{base}/report.html", tmp_path)
+    assert requests == ["/report.html"]

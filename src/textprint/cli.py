@@ -7,176 +7,84 @@ printed as one line, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
-from collections.abc import Sequence
-from importlib import resources
+import threading
+from collections.abc import Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from . import __version__
-from ._inputs import (
-    Record,
-    atomic_output,
-    json_line,
-    progress,
-    read_records,
-    validate,
-    write_rows,
-)
+from ._demo import run_demo
+from ._inputs import Reader, Record, check_encoding
+from ._outputs import OutputError, atomic_output, is_folder, output_format, write_rows
+from ._sinks import Sink, open_sink
 from ._validation import utf8_safe
 from .deduplication import dedup
 from .errors import InvalidInputError, StorageError, TextprintError
 from .matching import compare
-from .registry import Registry
+from .registry import Hit, Registry
 from .report import evidence
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
+
+#: Output formats of each command that writes results.
+CHECK_FORMATS = ("text", "jsonl", "csv", "parquet", "html")
+DEDUP_FORMATS = ("jsonl", "csv", "parquet")
+#: --too-short on the command line -> Registry.register_many's too_short.
+_TOO_SHORT = {"skip": "skip", "accept": "accept", "stop": "raise"}
 
 
-def _samples() -> list[dict[str, str]]:
-    path = resources.files("textprint") / "_samples" / "works.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+class Bar(Protocol):
+    """What the command line needs of a progress bar."""
+
+    def update(self, n: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
 
 
-def _to_traditional(text: str) -> str:
-    """Simplified -> Traditional for the demo, by inverting the shipped T->S table."""
-    from ._tables import get_tables
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
 
-    t2s = get_tables().t2s
-    changed = np.flatnonzero(t2s != np.arange(len(t2s), dtype=np.uint32))
-    back: dict[int, int] = {}
-    for trad in changed.tolist():
-        back.setdefault(int(t2s[trad]), trad)
-    return text.translate(back)
+    def close(self) -> None:
+        pass
 
 
-def _disguise(text: str, lang: str) -> str:
-    """The cheap evasions: Traditional characters, full-width forms, zero-width spaces,
-    look-alike letters, re-wrapped and hyphenated lines, changed case."""
-    if lang == "en":
-        text = text.replace("a", "\u0430").replace("o", "\u043e")  # Cyrillic look-alikes
-        words = text.split()
-        lines, line = [], ""
-        for w in words:  # re-wrap at 50 columns, hyphenating long words
-            if len(line) + len(w) > 50 and len(w) > 7:
-                lines.append(f"{line} {w[:4]}-")
-                line = w[4:]
-            elif len(line) + len(w) > 50:
-                lines.append(line)
-                line = w
-            else:
-                line = f"{line} {w}".strip()
-        lines.append(line)
-        return "\n".join(lines).upper()
-    if lang == "zh":
-        text = _to_traditional(text)
-    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
-    return "\u200b".join(wide[i : i + 9] for i in range(0, len(wide), 9))
+def progress(total: int | None, desc: str, *, quiet: bool) -> Bar:
+    """A tqdm bar on stderr when it is a terminal and not quiet; otherwise a no-op."""
+    if quiet or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    bar: Bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+    return bar
 
 
-def _demo_posts(works: list[dict[str, str]]) -> list[tuple[str, str]]:
-    by_id = {w["work_id"]: w["text"] for w in works}
-    xiyou = by_id["zh-xiyouji-ch01-opening"]
-    poem = by_id["zh-chunjiang-huayueye"]
-    rashomon = by_id["ja-rashomon-opening"]
-    pride = by_id["en-pride-and-prejudice-opening"]
-    alice = by_id["en-alice-opening"]
-    return [
-        (
-            "a Chinese forum post quoting Journey to the West in Traditional, full-width "
-            "characters with zero-width spaces",
-            "今天读到一段很有意思的开头，分享给大家：\n"
-            + _disguise(xiyou[120:420], "zh")
-            + "\n你们觉得怎么样？",
-        ),
-        ("a whole Tang poem reposted in Simplified characters", _to_simplified(poem)),
-        (
-            "a Japanese blog post pasting the opening of Rashomon with zero-width spaces",
-            "週末に読んだ本の一節です。\n"
-            + _disguise(rashomon[:330], "ja")
-            + "\nいかがでしょうか。",
-        ),
-        (
-            "an English post mixing Pride and Prejudice (look-alike letters, capitals, "
-            "re-wrapped lines) with a piece of Alice",
-            "Found this in an old notebook:\n"
-            + _disguise(pride[:400], "en")
-            + "\n\nand later on the same page:\n"
-            + alice[:260],
-        ),
-        (
-            "an unrelated post",
-            "The weather was lovely today, so we walked along the river and talked about "
-            "our plans for the summer holidays and the garden.",
-        ),
-    ]
+def _n(count: int, noun: str) -> str:
+    """``1 work``, ``2 works``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _to_simplified(text: str) -> str:
-    """Traditional -> Simplified character by character, with the shipped table."""
-    from ._tables import get_tables
-
-    t2s = get_tables().t2s
-    return "".join(chr(int(t2s[ord(c)])) for c in text)
-
-
-def _excerpt(text: str, start: int, end: int, width: int = 34) -> str:
-    piece = text[start:end].replace("\n", " ").replace("\u200b", "")
-    return piece if len(piece) <= width else piece[: width // 2] + " … " + piece[-width // 2 :]
+def _reader(args: argparse.Namespace) -> Reader:
+    return Reader(
+        args.inputs,
+        id_field=args.id_field,
+        text_field=args.text_field,
+        encoding=args.encoding,
+        on_error=args.on_error,
+    )
 
 
-def _demo(args: argparse.Namespace) -> int:
-    out = sys.stdout
-    works = _samples()
-    titles = {w["work_id"]: f"{w['title']} ({w['author']})" for w in works}
-    with Registry(args.db) as reg:
-        for w in works:
-            if w["work_id"] not in reg:
-                reg.register(w["work_id"], w["text"], {"title": w["title"], "author": w["author"]})
-        out.write(f"Registered {len(reg)} works ({'in memory' if args.db is None else args.db}).\n")
-        found = 0
-        for label, post in _demo_posts(works):
-            hits = reg.check(post)
-            out.write(f"\n== Checking {label} ({len(post)} characters)\n")
-            if not hits:
-                out.write("   no registered work is copied\n")
-            for hit in hits:
-                found += 1
-                work = reg.get(hit.work_id).text or ""
-                out.write(
-                    f"   copies {hit.work_id}: {titles.get(str(hit.work_id), '')}\n"
-                    f"     {hit.containment:.0%} of the post comes from the work; "
-                    f"{hit.source_containment:.0%} of the work is in the post\n"
-                )
-                for p in hit.passages:
-                    q_text = _excerpt(post, p.query_start, p.query_end)
-                    w_text = _excerpt(work, p.source_start, p.source_end)
-                    out.write(
-                        f"     post[{p.query_start}:{p.query_end}] {q_text!r}\n"
-                        f"       = work[{p.source_start}:{p.source_end}] {w_text!r}\n"
-                    )
-    return 0 if found else 1
-
-
-def _hits_json(name: str | int, hits: list[Any]) -> dict[str, Any]:
-    return {
-        "id": name,
-        "hits": [
-            {
-                "work_id": h.work_id,
-                "metadata": h.metadata,
-                "containment": h.containment,
-                "source_containment": h.source_containment,
-                "jaccard": h.jaccard,
-                "copied_chars": h.copied_chars,
-                "passages": [list(p) for p in h.passages],
-            }
-            for h in hits
-        ],
-    }
+def _report_skipped(reader: Reader) -> None:
+    """List the inputs left out under --on-error skip (on stderr, even with --quiet)."""
+    if reader.skipped:
+        print(f"textprint: skipped {_n(len(reader.skipped), 'unreadable input')}:", file=sys.stderr)
+        for s in reader.skipped:
+            print(f"  {utf8_safe(s.reason)}", file=sys.stderr)
 
 
 def _existing(db: str) -> str:
@@ -186,15 +94,18 @@ def _existing(db: str) -> str:
 
 
 def _register(args: argparse.Namespace) -> int:
-    # Validate everything before writing anything: records, and ids (unique, not yet taken).
-    ids: set[str] = set()
-    n = 0
-    for rec in read_records(args.inputs, id_field=args.id_field, text_field=args.text_field):
+    # Read and validate every record before writing anything: the ids must be unique and not
+    # yet registered. The inputs are read a second time to register them, so memory holds
+    # the ids, never the texts.
+    ids: dict[str, str] = {}
+    reader = _reader(args)
+    for rec in reader:
         key = str(rec.id)
         if key in ids:
-            raise InvalidInputError(f"{rec.where}: id {rec.id!r} appears twice in the input")
-        ids.add(key)
-        n += 1
+            raise InvalidInputError(
+                f"{rec.where}: id {rec.id!r} appears twice in the input (first at {ids[key]})"
+            )
+        ids[key] = rec.where
     if Path(args.db).exists() and not (args.replace or args.skip_existing):
         with Registry(args.db) as reg:
             taken = next((i for i in ids if i in reg), None)
@@ -203,95 +114,145 @@ def _register(args: argparse.Namespace) -> int:
                 f"id {taken!r} is already registered in {args.db}; use --replace to replace "
                 "works or --skip-existing to resume an interrupted run"
             )
+    n = len(ids)
     bar = progress(n, "registering", quiet=args.quiet)
     done = [0]
-    last: list[Any] = [None]
 
-    def committed(ids: list[Any]) -> None:
-        done[0] += len(ids)
-        last[0] = ids[-1]
-        bar.update(len(ids))
-        if not args.quiet:
+    def committed(batch: list[Any]) -> None:
+        done[0] += len(batch)
+        bar.update(len(batch))
+        if not args.quiet and batch:
             print(
-                f"committed {done[0]}/{n} works (last id {ids[-1]!r})", file=sys.stderr, flush=True
+                f"committed {done[0]}/{n} works (last id {batch[-1]!r})",
+                file=sys.stderr,
+                flush=True,
             )
 
-    records = read_records(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    fed: list[tuple[str, str]] = []  # (id, where) of each work given to the registry
     with Registry(args.db) as reg:
-        items = (
-            (r.id, r.text, r.metadata) for r in records if not (args.skip_existing and r.id in reg)
-        )
+
+        def items() -> Iterator[tuple[Any, str, Any]]:
+            for r in _reader(args):
+                if not (args.skip_existing and r.id in reg):
+                    fed.append((str(r.id), r.where))
+                    yield r.id, r.text, r.metadata
+
         try:
-            reg.register_many(
-                items, batch_size=args.batch_size, replace=args.replace, on_commit=committed
+            registered = reg.register_many(
+                items(),
+                batch_size=args.batch_size,
+                replace=args.replace,
+                on_commit=committed,
+                too_short=_TOO_SHORT[args.too_short],
             )
         finally:
             bar.close()
-        print(f"registered {done[0]} works; the registry holds {len(reg)}")
+        print(f"registered {_n(len(registered), 'work')}; the registry holds {len(reg)}")
+        kept = {str(i) for i in registered}
+        short = [(i, where) for i, where in fed if i not in kept]
+        if short:
+            print(
+                f"left out {_n(len(short), 'work')} too short to ever be found (fewer than "
+                f"k={reg.k} tokens after normalization; --too-short accept registers them):"
+            )
+            for i, where in short:
+                print(utf8_safe(f"  {i} ({where})"))
+    _report_skipped(reader)
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    n = validate(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    records = list(read_records(args.inputs, id_field=args.id_field, text_field=args.text_field))
-    bar = progress(n, "checking", quiet=args.quiet)
-    results: list[tuple[Record, list[Any]]] = []
+    fmt = output_format(args.output, args.format, choices=CHECK_FORMATS, default="text")
+    folder = args.output is not None and is_folder(args.output)
+    if args.skip_existing and (args.output is None or fmt == "text"):
+        raise InvalidInputError(
+            "--skip-existing resumes a results file: give -o with a .jsonl, .csv, .parquet, "
+            ".html file or a folder"
+        )
+    reader = _reader(args)
     with Registry(_existing(args.db)) as reg:
-        for lo in range(0, len(records), 64):
-            chunk = records[lo : lo + 64]
-            for rec, hits in zip(
-                chunk,
-                reg.check_many([r.text for r in chunk], min_chars=args.min_chars, top_k=args.top_k),
-            ):
-                results.append((rec, hits))
-            bar.update(len(chunk))
-        bar.close()
-        found = any(h for _, h in results)
-        if args.format == "jsonl":
-            lines = [json_line(_hits_json(r.id, h)) for r, h in results]
-            _emit(args.output, "\n".join(lines) + ("\n" if lines else ""))
-        elif args.format == "html":
-            if len(results) != 1 and args.output:
+        records: Iterator[Record] = iter(reader)
+        several = False
+        if fmt == "html" and not folder:
+            first = list(islice(records, 2))
+            several = len(first) > 1
+            records = chain(first, records)
+            if several and args.output is None:
                 raise InvalidInputError(
-                    "--format html writes one report per checked text: check one text at a time"
+                    "--format html writes one page per checked text: give -o FOLDER/ (or "
+                    "-o report.html) for the pages and their index.html"
                 )
-            rec, hits = results[0] if results else (Record(0, "", None, ""), [])
-            _emit(args.output, evidence(rec.text, hits, registry=reg).to_html())
-        else:
-            out = []
-            for rec, hits in results:
-                if not hits:
-                    out.append(f"{rec.id}: no copy found")
-                for h in hits:
-                    out.append(
-                        f"{rec.id}: copies {h.work_id} ({h.containment:.0%} of the text, "
-                        f"{h.source_containment:.0%} of the work, {len(h.passages)} passages)"
-                    )
-                    for p in h.passages:
-                        out.append(
-                            f"    text[{p.query_start}:{p.query_end}] = "
-                            f"work[{p.source_start}:{p.source_end}]"
-                        )
-            _emit(args.output, "\n".join(out) + "\n")
-    return 0 if found else 1
+        sink = open_sink(
+            fmt,
+            args.output,
+            registry=reg,
+            resume=args.skip_existing,
+            folder=folder,
+            several=several,
+        )
+        options = {
+            "min_chars": args.min_chars,
+            "min_containment": args.min_containment,
+            "top_k": args.top_k,
+        }
+        try:
+            _check_stream(reg, records, sink, options, args)
+        except OutputError:
+            sink.abort(keep=False)
+            raise
+        except (TextprintError, KeyboardInterrupt) as exc:
+            sink.abort(keep=True)
+            if sink.resumable is None or not sink.n_written:
+                raise
+            note = (
+                f"{sink.n_written} results so far are kept in {sink.resumable}: rerun the same "
+                "command with --skip-existing to resume"
+            )
+            if isinstance(exc, KeyboardInterrupt):
+                raise KeyboardInterrupt(note) from None
+            raise type(exc)(f"{exc}; {note}") from exc
+        sink.close()
+    if not args.quiet:
+        where = f"; wrote {args.output}" if args.output else ""
+        print(
+            f"checked {_n(sink.n_written, 'text')}, {sink.n_found} "
+            f"cop{'y' if sink.n_found != 1 else 'ies'} a registered work{where}",
+            file=sys.stderr,
+        )
+    _report_skipped(reader)
+    return 0 if sink.n_found else 1
 
 
-def _emit(output: str | None, text: str) -> None:
-    # ids and metadata may hold lone surrogates (from a JSON input), which UTF-8 cannot
-    text = utf8_safe(text)
-    if output:
-        with atomic_output(output) as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+def _check_stream(
+    reg: Registry,
+    records: Iterator[Record],
+    sink: Sink,
+    options: dict[str, Any],
+    args: argparse.Namespace,
+) -> None:
+    """Check `records` in batches, writing each batch's results as soon as it is checked."""
+    bar = progress(None, "checking", quiet=args.quiet)
+    try:
+        while chunk := list(islice(records, args.batch_size)):
+            todo = [r for r in chunk if str(r.id) not in sink.done]
+            hits: list[list[Hit]] = []
+            if todo:
+                hits = reg.check_many([r.text for r in todo], **options)
+            for rec, found in zip(todo, hits):
+                sink.write(rec, found)
+            sink.flush()
+            bar.update(len(chunk))
+    finally:
+        bar.close()
 
 
 def _dedup(args: argparse.Namespace) -> int:
-    validate(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    records = list(read_records(args.inputs, id_field=args.id_field, text_field=args.text_field))
+    fmt = output_format(args.output, args.format, choices=DEDUP_FORMATS, default="jsonl")
+    reader = _reader(args)
+    records = list(reader)  # dedup compares every text with every other: all are needed
     labels = dedup([r.text for r in records], args.threshold)
     rows = [{"id": r.id, "cluster": records[int(label)].id} for r, label in zip(records, labels)]
-    write_rows(args.output, rows, ["id", "cluster"])
+    write_rows(args.output, fmt, rows, ["id", "cluster"])
     n_dup = int(np.count_nonzero(labels != np.arange(len(labels))))
     if not args.quiet:
         print(
@@ -299,22 +260,28 @@ def _dedup(args: argparse.Namespace) -> int:
             f"{n_dup} duplicates; wrote {args.output}",
             file=sys.stderr,
         )
+    _report_skipped(reader)
     return 0 if n_dup else 1
 
 
-def _read_text(path: str) -> str:
+def _read_text(path: str, encoding: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding=check_encoding(encoding))
     except UnicodeDecodeError as exc:
         raise InvalidInputError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            f"{path}: cannot be decoded as {exc.encoding} ({exc.reason} at byte {exc.start}); "
+            "give its encoding with --encoding"
         ) from exc
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _compare(args: argparse.Namespace) -> int:
-    a, b = _read_text(args.a), _read_text(args.b)
+    if args.html is not None:
+        output_format(args.html, "html", choices=("html",), default="html")
+        if is_folder(args.html):
+            raise OutputError(f"--html {args.html} is a folder; give a file name")
+    a, b = _read_text(args.a, args.encoding), _read_text(args.b, args.encoding)
     c = compare(a, b)
     print(f"containment of {args.a} in {args.b}: {c.containment:.1%}")
     print(f"containment of {args.b} in {args.a}: {c.source_containment:.1%}")
@@ -368,11 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
             "inputs",
             nargs="+",
             metavar="INPUT",
-            help="JSONL, CSV/TSV, Parquet files or folders of .txt files",
+            help="JSONL, CSV/TSV, Parquet files (.gz/.zst too) or folders of .txt files",
         )
-        p.add_argument("--id-field", default="id", help="record field holding the id (default id)")
+        p.add_argument(
+            "--id-field",
+            default=None,
+            help="record field holding the id (default id; records without one are numbered)",
+        )
         p.add_argument(
             "--text-field", default="text", help="record field holding the text (default text)"
+        )
+        p.add_argument("--encoding", default="utf-8", help="encoding of the inputs (utf-8)")
+        p.add_argument(
+            "--on-error",
+            choices=("stop", "skip"),
+            default="stop",
+            help="an unreadable input or bad record stops the run (stop), or is left out and "
+            "listed at the end (skip)",
         )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
@@ -382,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--db", default=None, help="registry file to use (default: a registry in memory)"
     )
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=run_demo)
 
     reg = sub.add_parser("register", help="register works into a registry file")
     reg.add_argument("db", metavar="DB", help="registry file (created if missing)")
@@ -394,27 +373,72 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip ids already registered (resume an interrupted run)",
     )
+    reg.add_argument(
+        "--too-short",
+        choices=("skip", "accept", "stop"),
+        default="skip",
+        help="a work too short to ever be found (fewer than k tokens): leave it out and list "
+        "it at the end (skip), register it anyway (accept), or stop with an error (stop)",
+    )
     reg.set_defaults(func=_register)
 
     chk = sub.add_parser("check", help="check texts against a registry")
     chk.add_argument("db", metavar="DB", help="registry file")
     inputs(chk)
-    chk.add_argument("--format", choices=("text", "jsonl", "html"), default="text")
-    chk.add_argument("-o", "--output", default=None, help="output file (default stdout)")
-    chk.add_argument("--min-chars", type=int, default=None, help="copied characters for a hit")
+    chk.add_argument(
+        "--format",
+        choices=CHECK_FORMATS,
+        default=None,
+        help="output format (default: from the -o extension, else text)",
+    )
+    chk.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="output file (.txt, .jsonl, .csv, .parquet, .html) or FOLDER/ for one HTML page "
+        "per text and an index.html (default stdout)",
+    )
+    chk.add_argument(
+        "--min-chars",
+        type=int,
+        default=None,
+        help="copied characters of the text for a hit, in every script (default: 200 for "
+        "Chinese and Japanese, 40 words otherwise)",
+    )
+    chk.add_argument(
+        "--min-containment",
+        type=float,
+        default=0.5,
+        help="a hit also when this share of the work is found in the text (0.5)",
+    )
     chk.add_argument("--top-k", type=int, default=None, help="at most this many hits per text")
+    chk.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="skip texts whose results the output already holds (resume an interrupted run)",
+    )
+    chk.add_argument("--batch-size", type=int, default=64, help="texts checked at once (64)")
     chk.set_defaults(func=_check)
 
     dd = sub.add_parser("dedup", help="cluster near-duplicate texts")
     inputs(dd)
-    dd.add_argument("-o", "--output", required=True, help="output .jsonl or .parquet (id, cluster)")
+    dd.add_argument(
+        "-o", "--output", required=True, help="output .jsonl, .csv or .parquet (id, cluster)"
+    )
+    dd.add_argument(
+        "--format",
+        choices=DEDUP_FORMATS,
+        default=None,
+        help="output format (default: from the -o extension, else jsonl)",
+    )
     dd.add_argument("--threshold", type=float, default=0.8, help="Jaccard threshold (0.8)")
     dd.set_defaults(func=_dedup)
 
     cmp_ = sub.add_parser("compare", help="compare two text files")
-    cmp_.add_argument("a", metavar="A", help="the text checked (UTF-8 file)")
-    cmp_.add_argument("b", metavar="B", help="the source text (UTF-8 file)")
+    cmp_.add_argument("a", metavar="A", help="the text checked (a text file)")
+    cmp_.add_argument("b", metavar="B", help="the source text (a text file)")
     cmp_.add_argument("--html", default=None, metavar="OUT", help="also write an HTML report")
+    cmp_.add_argument("--encoding", default="utf-8", help="encoding of A and B (utf-8)")
     cmp_.set_defaults(func=_compare)
 
     info = sub.add_parser("info", help="show a registry's size and manifest")
@@ -437,6 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -444,14 +472,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version exit 0
         return int(exc.code or 0)
+    # a terminated run stops as an interrupted one does: its results so far stay resumable
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
         code: int = args.func(args)
     except TextprintError as exc:
-        print(f"textprint: error: {exc}", file=sys.stderr)
+        print(f"textprint: error: {utf8_safe(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("textprint: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        note = f" ({exc})" if str(exc) else ""
+        print(f"textprint: interrupted{note}", file=sys.stderr)
         return 2
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return code
 
 

@@ -582,7 +582,9 @@ class LSHIndex:
         values = np.asarray(signature)
         if values.ndim != 1:
             raise InvalidParameterError(
-                f"signature must have shape (n_hashes,), got {values.shape}; use query_many"
+                "signature must be one MinHash signature, an array of shape (n_hashes,) from "
+                f"MinHasher.signature(text), got {type(signature).__name__} of shape "
+                f"{values.shape}; for a batch of signatures use query_many"
             )
         return self.query_many(values[None, :], threshold=threshold, top_k=top_k)[0]
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._display import comparison_html, short_repr
 from ._tables import CLASS_WORD, get_tables
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_int, check_text
@@ -89,6 +90,12 @@ class Comparison:
     source_containment: float
     jaccard: float
     params: CompareParams
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return comparison_html(self)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -36,6 +36,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._display import short_repr
 from ._tables import (
     CLASS_BREAK,
     CLASS_HAN,
@@ -133,6 +134,9 @@ class Signatures:
         if copy or (dtype is not None and np.dtype(dtype) != self.values.dtype):
             return np.array(self.values, dtype=dtype, copy=True)
         return self.values
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def _oph_bins(sh_hashes: UInt64Array, bounds: Int64Array, n: int) -> UInt64Array:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._display import short_repr
 from ._separators import find_separators
 from ._tables import (
     CLASS_BREAK,
@@ -111,6 +112,9 @@ class Normalized:
                 f"range [{start}, {end}) must satisfy 0 <= start < end <= {len(self.text)}"
             )
         return int(self.starts[start]), int(self.ends[end - 1])
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 class NormalizedBatch:

@@ -15,20 +15,23 @@ length still points at the same place. The SHA-256 digests are those of the text
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any
 
+from ._display import short_repr
+from ._serialize import hit_json, passage_json
 from ._validation import check_text, iterates, utf8_safe
 from .errors import InvalidInputError
 from .matching import Comparison, Passage
 from .registry import Hit, Registry
 
-__all__ = ["REPORT_FORMAT", "Evidence", "evidence"]
+__all__ = ["REPORT_FORMAT", "Evidence", "evidence", "index_html"]
 
 REPORT_FORMAT = "textprint-evidence"
 REPORT_VERSION = 1
@@ -63,6 +66,7 @@ class _Match:
     source_containment: float
     jaccard: float
     passages: tuple[Passage, ...]
+    copied_chars: int | None = None  # a Registry measure: None for a comparison
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -70,57 +74,60 @@ class Evidence:
     """The evidence that a query copies one or more works.
 
     Build it with :func:`evidence`; render it with :meth:`to_html`, :meth:`to_json` or
-    :meth:`to_dict`.
+    :meth:`to_dict`. In a notebook it shows as the report does, passages highlighted.
     """
 
     query: str
     matches: tuple[_Match, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     created_at: str = ""
+    query_id: str | int | None = None
+    query_metadata: Any = None
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        body = _body_html(self, "textprint evidence", heading="h3")
+        return f"<style>{_NOTEBOOK_STYLE}</style>{body}"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON data (offsets in code points and UTF-16 units).
 
-        Texts are as given, lone surrogates included; :meth:`to_json` writes those as U+FFFD.
+        Each match is the JSON form of its hit (as the command line writes it), with the work's
+        text and digest under ``source`` and every passage offset also in UTF-16 units. Texts
+        are as given, lone surrogates included; :meth:`to_json` writes those as U+FFFD.
         """
         q16 = _Utf16(self.query)
         matches = []
         for m in self.matches:
             s16 = _Utf16(m.text)
-            matches.append(
+            match = hit_json(m)
+            match["source"] = {
+                "sha256": _sha256(m.text),
+                "length": len(m.text),
+                "length_utf16": s16(len(m.text)),
+                "text": m.text,
+            }
+            match["passages"] = [
                 {
-                    "work_id": m.work_id,
-                    "metadata": m.metadata,
-                    "containment": m.containment,
-                    "source_containment": m.source_containment,
-                    "jaccard": m.jaccard,
-                    "source": {
-                        "sha256": _sha256(m.text),
-                        "length": len(m.text),
-                        "length_utf16": s16(len(m.text)),
-                        "text": m.text,
-                    },
-                    "passages": [
-                        {
-                            "query_start": p.query_start,
-                            "query_end": p.query_end,
-                            "source_start": p.source_start,
-                            "source_end": p.source_end,
-                            "query_start_utf16": q16(p.query_start),
-                            "query_end_utf16": q16(p.query_end),
-                            "source_start_utf16": s16(p.source_start),
-                            "source_end_utf16": s16(p.source_end),
-                        }
-                        for p in m.passages
-                    ],
+                    **passage_json(p),
+                    "query_start_utf16": q16(p.query_start),
+                    "query_end_utf16": q16(p.query_end),
+                    "source_start_utf16": s16(p.source_start),
+                    "source_end_utf16": s16(p.source_end),
                 }
-            )
+                for p in m.passages
+            ]
+            matches.append(match)
         return {
             "format": REPORT_FORMAT,
             "version": REPORT_VERSION,
             "created_at": self.created_at,
             "settings": dict(self.settings),
             "query": {
+                "id": self.query_id,
+                "metadata": self.query_metadata,
                 "sha256": _sha256(self.query),
                 "length": len(self.query),
                 "length_utf16": q16(len(self.query)),
@@ -135,8 +142,11 @@ class Evidence:
         # valid, and a lone surrogate is one UTF-16 unit as U+FFFD is, so offsets stay true
         return utf8_safe(json.dumps(self.to_dict(), ensure_ascii=False, indent=indent))
 
-    def to_html(self, *, title: str = "textprint evidence report") -> str:
-        """One self-contained HTML page (no script, no network; lone surrogates as U+FFFD)."""
+    def to_html(self, *, title: str = "textprint evidence report", index: str | None = None) -> str:
+        """One self-contained HTML page (no script, no network; lone surrogates as U+FFFD).
+
+        `index`, if given, is the relative URL of a batch's index page, linked at the top.
+        """
         parts = [
             "<!DOCTYPE html>",
             '<html lang="und"><head><meta charset="utf-8">',
@@ -145,24 +155,57 @@ class Evidence:
             '<link rel="icon" href="data:,">',  # no favicon request either
             f"<title>{html.escape(title)}</title>",
             f"<style>{_STYLE}</style></head><body>",
-            f"<h1>{html.escape(title)}</h1>",
-            '<section class="summary"><table>',
-            f"<tr><th>checked text</th><td>{len(self.query)} characters, SHA-256 "
-            f"<code>{_sha256(self.query)}</code></td></tr>",
-            f"<tr><th>matched works</th><td>{len(self.matches)}</td></tr>",
-            f"<tr><th>created</th><td>{html.escape(self.created_at)}</td></tr>",
-            "</table></section>",
         ]
-        if not self.matches:
-            parts.append('<p class="none">No registered work is copied.</p>')
-        for i, m in enumerate(self.matches):
-            parts.append(_match_html(i, self.query, m))
-        parts.append('<section class="settings"><h2>Settings</h2><table>')
-        for key, raw in sorted(self.settings.items(), key=lambda kv: str(kv[0])):
-            value = html.escape(str(raw))
-            parts.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{value}</code></td></tr>")
-        parts.append("</table></section></body></html>")
+        if index is not None:
+            parts.append(f'<p class="back"><a href="{html.escape(index)}">← all posts</a></p>')
+        parts.append(_body_html(self, title, heading="h1"))
+        parts.append("</body></html>")
         return utf8_safe("\n".join(parts))
+
+
+def _body_html(ev: Evidence, title: str, *, heading: str) -> str:
+    """The report's content: the page's body, or a notebook's output cell."""
+    parts = [f'<div class="textprint-report"><{heading}>{html.escape(title)}</{heading}>']
+    parts.append('<section class="summary"><table>')
+    if ev.query_id is not None:
+        parts.append(
+            f"<tr><th>checked text</th><td><code>{html.escape(str(ev.query_id))}</code></td></tr>"
+        )
+    if ev.query_metadata is not None:
+        parts.append(f"<tr><th>its metadata</th><td>{metadata_html(ev.query_metadata)}</td></tr>")
+    parts += [
+        f"<tr><th>length</th><td>{len(ev.query)} characters, SHA-256 "
+        f"<code>{_sha256(ev.query)}</code></td></tr>",
+        f"<tr><th>matched works</th><td>{len(ev.matches)}</td></tr>",
+        f"<tr><th>created</th><td>{html.escape(ev.created_at)}</td></tr>",
+        "</table></section>",
+    ]
+    if not ev.matches:
+        parts.append('<p class="none">No registered work is copied.</p>')
+    for i, m in enumerate(ev.matches):
+        parts.append(_match_html(i, ev.query, m))
+    parts.append('<section class="settings"><h2>Settings</h2><table>')
+    for key, raw in sorted(ev.settings.items(), key=lambda kv: str(kv[0])):
+        value = html.escape(str(raw))
+        parts.append(f"<tr><th>{html.escape(str(key))}</th><td><code>{value}</code></td></tr>")
+    parts.append("</table></section></div>")
+    return utf8_safe("\n".join(parts))
+
+
+def metadata_html(metadata: Any) -> str:
+    """Metadata as a readable table: one row per field, nested values as compact JSON."""
+    if not isinstance(metadata, Mapping):
+        return f"<code>{html.escape(_compact(metadata))}</code>"
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>"
+        f"{html.escape(v if isinstance(v, str) else _compact(v))}</td></tr>"
+        for k, v in metadata.items()
+    )
+    return f'<table class="metadata">{rows}</table>'
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: str, m: int) -> str:
@@ -188,11 +231,7 @@ def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: s
 def _match_html(m: int, query: str, match: _Match) -> str:
     q_spans = [(p.query_start, p.query_end, i) for i, p in enumerate(match.passages)]
     s_spans = [(p.source_start, p.source_end, i) for i, p in enumerate(match.passages)]
-    meta = (
-        ""
-        if match.metadata is None
-        else html.escape(json.dumps(match.metadata, ensure_ascii=False))
-    )
+    meta = "" if match.metadata is None else metadata_html(match.metadata)
     rows = "".join(
         f"<tr><td>{i + 1}</td><td>{p.query_start}–{p.query_end}</td>"
         f"<td>{p.source_start}–{p.source_end}</td><td>{p.query_end - p.query_start}</td></tr>"
@@ -201,7 +240,7 @@ def _match_html(m: int, query: str, match: _Match) -> str:
     return (
         f'<section class="match" id="match{m}">'
         f"<h2>Work <code>{html.escape(str(match.work_id))}</code></h2>"
-        f'<p class="meta">{meta}</p>'
+        f'<div class="meta">{meta}</div>'
         '<table class="measures">'
         f"<tr><th>share of the checked text copied from this work</th>"
         f"<td>{match.containment:.1%}</td></tr>"
@@ -232,7 +271,149 @@ border:1px solid #ddd;padding:.75rem;background:#fafafa;max-height:70vh;overflow
 mark{background:#ffe08a;padding:0 1px}a.passage{color:inherit;text-decoration:none}
 a.passage:target mark{background:#ff9f43;outline:2px solid #d35400}
 code{font-size:.85em;word-break:break-all}.none{font-style:italic}
+table.metadata{margin:0}table.metadata th{background:none;font-weight:500}
 """
+# the same look inside a notebook's output cell, scoped to the report
+_NOTEBOOK_STYLE = (
+    ".textprint-report .sides{display:flex;gap:1rem}.textprint-report .side{flex:1;min-width:0}"
+    ".textprint-report pre{white-space:pre-wrap;word-break:break-word;max-height:24rem;"
+    "overflow:auto;border:1px solid #ddd;padding:.5rem}"
+    ".textprint-report mark{background:#ffe08a;padding:0 1px}"
+    ".textprint-report a.passage{color:inherit;text-decoration:none}"
+)
+
+
+# The index's only script: it sorts the table by the column named in the URL's fragment
+# (#sort=share-desc), so the header's links sort without a request, and a sorted view can be
+# linked. The Content-Security-Policy allows this one script by its digest, nothing else.
+_SORT_SCRIPT = """
+(function () {
+  var body = document.getElementById("posts").tBodies[0];
+  function sort() {
+    var m = /^#sort=(\\w+)-(asc|desc)$/.exec(location.hash);
+    if (!m) return;
+    var key = m[1], dir = m[2] === "asc" ? 1 : -1;
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.dataset[key], y = b.dataset[key], nx = parseFloat(x), ny = parseFloat(y);
+      var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+      return r * dir || a.dataset.order - b.dataset.order;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  window.addEventListener("hashchange", sort);
+  sort();
+})();
+"""
+_SORT_DIGEST = base64.b64encode(hashlib.sha256(_SORT_SCRIPT.encode()).digest()).decode()
+_INDEX_CSP = _CSP.replace(
+    "default-src 'none';", f"default-src 'none'; script-src 'sha256-{_SORT_DIGEST}';"
+)
+#: The index's columns: (data key, header); each header links to both sort orders.
+_INDEX_COLUMNS = (
+    ("order", "#"),
+    ("id", "text"),
+    ("hits", "result"),
+    ("work", "top work"),
+    ("share", "copied from it"),
+    ("chars", "copied characters"),
+)
+
+
+def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -> None:
+    """Write the index page of a batch of reports: one row per checked text, sortable.
+
+    ``textprint check --format html -o FOLDER/`` writes it as ``index.html``.
+
+    Parameters
+    ----------
+    rows : iterable of mapping
+        One per checked text, in order: ``{"id", "metadata", "hits"}`` as
+        ``textprint check --format jsonl`` writes them (the hits in their JSON form, as in
+        :meth:`textprint.Evidence.to_dict`'s ``matches``), and ``"href"``, the relative URL of the
+        text's own page, when it has one. Read one at a time: a batch of any size is indexed
+        in bounded memory.
+    out : text file
+        Where the page is written (UTF-8).
+    title : str
+        The page's title and heading.
+
+    Notes
+    -----
+    The page lists what was found in each text, its top work (with the work's ``title`` metadata, if
+    any), the share of the text copied from it and the copied characters. The header's arrows
+    sort the table by a column through the URL's fragment (``#sort=share-desc``): the page's
+    only script, allowed by its digest in the Content-Security-Policy, which allows no request.
+
+    Examples
+    --------
+    >>> import io
+    >>> import textprint as tp
+    >>> reg = tp.Registry()
+    >>> reg.register("poem", "床前明月光，疑是地上霜。举头望明月，低头思故乡。")
+    >>> post = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    >>> hits = tp.evidence(post, reg.check(post), registry=reg).to_dict()["matches"]
+    >>> rows = [{"id": "post-1", "metadata": None, "hits": hits, "href": "post-1.html"},
+    ...         {"id": "post-2", "metadata": None, "hits": []}]
+    >>> page = io.StringIO()
+    >>> tp.report.index_html(rows, page, title="two posts")
+    >>> 'data-id="post-1" data-hits="1" data-work="poem"' in page.getvalue()
+    True
+    >>> "2 texts checked, 1 copies a registered work" in page.getvalue()
+    True
+    """
+    out.write(
+        "<!DOCTYPE html>\n"
+        '<html lang="und"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_INDEX_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}{_INDEX_STYLE}</style></head>"
+        f"<body>\n<h1>{html.escape(title)}</h1>\n"
+        '<table id="posts"><thead><tr>'
+    )
+    for key, header in _INDEX_COLUMNS:
+        out.write(
+            f'<th>{header} <a class="sort" href="#sort={key}-asc" title="ascending">▲</a>'
+            f'<a class="sort" href="#sort={key}-desc" title="descending">▼</a></th>'
+        )
+    out.write("</tr></thead><tbody>\n")
+    n = found = 0
+    for n, row in enumerate(rows, 1):
+        hits = row.get("hits") or []
+        found += bool(hits)
+        top = hits[0] if hits else None
+        rid = html.escape(utf8_safe(str(row["id"])))
+        name = f'<a href="{html.escape(row["href"])}">{rid}</a>' if row.get("href") else rid
+        work = "" if top is None else utf8_safe(str(top["work_id"]))
+        title_ = ""
+        if top is not None and isinstance(top.get("metadata"), Mapping):
+            title_ = utf8_safe(str(top["metadata"].get("title", "")))
+        share = 0.0 if top is None else float(top["containment"])
+        chars = 0 if top is None else int(top.get("copied_chars") or 0)
+        verdict = (
+            f"copies {len(hits)} work{'' if len(hits) == 1 else 's'}" if hits else "no copy found"
+        )
+        out.write(
+            f'<tr class="{"copy" if hits else "none"}" data-order="{n}" '
+            f'data-id="{rid}" data-hits="{len(hits)}" data-work="{html.escape(work)}" '
+            f'data-share="{share:.6f}" data-chars="{chars}">'
+            f"<td>{n}</td><td>{name}</td><td>{verdict}</td>"
+            f"<td><code>{html.escape(work)}</code> {html.escape(title_)}</td>"
+            f"<td>{'' if top is None else f'{share:.0%}'}</td>"
+            f"<td>{'' if top is None else chars}</td></tr>\n"
+        )
+    out.write(
+        f'</tbody></table>\n<p class="totals">{n} text{"" if n == 1 else "s"} checked, {found} '
+        f"cop{'ies' if found == 1 else 'y'} a registered work.</p>\n"
+        f"<script>{_SORT_SCRIPT}</script>\n</body></html>\n"
+    )
+
+
+_INDEX_STYLE = (
+    "a.sort{text-decoration:none;font-size:.7em;margin-left:.15em;color:#666}"
+    "tr.copy td:nth-child(3){color:#b3261e;font-weight:600}tr.none{color:#666}"
+)
 
 
 def evidence(
@@ -243,6 +424,8 @@ def evidence(
     sources: Mapping[str | int, str] | None = None,
     source: str | None = None,
     settings: Mapping[str, Any] | None = None,
+    query_id: str | int | None = None,
+    query_metadata: Any = None,
 ) -> Evidence:
     """Collect the evidence that `query` copies the matched works.
 
@@ -261,6 +444,10 @@ def evidence(
     settings : mapping, optional
         Settings recorded in the report (default: the registry's manifest or the
         comparison's parameters).
+    query_id : str or int, optional
+        The checked text's id (a post id), shown in the report.
+    query_metadata : JSON value, optional
+        The checked text's metadata (author, URL, ...), shown in the report as a table.
 
     Returns
     -------
@@ -311,7 +498,7 @@ def evidence(
             "source", None, source, c.containment, c.source_containment, c.jaccard, c.passages
         )
         items = (match,) if c.passages else ()
-        return Evidence(query, items, dict(settings or params), created)
+        return Evidence(query, items, dict(settings or params), created, query_id, query_metadata)
     if isinstance(matches, (str, bytes, Hit)) or not iterates(matches):
         raise InvalidInputError(
             "matches must be a list of Hits (from Registry.check) or a Comparison (from "
@@ -345,11 +532,12 @@ def evidence(
                 hit.source_containment,
                 hit.jaccard,
                 hit.passages,
+                hit.copied_chars,
             )
         )
     if settings is None and registry is not None:
         settings = registry.manifest
-    return Evidence(query, tuple(found), dict(settings or {}), created)
+    return Evidence(query, tuple(found), dict(settings or {}), created, query_id, query_metadata)
 
 
 def _check_settings(settings: object) -> None:

@@ -11,6 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ._display import short_repr
 from ._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_NEWLINE, CLASS_SPACE, CLASS_WORD
 from ._typing import BoolArray, Int64Array, UInt32Array
 from ._validation import check_text
@@ -59,6 +60,9 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.tokens)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 @runtime_checkable

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._display import short_repr
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_int, check_text, check_texts
 from .hashing import HASH_SCHEME, MAX_K, ShingleBatch, check_same_params, shingle_batch
@@ -72,6 +73,9 @@ class Fingerprint:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def winnow(hashes: UInt64Array, window: int) -> Int64Array:

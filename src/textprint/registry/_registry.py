@@ -509,8 +509,10 @@ class Registry:
         ----------
         text : str
         min_chars : int, optional
-            Copied query characters needed for a hit. Default: 200 for CJK text, 40 words
-            (counted as tokens) for other scripts.
+            Copied query characters needed for a hit, counted as characters in every script
+            (``Hit.copied_chars``: an English word is about 6 with its space). Given, it
+            replaces both defaults: 200 characters for CJK text, 40 words (counted as tokens)
+            for other scripts.
         min_containment : float, default 0.5
             A hit is also reported when at least this share of the work is found in the query
             (a whole copied poem or headline, shorter than `min_chars`).

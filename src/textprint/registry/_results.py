@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import hit_html, short_repr
 from .._tables import get_tables
 from ..matching import Passage
 from ._rows import id_from_db, metadata_from_db
@@ -44,6 +45,9 @@ class Work:
     registered_at: datetime
     sha256: str
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Hit:
@@ -76,6 +80,12 @@ class Hit:
     jaccard: float
     passages: tuple[Passage, ...]
     copied_chars: int
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        return hit_html(self)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
