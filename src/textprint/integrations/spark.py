@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from .._serialize import hit_json
 from .._validation import check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
 from ..minhash import EMPTY, MinHasher
-from .._serialize import hit_json
 from ..registry import Registry
 from ..registry._export import (
     MIN_CONTAINMENT,
