@@ -337,8 +337,8 @@ def test_upgrade_keeps_every_work_and_its_metadata(tmp_path: Path, name: str) ->
     path = tmp_path / "works.db"
     shutil.copy(V1 / f"{name}.db", path)
     record = v1_record(name)
-    tp.Registry.upgrade(path)
-    tp.Registry.upgrade(path)  # a file in format 2 is left alone
+    assert tp.Registry.upgrade(path) is True
+    assert tp.Registry.upgrade(path) is False  # a file in format 2 is left alone
     with tp.Registry(path) as reg:
         m = reg.manifest
         assert m["format_version"] == "2"
@@ -451,3 +451,29 @@ def test_damaged_index_raises_format_error(tmp_path: Path, sql: str) -> None:
     with pytest.raises(tp.FormatError, match=r"damaged|corrupt") as info, tp.Registry(path) as reg:
         reg.check("转载：" + ZH[200:600])
     assert "restore" in str(info.value)
+
+
+def test_cli_rebuild_upgrades_a_format_1_file_and_compact_merges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from textprint.cli import main
+
+    path = tmp_path / "works.db"
+    shutil.copy(V1 / "text.db", path)
+    assert main(["rebuild", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded" in out
+    assert "format 2" in out
+    with tp.Registry(path) as reg:
+        assert reg.manifest["format_version"] == "2"
+        n = len(reg)
+        reg.register_many(
+            [(f"new-{i}", ZH2[100 * i : 100 * i + 400]) for i in range(5)], batch_size=1
+        )
+    assert main(["rebuild", str(path)]) == 0  # a format-2 file: a plain rebuild
+    assert "upgraded" not in capsys.readouterr().out
+    assert main(["compact", str(path)]) == 0
+    assert f"{n + 5} works in one posting segment" in capsys.readouterr().out
+    with raw(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 1
+    assert_index_consistent(path)

@@ -652,13 +652,19 @@ class Registry:
         _registration.rebuild(self, settings_manifest(settings, self.store_text), batch_size)
 
     @staticmethod
-    def upgrade(path: str | os.PathLike[str]) -> None:
+    def upgrade(path: str | os.PathLike[str]) -> bool:
         """Upgrade a registry file written by textprint 0.1 (format 1) to this format, in place.
 
         Every work keeps its id, metadata, registration time and text. With stored texts the
         works are re-fingerprinted under the file's settings; without, their fingerprints and
-        band keys are carried over. One transaction: a failure leaves the file as it was. A
-        file already in this format is left alone.
+        band keys are carried over. A failure leaves the file as it was, or (killed between
+        the conversion and the rebuild that ends it) in this format with an index that asks for
+        :meth:`rebuild`. A file already in this format is left alone.
+
+        Returns
+        -------
+        bool
+            True if the file was upgraded, False if it was in this format already.
 
         Raises
         ------
@@ -669,7 +675,7 @@ class Registry:
         """
         from ._upgrade import upgrade_file
 
-        upgrade_file(check_path(path))
+        return upgrade_file(check_path(path))
 
     def close(self) -> None:
         """Close the database connection (idempotent)."""

@@ -36,7 +36,7 @@ _BATCH = 1000
 NEEDS_REBUILD = "format-1 file upgraded: the index needs a rebuild"
 
 
-def upgrade_file(path: Path | None) -> None:
+def upgrade_file(path: Path | None) -> bool:
     from ._registry import Registry
 
     if path is None:
@@ -68,6 +68,7 @@ def upgrade_file(path: Path | None) -> None:
     if store_text and needs:
         with Registry(path) as reg:
             reg.rebuild()
+    return converted
 
 
 def _convert(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> None:
