@@ -172,7 +172,7 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
                 tally = found.setdefault(al.rowid, _WorkTally())
                 tally.w_starts.append(al.w_starts)
                 tally.w_lens.append(al.w_lens)
-                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles, assume_unique=True))
+                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles(), assume_unique=True))
                 current[al.rowid] = [_shifted(x, a) for x in al.passages]
         else:
             gap = chain_gap(p, reg.window, reg.k)

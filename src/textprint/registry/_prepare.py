@@ -26,7 +26,7 @@ from ..winnowing import winnow_batch
 GROUP_CHARS = 1 << 16
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Text:
     """One prepared text.
 
@@ -38,11 +38,19 @@ class Text:
     fp_starts: Int64Array
     fp_ends: Int64Array
     prepared: Prepared | None
-    shingles: UInt64Array  # distinct shingle hashes, sorted
+    shingle_hashes: UInt64Array  # every shingle's hash, in order
     n_tokens: int
     token_chars: int
     cjk: bool
     doc_ja: bool
+    _distinct: UInt64Array | None = None
+
+    @property
+    def shingles(self) -> UInt64Array:
+        """Distinct shingle hashes, sorted (computed when first asked for)."""
+        if self._distinct is None:
+            self._distinct = np.unique(self.shingle_hashes)
+        return self._distinct
 
 
 def groups(lengths: Sequence[int], limit: int = GROUP_CHARS) -> list[tuple[int, int]]:
@@ -142,7 +150,7 @@ def _texts(
                 fp_starts=fp_starts[i:j],
                 fp_ends=fp_ends[i:j],
                 prepared=prepared,
-                shingles=np.unique(sh.hashes[sa:sb]),
+                shingle_hashes=sh.hashes[sa:sb],
                 n_tokens=tb - ta,
                 token_chars=int(lens.sum()),
                 cjk=cjk,

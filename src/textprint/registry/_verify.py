@@ -104,8 +104,15 @@ class Aligned:
     covered_q: np.ndarray  # bool per token of the text: inside a passage
     w_starts: Int64Array  # original starts and lengths of the work's tokens in passages
     w_lens: Int64Array
-    w_shingles: UInt64Array  # distinct shingles of the work seen (whole work, or its regions)
+    seen: list[Text]  # what was prepared of the work: the whole work, or its regions
     whole: bool
+
+    def w_shingles(self) -> UInt64Array:
+        """Distinct shingles of the work seen (the whole work's, or its regions')."""
+        if len(self.seen) == 1:
+            return self.seen[0].shingles
+        out: UInt64Array = np.unique(np.concatenate([t.shingle_hashes for t in self.seen]))
+        return out
 
 
 def align_candidates(
@@ -161,14 +168,14 @@ def align_candidates(
         found: list[Passage] = []
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
-        w_shingles: list[UInt64Array] = []
+        w_shingles: list[Text] = []
         for i, r in enumerate(c.regions):
             pi = piece_of[(c.rowid, -1 if whole else i)]
             piece = pieces[pi]
             s = prepared[pi].prepared
             assert s is not None
             if not whole:
-                w_shingles.append(prepared[pi].shingles)
+                w_shingles.append(prepared[pi])
             ta = int(np.searchsorted(q.tok_starts, r.q_start, side="left"))
             tb = int(np.searchsorted(q.tok_ends, r.q_end, side="right"))
             if tb <= ta:
@@ -200,10 +207,7 @@ def align_candidates(
                 )
         if not found:
             continue
-        if whole:
-            seen = prepared[piece_of[(c.rowid, -1)]].shingles
-        else:
-            seen = np.unique(np.concatenate(w_shingles))
+        seen = [prepared[piece_of[c.rowid, -1]]] if whole else w_shingles
         out.append(
             Aligned(
                 rowid=c.rowid,
@@ -211,7 +215,7 @@ def align_candidates(
                 covered_q=covered_q,
                 w_starts=np.concatenate([a for a, _ in covered_w]),
                 w_lens=np.concatenate([b for _, b in covered_w]),
-                w_shingles=seen,
+                seen=seen,
                 whole=whole,
             )
         )
@@ -249,11 +253,11 @@ def evidence_of(
     containment = float(q_lens[a.covered_q].sum() / q_total) if q_total else 0.0
     w_cov = covered_chars(a.w_starts, a.w_lens)
     src_cont = min(1.0, w_cov / stats.token_chars) if stats.token_chars else 0.0
-    jac = jaccard_of(query.shingles, a.w_shingles, stats.n_shingles)
     copied = visible_chars(q.text, passages)
     words = int(np.count_nonzero(a.covered_q))
     if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
         return None
+    jac = jaccard_of(query.shingles, a.w_shingles(), stats.n_shingles)
     return Evidence(a.rowid, passages, containment, src_cont, jac, copied)
 
 
