@@ -257,8 +257,18 @@ def directory_from_bytes(raw: bytes, n_buckets: int) -> Int64Array:
 def sort_postings(keys: UInt64Array, columns: dict[str, Int64Array]) -> Int64Array:
     """The order that sorts postings by (key, work, start, length): the order of their packed
     words inside a bucket."""
-    order_keys = [columns[c] for c in ("length", "start", "work") if c in columns]
-    out: Int64Array = np.lexsort((*order_keys, keys)) if len(keys) else np.zeros(0, np.int64)
+    if not len(keys):
+        return np.zeros(0, np.int64)
+    extra = [columns["length"]] if "length" in columns else []
+    work, start = columns["work"], columns.get("start")
+    if int(work.max()) < 1 << 32 and (start is None or int(start.max()) < 1 << 32):
+        # work and start as one sort key: one pass fewer
+        place = work.astype(np.uint64) << np.uint64(32)
+        if start is not None:
+            place |= start.astype(np.uint64)
+        out: Int64Array = np.lexsort((*extra, place, keys))
+    else:
+        out = np.lexsort((*extra, *([start] if start is not None else []), work, keys))
     return out
 
 

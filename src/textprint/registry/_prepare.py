@@ -39,6 +39,7 @@ class Text:
     fp_ends: Int64Array
     prepared: Prepared | None
     shingle_hashes: UInt64Array  # every shingle's hash, in order
+    n_shingles: int  # distinct shingles
     n_tokens: int
     token_chars: int
     cjk: bool
@@ -108,6 +109,15 @@ def _doc_ja(tokens: TokenBatch) -> list[bool]:
     return [bool(k_ > 0 and k_ >= KANA_SHARE * (h + k_)) for h, k_ in zip(han, kana)]
 
 
+def _distinct(hashes: UInt64Array) -> int:
+    """How many distinct values `hashes` holds (a sort: cheaper than a unique for a few
+    thousand values)."""
+    if len(hashes) < 2:
+        return len(hashes)
+    ordered = np.sort(hashes)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+
+
 def _texts(
     texts: list[str],
     tokens: TokenBatch,
@@ -123,6 +133,7 @@ def _texts(
     fp_hashes = sh.hashes[selected]
     classes = get_tables().classes
     doc_ja = _doc_ja(tokens)
+    n_distinct = [_distinct(sh.hashes[sh.bounds[d] : sh.bounds[d + 1]]) for d in range(len(texts))]
     out: list[Text] = []
     for d, text in enumerate(texts):
         ta, tb = int(tokens.bounds[d]), int(tokens.bounds[d + 1])
@@ -151,6 +162,7 @@ def _texts(
                 fp_ends=fp_ends[i:j],
                 prepared=prepared,
                 shingle_hashes=sh.hashes[sa:sb],
+                n_shingles=int(n_distinct[d]),
                 n_tokens=tb - ta,
                 token_chars=int(lens.sum()),
                 cjk=cjk,

@@ -112,9 +112,9 @@ def insert_works(
             delete(reg, conn, rowid)
     sigs = np.array([s for _, _, s in rows], dtype=np.uint64).reshape(len(rows), -1)
     clusters = clusters_for(reg, conn, sigs)
-    new_rowids: list[int] = []
+    new_rowids = list(rowids) if rowids is not None else db.next_rowids(conn, len(rows))
     cluster_ids: list[int] = []
-    stats: list[tuple[int, int, int]] = []
+    records: list[NewWork] = []
     pending: dict[int, list[int]] = {}  # band key -> positions in this batch
     keys = band_keys_of(reg, sigs)
     for i, ((work_id, text, metadata), p, sig) in enumerate(rows):
@@ -131,30 +131,30 @@ def insert_works(
             for key in keys[i].tolist():
                 pending.setdefault(key, []).append(i)
         flags = (FLAG_CJK if p.cjk else 0) | (FLAG_DOC_JA if p.doc_ja else 0)
-        record = NewWork(
-            work_id=work_id,
-            metadata_json=metadata_json(metadata),
-            registered_at=registered_at,
-            sha256=sha256(text),
-            n_chars=len(text),
-            n_tokens=p.n_tokens,
-            token_chars=p.token_chars,
-            n_shingles=len(p.shingles),
-            n_fp=len(p.fp_hashes),
-            flags=flags,
-            cluster=0 if cluster is None else cluster[1],
-            signature=np.ascontiguousarray(sig & np.uint64(0xFFFFFFFF), "<u4").tobytes(),
+        records.append(
+            NewWork(
+                work_id=work_id,
+                metadata_json=metadata_json(metadata),
+                registered_at=registered_at,
+                sha256=sha256(text),
+                n_chars=len(text),
+                n_tokens=p.n_tokens,
+                token_chars=p.token_chars,
+                n_shingles=p.n_shingles,
+                n_fp=len(p.fp_hashes),
+                flags=flags,
+                cluster=0 if cluster is None else cluster[1],
+                signature=np.ascontiguousarray(sig & np.uint64(0xFFFFFFFF), "<u4").tobytes(),
+            )
         )
-        if rowids is None:
-            rowid = db.insert_work(conn, record)
-            if reg.store_text:
-                db.write_text_blocks(conn, rowid, compress_blocks(text))
-        else:
-            rowid = rowids[i]
-            db.update_work(conn, rowid, record)
-        new_rowids.append(rowid)
-        cluster_ids.append(record.cluster or rowid)
-        stats.append((len(text), p.n_tokens, p.token_chars))
+        cluster_ids.append(records[-1].cluster or new_rowids[i])
+    if rowids is None:
+        db.insert_works(conn, records, new_rowids)
+        if reg.store_text:
+            db.write_texts(conn, new_rowids, [compress_blocks(t) for (_, t, _), _, _ in rows])
+    else:
+        db.update_works(conn, records, new_rowids)
+    stats = [(len(t), p.n_tokens, p.token_chars) for (_, t, _), p, _ in rows]
     write_batch_segment(reg, conn, rows, new_rowids, cluster_ids, stats, keys, sigs)
 
 
@@ -202,6 +202,7 @@ def write_batch_segment(
         np.array(stats, dtype=np.int64).reshape(-1, 3)[order],
         families,
         coarse=reg.store_text,
+        batch_order=True,
     )
 
 

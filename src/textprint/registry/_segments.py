@@ -107,15 +107,23 @@ def write_segment(
     families: dict[str, FamilyData],
     *,
     coarse: bool,
+    batch_order: bool = False,
 ) -> int:
     """Write a new segment of `works` (row ids, ascending) inside the caller's transaction;
-    return its id."""
+    return its id. `batch_order`: the postings are ordered by work, then start (as a batch's
+    are), so a stable sort by key orders them fully."""
     meta: dict[str, Any] = {}
     layouts: dict[str, _postings.Layout] = {}
     encoded: dict[str, tuple[UInt64Array, Int64Array]] = {}
     n_records = 0
     for family, data in families.items():
-        order = _postings.sort_postings(data.keys, _columns(data))
+        # a batch's postings come by work, each work's in text order: a stable sort by key
+        # alone orders them by (key, work, start); otherwise the full sort
+        cols_in = _columns(data)
+        if batch_order and "length" not in cols_in:
+            order = np.argsort(data.keys, kind="stable")
+        else:
+            order = _postings.sort_postings(data.keys, cols_in)
         keys = data.keys[order]
         cols = {c: v[order] for c, v in _columns(data).items()}
         extras = {}

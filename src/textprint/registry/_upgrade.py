@@ -110,7 +110,7 @@ def _convert(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> Non
             _insert(store, conn, row)
             if store_text:
                 text = zlib.decompress(row[10]).decode("utf-8", "surrogatepass")
-                store.write_text_blocks(conn, int(row[0]), compress_blocks(text))
+                store.write_texts(conn, [int(row[0])], [compress_blocks(text)])
         if not store_text:
             _carry_over(store, conn, rows)
     for t in ("v1_works", "v1_manifest", "fp", "bands", "df"):
@@ -149,7 +149,7 @@ def _insert(store: Store, conn: sqlite3.Connection, row: tuple[Any, ...]) -> Non
         ),
     )
     conn.execute("UPDATE counts SET n = n + 1 WHERE name = 'works'")
-    store.join_cluster(conn, int(cluster))
+    store.join_clusters(conn, [int(cluster)])
 
 
 def _carry_over(store: Store, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
