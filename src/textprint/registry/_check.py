@@ -42,6 +42,7 @@ def candidates_of(
         q_token_starts=p.tok_starts,
         q_chars_per_token=per_token,
         margin=_candidates.margin_tokens(window, k),
+        join=_candidates.join_tokens(window, k),
         cjk=p.cjk,
         min_chars=opts.min_chars,
         min_words=MIN_WORDS,
