@@ -134,8 +134,10 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks against the peers (needs ../shared/corpora); writes docs/benchmarks/."""
+    """Every benchmark page against the peers (needs the corpora): python -m benchmarks.
+
+    Pass its arguments after --: ``nox -s bench -- --only minhash,lsh`` or
+    ``nox -s bench -- --quick --out /tmp/bench`` (see ``python -m benchmarks --list``).
+    """
     python = dev_env(session)
-    scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
-    for script in scripts:
-        session.run(python, script)
+    session.run(python, "-m", "benchmarks", *session.posargs)

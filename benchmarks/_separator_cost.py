@@ -1,8 +1,9 @@
 """Cost of the separator rule in tp.normalize, same process, rule on and off (helper).
 
-Run ``python benchmarks/_separator_cost.py``: per-document ``tp.normalize`` over each corpus
-slice of ``bench_normalize.py``'s table 1, timed with the rule and with the rule replaced by
-a search that finds nothing (what normalization cost before it), interleaved, best of 5.
+Run ``python -m benchmarks._separator_cost [MIN_MARKS]``: per-document ``tp.normalize`` over
+each corpus slice of ``bench_normalize.py``'s table 1, timed with the rule and with the rule
+replaced by a search that finds nothing (what normalization cost before it), interleaved, best
+of 5.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file: python benchmarks/_separator_cost.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _common as C  # noqa: N812
 import textprint as tp
-import textprint.normalization as N  # noqa: N812
+import textprint._normbatch as N  # noqa: N812
+from benchmarks import harness as C  # noqa: N812
 from textprint._separators import find_separators
 
 
@@ -51,10 +53,10 @@ def main() -> None:
         best = {"off": float("inf"), "on": float("inf")}
         for _ in range(5):
             for key, fn in (("off", _none), ("on", rule)):
-                N.find_separators = fn  # type: ignore[assignment]
+                setattr(N, "find_separators", fn)  # noqa: B010 (the stage's own name)
                 t, _ = C.cpu_time(run, repeat=1)
                 best[key] = min(best[key], t)
-        N.find_separators = functools.partial(find_separators)  # type: ignore[assignment]
+        setattr(N, "find_separators", find_separators)  # noqa: B010
         rows.append(
             [
                 name,

@@ -4,8 +4,8 @@ Protocol (one command: ``python benchmarks/bench_cli_stream.py``; ``--posts 1000
 default, ``--works 3000``, ``--seed 0``):
 
 1. Works: ``--works`` pieces of 1,000-3,000 characters of real text, a third each from the
-   classical Chinese novels, Aozora Bunko and Project Gutenberg (../shared/corpora), registered
-   with ``textprint register``.
+   classical Chinese novels, Aozora Bunko and Project Gutenberg (docs/benchmarks/corpora.md),
+   registered with ``textprint register``.
 2. Posts: ``--posts`` JSON lines, gzip-compressed, generated with a seeded RNG: 5% copy 250-600
    characters of a registered work inside unrelated text, 95% are unrelated text only (150-700
    characters of Chinese and Japanese Wikipedia passages, and of the Gutenberg books whose
@@ -33,9 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file: python benchmarks/bench_cli_stream.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import iter_docs, require_corpora
+from benchmarks.harness import iter_docs, require_corpora
 
 LANGS = {
     "zh": ("zh-classic-novels", "zh-cmrc2018-wiki"),

@@ -1,50 +1,27 @@
 """Benchmark: finding edited copies of registered works in Chinese, Japanese and English.
 
-Protocol:
+Protocol: works and hosts per language from the corpora (`benchmarks.textgen.works`); queries
+from `benchmarks.textgen` (seeded): copies of 200-1,500 characters (or a whole shorter work)
+between 0-1,200 characters of host text on each side, under random combinations of evasions,
+with the truth of every copied piece, and unrelated queries sharing no run of 12 characters
+(8 words in English) with any work. Retrieval without a Registry: ``tp.fingerprints`` of every
+work in an inverted index built here, candidates ranked by shared fingerprints,
+``tp.compare(query, work)`` on the top 10; a candidate with a passage is a hit. Measures per
+language and per evasion: true work ranked first, false-hit rate on unrelated queries, passage
+character F1. Also: each edition of the Aozora works in two editions against the other.
 
-- Works (read from ../shared/corpora, never copied), each cut to 1,000-5,000 characters (a
-  random window of random length; a shorter document is kept whole as a *short work*):
-
-  - zh: the 461 chapters of zh-classic-novels, plus 540 zh-cmrc2018-wiki passages (whole: all
-    are under 1,000 characters);
-  - ja: aozora-pd-ja (one edition of each work that exists in two or three editions), plus the
-    ja-jglue articles of at least 100 characters;
-  - en: the distinct books of en-gutenberg (one file per ebook, one of the three Grimm
-    translations), 20 windows per book taken from 20 equal segments.
-
-- Host text: what is not registered, from the same corpora (the rest of each chapter, book or
-  work, and the other cmrc passages), never from the copied work's own document.
-- Queries from :mod:`copygen` (seeded): a copy of 200-1,500 characters (or a whole shorter
-  work) between 0-1,200 characters of host text on each side, under random combinations of
-  the evasions listed there, with the truth of every copied piece in both texts; and unrelated
-  queries of 300-3,900 characters sharing no run of 12 characters (8 words in English) with
-  any work (checked on textprint's normalized view of both).
-- Retrieval without a Registry class: ``tp.fingerprints`` of every work, an inverted index
-  (dict from fingerprint hash to work ids) built here, candidate works ranked by the number of
-  fingerprints they share with ``tp.fingerprint(query)``, ``tp.compare(query, work)`` on the top
-  10 candidates; a candidate with at least one passage is a *hit*, and hits are ranked by the
-  query characters their passages cover (ties by work id).
-- Measures per language: the true work ranked first (goal >= 98% of copies); false-hit rate on
-  unrelated queries (a query with any hit; goal <= 0.5%); passage character F1 (micro, over
-  characters of the query and of the work, per work: passages on a wrong work are false
-  positives; goal >= 0.90); the same per evasion type.
-- Aozora works in two editions (old and new orthography): ``tp.compare`` of each edition
-  against the other, in both directions: containment, the share of the query covered by the
-  largest single passage, and whether that passage covers most (>= 50%) of it.
-
-    python benchmarks/bench_copies.py            # >= 300 copies + 300 unrelated per language
-    python benchmarks/bench_copies.py --quick    # 40 + 40 per language against 150 works
+    python -m benchmarks.bench_copies            # 300 copies + 300 unrelated per language
+    python -m benchmarks.bench_copies --quick    # 40 + 40 per language against 150 works
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import random
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -53,119 +30,34 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
-import _common as C  # noqa: N812
 import textprint as tp
-from bench_pan13 import write_quality_section
-from copygen import EVASIONS, Case, CopyGenerator, RunGuard, Work, check_case, drop_overlapping
+from benchmarks import harness as H  # noqa: N812
+from benchmarks.quality import char_f1, log_cases, snippet, write_quality_page
+from benchmarks.textgen import EVASIONS, Case, CopyGenerator, RunGuard, Work, check_case
+from benchmarks.textgen.works import CORPORA_OF, aozora_groups, load_language
 
 SEED = 0
 TOP_CANDIDATES = 10
-GOAL_TOP1, GOAL_FALSE, GOAL_F1 = 0.98, 0.005, 0.90
 N_CASES, N_CASES_QUICK = 300, 40
 N_WORKS_QUICK = 150
 LANGS = ("zh", "ja", "en")
-ZH_CMRC_WORKS = 540
-EN_WINDOWS_PER_BOOK = 20
-#: keep one of these en-gutenberg Grimm collections (overlapping translations)
-GRIMM_DROP = {"11027", "19068"}
-
-
-def _cut(rng: random.Random, text: str) -> tuple[int, int]:
-    """A random window of 1,000-5,000 characters (the whole text when it is shorter)."""
-    length = rng.randint(1000, 5000)
-    if len(text) <= length:
-        return 0, len(text)
-    start = rng.randrange(len(text) - length + 1)
-    return start, start + length
-
-
-def distinct(docs: list[tuple[str, str]], lang: str, rep: C.Report) -> list[tuple[str, str]]:
-    """Documents (id, text) sharing at most 5% of their runs with earlier ones (copygen)."""
-    keep = drop_overlapping([t for _, t in docs], lang)
-    dropped = [d[0] for d, k in zip(docs, keep) if not k]
-    if dropped:
-        rep(f"dropped {len(dropped)} {lang} documents overlapping earlier ones: {dropped[:12]}")
-    return [d for d, k in zip(docs, keep) if k]
-
-
-def load_zh(rng: random.Random, rep: C.Report) -> tuple[list[Work], list[tuple[str, str]]]:
-    novels = [(f"novel:{r['id']}", str(r["text"])) for r in C.iter_docs("zh-classic-novels")]
-    cmrc = [(f"cmrc:{r['id']}", str(r["text"])) for r in C.iter_docs("zh-cmrc2018-wiki")]
-    rng.shuffle(cmrc)
-    docs = distinct(novels + cmrc, "zh", rep)
-    works: list[Work] = []
-    hosts: list[tuple[str, str]] = []
-    n_cmrc = 0
-    for base, text in docs:
-        if base.startswith("novel:"):
-            a, b = _cut(rng, text)
-            works.append(Work(base, base, text[a:b]))
-            hosts += [(base, text[:a]), (base, text[b:])]
-        elif n_cmrc < ZH_CMRC_WORKS:
-            n_cmrc += 1
-            works.append(Work(base, base, text))
-        else:
-            hosts.append((base, text))
-    return works, hosts
-
-
-def aozora_groups() -> dict[tuple[str, str], list[dict[str, Any]]]:
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for rec in C.iter_docs("aozora-pd-ja"):
-        groups[(str(rec["person_id"]), str(rec["title"]))].append(rec)
-    return groups
-
-
-def load_ja(rng: random.Random, rep: C.Report) -> tuple[list[Work], list[tuple[str, str]]]:
-    # one edition per (author, title); the other editions are neither works nor hosts
-    docs = [(f"aozora:{g[0]['id']}", str(g[0]["text"])) for g in aozora_groups().values()]
-    docs += [
-        (f"jglue:{r['id']}", str(r["text"]))
-        for r in C.iter_docs("ja-jglue")
-        if len(str(r["text"])) >= 100
-    ]
-    works: list[Work] = []
-    hosts: list[tuple[str, str]] = []
-    for base, text in distinct(docs, "ja", rep):
-        a, b = _cut(rng, text)
-        works.append(Work(base, base, text[a:b]))
-        hosts += [(base, text[:a]), (base, text[b:])]
-    return works, hosts
-
-
-def load_en(rng: random.Random, rep: C.Report) -> tuple[list[Work], list[tuple[str, str]]]:
-    books: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for rec in C.iter_docs("en-gutenberg"):
-        ebook = str(rec["ebook"])
-        if ebook not in seen and ebook not in GRIMM_DROP:
-            seen.add(ebook)
-            books.append((f"gutenberg:{rec['id']}", str(rec["text"])))
-    works: list[Work] = []
-    hosts: list[tuple[str, str]] = []
-    for base, text in distinct(books, "en", rep):
-        n_seg = max(1, min(EN_WINDOWS_PER_BOOK, len(text) // 8000))
-        seg = len(text) // n_seg
-        for s in range(n_seg):
-            part = text[s * seg : (s + 1) * seg]
-            a, b = _cut(rng, part)
-            while a > 0 and not part[a - 1].isspace():
-                a += 1
-            while b < len(part) and not part[b].isspace():
-                b -= 1
-            works.append(Work(f"{base}:{s}", base, part[a:b]))
-            hosts += [(base, part[:a]), (base, part[b:])]
-    return works, hosts
-
-
-LOADERS = {"zh": load_zh, "ja": load_ja, "en": load_en}
-CORPORA_OF = {
-    "zh": ("zh-classic-novels", "zh-cmrc2018-wiki"),
-    "ja": ("aozora-pd-ja", "ja-jglue"),
-    "en": ("en-gutenberg",),
-}
+EV_HEADERS = ["copies with", "n", "ranked first", "found", "char P", "char R", "char F1"]
+SUMMARY_HEADERS = [
+    "lang",
+    "ranked first",
+    "false hits",
+    "ranked first (rule)",
+    "false hits (rule)",
+    "char F1",
+    "char P",
+    "char R",
+    "works",
+    "copies",
+    "unrelated",
+    "query CPU s",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,9 +72,8 @@ class Hit:
     reportable: bool = True
 
 
-#: The Registry's documented default (API.md): about 200 copied CJK characters or about 40
-#: words, or most of a work shorter than that. The Registry does not exist yet; this is the
-#: rule applied to the hits of this script, reported beside the strict "any passage" rule.
+#: The Registry's documented default: about 200 copied CJK characters or about 40 words, or
+#: most of a work shorter than that (applied to this script's hits beside "any passage").
 RULE_CJK_CHARS, RULE_WORDS = 200, 40
 
 
@@ -279,9 +170,9 @@ def score_copy(case: Case, hits: list[Hit], cands: list[str], works: dict[str, s
     for h in hits:
         qm = np.zeros(len(case.query), dtype=bool)
         sm = np.zeros(len(works[h.work_id]), dtype=bool)
-        for p in h.comparison.passages:
-            qm[p.query_start : p.query_end] = True
-            sm[p.source_start : p.source_end] = True
+        for hit_p in h.comparison.passages:
+            qm[hit_p.query_start : hit_p.query_end] = True
+            sm[hit_p.source_start : hit_p.source_end] = True
         pred += int(qm.sum() + sm.sum())
         if h.work_id == case.work_id:
             found = True
@@ -299,22 +190,6 @@ def score_copy(case: Case, hits: list[Hit], cands: list[str], works: dict[str, s
         top1_rule=any(h.reportable for h in hits)
         and next(h for h in hits if h.reportable).work_id == case.work_id,
     )
-
-
-def f1_of(scores: Sequence[Score]) -> tuple[float, float, float]:
-    tpc = sum(s.tp_chars for s in scores)
-    pred = sum(s.pred_chars for s in scores)
-    truth = sum(s.truth_chars for s in scores)
-    p = tpc / pred if pred else 0.0
-    r = tpc / truth if truth else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def snippet(text: str, a: int, b: int, ctx: int = 30, cap: int = 90) -> str:
-    mid = text[a:b]
-    if len(mid) > cap:
-        mid = mid[: cap // 2] + " [...] " + mid[-cap // 2 :]
-    return f"{text[max(0, a - ctx) : a]}[[{mid}]]{text[b : b + ctx]}".replace("\n", "\\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,7 +224,7 @@ def old_score(text: str) -> float:
 EDITION_LENGTH_RATIO = 0.8
 
 
-def editions(rep: C.Report, quick: bool) -> dict[str, float]:
+def editions(log: H.Log, quick: bool) -> dict[str, Any]:
     groups = [g for g in aozora_groups().values() if len(g) > 1]
     if quick:
         groups = groups[:8]
@@ -371,7 +246,7 @@ def editions(rep: C.Report, quick: bool) -> dict[str, float]:
             big_ab = max((p.query_end - p.query_start for p in ab.passages), default=0) / len(ta)
             big_ba = max((p.query_end - p.query_start for p in ba.passages), default=0) / len(tb)
             ok_ab, ok_ba = big_ab >= 0.5, big_ba >= 0.5
-            row = [
+            row: list[object] = [
                 f"{a['title']} ({a['author']})",
                 f"{a['work_id']}/{b['work_id']}",
                 f"{len(ta)}/{len(tb)}",
@@ -406,40 +281,42 @@ def editions(rep: C.Report, quick: bool) -> dict[str, float]:
         "largest new->old",
         "found",
     ]
-    rep("")
-    rep("## Aozora works in two or three editions: each edition against the other")
-    rep("")
-    rep(
+    log("")
+    log("## Aozora works in two or three editions: each edition against the other")
+    log("")
+    log(
         "old/new = old-orthography markers per 1,000 characters (the first edition of each pair "
         "is the older-looking one); cont = containment; largest = share of the query covered "
         "by the largest single passage; found = largest >= 0.5 in both directions"
     )
-    rep("")
-    rep(C.table(headers, rows, align="lllrrrrrrl"))
-    rep("")
-    rep(
+    log("")
+    log(H.table(headers, rows, align="lllrrrrrrl"))
+    log("")
+    log(
         f"{n_found}/{n_pairs} edition pairs found with one passage covering most of the text "
         f"in both directions ({n_found_dir}/{2 * n_pairs} directions); {n_cont}/{n_pairs} with "
         f"containment >= 0.9 in both directions; containment mean {np.mean(conts):.3f}, "
         f"min {np.min(conts):.3f}; {cpu:.1f} s CPU"
     )
     if other_rows:
-        rep("")
-        rep(
+        log("")
+        log(
             f"Same author and title but lengths differing by more than "
             f"{1 - EDITION_LENGTH_RATIO:.0%}: not two editions of one text (not scored):"
         )
-        rep(C.table(headers, other_rows, align="lllrrrrrrl"))
-    rep("")
-    rep("Where the passages of some unfound pairs break (old edition, then new):")
+        log(H.table(headers, other_rows, align="lllrrrrrrl"))
+    log("")
+    log("Where the passages of some unfound pairs break (old edition, then new):")
     for a, b, ab, _ba in failures[:5]:
         ta, tb = str(a["text"]), str(b["text"])
         ps = ab.passages
-        rep(f"- {a['title']} {a['work_id']} vs {b['work_id']}: {len(ps)} passages")
+        log(f"- {a['title']} {a['work_id']} vs {b['work_id']}: {len(ps)} passages")
         for p, q in list(itertools.pairwise(ps))[:2]:
-            rep(f"    {ta[p.query_end - 12 : q.query_start + 12]!r}")
-            rep(f"    {tb[p.source_end - 12 : q.source_start + 12]!r}")
+            log(f"    {ta[p.query_end - 12 : q.query_start + 12]!r}")
+            log(f"    {tb[p.source_end - 12 : q.source_start + 12]!r}")
     return {
+        "headers": headers,
+        "rows": rows,
         "pairs": n_pairs,
         "found": n_found,
         "found_dirs": n_found_dir,
@@ -453,17 +330,11 @@ def editions(rep: C.Report, quick: bool) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_language(
-    lang: str, args: argparse.Namespace, rep: C.Report
-) -> tuple[dict[str, Any], list[list[object]]]:
-    rng = random.Random(SEED * 1000 + LANGS.index(lang))
+def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     t0 = time.process_time()
-    works, hosts = LOADERS[lang](rng, rep)
-    if args.quick:
-        works = random.Random(SEED).sample(works, N_WORKS_QUICK)
+    rng, works, hosts = load_language(lang, SEED, log, sample=N_WORKS_QUICK if args.quick else None)
     n_cases = N_CASES_QUICK if args.quick else N_CASES
-    guard = RunGuard([w.text for w in works], lang)
-    gen = CopyGenerator(works, hosts, lang, guard=guard)
+    gen = CopyGenerator(works, hosts, lang, guard=RunGuard([w.text for w in works], lang))
     work_text = {w.work_id: w.text for w in works}
     copies = [gen.copy_case(rng) for _ in range(n_cases)]
     unrelated = [gen.unrelated_case(rng) for _ in range(n_cases)]
@@ -471,10 +342,9 @@ def run_language(
         check_case(c, work_text, lang)
     cpu_gen = time.process_time() - t0
     lengths = [len(w.text) for w in works]
-    rep("")
-    rep(f"## {lang}: {len(works)} works, {len(copies)} copies, {len(unrelated)} unrelated queries")
-    rep("")
-    rep(
+    log("")
+    log(f"## {lang}: {len(works)} works, {len(copies)} copies, {len(unrelated)} unrelated queries")
+    log(
         f"works: {sum(lengths) / 1e6:.2f} M characters, median {int(np.median(lengths))}, "
         f"{sum(n < 1000 for n in lengths)} short works (< 1,000 characters, kept whole); "
         f"host pool {sum(len(t) for _, t in hosts) / 1e6:.2f} M characters; host stretches "
@@ -483,10 +353,7 @@ def run_language(
     )
     searcher = Searcher(works)
     searcher.build()
-    scores: list[Score] = []
-    for c in copies:
-        hits, cands = searcher.search(c.query)
-        scores.append(score_copy(c, hits, cands, work_text))
+    scores = [score_copy(c, *searcher.search(c.query), work_text) for c in copies]
     false_hits: list[tuple[Case, list[Hit]]] = []
     n_cand_unrel = 0
     for c in unrelated:
@@ -495,62 +362,41 @@ def run_language(
         if hits:
             false_hits.append((c, hits))
     n_queries = len(copies) + len(unrelated)
-    top1 = np.mean([s.top1 for s in scores])
-    p, r, f1 = f1_of(scores)
-    false_rate = len(false_hits) / len(unrelated)
-    false_rule = sum(any(h.reportable for h in hits) for _, hits in false_hits) / len(unrelated)
-    top1_rule = float(np.mean([s.top1_rule for s in scores]))
-    rep(
+    p, r, f1 = char_f1(scores)
+    result = {
+        "lang": lang,
+        "works": len(works),
+        "copies": len(copies),
+        "unrelated": len(unrelated),
+        "top1": float(np.mean([s.top1 for s in scores])),
+        "in_candidates": float(np.mean([s.in_candidates for s in scores])),
+        "found": float(np.mean([s.found for s in scores])),
+        "false_rate": len(false_hits) / len(unrelated),
+        "false_hits": len(false_hits),
+        "false_rule": sum(any(h.reportable for h in hits) for _, hits in false_hits)
+        / len(unrelated),
+        "top1_rule": float(np.mean([s.top1_rule for s in scores])),
+        "extra_hits": float(np.mean([s.extra_hits for s in scores])),
+        "f1": f1,
+        "precision": p,
+        "recall": r,
+        "cpu_query": searcher.cpu_query,
+        "cpu_index": searcher.cpu_index,
+        "evasions": (rows := evasion_rows(lang, scores)),
+    }
+    log(
         f"index: {searcher.cpu_index:.1f} s CPU (tp.fingerprints of the works + dict); "
         f"queries: {searcher.cpu_query:.1f} s CPU for {n_queries} queries, "
         f"{searcher.n_compares} compare() calls ({1000 * searcher.cpu_query / n_queries:.0f} "
         f"ms per query); candidates per unrelated query {n_cand_unrel / len(unrelated):.1f}"
     )
-    rep("")
-    rep(
-        C.table(
-            ["measure", "value", "goal", "met"],
-            [
-                ["true work ranked first", top1, f">= {GOAL_TOP1}", yn(top1 >= GOAL_TOP1)],
-                [
-                    "true work among the 10 candidates",
-                    np.mean([s.in_candidates for s in scores]),
-                    "",
-                    "",
-                ],
-                ["true work has a passage", np.mean([s.found for s in scores]), "", ""],
-                [
-                    "false-hit rate, unrelated queries",
-                    false_rate,
-                    f"<= {GOAL_FALSE}",
-                    yn(false_rate <= GOAL_FALSE),
-                ],
-                ["passage character F1", f1, f">= {GOAL_F1}", yn(f1 >= GOAL_F1)],
-                ["passage character precision", p, "", ""],
-                ["passage character recall", r, "", ""],
-                [
-                    "registry rule: true work ranked first",
-                    top1_rule,
-                    f">= {GOAL_TOP1}",
-                    yn(top1_rule >= GOAL_TOP1),
-                ],
-                [
-                    "registry rule: false-hit rate",
-                    false_rule,
-                    f"<= {GOAL_FALSE}",
-                    yn(false_rule <= GOAL_FALSE),
-                ],
-                [
-                    "wrong works with passages, per copy",
-                    np.mean([s.extra_hits for s in scores]),
-                    "",
-                    "",
-                ],
-            ],
-            align="lrrl",
-        )
-    )
-    # per evasion
+    log(H.table(EV_HEADERS, rows))
+    failures(log, scores, false_hits, work_text)
+    return result
+
+
+def evasion_rows(lang: str, scores: list[Score]) -> list[list[object]]:
+    """Per evasion (and a few other groups of copies): retrieval and passage figures."""
     groups: dict[str, list[Score]] = {"verbatim": [s for s in scores if not s.case.evasions]}
     for e in EVASIONS[lang]:
         groups[e] = [s for s in scores if e in s.case.evasions]
@@ -558,134 +404,71 @@ def run_language(
     groups["3 or more evasions"] = [s for s in scores if len(s.case.evasions) >= 3]
     groups["whole short work"] = [s for s in scores if s.case.whole_work]
     groups["edits >= 4%"] = [s for s in scores if s.case.edit_rate >= 0.04]
-    ev_rows: list[list[object]] = []
+    rows: list[list[object]] = []
     for name, ss in groups.items():
-        if not ss:
-            continue
-        gp, gr, gf = f1_of(ss)
-        ev_rows.append(
-            [
-                name,
-                len(ss),
-                np.mean([s.top1 for s in ss]),
-                np.mean([s.found for s in ss]),
-                gp,
-                gr,
-                gf,
-            ]
-        )
-    rep("")
-    rep(
-        C.table(
-            ["copies with", "n", "ranked first", "found", "char P", "char R", "char F1"], ev_rows
-        )
-    )
+        if ss:
+            gp, gr, gf = char_f1(ss)
+            top1 = float(np.mean([s.top1 for s in ss]))
+            rows.append([name, len(ss), top1, float(np.mean([s.found for s in ss])), gp, gr, gf])
+    return rows
 
-    # failures
+
+def failures(
+    log: H.Log,
+    scores: list[Score],
+    false_hits: list[tuple[Case, list[Hit]]],
+    work_text: dict[str, str],
+) -> None:
     misses = [s for s in scores if not s.top1]
-    rep("")
-    rep(f"Copies whose true work is not ranked first: {len(misses)}")
-    for s in misses[:5]:
-        show_copy(rep, s, work_text)
     low = sorted((s for s in scores if s.top1), key=lambda s: s.tp_chars / max(s.truth_chars, 1))
-    rep("")
-    rep("Ranked first but with the lowest character recall:")
-    for s in low[:3]:
-        show_copy(rep, s, work_text)
-    rep("")
-    rep(f"Unrelated queries with a false hit: {len(false_hits)}")
+    title = f"Copies whose true work is not ranked first: {len(misses)}"
+    log_cases(log, title, misses[:5], lambda s: show_copy(log, s, work_text))
+    title = "Ranked first but with the lowest character recall:"
+    log_cases(log, title, low[:3], lambda s: show_copy(log, s, work_text))
+    log("")
+    log(f"Unrelated queries with a false hit: {len(false_hits)}")
     for c, hits in false_hits[:5]:
         h = hits[0]
-        rep(f"- {len(hits)} hits; first {h.work_id}: passages {h.comparison.passages[:3]}")
+        log(f"- {len(hits)} hits; first {h.work_id}: passages {h.comparison.passages[:3]}")
         pz = h.comparison.passages[0]
-        rep(f"  query: {snippet(c.query, pz.query_start, pz.query_end)}")
-        rep(f"  work:  {snippet(work_text[h.work_id], pz.source_start, pz.source_end)}")
-    result = {
-        "lang": lang,
-        "works": len(works),
-        "copies": len(copies),
-        "unrelated": len(unrelated),
-        "top1": float(top1),
-        "false_rate": false_rate,
-        "false_hits": len(false_hits),
-        "false_rule": false_rule,
-        "top1_rule": top1_rule,
-        "f1": f1,
-        "precision": p,
-        "recall": r,
-        "cpu_query": searcher.cpu_query,
-        "cpu_index": searcher.cpu_index,
-    }
-    return result, ev_rows
+        log(f"  query: {snippet(c.query, pz.query_start, pz.query_end, 30, 90)}")
+        log(f"  work:  {snippet(work_text[h.work_id], pz.source_start, pz.source_end, 30, 90)}")
 
 
-def yn(ok: bool) -> str:
-    return "yes" if ok else "NO"
-
-
-def show_copy(rep: C.Report, s: Score, works: dict[str, str]) -> None:
+def show_copy(log: H.Log, s: Score, works: dict[str, str]) -> None:
     c = s.case
     assert c.work_id is not None
-    rep(
+    log(
         f"- true {c.work_id}, evasions {list(c.evasions) or 'none'}"
         + (f" (edit rate {c.edit_rate:.3f})" if c.edit_rate else "")
         + f", pieces {[tuple(p.__dict__.values()) for p in c.pieces]}"
     )
-    rep(
+    log(
         f"  hits: {[(h.work_id, h.covered) for h in s.hits[:4]]}; "
         f"chars found {s.tp_chars}/{s.truth_chars}"
     )
     for h in s.hits:
         if h.work_id == c.work_id:
-            rep(f"  passages on the true work: {list(h.comparison.passages)[:4]}")
+            log(f"  passages on the true work: {list(h.comparison.passages)[:4]}")
     p = c.pieces[0]
-    rep(f"  query piece 0: {snippet(c.query, p.query_start, p.query_end)}")
-    rep(f"  work piece 0:  {snippet(works[c.work_id], p.source_start, p.source_end)}")
+    log(f"  query piece 0: {snippet(c.query, p.query_start, p.query_end, 30, 90)}")
+    log(f"  work piece 0:  {snippet(works[c.work_id], p.source_start, p.source_end, 30, 90)}")
 
 
-def plot(ev_by_lang: dict[str, list[list[object]]], folder: Path) -> str:
-    plt = C.plt()
-    fig, axes = plt.subplots(1, len(ev_by_lang), figsize=(5 * len(ev_by_lang), 4.2), sharey=True)
-    for ax, (lang, rows) in zip(np.atleast_1d(axes), ev_by_lang.items()):
-        names = [str(r[0]) for r in rows]
-        x = np.arange(len(rows))
-        ax.bar(x - 0.2, [float(r[2]) for r in rows], 0.4, label="true work ranked first")  # type: ignore[arg-type]
-        ax.bar(x + 0.2, [float(r[6]) for r in rows], 0.4, label="passage char F1")  # type: ignore[arg-type]
-        ax.set_xticks(x, names, rotation=60, ha="right", fontsize=8)
-        ax.set_title(lang)
-        ax.set_ylim(0.5, 1.0)
-        ax.axhline(0.98, color="gray", lw=0.6, ls="--")
-        ax.axhline(0.90, color="gray", lw=0.6, ls=":")
-    np.atleast_1d(axes)[0].legend(fontsize=8, loc="lower left")
-    fig.suptitle("Edited copies: retrieval and passages per evasion (goals dashed: 0.98, 0.90)")
-    fig.tight_layout()
-    name = "quality_copies.png"
-    folder.mkdir(parents=True, exist_ok=True)
-    fig.savefig(folder / name, dpi=110)
-    plt.close(fig)
-    return name
-
-
-def run(args: argparse.Namespace) -> tuple[str, str]:
-    rep = C.Report()
+def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
+    H.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
     tp.compare("warm up 天下大势 てすと", "warm up 天下大势 てすと")
-    results = []
-    ev_by_lang: dict[str, list[list[object]]] = {}
-    for lang in args.langs:
-        res, ev_rows = run_language(lang, args, rep)
-        results.append(res)
-        ev_by_lang[lang] = ev_rows
-    ed = editions(rep, args.quick) if "ja" in args.langs else None
+    languages = [run_language(lang, args, log) for lang in args.langs]
+    ed = editions(log, args.quick) if "ja" in args.langs else None
+    log("")
+    log(H.table(SUMMARY_HEADERS, summary_rows(languages)))
+    return {"languages": languages, "editions": ed}
 
-    rep("")
-    rep("## Summary")
-    rep("")
-    srows = [
+
+def summary_rows(languages: list[dict[str, Any]]) -> list[list[object]]:
+    return [
         [
             r["lang"],
-            r["works"],
-            r["copies"],
-            r["unrelated"],
             r["top1"],
             r["false_rate"],
             r["top1_rule"],
@@ -693,85 +476,105 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             r["f1"],
             r["precision"],
             r["recall"],
-            f"{r['cpu_query']:.0f} s",
+            r["works"],
+            r["copies"],
+            r["unrelated"],
+            f"{r['cpu_query']:.0f}",
         ]
-        for r in results
+        for r in languages
     ]
-    headers = [
-        "lang",
-        "works",
-        "copies",
-        "unrelated",
-        "ranked first",
-        "false hits",
-        "ranked first (rule)",
-        "false hits (rule)",
-        "char F1",
-        "char P",
-        "char R",
-        "query CPU",
+
+
+def render(results: dict[str, Any]) -> H.Page:
+    langs = results["languages"]
+    ed = results["editions"]
+    summary = [
+        "Edited copies embedded in unrelated text, registry-like retrieval: true work ranked "
+        "first "
+        + ", ".join(f"{r['lang']} {r['top1']:.3f}" for r in langs)
+        + "; false hits on unrelated queries "
+        + ", ".join(f"{r['lang']} {r['false_rate']:.3f}" for r in langs)
+        + "; passage character F1 "
+        + ", ".join(f"{r['lang']} {r['f1']:.3f}" for r in langs)
+        + "."
     ]
-    rep(C.table(headers, srows))
-    figure = plot(ev_by_lang, args.out.parent) if args.out is not None else ""
-    body = [
-        "Works, hosts and queries as described in `benchmarks/bench_copies.py` (generator: "
-        "`benchmarks/copygen.py`, seed 0). Retrieval: `tp.fingerprints` of the works in an "
-        "inverted index built by the script, `tp.compare` on the 10 works sharing most "
-        "fingerprints, hits ranked by covered query characters. Goals: ranked first >= 98%, "
-        "false hits <= 0.5%, character F1 >= 0.90. A hit is any candidate with a passage; "
-        "the *(rule)* columns count only hits the Registry's documented default would report "
-        "(about 200 CJK characters or 40 words covered, or most of a shorter work).",
-        "",
-        C.table(headers, srows),
-        "",
+    tables = [H.Table(SUMMARY_HEADERS, summary_rows(langs), title="Copies with evasions")]
+    tables += [
+        H.Table(EV_HEADERS, r["evasions"], title=f"Copies with evasions, per evasion ({r['lang']})")
+        for r in langs
     ]
-    for lang, rows in ev_by_lang.items():
-        body += [
-            f"Per evasion, {lang}:",
-            "",
-            C.table(
-                ["copies with", "n", "ranked first", "found", "char P", "char R", "char F1"], rows
-            ),
-            "",
-        ]
+    sections = []
     if ed is not None:
-        body += [
-            f"Aozora editions: {ed['found']}/{ed['pairs']} pairs of editions find each other "
-            f"with one passage covering most (>= 50%) of the text in both directions "
-            f"({ed['found_dirs']}/{2 * ed['pairs']} directions); {ed['found_cont']}/"
-            f"{ed['pairs']} with containment >= 0.9 both ways; containment mean "
-            f"{ed['cont_mean']:.3f}, min {ed['cont_min']:.3f}. {ed['not_editions']} more "
-            "same-title pairs differ in length by over 20% and are different texts (not "
-            "scored). Table and break points in the full output.",
-            "",
-        ]
-    if figure:
-        body += [f"![Edited copies per evasion]({figure})"]
-    return rep.text, "\n".join(body)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    C.add_common_args(parser)
-    parser.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
-    args = parser.parse_args(argv)
-    C.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
-    if args.out is None and not args.quick and list(args.langs) == list(LANGS):
-        args.out = C.DOCS / "quality.md"
-    t0 = time.perf_counter()
-    output, body = run(args)
-    if args.out is not None:
-        write_quality_section(
-            args.out,
-            "copies",
-            title="Edited copies in Chinese, Japanese and English (registry-like retrieval)",
-            command="python benchmarks/bench_copies.py" + (" --quick" if args.quick else ""),
-            body=body,
-            output=output,
-            runtime=time.perf_counter() - t0,
+        sections.append(
+            (
+                "Aozora works in two or three editions",
+                f"{ed['found']}/{ed['pairs']} pairs of editions find each other with one passage "
+                f"covering most (>= 50%) of the text in both directions ({ed['found_dirs']}/"
+                f"{2 * ed['pairs']} directions); {ed['found_cont']}/{ed['pairs']} with containment "
+                f">= 0.9 both ways; containment mean {ed['cont_mean']:.3f}, min "
+                f"{ed['cont_min']:.3f}. {ed['not_editions']} more same-title pairs differ in "
+                "length by over 20% and are different texts (not scored). The pairs are listed "
+                "under the raw data.",
+            )
         )
-        print(f"\nwrote {args.out}")
+    page = H.Page(
+        title="Copies with evasions",
+        command="python -m benchmarks.bench_copies",
+        summary=summary,
+        tables=tables,
+        protocol=PROTOCOL
+        + "\n\n"
+        + H.corpora_note(*[n for r in langs for n in CORPORA_OF[r["lang"]]]),
+        sections=sections,
+    )
+    if ed is not None:
+        page.raw.append(
+            H.Raw(
+                "Aozora editions, each against the other",
+                H.table(ed["headers"], ed["rows"], align="lllrrrrrrl"),
+                markdown=True,
+            )
+        )
+    return page
+
+
+PROTOCOL = """
+Works and hosts per language (`benchmarks.textgen.works`): Chinese novels (a 1,000-5,000
+character window of each chapter) and 540 Wikipedia paragraphs, one edition of each Aozora work
+and JGLUE articles, windows of Gutenberg books; documents sharing more than 5% of their runs
+with an earlier one are dropped. Queries (`benchmarks.textgen`, seed 0): a copy of 200-1,500
+characters (or a whole shorter work), sometimes cut into pieces and reordered, with edits and
+formatting evasions, embedded in unrelated host text; as many unrelated queries, checked to
+share no run of 12 characters (8 words) with any work. Retrieval: `tp.fingerprints` of the
+works in an inverted index built by the script, `tp.compare` on the 10 works sharing most
+fingerprints, hits ranked by covered query characters. A hit is any candidate with a passage;
+the *(rule)* columns count only hits the Registry's default would report (about 200 CJK
+characters or 40 words covered, or most of a shorter work). Character precision, recall and F1
+count the characters of the passages against the truth, in the query and in the work.
+"""
+
+
+def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
+    langs = results["languages"]
+    plt = H.plt()
+    fig, axes = plt.subplots(1, len(langs), figsize=(5 * len(langs), 4.2), sharey=True)
+    for ax, r in zip(np.atleast_1d(axes), langs):
+        rows = r["evasions"]
+        x = np.arange(len(rows))
+        ax.bar(x - 0.2, [row[2] for row in rows], 0.4, label="true work ranked first")
+        ax.bar(x + 0.2, [row[6] for row in rows], 0.4, label="passage char F1")
+        ax.set_xticks(x, [row[0] for row in rows], rotation=60, ha="right", fontsize=8)
+        ax.set_title(r["lang"])
+        ax.set_ylim(0.5, 1.0)
+    np.atleast_1d(axes)[0].legend(fontsize=8, loc="lower left")
+    fig.suptitle("Edited copies: retrieval and passages per evasion")
+    H.save_figure(fig, folder / "quality_copies.png")
+    return [H.Plot("quality_copies.png", "Edited copies per evasion")]
+
+
+def add_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
 
 
 if __name__ == "__main__":
-    main()
+    H.main("copies", __doc__, measure, render, plots, add_args=add_args, write=write_quality_page)

@@ -1,49 +1,59 @@
 """Benchmark: textprint.normalize (numpy fast path) against the exact pure-Python reference.
 
-Corpora (read from ../shared/corpora, never copied): all 461 chapters of zh-classic-novels for
-the headline figure; slices of zh-cmrc2018-wiki, zh-chinese-poetry (Traditional Tang poems),
-aozora-pd-ja, ja-jglue and en-gutenberg, plus an NFD-decomposed Aozora slice that sends every
-voiced kana through the exact cluster path (the worst case for the fast path).
+Corpora: all 461 chapters of zh-classic-novels for the headline figure; slices of
+zh-cmrc2018-wiki, zh-chinese-poetry (Traditional Tang poems), aozora-pd-ja, ja-jglue and
+en-gutenberg, plus an NFD-decomposed Aozora slice that sends every voiced kana through the exact
+cluster path (the worst case for the fast path).
 
 For each corpus: characters per CPU second of ``normalize`` (one call per document) and of the
-reference ``normalize_reference`` from ``tests/reference.py``, their ratio (floor 5x, goal 10x),
-the share of input characters that ``normalize_batch`` handed to the exact cluster path, and a
-check that both give the same text and the same spans on every timed document. Then batch
-(``normalize_batch`` over many documents) against one ``normalize`` call per document.
+reference ``normalize_reference`` from ``tests/reference.py``, their ratio, the share of input
+characters that the batch path handed to the exact cluster path, and a check that both give the
+same text and the same spans on every timed document. Then the batch path (``normalize_batch``
+over many documents) against one ``normalize`` call per document.
 
-    python benchmarks/bench_normalize.py            # full run, writes docs/benchmarks/normalize.md
-    python benchmarks/bench_normalize.py --quick    # a small slice in seconds, prints only
+    python -m benchmarks.bench_normalize            # full run: docs/benchmarks/normalize.md
+    python -m benchmarks.bench_normalize --quick    # a small slice in seconds, printed only
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
-import _common as common
 import textprint
-from textprint.normalization import normalize_batch
+from benchmarks import harness as H  # noqa: N812
+from textprint._normbatch import normalize_batch
 
-FLOOR, GOAL = 5.0, 10.0
 CHUNK_DOCS = 32  # documents per normalize_batch call in the "chunked batch" row
-
-
-# --------------------------------------------------------------------------------------------
-# The reference implementation (written in tests/reference.py by the test suite's authors)
+TABLE1 = [
+    "corpus",
+    "ratio",
+    "lang",
+    "docs",
+    "chars",
+    "fast chars/s",
+    "ref chars/s",
+    "ref runs",
+    "exact share",
+    "exact chars",
+    "mismatched docs",
+    "not idempotent",
+]
 
 
 def load_reference() -> Callable[[str], Any] | None:
-    common.sys_path_tests()
+    """tests/reference.py's normalize_reference (the oracle of the test suite), if present."""
+    sys.path.insert(0, str(H.REPO / "tests"))
     try:
         import reference  # type: ignore[import-not-found]
     except ImportError:
@@ -121,62 +131,51 @@ def exact_share(texts: Sequence[str], *, chunk_chars: int = 2_000_000) -> tuple[
     return n_exact, total
 
 
-def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
-    out = common.Report()
-    md: list[str] = []
-    common.require_corpora("zh-classic-novels", "aozora-pd-ja", "en-gutenberg")
-    load_start = os.getloadavg()[0]
-    out(
-        f"bench_normalize: {info['date']}, {info['nproc']} CPUs ({info['cpu']}), "
-        f"Python {info['python']}, numpy {info['numpy']}, textprint {info['textprint']}"
-    )
+def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
+    H.require_corpora("zh-classic-novels", "aozora-pd-ja", "en-gutenberg")
     ref_fn = load_reference()
     if ref_fn is None:
-        out("normalize_reference not found in tests/reference.py: reference rows are skipped.")
-
+        log("normalize_reference not found in tests/reference.py: reference rows are skipped.")
     textprint.normalize("warm-up 學而時習之")  # load the tables once, outside the timings
     if ref_fn is not None:
         ref_fn("warm-up 學而時習之")
-
     slice_chars = 30_000 if args.quick else 300_000
-    novels_all = [t for _, t in common.load_texts("zh-classic-novels")]
-    novels = common.take_chars(novels_all, 150_000) if args.quick else novels_all
-    aozora = [t for _, t in common.load_texts("aozora-pd-ja")]
-    gutenberg = [t for _, t in common.load_texts("en-gutenberg")]
+    novels_all = [t for _, t in H.load_texts("zh-classic-novels")]
+    novels = H.take_chars(novels_all, 150_000) if args.quick else novels_all
+    aozora = [t for _, t in H.load_texts("aozora-pd-ja")]
+    gutenberg = [t for _, t in H.load_texts("en-gutenberg")]
     sets: list[tuple[str, list[str], str]] = [
         ("zh-classic-novels" + (" (slice)" if args.quick else " (all)"), novels, "zh"),
     ]
-    if common.CORPORA.joinpath(common.CORPUS_FILES["zh-cmrc2018-wiki"][0]).is_file():
+    if H.CORPORA.joinpath(H.CORPUS_FILES["zh-cmrc2018-wiki"][0]).is_file():
         sets.append(
             (
                 "zh-cmrc2018-wiki (slice)",
-                common.take_chars(
-                    [t for _, t in common.load_texts("zh-cmrc2018-wiki")], slice_chars
-                ),
+                H.take_chars([t for _, t in H.load_texts("zh-cmrc2018-wiki")], slice_chars),
                 "zh",
             )
         )
-    if common.CORPORA.joinpath(common.CORPUS_FILES["zh-chinese-poetry"][0]).is_file():
-        poems = [t for _, t in common.load_texts("zh-chinese-poetry", max_docs=20_000)]
+    if H.CORPORA.joinpath(H.CORPUS_FILES["zh-chinese-poetry"][0]).is_file():
+        poems = [t for _, t in H.load_texts("zh-chinese-poetry", max_docs=20_000)]
         sets.append(
-            ("zh-chinese-poetry (slice, short docs)", common.take_chars(poems, slice_chars), "zh")
+            ("zh-chinese-poetry (slice, short docs)", H.take_chars(poems, slice_chars), "zh")
         )
-    sets.append(("aozora-pd-ja (slice)", common.take_chars(aozora, slice_chars), "ja"))
-    if common.CORPORA.joinpath(common.CORPUS_FILES["ja-jglue"][0]).is_file():
+    sets.append(("aozora-pd-ja (slice)", H.take_chars(aozora, slice_chars), "ja"))
+    if H.CORPORA.joinpath(H.CORPUS_FILES["ja-jglue"][0]).is_file():
         sets.append(
             (
                 "ja-jglue (slice)",
-                common.take_chars([t for _, t in common.load_texts("ja-jglue")], slice_chars),
+                H.take_chars([t for _, t in H.load_texts("ja-jglue")], slice_chars),
                 "ja",
             )
         )
-    sets.append(("en-gutenberg (slice)", common.take_chars(gutenberg, slice_chars), "en"))
-    nfd = [unicodedata.normalize("NFD", t) for t in common.take_chars(aozora, slice_chars // 3)]
+    sets.append(("en-gutenberg (slice)", H.take_chars(gutenberg, slice_chars), "en"))
+    nfd = [unicodedata.normalize("NFD", t) for t in H.take_chars(aozora, slice_chars // 3)]
     sets.append(("aozora-pd-ja NFD (slice, synthetic)", nfd, "ja"))
 
     # ---- 1. fast vs reference, per corpus ------------------------------------------------
-    out("")
-    out("## 1. normalize (one call per document) vs normalize_reference")
+    log("")
+    log("## 1. normalize (one call per document) vs normalize_reference")
     rows = []
     mismatch_notes: list[str] = []
     headline: dict[str, float] = {}
@@ -184,9 +183,7 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
     fast_secs: dict[str, float] = {}  # corpus -> the timing of table 1 (reused in table 3)
     for name, texts, lang in sets:
         n = sum(len(t) for t in texts)
-        t_fast, fast_res = common.cpu_time(
-            lambda texts=texts: [textprint.normalize(t) for t in texts]
-        )
+        t_fast, fast_res = H.cpu_time(H.each(textprint.normalize, texts))
         fast_secs[name] = t_fast
         ne, _ = exact_share(texts)
         r_rate = ratio = float("nan")
@@ -198,13 +195,11 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
             t_ref = time.process_time() - t0
             ref_runs = 1
             if t_ref < 20.0:  # cheap enough: best of 3 like the fast path
-                t_more, _ = common.cpu_time(
-                    lambda texts=texts: [ref_fn(t) for t in texts], repeat=2
-                )
+                t_more, _ = H.cpu_time(H.each(ref_fn, texts), repeat=2)
                 t_ref = min(t_ref, t_more)
                 ref_runs = 3
-            r_rate = common.rate(n, t_ref)
-            ratio = common.rate(n, t_fast) / r_rate
+            r_rate = H.rate(n, t_ref)
+            ratio = H.rate(n, t_fast) / r_rate
             bad = 0
             for doc, (orig, f, r) in enumerate(zip(texts, fast_res, ref_res)):
                 d = first_difference(orig, f, r)
@@ -222,8 +217,8 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
                 lang,
                 f"{len(texts)}",
                 f"{n:,}",
-                common.fmt_rate(common.rate(n, t_fast)),
-                common.fmt_rate(r_rate) if ref_fn else "-",
+                H.fmt_rate(H.rate(n, t_fast)),
+                H.fmt_rate(r_rate) if ref_fn else "-",
                 f"{ratio:.1f}x" if ref_fn else "-",
                 f"{ref_runs}" if ref_fn else "-",
                 f"{ne / n:.4%}" if n else "-",
@@ -232,15 +227,15 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
                 f"{idem}/{min(len(fast_res), 200)}",
             ]
         )
-        speeds.append((common.rate(n, t_fast), r_rate if ref_fn else 0.0))
+        speeds.append((H.rate(n, t_fast), r_rate if ref_fn else 0.0))
         if not headline:
             headline = {
-                "fast": common.rate(n, t_fast),
+                "fast": H.rate(n, t_fast),
                 "ref": r_rate,
                 "ratio": ratio,
                 "share": ne / n,
             }
-    tab1 = common.table(
+    tab1 = H.table(
         [
             "corpus",
             "lang",
@@ -258,23 +253,23 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
         rows,
         align="llrrrrrrrrrr",
     )
-    out(tab1)
+    log(tab1)
     if mismatch_notes:
-        out("")
-        out("First mismatches (up to 3 per corpus):")
+        log("")
+        log("First mismatches (up to 3 per corpus):")
         for m in mismatch_notes:
-            out("  " + m)
-    out("")
-    out(
-        "ratio = fast chars/s / reference chars/s (floor 5x, goal 10x). exact share = input "
+            log("  " + m)
+    log("")
+    log(
+        "ratio = fast chars/s / reference chars/s. exact share = input "
         "characters that normalize_batch sent to the exact cluster path / all input characters. "
         "mismatched docs: documents whose text or spans differ from the reference. not "
         "idempotent: normalize(normalize(t).text).text != normalize(t).text (first 200 docs)."
     )
 
     # ---- 2. exact share on whole corpora ---------------------------------------------------
-    out("")
-    out("## 2. Share of characters on the exact cluster path, whole corpora")
+    log("")
+    log("## 2. Share of characters on the exact cluster path, whole corpora")
     rows2 = []
     whole = [
         ("zh-classic-novels", novels_all),
@@ -282,19 +277,19 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
         ("en-gutenberg", gutenberg),
     ]
     for extra in ("zh-cmrc2018-wiki", "ja-jglue"):
-        if common.CORPORA.joinpath(common.CORPUS_FILES[extra][0]).is_file():
-            whole.append((extra, [t for _, t in common.load_texts(extra)]))
+        if H.CORPORA.joinpath(H.CORPUS_FILES[extra][0]).is_file():
+            whole.append((extra, [t for _, t in H.load_texts(extra)]))
     if args.quick:
-        whole = [(n, common.take_chars(ts, 100_000)) for n, ts in whole]
+        whole = [(n, H.take_chars(ts, 100_000)) for n, ts in whole]
     for name, texts in whole:
         ne, n = exact_share(texts)
         rows2.append([name, f"{len(texts)}", f"{n:,}", f"{ne:,}", f"{ne / n:.5%}"])
-    tab2 = common.table(["corpus", "docs", "chars", "exact chars", "exact share"], rows2)
-    out(tab2)
+    tab2 = H.table(["corpus", "docs", "chars", "exact chars", "exact share"], rows2)
+    log(tab2)
 
     # ---- 3. batch vs per document ------------------------------------------------------------
-    out("")
-    out("## 3. normalize_batch vs one normalize call per document")
+    log("")
+    log("## 3. normalize_batch vs one normalize call per document")
     rows3 = []
     batch_sets = [
         (name, texts)
@@ -305,13 +300,10 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
         name = full_name.split(" (")[0]
         n = sum(len(t) for t in texts)
         t_doc = fast_secs[full_name]  # the same measurement as table 1
-        t_docb, _ = common.cpu_time(lambda texts=texts: [normalize_batch([t]) for t in texts])
-        t_chunk, _ = common.cpu_time(
-            lambda texts=texts: [
-                normalize_batch(texts[i : i + CHUNK_DOCS]) for i in range(0, len(texts), CHUNK_DOCS)
-            ]
-        )
-        t_all, _ = common.cpu_time(lambda texts=texts: normalize_batch(texts))
+        t_docb, _ = H.cpu_time(H.each(lambda t: normalize_batch([t]), texts))
+        chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS)]
+        t_chunk, _ = H.cpu_time(H.each(normalize_batch, chunks))
+        t_all, _ = H.cpu_time(partial(normalize_batch, texts))
         label = f"{name} ({len(texts)} docs, {n // len(texts):,} chars/doc)"
         for how, calls, secs in (
             ("normalize(t) per document", len(texts), t_doc),
@@ -328,160 +320,153 @@ def run(args: argparse.Namespace, info: dict[str, str]) -> tuple[str, str]:
                     label,
                     how,
                     f"{calls}",
-                    common.fmt_rate(common.rate(n, secs)),
+                    H.fmt_rate(H.rate(n, secs)),
                     f"{t_doc / secs:.2f}x",
                 ]
             )
             label = ""
-    tab3 = common.table(
+    tab3 = H.table(
         ["corpus", "how", "calls", "chars/s", "speed vs per-document normalize"],
         rows3,
         align="llrrr",
     )
-    out(tab3)
+    log(tab3)
     short = "床前明月光，疑是地上霜。"
-    t_short, _ = common.cpu_time(lambda: [textprint.normalize(short) for _ in range(2000)])
+    t_short, _ = H.cpu_time(lambda: [textprint.normalize(short) for _ in range(2000)])
     t_ref_short = float("nan")
     if ref_fn is not None:
-        t_ref_short, _ = common.cpu_time(lambda: [ref_fn(short) for _ in range(2000)])
+        t_ref_short, _ = H.cpu_time(lambda: [ref_fn(short) for _ in range(2000)])
     us_call, us_ref_call = t_short / 2000 * 1e6, t_ref_short / 2000 * 1e6
     overhead = (
         f"Cost of one call on a 12-character line: normalize {us_call:.0f} us, "
         f'normalize_reference {us_ref_call:.0f} us. The "normalize(t) per document" rows are '
         "the timings of table 1."
     )
-    out(overhead)
-    load_end = os.getloadavg()[0]
-    out(f"load average: {load_start:.1f} at the start, {load_end:.1f} at the end")
-    out(
+    log(overhead)
+    log(
         "normalize also builds the str and the read-only span arrays; normalize_batch returns "
         "flat arrays only."
     )
+    return {
+        "sets": [name for name, _, _ in sets],
+        "rows": rows,
+        "mismatches": mismatch_notes,
+        "exact": rows2,
+        "batch": rows3,
+        "speeds": speeds,
+        "headline": headline,
+        "us_call": us_call,
+        "us_ref_call": us_ref_call,
+        "reference": ref_fn is not None,
+    }
 
-    # ---- plot -------------------------------------------------------------------------------
-    png = None
-    if args.out is not None:
-        plt = common.plt()
-        fig, ax = plt.subplots(figsize=(9, 4.2))
-        labels = [r[0].split(" (")[0] for r in rows]
-        fast_v = [fv for fv, _ in speeds]
-        ref_v = [rv for _, rv in speeds]
-        x = np.arange(len(rows))
-        ax.bar(x - 0.2, fast_v, 0.4, label="textprint.normalize (fast)")
-        if ref_fn:
-            ax.bar(x + 0.2, ref_v, 0.4, label="normalize_reference")
-            for xi, fv, rv in zip(x, fast_v, ref_v):
-                ax.text(xi, max(fv, rv) * 1.15, f"{fv / rv:.1f}x", ha="center", fontsize=8)
-        ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
-        ax.set_yscale("log")
-        ax.set_ylabel("characters / CPU second (log)")
-        ax.set_title("normalize: fast path vs exact reference")
-        ax.legend()
-        fig.tight_layout()
-        png = args.out.parent / "normalize_speed.png"
-        fig.savefig(png, dpi=110)
-        plt.close(fig)
 
-    # ---- markdown body ---------------------------------------------------------------------
-    md.append(f"## Headline: {sets[0][0]}\n")
-    if ref_fn is not None:
-        verdict = (
-            "meets the goal"
-            if headline["ratio"] >= GOAL
-            else "meets the floor, not the goal"
-            if headline["ratio"] >= FLOOR
-            else "BELOW the 5x floor"
+def render(results: dict[str, Any]) -> H.Page:
+    head = results["headline"]
+    rows = results["rows"]
+    summary = [
+        f"`textprint.normalize` on {results['sets'][0]}: **{H.fmt_rate(head['fast'])} "
+        "characters a second**"
+        + (
+            f", **{head['ratio']:.1f}x** the exact pure-Python reference "
+            f"({H.fmt_rate(head['ref'])} characters a second), same text and spans on every "
+            "timed document"
+            if results["reference"]
+            else ""
         )
-        md.append(
-            f"- `textprint.normalize`: **{common.fmt_rate(headline['fast'])}chars/s**; "
-            f"`normalize_reference`: **{common.fmt_rate(headline['ref'])}chars/s**; "
-            f"ratio **{headline['ratio']:.1f}x** ({verdict}; floor {FLOOR:.0f}x, goal "
-            f"{GOAL:.0f}x)."
+        + f"; {head['share']:.4%} of its characters take the exact cluster path."
+    ]
+    slow = [r for r in rows if r[6] != "-" and float(r[6][:-1]) < 5]
+    if slow:
+        why = []
+        for r in slow:
+            n_docs, n_chars = int(r[2]), int(r[3].replace(",", ""))
+            if float(r[8].rstrip("%")) >= 1.0:
+                why.append(f"{r[0]}: {r[6]} ({r[8]} of its characters take the exact path)")
+            else:
+                why.append(
+                    f"{r[0]}: {r[6]} ({n_chars // n_docs:,} characters per document, against a "
+                    f"fixed cost of about {results['us_call']:.0f} us per call)"
+                )
+        summary.append(
+            "Slower cases: " + "; ".join(why) + ". Short texts belong on the batch path "
+            "(`fingerprints`, `MinHasher.signatures`)."
         )
-    else:
-        md.append(
-            f"- `textprint.normalize`: **{common.fmt_rate(headline['fast'])}chars/s**; the "
-            "reference (`tests/reference.py`) was not available for this run."
-        )
-    md.append(
-        f"- Share of characters on the exact cluster path: {headline['share']:.4%} "
-        "(table 2 for the other corpora)."
-    )
-    if ref_fn is not None:
-        below = [r for r in rows if r[6] != "-" and float(r[6][:-1]) < FLOOR]
-        if below:
-            why = []
-            for r in below:
-                n_docs, n_chars = int(r[2]), int(r[3].replace(",", ""))
-                share = float(r[8].rstrip("%"))
-                if share >= 1.0:
-                    why.append(f"{r[0]} ({r[6]}): {r[8]} of its characters take the exact path")
-                else:
-                    why.append(
-                        f"{r[0]} ({r[6]}): {n_chars // n_docs:,} characters per document, "
-                        f"against a fixed cost of about {us_call:.0f} us per `normalize` call "
-                        f"(section 3)"
-                    )
-            md.append(
-                "- Below the 5x floor: "
-                + "; ".join(why)
-                + ". Short texts should go through the batch path (`normalize_batch`, or "
-                "`MinHasher.signatures` and `fingerprints`, which batch for you): section 3."
+    table1 = [[r[0], r[6], *r[1:6], *r[7:]] for r in rows]
+    notes = "; ".join(results["mismatches"])
+    return H.Page(
+        title="Benchmark: normalization (fast path vs reference)",
+        command="python -m benchmarks.bench_normalize",
+        summary=summary,
+        tables=[
+            H.Table(
+                TABLE1,
+                table1,
+                title="Fast path vs reference, per corpus",
+                align="lr" + "l" + "r" * 9,
+                note="ratio = fast characters a second / reference characters a second; exact "
+                "share = input characters the batch path sent to the exact cluster path; "
+                "mismatched docs: text or spans differ from the reference; not idempotent: "
+                "normalize(normalize(t).text).text != normalize(t).text (first 200 docs)."
+                + (f" First mismatches: {notes}." if notes else ""),
+            ),
+            H.Table(
+                ["corpus", "docs", "chars", "exact chars", "exact share"],
+                results["exact"],
+                title="Exact cluster path share, whole corpora",
+            ),
+            H.Table(
+                ["corpus", "how", "calls", "chars/s", "speed vs per-document normalize"],
+                results["batch"],
+                title="Batch vs per-document",
+                align="llrrr",
+                note=f"One call on a 12-character line costs normalize {results['us_call']:.0f} "
+                f"us, normalize_reference {results['us_ref_call']:.0f} us; the per-document "
+                "rows are the timings of the first table.",
+            ),
+        ],
+        protocol=f"""
+{
+            H.corpora_note(
+                "zh-classic-novels",
+                "zh-cmrc2018-wiki",
+                "zh-chinese-poetry",
+                "aozora-pd-ja",
+                "ja-jglue",
+                "en-gutenberg",
             )
-        bad = sum(int(r[10].split("/")[0]) for r in rows if r[10] != "-")
-        md.append(
-            f"- Agreement with the reference: {bad} mismatched documents over all "
-            f"{sum(int(r[2]) for r in rows):,} documents timed (text and spans)."
-        )
-    md.append("")
-    md.append(
-        f"The machine has 2 cores shared with other jobs (load average {load_start:.1f} when "
-        f"this run started, {load_end:.1f} when it ended): CPU time leaves out the time spent "
-        "waiting, but not the slowdown of shared caches, so small differences are noise.\n"
+        }
+All 461 chapters of zh-classic-novels, and slices of the others spread over each corpus; the
+NFD slice decomposes an Aozora slice so that every voiced kana takes the exact cluster path.
+`textprint.normalize` is called once per document and `normalize_reference`
+(`tests/reference.py`, the test suite's pure-Python oracle) likewise; CPU time, best of 3 (the
+reference once when it takes over 20 s). Every timed document is compared for text and spans.
+`normalize` also builds the str and the read-only span arrays; `normalize_batch` (the batch
+path behind `fingerprints` and `signatures`) returns flat arrays only.
+""",
     )
-    md.append("## 1. Fast path vs reference, per corpus\n")
-    md.append(tab1 + "\n")
-    if mismatch_notes:
-        md.append("First mismatches:\n")
-        md.extend(f"- {m}" for m in mismatch_notes)
-        md.append("")
-    md.append("## 2. Exact cluster path share, whole corpora\n")
-    md.append(tab2 + "\n")
-    md.append("## 3. Batch vs per-document\n")
-    md.append(tab3 + "\n")
-    md.append(overhead + "\n")
-    if png is not None:
-        md.append(f"![normalize speed]({png.name})\n")
-    return out.text, "\n".join(md)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    common.add_common_args(parser)
-    args = parser.parse_args(argv)
-    if args.out is None and not args.quick:
-        args.out = common.DOCS / "normalize.md"
-    t0 = time.perf_counter()
-    info = common.machine_info()
-    output, body = run(args, info)
-    if args.out is not None:
-        end = common.machine_info()
-        if end["textprint"] != info["textprint"]:
-            body += (
-                f"\n**textprint changed during this run**: it started with {info['textprint']} "
-                f"and ended with {end['textprint']}.\n"
-            )
-        common.write_markdown(
-            args.out,
-            title="Benchmark: normalization (fast path vs reference)",
-            command="python benchmarks/bench_normalize.py" + (" --quick" if args.quick else ""),
-            info=info,
-            body=body,
-            output=output,
-            runtime=time.perf_counter() - t0,
-        )
-        print(f"\nwrote {args.out}")
+def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
+    plt = H.plt()
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    labels = [r[0].split(" (")[0] for r in results["rows"]]
+    fast_v = [fv for fv, _ in results["speeds"]]
+    ref_v = [rv for _, rv in results["speeds"]]
+    x = np.arange(len(labels))
+    ax.bar(x - 0.2, fast_v, 0.4, label="textprint.normalize (fast)")
+    if results["reference"]:
+        ax.bar(x + 0.2, ref_v, 0.4, label="normalize_reference")
+        for xi, fv, rv in zip(x, fast_v, ref_v):
+            ax.text(xi, max(fv, rv) * 1.15, f"{fv / rv:.1f}x", ha="center", fontsize=8)
+    ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("characters / CPU second (log)")
+    ax.set_title("normalize: fast path vs exact reference")
+    ax.legend()
+    H.save_figure(fig, folder / "normalize_speed.png")
+    return [H.Plot("normalize_speed.png", "normalize speed per corpus (log scale)")]
 
 
 if __name__ == "__main__":
-    main()
+    H.main("normalize", __doc__, measure, render, plots)

@@ -2,17 +2,18 @@
 
 Protocol:
 
-- Works and host text as in ``bench_copies.py`` (zh: the zh-classic-novels chapters cut to
-  1,000-5,000 characters and 540 whole zh-cmrc2018-wiki passages; ja: Aozora and JGLUE; en:
-  Gutenberg windows), registered in one in-memory ``tp.Registry()`` with default settings,
-  as a platform would use it.
-- Posts from :mod:`washgen` (seeded): a copy of 300-1,500 characters of a work (or a whole
-  shorter work) inside 0-1,200 characters of unrelated host text on each side, under
+- Works and host text as in ``bench_copies.py`` (:mod:`benchmarks.textgen.works`; zh: the
+  zh-classic-novels chapters cut to 1,000-5,000 characters and 540 whole zh-cmrc2018-wiki
+  passages; ja: Aozora and JGLUE; en: Gutenberg windows), registered in one in-memory
+  ``tp.Registry()`` with default settings, as a platform would use it.
+- Posts from :mod:`benchmarks.textgen.washcases` (seeded): a copy of 300-1,500 characters of
+  a work (or a whole shorter work) inside 0-1,200 characters of unrelated host text on each
+  side, under
 
-  - each washing of the language alone (``--n-single`` posts each);
-  - combinations (``--n-combo`` posts): two or three items drawn from the washings and the
-    evasions of the copy suites (Traditional, full-width, zero-width, punctuation, case,
-    1-5% edits, shuffled pieces), at least one of them a washing;
+  - each washing of the language alone (`SIZES`: posts per washing);
+  - combinations: two or three items drawn from the washings and the evasions of the copy
+    suites (Traditional, full-width, zero-width, punctuation, case, 1-5% edits, shuffled
+    pieces), at least one of them a washing;
 
   and unrelated washed posts (host text sharing no run of 12 characters, 8 words in English,
   with any work, under the same washings and combinations).
@@ -21,17 +22,14 @@ Protocol:
   any hit; *passage F1* = character F1 of the hits' passages against the truth, over the
   characters of the post and of the work (micro; passages on a wrong work are false
   positives; inserted filler and dropped sentences count as not copied).
-- Goals (zh): recall >= 0.98 (goal 0.995), false hits <= 0.5% (goal 0), passage F1 >= 0.90
-  (goal 0.95).
 
-    python benchmarks/bench_washing.py            # zh, ja, en; writes docs/benchmarks/quality.md
-    python benchmarks/bench_washing.py --quick --langs zh   # a small slice, prints only
+``python -m benchmarks.bench_washing`` measures zh, ja and en and writes its part of
+docs/benchmarks/quality.md; ``--quick --langs zh`` is a small slice, printed only.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -42,19 +40,19 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file: python benchmarks/bench_washing.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _common as C  # noqa: N812
 import textprint as tp
-from bench_copies import CORPORA_OF, LOADERS
-from bench_pan13 import write_quality_section
-from copygen import RunGuard
-from washgen import EVASIONS, WASHINGS, WashCase, WashGenerator, check_wash_case
+from benchmarks import harness as H  # noqa: N812
+from benchmarks.quality import char_f1, log_cases, snippet, write_quality_page
+from benchmarks.textgen import RunGuard
+from benchmarks.textgen.washcases import WashCase, WashGenerator, check_wash_case
+from benchmarks.textgen.washings import EVASIONS, WASHINGS
+from benchmarks.textgen.works import CORPORA_OF, load_language
 
 SEED = 18
 LANGS = ("zh", "ja", "en")
-GOAL_RECALL, GOAL_FALSE, GOAL_F1 = 0.98, 0.005, 0.90
-STRETCH_RECALL, STRETCH_FALSE, STRETCH_F1 = 0.995, 0.0, 0.95
 #: posts per washing alone, combinations, unrelated posts per washing and of combinations
 SIZES = {
     "zh": (100, 400, 40, 200),
@@ -63,6 +61,17 @@ SIZES = {
 }
 QUICK_SIZES = (10, 30, 5, 20)
 N_WORKS_QUICK = 200
+GROUP_HEADERS = [
+    "posts with",
+    "copies",
+    "recall (first)",
+    "found",
+    "char P",
+    "char R",
+    "char F1",
+    "unrelated",
+    "false hits",
+]
 
 
 @dataclass
@@ -111,15 +120,6 @@ def score(case: WashCase, hits: list[tp.Hit], works: dict[str, str]) -> Outcome:
     )
 
 
-def f1_of(outs: Sequence[Outcome]) -> tuple[float, float, float]:
-    tpc = sum(o.tp_chars for o in outs)
-    pred = sum(o.pred_chars for o in outs)
-    truth = sum(o.truth_chars for o in outs)
-    p = tpc / pred if pred else 0.0
-    r = tpc / truth if truth else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def specs(lang: str, rng: random.Random, sizes: tuple[int, int, int, int]) -> list[Any]:
     """(kind, washings, evasions) of every post, in a fixed order."""
     n_single, n_combo, n_unrel_single, n_unrel_combo = sizes
@@ -147,12 +147,9 @@ def specs(lang: str, rng: random.Random, sizes: tuple[int, int, int, int]) -> li
     return out
 
 
-def run_language(lang: str, args: argparse.Namespace, rep: C.Report) -> dict[str, Any]:
-    rng = random.Random(SEED * 1000 + LANGS.index(lang))
+def run_language(lang: str, args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     t0 = time.process_time()
-    works, hosts = LOADERS[lang](rng, rep)
-    if args.quick:
-        works = random.Random(SEED).sample(works, N_WORKS_QUICK)
+    rng, works, hosts = load_language(lang, SEED, log, sample=N_WORKS_QUICK if args.quick else None)
     guard = RunGuard([w.text for w in works], lang)
     gen = WashGenerator(works, hosts, lang, guard=guard)
     work_text = {w.work_id: w.text for w in works}
@@ -175,13 +172,13 @@ def run_language(lang: str, args: argparse.Namespace, rep: C.Report) -> dict[str
     cpu_check = time.process_time() - t0
     copies = [o for o in outs if o.case.work_id is not None]
     unrelated = [o for o in outs if o.case.work_id is None]
-    rep("")
-    rep(
+    log("")
+    log(
         f"## {lang}: {len(works)} works, {len(copies)} washed copies, "
         f"{len(unrelated)} unrelated washed posts"
     )
-    rep("")
-    rep(
+    log("")
+    log(
         f"generation {cpu_gen:.0f} s CPU; registration {cpu_reg:.0f} s CPU; checks "
         f"{cpu_check:.0f} s CPU ({1000 * cpu_check / len(outs):.0f} ms per post); host "
         f"stretches redrawn because they shared a run with a work: {gen.n_host_rejected}"
@@ -205,11 +202,16 @@ def run_language(lang: str, args: argparse.Namespace, rep: C.Report) -> dict[str
     add("sentences with a whole short work", lambda c: c.whole_work and "sentences" in c.washings)
     add("overall", lambda c: True)
     rows: list[list[object]] = []
-    summary: dict[str, Any] = {"lang": lang, "works": len(works), "groups": {}}
+    summary: dict[str, Any] = {
+        "lang": lang,
+        "works": len(works),
+        "groups": {},
+        "cpu": {"generation": cpu_gen, "registration": cpu_reg, "checks": cpu_check},
+    }
     for name, (cs, us) in groups.items():
         if not cs and not us:
             continue
-        p, r, f1 = f1_of(cs)
+        p, r, f1 = char_f1(cs)
         recall = float(np.mean([o.top1 for o in cs])) if cs else float("nan")
         found = float(np.mean([o.found for o in cs])) if cs else float("nan")
         false = float(np.mean([bool(o.hits) for o in us])) if us else float("nan")
@@ -224,152 +226,100 @@ def run_language(lang: str, args: argparse.Namespace, rep: C.Report) -> dict[str
             "unrelated": len(us),
             "false_hits": false,
         }
-    headers = [
-        "posts with",
-        "copies",
-        "recall (first)",
-        "found",
-        "char P",
-        "char R",
-        "char F1",
-        "unrelated",
-        "false hits",
-    ]
-    rep("")
-    rep(C.table(headers, rows))
-    summary["table"] = C.table(headers, rows)
-    ov = summary["groups"]["overall"]
-    rep("")
-    rep(
-        C.table(
-            ["measure (overall)", "value", "floor", "goal", "floor met", "goal met"],
-            [
-                [
-                    "recall, true work first",
-                    ov["recall"],
-                    f">= {GOAL_RECALL}",
-                    f">= {STRETCH_RECALL}",
-                    yn(ov["recall"] >= GOAL_RECALL),
-                    yn(ov["recall"] >= STRETCH_RECALL),
-                ],
-                [
-                    "false hits, unrelated washed posts",
-                    ov["false_hits"],
-                    f"<= {GOAL_FALSE}",
-                    f"<= {STRETCH_FALSE}",
-                    yn(ov["false_hits"] <= GOAL_FALSE),
-                    yn(ov["false_hits"] <= STRETCH_FALSE),
-                ],
-                [
-                    "passage character F1",
-                    ov["f1"],
-                    f">= {GOAL_F1}",
-                    f">= {STRETCH_F1}",
-                    yn(ov["f1"] >= GOAL_F1),
-                    yn(ov["f1"] >= STRETCH_F1),
-                ],
-            ],
-            align="lrrrll",
-        )
-    )
+    log("")
+    log(H.table(GROUP_HEADERS, rows))
+    summary["rows"] = rows
     misses = [o for o in copies if not o.top1]
-    rep("")
-    rep(f"Washed copies whose true work is not the first hit: {len(misses)}")
-    for o in misses[: args.show]:
-        show(rep, o, work_text)
     low = sorted((o for o in copies if o.top1), key=lambda o: o.tp_chars / max(o.truth_chars, 1))
-    rep("")
-    rep("First hit right, lowest character recall:")
-    for o in low[:3]:
-        show(rep, o, work_text)
+    title = f"Washed copies whose true work is not the first hit: {len(misses)}"
+    log_cases(log, title, misses[: args.show], lambda o: show(log, o, work_text))
+    log_cases(
+        log, "First hit right, lowest character recall:", low[:3], lambda o: show(log, o, work_text)
+    )
     false_hits = [o for o in unrelated if o.hits]
-    rep("")
-    rep(f"Unrelated washed posts with a hit: {len(false_hits)}")
+    log("")
+    log(f"Unrelated washed posts with a hit: {len(false_hits)}")
     for o in false_hits[: args.show]:
         h = o.hits[0]
         p0 = h.passages[0]
-        rep(f"- {o.case.label}: {len(o.hits)} hits; first {h.work_id}, passages {h.passages[:2]}")
-        rep(f"  post: {snippet(o.case.query, p0.query_start, p0.query_end)}")
-        rep(f"  work: {snippet(work_text[str(h.work_id)], p0.source_start, p0.source_end)}")
-    summary["cpu_check"] = cpu_check
+        log(f"- {o.case.label}: {len(o.hits)} hits; first {h.work_id}, passages {h.passages[:2]}")
+        log(f"  post: {snippet(o.case.query, p0.query_start, p0.query_end)}")
+        log(f"  work: {snippet(work_text[str(h.work_id)], p0.source_start, p0.source_end)}")
     return summary
 
 
-def yn(ok: bool) -> str:
-    return "yes" if ok else "NO"
-
-
-def snippet(text: str, a: int, b: int, ctx: int = 20, cap: int = 80) -> str:
-    mid = text[a:b]
-    if len(mid) > cap:
-        mid = mid[: cap // 2] + " [...] " + mid[-cap // 2 :]
-    return f"{text[max(0, a - ctx) : a]}[[{mid}]]{text[b : b + ctx]}".replace("\n", "\\n")
-
-
-def show(rep: C.Report, o: Outcome, works: dict[str, str]) -> None:
+def show(log: H.Log, o: Outcome, works: dict[str, str]) -> None:
     c = o.case
     assert c.work_id is not None
     qn = sum(b - a for a, b in c.query_truth)
-    rep(
+    log(
         f"- {c.label}: true {c.work_id} ({len(works[c.work_id])} chars, copied {qn}"
         f"{', whole' if c.whole_work else ''}); hits "
         f"{[(h.work_id, h.copied_chars) for h in o.hits[:3]]}; chars found "
         f"{o.tp_chars}/{o.truth_chars}"
     )
     a, b = c.query_truth[0]
-    rep(f"  post: {snippet(c.query, a, min(b, a + 60))}")
+    log(f"  post: {snippet(c.query, a, min(b, a + 60))}")
 
 
-def run(args: argparse.Namespace) -> tuple[str, str, list[dict[str, Any]]]:
-    rep = C.Report()
+def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
+    H.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
     tp.compare("warm up 天下大势 てすと", "warm up 天下大势 てすと")
-    results = [run_language(lang, args, rep) for lang in args.langs]
-    body = [
-        "Works and host text as in `bench_copies.py`; posts from `benchmarks/washgen.py` "
-        f"(seed {SEED}): a copy of 300-1,500 characters (or a whole shorter work) in unrelated "
-        "host text, under one washing, or two or three items among the washings and the copy "
-        "suites' evasions (*with a copy-suite evasion*: Traditional, full-width, zero-width, "
-        "punctuation, case, 1-5% edits, shuffled pieces). Checked with "
-        "`tp.Registry().check(post)` at default settings. *recall (first)*: the true work is "
-        "the first hit; *found*: it is among the hits; *char F1*: passage characters in the "
-        "post and the work against the truth (inserted filler and dropped sentences count as "
-        "not copied); *false hits*: unrelated washed posts with any hit. Goals (zh): recall "
-        ">= 0.98 (goal 0.995), false hits <= 0.5% (goal 0), passage F1 >= 0.90 (goal 0.95).",
-        "",
+    return {"languages": [run_language(lang, args, log) for lang in args.langs]}
+
+
+def render(results: dict[str, Any]) -> H.Page:
+    langs = results["languages"]
+    overall = {r["lang"]: r["groups"]["overall"] for r in langs}
+    summary = [
+        "Washed copies in unrelated text, checked with a default `tp.Registry`: true work "
+        "first "
+        + ", ".join(f"{k} {v['recall']:.3f}" for k, v in overall.items())
+        + "; false hits on unrelated washed posts "
+        + ", ".join(f"{k} {v['false_hits']:.3f}" for k, v in overall.items())
+        + "; passage character F1 "
+        + ", ".join(f"{k} {v['f1']:.3f}" for k, v in overall.items())
+        + "."
     ]
-    for r in results:
-        body += [f"Per washing, {r['lang']} ({r['works']} works):", "", r["table"], ""]
-    return rep.text, "\n".join(body), results
+    tables = [
+        H.Table(
+            GROUP_HEADERS,
+            r["rows"],
+            title=f"Per washing ({r['lang']}, {r['works']} works)",
+            align="l" + "r" * 8,
+        )
+        for r in langs
+    ]
+    return H.Page(
+        title="Article washing (洗稿)",
+        command="python -m benchmarks.bench_washing",
+        summary=summary,
+        tables=tables,
+        protocol=PROTOCOL
+        + "\n\n"
+        + H.corpora_note(*[n for r in langs for n in CORPORA_OF[r["lang"]]]),
+    )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    C.add_common_args(parser)
+PROTOCOL = f"""
+Works and host text as in the copy suites (`benchmarks.textgen.works`), registered in one
+in-memory `tp.Registry()` with default settings, as a platform would use it. Posts
+(`benchmarks.textgen.washcases`, seed {SEED}): a copy of 300-1,500 characters (or a whole
+shorter work) in unrelated host text, under one washing, or two or three items among the
+washings and the copy suites' evasions (*with a copy-suite evasion*: Traditional, full-width,
+zero-width, punctuation, case, 1-5% edits, shuffled pieces); unrelated washed posts share no run
+of 12 characters (8 words in English) with any work. Each post is checked with
+`Registry.check(post)` at default settings. *recall (first)*: the true work is the first hit;
+*found*: it is among the hits; *char F1*: passage characters in the post and the work against
+the truth (inserted filler and dropped sentences count as not copied); *false hits*: unrelated
+washed posts with any hit.
+"""
+
+
+def add_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
     parser.add_argument("--show", type=int, default=8, help="failures shown per language")
-    parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
-    args = parser.parse_args(argv)
-    C.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
-    if args.out is None and not args.quick and list(args.langs) == list(LANGS):
-        args.out = C.DOCS / "quality.md"
-    t0 = time.perf_counter()
-    output, body, results = run(args)
-    if args.json is not None:
-        for r in results:
-            r.pop("table", None)
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    if args.out is not None:
-        write_quality_section(
-            args.out,
-            "washing",
-            title="Article washing (洗稿): washed copies checked through a Registry",
-            command="python benchmarks/bench_washing.py" + (" --quick" if args.quick else ""),
-            body=body,
-            output=output,
-            runtime=time.perf_counter() - t0,
-        )
-        print(f"\nwrote {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    H.main("washing", __doc__, measure, render, add_args=add_args, write=write_quality_page)

@@ -12,7 +12,6 @@ Hypothesis profiles (choose with the environment variable ``HYPOTHESIS_PROFILE``
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 from collections.abc import Callable
@@ -21,8 +20,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-
-from textprint._tables import OPENCC_VERSION
 
 settings.register_profile(
     "ci",
@@ -47,6 +44,8 @@ GOLDEN = TESTS / "golden"
 # reference implementations (tests/reference.py) by name.
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+from helpers import require_pinned_opencc  # noqa: E402  (needs tests/ on sys.path)
+
 # The project's read-only corpora live beside the repository: ../shared/corpora.
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -76,12 +75,7 @@ def opencc_convert() -> Callable[[str, str], str]:
     module ``opencc`` itself may be another distribution's (opencc-python-reimplemented installs
     into the same package directory), so it is not used. Skips when the library is absent.
     """
-    try:
-        version = importlib.metadata.version("opencc")
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip("opencc is not installed")
-    if version != OPENCC_VERSION:
-        pytest.skip(f"opencc {version} is installed; the tables pin {OPENCC_VERSION}")
+    require_pinned_opencc()
     clib: Any = pytest.importorskip("opencc.clib.opencc_clib")
     share = Path(clib.__file__).parent / "share" / "opencc"
     converters: dict[str, Any] = {}

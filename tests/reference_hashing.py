@@ -62,26 +62,24 @@ def splitmix64(x: int) -> int:
     return (z ^ (z >> 31)) & MASK64
 
 
+def _murmur_finalizer(x: int, mask: int, shifts: tuple[int, int, int], c1: int, c2: int) -> int:
+    """MurmurHash3's finalizer: xor-shift, multiply, xor-shift, multiply, xor-shift."""
+    x &= mask
+    x ^= x >> shifts[0]
+    x = (x * c1) & mask
+    x ^= x >> shifts[1]
+    x = (x * c2) & mask
+    return x ^ (x >> shifts[2])
+
+
 def fmix64(x: int) -> int:
     """MurmurHash3's 64-bit finalizer of one value."""
-    x &= MASK64
-    x ^= x >> 33
-    x = (x * 0xFF51AFD7ED558CCD) & MASK64
-    x ^= x >> 33
-    x = (x * 0xC4CEB9FE1A85EC53) & MASK64
-    x ^= x >> 33
-    return x
+    return _murmur_finalizer(x, MASK64, (33, 33, 33), 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 
 
 def fmix32(x: int) -> int:
     """MurmurHash3's 32-bit finalizer of one value."""
-    x &= MASK32
-    x ^= x >> 16
-    x = (x * 0x85EBCA6B) & MASK32
-    x ^= x >> 13
-    x = (x * 0xC2B2AE35) & MASK32
-    x ^= x >> 16
-    return x
+    return _murmur_finalizer(x, MASK32, (16, 13, 16), 0x85EBCA6B, 0xC2B2AE35)
 
 
 def tp64(shingle: bytes, seed: int) -> int:

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textprint import _analyzers
+from textprint import _analyzers, _files
 from textprint._analyzers import ANALYZER_NAMES, get_analyzer
 from textprint.errors import InvalidInputError, InvalidParameterError, MissingDependencyError
 
@@ -612,10 +612,10 @@ def test_cache_dir_is_created_0700(
 def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert _analyzers._private_cache_dir() == tmp_path / "xdg" / "textprint"
+    assert _files.private_cache_dir() == tmp_path / "xdg" / "textprint"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert _analyzers._private_cache_dir() == tmp_path / "home" / ".cache" / "textprint"
+    assert _files.private_cache_dir() == tmp_path / "home" / ".cache" / "textprint"
     assert stat.S_IMODE((tmp_path / "home" / ".cache" / "textprint").stat().st_mode) == 0o700
 
 
@@ -631,6 +631,17 @@ def test_cache_is_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_d
     assert {p.name: p.stat().st_mtime_ns for p in _cache_files(tmp_path / "c")} == built
 
 
+def _cache_copied_in(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh cache directory holding a copy of the module's real jieba cache (so a new
+    analyzer builds in a fraction of a second), set as TEXTPRINT_CACHE_DIR."""
+    directory = tmp_path / "textprint"
+    directory.mkdir(mode=0o700)
+    for path in (source, source.with_suffix(".sha256")):
+        shutil.copy2(path, directory / path.name)
+    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+    return directory
+
+
 def test_planted_tmp_jieba_cache_has_no_effect(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -638,14 +649,9 @@ def test_planted_tmp_jieba_cache_has_no_effect(
     planted_tmp_cache: Path,
 ) -> None:
     before = planted_tmp_cache.read_bytes()
-    # Copy the module's real cache so this builds in a fraction of a second.
     source = jieba_python.cache_file
     assert source is not None
-    directory = tmp_path / "textprint"
-    directory.mkdir(mode=0o700)
-    for path in (source, source.with_suffix(".sha256")):
-        shutil.copy2(path, directory / path.name)
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+    directory = _cache_copied_in(source, tmp_path, monkeypatch)
     analyzer = _analyzers._JiebaAnalyzer(use_rjieba=False)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
     assert analyzer.cache_file == directory / source.name
@@ -748,7 +754,7 @@ def test_cache_dir_owned_by_someone_else_is_refused(
     cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
     _plant(cache, marshal.dumps(POISON), matching_checksum=True)
     os.chown(tmp_path / "c", 65534, 65534)
-    assert _analyzers._private_cache_dir() is None
+    assert _files.private_cache_dir() is None
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
 
@@ -759,21 +765,27 @@ def test_missing_home_means_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(blocker / "home"))
-    assert _analyzers._private_cache_dir() is None
+    assert _files.private_cache_dir() is None
+
+
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int) -> Path:
+    """An empty cache directory of `mode`, set as TEXTPRINT_CACHE_DIR."""
+    directory = tmp_path / "c"
+    directory.mkdir(mode=mode)
+    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+    return directory
 
 
 def test_unwritable_cache_dir_means_no_cache(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
 ) -> None:
-    directory = tmp_path / "c"
-    directory.mkdir(mode=0o700)
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+    directory = _cache_dir(tmp_path, monkeypatch, 0o700)
 
-    def refuse(path: Path, data: bytes) -> None:
+    def refuse(path: Path, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied", str(path))
 
     # Simulated: the tests may run as root, whom a read-only mode does not stop.
-    monkeypatch.setattr(_analyzers, "_write_atomically", refuse)
+    monkeypatch.setattr(_analyzers, "atomic_write", refuse)
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
     assert analyzer.cache_file is None
@@ -784,9 +796,7 @@ def test_unwritable_cache_dir_means_no_cache(
 def test_read_only_cache_dir_means_no_cache(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
 ) -> None:
-    directory = tmp_path / "c"
-    directory.mkdir(mode=0o500)
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+    _cache_dir(tmp_path, monkeypatch, 0o500)
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
     assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
     assert analyzer.cache_file is None
@@ -823,12 +833,7 @@ def test_four_threads_get_the_same_spans(
     analyzer: _analyzers.Analyzer
     if name == "jieba-python":
         # Fresh, with the module's cache copied in, so that the four threads race to build it.
-        source = request.getfixturevalue("jieba_python").cache_file
-        directory = tmp_path / "textprint"
-        directory.mkdir(mode=0o700)
-        for path in (source, source.with_suffix(".sha256")):
-            shutil.copy2(path, directory / path.name)
-        monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
+        _cache_copied_in(request.getfixturevalue("jieba_python").cache_file, tmp_path, monkeypatch)
         analyzer = _analyzers._JiebaAnalyzer(use_rjieba=False)
         fixture = "zh_novel.txt"
     elif name == "jieba-rust":

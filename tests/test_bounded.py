@@ -3,7 +3,7 @@
 Memory is measured with ``tracemalloc``, which sees Python objects and numpy's array buffers
 (numpy reports its allocations to it); SQLite's own page cache and the analyzers' C++
 allocations are not seen. Work is measured with counters wrapped around private stages
-(``winnowing._robust_ties``, ``matching._seeds``, ``registry._candidates.candidates``) or taken from
+(``_winnow._robust_ties``, ``_alignment._seeds``, ``registry._candidates.candidates``) or taken from
 public statistics (``dedup(..., return_stats=True)``): numbers of Python-level iterations,
 candidate pairs and outputs, which are the same on every machine.
 
@@ -49,12 +49,12 @@ import numpy as np
 import pytest
 
 import textprint as tp
+import textprint._winnow
 import textprint.matching
 import textprint.minhash
 import textprint.registry._candidates
-import textprint.winnowing
-from textprint.matching import MAX_OCCURRENCES
-from textprint.normalization import normalize_batch
+from textprint._alignment import MAX_OCCURRENCES
+from textprint._normbatch import normalize_batch
 from textprint.registry._candidates import MAX_CANDIDATES
 from textprint.registry._registry import CHECK_SEGMENT_CHARS
 
@@ -261,11 +261,12 @@ def test_pathological_input_memory_is_linear(name: str, stage: str, n: int) -> N
     times, so the default sizes are small; ``-m slow`` runs 125k -> 250k characters.)"""
     make = PATHOLOGICAL[name]
     small, large = make(n // 2), make(n)
-    run: Callable[[str], Any] = {
+    stages: dict[str, Callable[[str], Any]] = {
         "normalize": tp.normalize,
         "fingerprint": tp.fingerprint,
         "compare": lambda t: tp.compare(t, t),
-    }[stage]
+    }
+    run = stages[stage]
     run(large)  # warm the caches
     p1, _ = traced_peak(lambda: run(small))
     p2, _ = traced_peak(lambda: run(large))
@@ -308,8 +309,8 @@ def test_winnowing_ties_are_linear(
     """Repeated shingles tie every window; the sequential tie path visits each tied window
     once, and robust winnowing keeps one hash while it stays in view (one fingerprint per
     window, or per period when the text repeats faster than the window)."""
-    ties = Counter(textprint.winnowing._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
-    monkeypatch.setattr(textprint.winnowing, "_robust_ties", ties)
+    ties = Counter(textprint._winnow._robust_ties, lambda args, _: int(np.count_nonzero(args[3])))
+    monkeypatch.setattr(textprint._winnow, "_robust_ties", ties)
     fp = tp.fingerprint(text, k=5, window=10)
     record(
         test="ties",
@@ -341,8 +342,8 @@ def test_compare_seeds_are_bounded(
     n_distinct: tuple[int, int], repeats: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Seed pairs are at most MAX_OCCURRENCES per query shingle, and grow linearly."""
-    seeds = Counter(textprint.matching._seeds, lambda _, r: len(r[0]))
-    monkeypatch.setattr(textprint.matching, "_seeds", seeds)
+    seeds = Counter(textprint._alignment._seeds, lambda _, r: len(r[0]))
+    monkeypatch.setattr(textprint._alignment, "_seeds", seeds)
     totals = []
     for d, r in zip(n_distinct, repeats):
         text = _block_text(d, r)

@@ -7,8 +7,8 @@ band, and a Python bucket-by-bucket rendering of the documented candidate rule.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -19,18 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import edit, fixture_chunks
 from reference_hashing import EMPTY, MASK64, R, fmix64
-from textprint.deduplication import (
-    ALL_PAIRS_MAX,
-    MAX_BUCKET,
-    DedupStats,
-    candidate_pairs,
-    connected_components,
-)
+from textprint.deduplication import ALL_PAIRS_MAX, MAX_BUCKET, DedupStats
+from textprint.deduplication import _candidate_pairs as candidate_pairs
+from textprint.deduplication import _connected_components as connected_components
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HAN = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,7 +131,7 @@ def assert_smallest_member_labels(labels: np.ndarray) -> None:
     for i, label in enumerate(lab):
         assert label <= i
         assert lab[label] == label  # the label is a member of its own cluster
-    firsts = {}
+    firsts: dict[int, int] = {}
     for i, label in enumerate(lab):
         firsts.setdefault(label, i)
     assert all(first == label for label, first in firsts.items())
@@ -158,35 +154,16 @@ def fixture(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-def edit(text: str, rng: random.Random, n_edits: int) -> str:
-    """Replace `n_edits` letters or Han characters by others of the same kind."""
-    chars = list(text)
-    positions = [i for i, ch in enumerate(chars) if ch.isalpha()]
-    for i in rng.sample(positions, n_edits):
-        if chars[i].isascii():
-            chars[i] = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != chars[i]])
-        else:
-            chars[i] = rng.choice([c for c in HAN if c != chars[i]])
-    return "".join(chars)
-
-
 @functools.cache
 def fixture_documents(seed: str = "dedup") -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Chunks of the fixtures and long poems, plus copies with one changed character,
     shuffled (so a cluster's smallest index is not always its original). Returns the
     documents and the chunk each comes from."""
     rng = random.Random(seed)
-    chunks = []
-    for name in sorted(p.name for p in FIXTURES.glob("*.txt")):
-        if name == "ja_aozora_old.txt":
-            continue  # another edition of ja_aozora.txt: similar, but not clearly a duplicate
-        text = fixture(name)
-        size = 1500 if name.startswith("en") else 400
-        chunks += [text[i : i + size] for i in range(0, len(text) - size // 2, size)]
-    for line in fixture("zh_poems.jsonl").splitlines():
-        poem = json.loads(line)["text"]
-        if len(poem) >= 150:
-            chunks.append(poem)
+    # ja_aozora_old.txt is another edition of ja_aozora.txt: similar, not clearly a duplicate
+    chunks = fixture_chunks(
+        FIXTURES, size=400, size_en=1500, min_poem=150, skip=["ja_aozora_old.txt"]
+    )
     items = []
     for c, chunk in enumerate(chunks):
         items.append((chunk, c))
@@ -291,13 +268,13 @@ def test_empty_input() -> None:
 @pytest.mark.parametrize("bad", [0, -0.5, 1.5, float("nan"), "0.8", None])
 def test_bad_threshold_raises(bad: object) -> None:
     with pytest.raises(tp.InvalidParameterError, match="threshold"):
-        tp.dedup(["a b c"], bad)  # type: ignore[arg-type]
+        tp.dedup(["a b c"], bad)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("bad", [1, 0, -3, 2.5])
 def test_bad_max_bucket_raises(bad: object) -> None:
     with pytest.raises(tp.InvalidParameterError, match="max_bucket"):
-        tp.dedup(["a b c"], max_bucket=bad)  # type: ignore[arg-type]
+        tp.dedup(["a b c"], max_bucket=bad)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("bad", ["a bare string", b"bytes", [1, 2], ["ok", None], 42])
@@ -467,6 +444,61 @@ def test_stats_on_fixture_documents() -> None:
     assert stats.n_verified_pairs >= len(docs) - stats.n_clusters  # enough to connect them
     assert stats.n_skipped_buckets == 0
     assert tp.dedup(docs).tolist() == labels.tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact copies: signed once, the same clusters as signing every text
+# ---------------------------------------------------------------------------------------------
+
+
+def corpus_with_copies(seed: int = 3) -> list[str]:
+    """Fixture documents with 120 exact copies of earlier ones (some too short to sign) and
+    more identical texts than ALL_PAIRS_MAX, inserted at random places."""
+    docs, _ = fixture_documents()
+    rng = random.Random(seed)
+    corpus = list(docs[:80]) + [docs[0]] * (ALL_PAIRS_MAX + 5)
+    for _ in range(120):
+        corpus.insert(rng.randrange(len(corpus) + 1), rng.choice([*corpus, "", "。"]))
+    return corpus
+
+
+@pytest.mark.parametrize("max_bucket", [MAX_BUCKET, ALL_PAIRS_MAX])
+def test_exact_copies_are_signed_once_with_the_same_clusters(
+    monkeypatch: pytest.MonkeyPatch, max_bucket: int
+) -> None:
+    corpus = corpus_with_copies()
+    signed: list[str] = []
+    batch = tp.MinHasher._batch
+
+    def spy(self: tp.MinHasher, texts: list[str]) -> np.ndarray:
+        signed.extend(texts)
+        return batch(self, texts)
+
+    monkeypatch.setattr(tp.MinHasher, "_batch", spy)
+    labels, stats = tp.dedup(corpus, max_bucket=max_bucket, return_stats=True)
+    monkeypatch.undo()
+    assert sorted(signed) == sorted(set(corpus))  # each distinct text signed once
+    assert stats.n_exact_copies == len(corpus) - len(set(corpus)) > 100
+    # the signature path has no shortcut: every text signed, the same labels and counts
+    sigs = tp.MinHasher().signatures(corpus)
+    want, want_stats = tp.dedup(sigs, max_bucket=max_bucket, return_stats=True)
+    assert labels.tolist() == want.tolist()
+    assert dataclasses.replace(stats, n_exact_copies=0) == want_stats
+    if max_bucket == MAX_BUCKET:
+        assert labels.tolist() == brute_force_dedup(sigs.values, 0.8)
+
+
+def test_first_copies_stream_keys_not_texts() -> None:
+    from textprint._exact import FirstCopies, text_key
+
+    texts = ["天下\ud800", "天下\ud800", "天下", "a", "天下"]
+    copies = FirstCopies(iter(texts))
+    assert list(copies) == ["天下\ud800", "天下", "a"]
+    assert copies.first.tolist() == [0, 0, 2, 3, 2]
+    assert copies.unique.tolist() == [0, 2, 3]
+    assert text_key("ＡＢＣ") != text_key("abc")  # keys are of the bytes, not the matching view
+    assert text_key("x") == text_key("x")
+    assert 0 <= text_key("x") < 1 << 128
 
 
 # ---------------------------------------------------------------------------------------------

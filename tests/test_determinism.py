@@ -21,15 +21,14 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import textprint as tp
-from textprint.errors import FormatError, IncompatibleError, MissingDependencyError
+from helpers import run_python, tokenizer_available
+from textprint.errors import FormatError, IncompatibleError
 
 # Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
 # default check stays fast.
@@ -50,7 +49,7 @@ def fixture(name: str) -> str:
 
 def _poem(i: int) -> str:
     lines = fixture("zh_poems.jsonl").splitlines()
-    return [json.loads(line)["text"] for line in lines if line.strip()][i]
+    return str([json.loads(line)["text"] for line in lines if line.strip()][i])
 
 
 #: Short cuts of the fixtures: (name, text).
@@ -63,15 +62,7 @@ CASES: list[tuple[str, str]] = [
 ]
 
 
-def available(name: str) -> bool:
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except MissingDependencyError:
-        return False
-    return True
-
-
-INSTALLED = [name for name in TOKENIZERS if available(name)]
+INSTALLED = [name for name in TOKENIZERS if tokenizer_available(name)]
 
 
 def vectors(text: str, tokenizer: str) -> dict[str, Any]:
@@ -133,7 +124,7 @@ def test_regenerate_golden() -> None:
 @pytest.mark.parametrize("name", [name for name, _ in CASES])
 @pytest.mark.parametrize("tokenizer", TOKENIZERS)
 def test_golden_vectors(tokenizer: str, name: str) -> None:
-    if not available(tokenizer):
+    if not tokenizer_available(tokenizer):
         pytest.skip(f"{tokenizer} is not installed")
     path = golden_path(tokenizer)
     assert path.is_file(), f"{path} is missing: run with TEXTPRINT_REGEN_GOLDEN=1"
@@ -214,14 +205,7 @@ def digest() -> str:
 def test_identical_results_across_processes_and_hash_seeds() -> None:
     here = digest()
     for hash_seed in ("0", "1", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run(
-            [sys.executable, "-c", _DIGEST, str(TESTS)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        out = run_python(_DIGEST, str(TESTS), hash_seed=hash_seed)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed} gave other results"
 
@@ -260,7 +244,7 @@ def _edit_manifest(path: Path, key: str, value: str) -> None:
 def test_stale_manifest_is_refused_then_rebuilt(
     tokenizer: str, key: str, value: str, tmp_path: Path
 ) -> None:
-    if not available(tokenizer):
+    if not tokenizer_available(tokenizer):
         pytest.skip(f"{tokenizer} is not installed")
     path = tmp_path / "works.db"
     _registry_file(path, tokenizer)

@@ -47,6 +47,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import tokenizer_available
 from textprint.errors import (
     DuplicateWorkError,
     FormatError,
@@ -297,21 +298,14 @@ def long_text(seed: int, n: int) -> str:
 # --------------------------------------------------------------------------------- helpers
 
 
-def available(name: str) -> bool:
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except MissingDependencyError:
-        return False
-    return True
-
-
 WORD_TOKENIZERS = [
     pytest.param(
-        name, marks=pytest.mark.skipif(not available(name), reason=f"{name} is not installed")
+        name,
+        marks=pytest.mark.skipif(not tokenizer_available(name), reason=f"{name} is not installed"),
     )
     for name in ("jieba", "mecab", "sudachi")
 ]
-INSTALLED = ["char"] + [n for n in ("jieba", "mecab", "sudachi") if available(n)]
+INSTALLED = ["char"] + [n for n in ("jieba", "mecab", "sudachi") if tokenizer_available(n)]
 
 
 def assert_spans(starts: Any, ends: Any, n: int, length: int) -> None:
@@ -1014,7 +1008,7 @@ def test_zero_d_array_as_matches_or_items_is_an_input_error() -> None:
     # found by the full run (seed 0): a 0-d array claims to be iterable, then raises TypeError
     with tp.Registry(n_hashes=4) as reg:
         with pytest.raises(InvalidInputError, match="ndarray"):
-            tp.evidence(T, np.array("x"), registry=reg)
+            tp.evidence(T, np.array("x"), registry=reg)  # type: ignore[arg-type]
         with pytest.raises(InvalidInputError, match="ndarray"):
             reg.register_many(np.array("x"))
         assert len(reg) == 0
@@ -1070,14 +1064,18 @@ def test_jaccard_ragged_input_is_a_parameter_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: tp.MinHasher(4, scheme=np.zeros(3)), lambda: tp.Registry(scheme=np.zeros(3))]
+    "make",
+    [
+        lambda: tp.MinHasher(4, scheme=np.zeros(3)),  # type: ignore[arg-type]
+        lambda: tp.Registry(scheme=np.zeros(3)),  # type: ignore[arg-type]
+    ],
 )
 def test_array_as_a_choice_is_a_parameter_error(make: Callable[[], Any]) -> None:
     with pytest.raises(InvalidParameterError):
         make()
 
 
-@pytest.mark.skipif(not available("sudachi"), reason="sudachi is not installed")
+@pytest.mark.skipif(not tokenizer_available("sudachi"), reason="sudachi is not installed")
 @pytest.mark.parametrize(
     "text", ["Sherlock Holmes", "New York", "ｓｈｅｒｌｏｃｋ\u3000ｈｏｌｍｅｓ"]
 )
@@ -1091,7 +1089,7 @@ def test_tokens_never_hold_a_space(text: str) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: tp.MinHasher(4).signature(np.array("x")),  # type: ignore[arg-type]
+        lambda: tp.MinHasher(4).signature(np.array("x")),
         lambda: tp.LSHIndex(0.5, n_hashes=4).add(np.array("x"), tp.MinHasher(4).signatures([T])),  # type: ignore[arg-type]
     ],
 )
@@ -1104,12 +1102,12 @@ def test_lsh_add_two_dimensional_integer_keys_is_a_documented_error() -> None:
     sigs = tp.MinHasher(4).signatures([T, "x y z w v"])
     keys = np.zeros((2, 4), dtype=np.uint64)  # found by the fuzz run (seed 0, factor 10)
     with pytest.raises((InvalidInputError, InvalidParameterError)):
-        tp.LSHIndex(0.5, n_hashes=4).add(keys, sigs)
+        tp.LSHIndex(0.5, n_hashes=4).add(keys, sigs)  # type: ignore[arg-type]
 
 
 def test_lsh_remove_unhashable_key_is_an_input_error() -> None:
     with pytest.raises(InvalidInputError):
-        tp.LSHIndex(0.5, n_hashes=4).remove([[1]])
+        tp.LSHIndex(0.5, n_hashes=4).remove([[1]])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(

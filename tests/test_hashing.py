@@ -3,8 +3,6 @@ against the bytes path, golden vectors and determinism across processes."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,18 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from textprint import hashing
+from helpers import run_python
+from textprint import _shingles as hashing
+from textprint._shingles import hash_shingles, shingle_batch
+from textprint._tokens import TokenBatch
 from textprint.errors import IncompatibleError, InvalidInputError, InvalidParameterError
-from textprint.hashing import (
-    HASH_SCHEME,
-    HashParams,
-    fmix64,
-    hash_bytes,
-    hash_shingles,
-    shingle_batch,
-    splitmix64,
-)
-from textprint.tokenization import TokenBatch
+from textprint.hashing import HASH_SCHEME, HashParams, fmix64, hash_bytes, splitmix64
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
@@ -94,7 +86,7 @@ def test_hash_bytes_decodes_each_item_on_its_own() -> None:
 
 def test_hash_bytes_accepts_any_bytes_like_and_iterables() -> None:
     want = [ref.tp64(b"ab c", 7), ref.tp64(b"", 7)]
-    assert hash_bytes([bytearray(b"ab c"), memoryview(b"")], seed=7).tolist() == want
+    assert hash_bytes([bytearray(b"ab c"), memoryview(b"")], seed=7).tolist() == want  # type: ignore[list-item]
     assert hash_bytes((x for x in [b"ab c", b""]), seed=7).tolist() == want
     assert hash_bytes([], seed=7).dtype == np.uint64
     assert hash_bytes([]).shape == (0,)
@@ -171,8 +163,8 @@ def test_power_tables_stay_consistent_while_another_thread_grows_them() -> None:
 
 # ------------------------------------------------------------------------------ batch kernel
 
-token = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=5)
-gap = st.text(st.characters(exclude_categories=("Cs",)), max_size=2)
+token = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=5)
+gap = st.text(st.characters(exclude_categories=["Cs"]), max_size=2)
 docs_strategy = st.lists(st.lists(st.tuples(token, gap), max_size=14), min_size=1, max_size=5)
 
 
@@ -354,8 +346,8 @@ def test_tp64_golden_vectors() -> None:
     expected = ref.golden("tp64.json", actual)
     assert actual == expected
     for seed in (0, 1):
-        items = [bytes.fromhex(e["shingle_hex"]) for e in expected[f"seed={seed}"]]  # type: ignore[index]
-        want = [e["hash"] for e in expected[f"seed={seed}"]]  # type: ignore[index]
+        items = [bytes.fromhex(e["shingle_hex"]) for e in expected[f"seed={seed}"]]
+        want = [e["hash"] for e in expected[f"seed={seed}"]]
         assert hash_bytes(items, seed=seed).tolist() == want
 
 
@@ -369,12 +361,6 @@ def test_identical_in_fresh_processes_with_other_hash_seeds() -> None:
         "print(r.fixture_digest(r.FIXTURES_DIR))"
     )
     for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run(
-            [sys.executable, "-c", code, str(TESTS)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = run_python(code, str(TESTS), hash_seed=hash_seed)
+        assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed}: {out.stderr}"

@@ -14,7 +14,9 @@ import json
 import pickle
 import random
 import struct
+import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import edit, fixture_chunks
 from reference_hashing import EMPTY, MASK64, R, fmix64
-from textprint.lsh import FORMAT_VERSION, LSHIndex, Match, band_keys, optimal_bands
+from textprint._index_file import FORMAT_VERSION
+from textprint.lsh import LSHIndex, Match, band_keys, optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
@@ -447,20 +451,6 @@ def test_identical_signature_is_found_with_estimate_one() -> None:
 # Recall on fixture-derived near-duplicates
 # ---------------------------------------------------------------------------------------------
 
-HAN = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学"
-
-
-def edit(text: str, rng: random.Random, n_edits: int) -> str:
-    """Replace `n_edits` letters or Han characters by others of the same kind."""
-    chars = list(text)
-    positions = [i for i, ch in enumerate(chars) if ch.isalpha()]
-    for i in rng.sample(positions, n_edits):
-        if chars[i].isascii():
-            chars[i] = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != chars[i]])
-        else:
-            chars[i] = rng.choice([c for c in HAN if c != chars[i]])
-    return "".join(chars)
-
 
 @functools.cache
 def fixture_documents() -> tuple[list[str], list[int]]:
@@ -469,15 +459,7 @@ def fixture_documents() -> tuple[list[str], list[int]]:
     Returns the documents and, per document, the index of the chunk it comes from.
     """
     rng = random.Random("lsh-docs")
-    chunks = []
-    for name in sorted(p.name for p in FIXTURES.glob("*.txt")):
-        text = fixture(name)
-        size = 1200 if name.startswith("en") else 300
-        chunks += [text[i : i + size] for i in range(0, len(text) - size // 2, size)]
-    for line in fixture("zh_poems.jsonl").splitlines():
-        poem = json.loads(line)["text"]
-        if len(poem) >= 60:
-            chunks.append(poem)
+    chunks = fixture_chunks(FIXTURES, size=300, size_en=1200, min_poem=60)
     docs, origin = [], []
     for c, chunk in enumerate(chunks):
         docs.append(chunk)
@@ -514,7 +496,7 @@ def test_recall_of_near_duplicates_on_fixture_documents() -> None:
                 wanted += 1
                 found += j in got
         # nothing unrelated is ever returned
-        assert all(origin[k] == origin[i] for k in got)
+        assert all(origin[int(k)] == origin[i] for k in got)
     assert wanted >= 50
     assert found / wanted >= 0.98, (found, wanted)
 
@@ -609,7 +591,7 @@ def test_removing_keys_of_other_types_raises_invalid_input(bad: list[Any]) -> No
         index.remove(bad)
     assert isinstance(err.value, TypeError)
     assert index.keys() == ["a", 1]
-    index.remove(np.array([1]))  # numpy integers are int keys
+    index.remove(np.array([1]))  # type: ignore[arg-type]  # numpy integers are int keys
     assert index.keys() == ["a"]
 
 
@@ -643,6 +625,35 @@ def test_removing_unknown_key_raises_and_removes_nothing(missing: list[Any]) -> 
     index.remove(["a"])
     with pytest.raises(tp.UnknownWorkError):
         index.remove(["a"])  # already removed
+
+
+def test_key_errors_name_the_key_as_the_registry_does() -> None:
+    """LSHIndex and Registry raise the same classes for a key given twice or missing, each
+    carrying the key (.key, and .work_id for the Registry's name of it)."""
+    index = LSHIndex(0.5, n_hashes=16)
+    index.add(["a", 3], small_values(2))
+    calls: tuple[tuple[Callable[[], None], str | int], ...] = (
+        (lambda: index.add([3], small_values(1)), 3),
+        (lambda: index.add(["b", "b"], small_values(2)), "b"),
+        (lambda: index.remove(["a", "a"]), "a"),
+    )
+    for call, key in calls:
+        with pytest.raises(tp.DuplicateWorkError) as dup:
+            call()
+        assert isinstance(dup.value, tp.InvalidParameterError)
+        assert isinstance(dup.value, KeyError)
+        assert (dup.value.key, dup.value.work_id) == (key, key)
+    with pytest.raises(tp.UnknownWorkError) as missing:
+        index.remove(["zz"])
+    assert (missing.value.key, missing.value.work_id) == ("zz", "zz")
+    reg = tp.Registry(n_hashes=16)
+    reg.register(7, "天下大势，分久必合，合久必分。周末七国分争，并入于秦。")
+    with pytest.raises(tp.DuplicateWorkError) as dup:
+        reg.register(7, "另一个文本，另一个文本，另一个文本。")
+    assert dup.value.work_id == 7
+    with pytest.raises(tp.UnknownWorkError) as missing:
+        reg.get("nope")
+    assert missing.value.key == "nope"
 
 
 def test_remove_with_a_repeated_key_raises_before_changing_anything() -> None:
@@ -812,11 +823,14 @@ def write_zip(path: Path, members: dict[str, bytes]) -> None:
             z.writestr(name, data)
 
 
+def saved_index(tmp_path: Path, name: str = "good.tpl") -> Path:
+    path = tmp_path / name
+    built_index()[0].save(path)
+    return path
+
+
 def saved_members(tmp_path: Path) -> dict[str, bytes]:
-    index, _, _ = built_index()
-    path = tmp_path / "good.tpl"
-    index.save(path)
-    with zipfile.ZipFile(path) as z:
+    with zipfile.ZipFile(saved_index(tmp_path)) as z:
         return {name: z.read(name) for name in z.namelist()}
 
 
@@ -835,10 +849,7 @@ def test_load_garbage_raises_format_error(tmp_path: Path) -> None:
 
 
 def test_load_truncated_file_raises_format_error(tmp_path: Path) -> None:
-    index, _, _ = built_index()
-    good = tmp_path / "good.tpl"
-    index.save(good)
-    raw = good.read_bytes()
+    raw = saved_index(tmp_path).read_bytes()
     bad = tmp_path / "truncated.tpl"
     for cut in (1, 10, len(raw) // 3, len(raw) // 2, len(raw) - 30, len(raw) - 1):
         bad.write_bytes(raw[:cut])
@@ -883,6 +894,54 @@ def test_load_bad_header_raises_format_error(tmp_path: Path, change: dict[str, A
         LSHIndex.load(path)
     if "version" in change and isinstance(change["version"], int):
         assert "upgrade" in str(info.value)
+        assert (info.value.found, info.value.supported) == (change["version"], FORMAT_VERSION)
+    elif "version" in change:  # a version that is not one: what this textprint reads only
+        assert (info.value.found, info.value.supported) == (None, FORMAT_VERSION)
+    else:
+        assert (info.value.found, info.value.supported) == (None, None)
+
+
+def test_concurrent_saves_to_one_path_both_succeed(tmp_path: Path) -> None:
+    """Each save writes its own temporary file (a fixed name made two concurrent saves
+    collide): both succeed, the file is one of the two, and no temporary file is left."""
+    index, _, _ = built_index()
+    other = LSHIndex.for_threshold(0.7, n_hashes=64)
+    path = tmp_path / "shared.tpl"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def save(ix: LSHIndex) -> None:
+        barrier.wait()
+        try:
+            for _ in range(5):
+                ix.save(path)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(ix,)) for ix in [index, other] * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(LSHIndex.load(path)) in (len(index), 0)
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.tpl"]
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = saved_index(tmp_path)
+    before = path.read_bytes()
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(tp.StorageError, match="No space left"):
+        built_index()[0].save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 @pytest.mark.parametrize("header", [b"[1, 2]", b"{not json", b"\xff\xfe", b"null"])
@@ -963,9 +1022,7 @@ def test_load_short_key_offsets_raises_format_error(tmp_path: Path) -> None:
 
 
 def test_load_corrupt_compressed_member_raises_format_error(tmp_path: Path) -> None:
-    index, _, _ = built_index()
-    path = tmp_path / "index.tpl"
-    index.save(path)
+    path = saved_index(tmp_path, "index.tpl")
     raw = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as z:
         info = z.getinfo("values.npy")

@@ -18,14 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import tokenizer_available
 from textprint import minhash as mhmod
+from textprint._shingles import shingle_batch
+from textprint._text_runs import kana_decides_ja
+from textprint._tokens import piece_cuts
 from textprint.errors import (
     IncompatibleError,
     InvalidInputError,
     InvalidParameterError,
     TooShortError,
 )
-from textprint.hashing import HASH_SCHEME, hash_bytes, shingle_batch
+from textprint.hashing import HASH_SCHEME, fmix64, hash_bytes
 from textprint.minhash import EMPTY, SCHEMES, SignatureParams, Signatures
 
 TESTS = Path(__file__).resolve().parent
@@ -81,21 +85,22 @@ def unfmix64(y: int) -> int:
     mh_seeds,
 )
 def test_oph_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    sig = mhmod._oph(_flat(docs), _bounds(docs), n, seed)
+    _assert_rows(mhmod._oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
+
+
+def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, reference: Any) -> None:
+    """`sig` holds one row per document, each the reference kernel's signature of it."""
     assert sig.dtype == np.uint64
     assert sig.shape == (len(docs), n)
     for d, hashes in enumerate(docs):
-        assert sig[d].tolist() == ref.oph_reference(hashes, n, seed), d
+        assert sig[d].tolist() == reference(hashes, n, seed), d
 
 
 @settings(deadline=None, derandomize=True, max_examples=120)
 @given(st.lists(st.lists(hash_value, max_size=30), min_size=1, max_size=4), n_hashes, mh_seeds)
 def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
     sig = mhmod._classic(_flat(docs), _bounds(docs), n, seed)
-    assert sig.dtype == np.uint64
-    assert sig.shape == (len(docs), n)
-    for d, hashes in enumerate(docs):
-        assert sig[d].tolist() == ref.classic_reference(hashes, n, seed), d
+    _assert_rows(sig, docs, n, seed, ref.classic_reference)
 
 
 @settings(deadline=None, derandomize=True, max_examples=100)
@@ -131,7 +136,7 @@ def test_large_documents_equal_reference() -> None:
     bounds, flat, n = _bounds(docs), _flat(docs), 300
     classic = mhmod._classic(flat, bounds, n, 3)
     keys = np.array([ref.splitmix64(3 + 1 + i) for i in range(n)], dtype=np.uint64)
-    permuted = mhmod.fmix64(np.array(docs[1], dtype=np.uint64)[:, None] ^ keys[None, :])
+    permuted = fmix64(np.array(docs[1], dtype=np.uint64)[:, None] ^ keys[None, :])
     assert classic[1].tolist() == permuted.min(axis=0).tolist()
     assert (classic[0] == EMPTY).all()
     assert classic[2].tolist() == ref.classic_reference(docs[2], n, 3)
@@ -287,7 +292,7 @@ def test_invalid_rows_never_collide(scheme: str) -> None:
     assert tp.jaccard(sigs.values[0], sigs.values[0]) == 0.0
     assert tp.jaccard(sigs.values[0], sigs.values[2]) == 0.0
     assert tp.jaccard(sigs.values[2], sigs.values[2]) == 1.0
-    assert tp.jaccard(sigs.values, sigs.values).tolist() == [0.0, 0.0, 1.0]
+    assert np.asarray(tp.jaccard(sigs.values, sigs.values)).tolist() == [0.0, 0.0, 1.0]
 
 
 # ------------------------------------------------------------------------------ jaccard
@@ -316,7 +321,7 @@ def test_jaccard_accepts_signatures() -> None:
     assert isinstance(est, np.ndarray)
     assert est[0] == 1.0
     assert 0.0 <= est[1] < 1.0
-    assert tp.jaccard(s1, np.asarray(s2)).tolist() == est.tolist()
+    assert np.asarray(tp.jaccard(s1, np.asarray(s2))).tolist() == est.tolist()
 
 
 def test_jaccard_of_signatures_from_other_tokenizers() -> None:
@@ -603,15 +608,7 @@ def test_signature_golden_vectors() -> None:
 # ------------------------------------------------------------------------------ long texts
 
 
-def _available(name: str) -> bool:
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except tp.MissingDependencyError:
-        return False
-    return True
-
-
-INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if _available(name)]
+INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if tokenizer_available(name)]
 #: Traditional Chinese (folded to Simplified on Chinese runs, to shinjitai on Japanese ones)
 #: and Japanese lines: their mix decides whether Han-only runs are Japanese in the document.
 # short sentences (fewer than LONG_HAN_RUN Han each): their fold follows the document's language
@@ -619,7 +616,8 @@ ZH_LINE = "話說天下大勢。分久必合。合久必分。周末七國分爭
 JA_LINE = "國の學校で舊い體育館を見た。かなりの廣さだった！"
 #: Pieces that put every rule of a safe cut to work: line breaks after letters, CJK and
 #: punctuation (kept, dropped between CJK, joined after a hyphen), CR LF, sentence ends,
-#: marks that compose with what precedes them, invisible characters and white space.
+#: marks that compose with what precedes them, invisible characters, white space, and
+#: decorative separators (a chain never crosses a sentence end or a line: _separators).
 CUT_PIECES = st.one_of(
     st.sampled_from(
         [
@@ -648,6 +646,9 @@ CUT_PIECES = st.one_of(
             ZH_LINE,
             JA_LINE,
             "\ud800",
+            "天丶下丶大丶势丶分丶久",
+            "話丨說丨天丨下丨大丨勢丨",
+            "丶",
         ]
     ),
     ref.text_strategy(3),
@@ -667,7 +668,7 @@ def _shingle_hashes_in_pieces(
         seen[-1].extend(sh.hashes.tolist())
         return minima(self, sh)
 
-    def one_pass(self: tp.MinHasher, *args: Any) -> np.ndarray:
+    def one_pass(self: tp.MinHasher, *args: Any) -> Any:
         seen.append([])
         passes.append(1)
         return pieces(self, *args)
@@ -689,8 +690,7 @@ def test_a_long_text_in_pieces_has_the_shingles_of_the_whole(
     if len(text) <= chunk:
         return  # signatures() cuts only texts longer than the chunk
     mh = tp.MinHasher(n_hashes=8, k=k, tokenizer=tokenizer)
-    lines_only = tokenizer not in mhmod._SENTENCE_TOKENIZERS
-    cuts = mhmod._piece_bounds(text, chunk, lines_only=lines_only)
+    cuts = piece_cuts(text, chunk, tokenizer)
     assert cuts[0] == 0
     assert cuts[-1] == len(text)
     assert all(a < b for a, b in itertools.pairwise(cuts))
@@ -713,8 +713,8 @@ def test_a_long_text_in_pieces_has_the_shingles_of_the_whole(
 def test_pieces_follow_the_documents_language(
     lines: list[str], end: str, tokenizer: str, scheme: str, chunk: int
 ) -> None:
-    # A piece whose own kana share decides otherwise than the document's gets a ballast that
-    # gives it the document's decision (Traditional -> Simplified or kyujitai -> shinjitai on
+    # A piece whose own kana share decides otherwise than the document's is normalized with
+    # the document's decision (Traditional -> Simplified or kyujitai -> shinjitai on
     # its Han-only runs), in both directions.
     text = end.join(lines)
     mh = tp.MinHasher(n_hashes=256, k=3, tokenizer=tokenizer, scheme=scheme)
@@ -731,12 +731,11 @@ def test_a_piece_that_disagrees_with_the_document_is_folded_like_it(
     few, many = (JA_LINE, ZH_LINE) if mostly == "zh" else (ZH_LINE, JA_LINE)
     text = "\n".join([many] * 40 + [few] * 12 + [many] * 40)
     mh = tp.MinHasher(n_hashes=512, k=3, tokenizer=tokenizer, scheme="classic")
-    counts: list[tuple[int, int]] = []
-    cuts = mhmod._piece_bounds(text, 100, lines_only=tokenizer not in ("char", "jieba"))
-    local = mhmod.MinHasher._pieces(mh, text, cuts, tokenizer, counts, None)
-    doc_ja = mhmod._kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
+    cuts = piece_cuts(text, 100, tokenizer)
+    local, counts = mhmod.MinHasher._pieces(mh, text, cuts, None)
+    doc_ja = kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
     assert doc_ja == (mostly == "ja")
-    assert any(h and mhmod._kana_decides_ja(h, k) != doc_ja for h, k in counts)
+    assert any(h and kana_decides_ja(h, k) != doc_ja for h, k in counts)
     whole = mh.signatures([text]).values
     assert local.tolist() != whole.tolist()  # the pieces alone fold some lines otherwise
     assert mh.signatures([text], chunk_chars=100).values.tolist() == whole.tolist()
@@ -763,7 +762,7 @@ def test_golden_vectors_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
         for seed in (0, 1):
             mh = tp.MinHasher(n_hashes=128, seed=seed, scheme=scheme)
             for chunk in (10, 64, 150):
-                assert len(mhmod._piece_bounds(cut, chunk, lines_only=False)) > 2  # cut
+                assert len(piece_cuts(cut, chunk, "char")) > 2  # cut
                 sig = mh.signatures([cut], chunk_chars=chunk).values[0]
                 assert sig[:16].tolist() == expected[f"{scheme}/seed={seed}"], (scheme, chunk)
             monkeypatch.setattr(mhmod, "CHUNK_CHARS", 100)  # signature() cuts long texts too
@@ -839,7 +838,7 @@ def test_signatures_bad_item_of_a_generator_names_it() -> None:
     with pytest.raises(InvalidInputError, match=r"texts\[2\] must be a str, got int"):
         tp.MinHasher(n_hashes=8).signatures(texts(), chunk_chars=3)
     with pytest.raises(InvalidInputError, match="0-d array"):
-        tp.MinHasher(n_hashes=8).signatures(np.array("x"))  # type: ignore[arg-type]
+        tp.MinHasher(n_hashes=8).signatures(np.array("x"))
 
 
 # ------------------------------------------------------------------------------ densification
@@ -870,9 +869,9 @@ def test_densification_in_slices_and_on_many_rows_equals_reference(
 
 def test_signature_of_a_zero_dimensional_array_is_an_input_error() -> None:
     with pytest.raises(InvalidInputError, match="0-d array"):
-        tp.MinHasher(4).signature(np.array("x"))  # type: ignore[arg-type]
+        tp.MinHasher(4).signature(np.array("x"))
     # a 1-d array of bytes shingles is an iterable of shingles
-    sig = tp.MinHasher(4).signature(np.array([b"a b", b"c d"], dtype=object))  # type: ignore[arg-type]
+    sig = tp.MinHasher(4).signature(np.array([b"a b", b"c d"], dtype=object))
     assert sig.tolist() == tp.MinHasher(4).signature([b"a b", b"c d"]).tolist()
 
 

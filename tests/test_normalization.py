@@ -8,7 +8,6 @@ outputs.
 
 from __future__ import annotations
 
-import importlib.metadata
 import itertools
 import json
 import subprocess
@@ -23,7 +22,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import break_at, insert_all, require_pinned_opencc
 from reference import normalize_reference
+from textprint._normbatch import normalize_batch
 from textprint._tables import (
     CLASS_HAN,
     CLASS_KANA,
@@ -33,7 +34,6 @@ from textprint._tables import (
     get_tables,
 )
 from textprint.errors import InvalidInputError, InvalidParameterError, TextprintError
-from textprint.normalization import normalize_batch
 
 TABLES = get_tables()
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -585,11 +585,7 @@ def test_kana_glued_to_a_traditional_copy_keep_its_chinese_fold(
 def test_zero_width_characters_anywhere_change_nothing(
     text: str, inserts: list[tuple[int, str]]
 ) -> None:
-    spiked = text
-    for at, ch in inserts:
-        at %= len(spiked) + 1
-        spiked = spiked[:at] + ch + spiked[at:]
-    assert tp.normalize(spiked).text == tp.normalize(text).text
+    assert tp.normalize(insert_all(text, inserts)).text == tp.normalize(text).text
 
 
 def test_zero_width_in_the_middle_of_a_cluster() -> None:
@@ -681,12 +677,7 @@ def test_rewrapped_cjk_lines_are_the_same(name: str, data: st.DataObject) -> Non
     breaks = data.draw(
         st.lists(st.sampled_from(["\n", "\r\n", " ", "\u3000", "\n　", " \n "]), min_size=12)
     )
-    pieces, last = [], 0
-    for cut, br in zip(cuts, breaks):
-        pieces += [text[last:cut], br]
-        last = cut
-    wrapped = "".join([*pieces, text[last:]])
-    assert tp.normalize(wrapped).text == tp.normalize(text).text
+    assert tp.normalize(break_at(text, cuts, breaks)).text == tp.normalize(text).text
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,12 +789,7 @@ def test_tables_load_without_pickle() -> None:
 @pytest.mark.slow  # regenerates every table from unicodedata and OpenCC: ~15-25 s
 @needs_unicode_14
 def test_generator_reproduces_the_shipped_tables() -> None:
-    try:
-        version = importlib.metadata.version("opencc")
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip("opencc is not installed")
-    if version != OPENCC_VERSION:
-        pytest.skip(f"opencc {version} installed, the tables pin {OPENCC_VERSION}")
+    require_pinned_opencc()
     script = REPO / "scripts" / "generate_tables.py"
     run = subprocess.run(
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference import normalize_reference
+from textprint._normbatch import normalize_batch, normalize_exact
 from textprint._separators import MIN_MARKS, find_separators
-from textprint.normalization import _normalize_exact, normalize_batch
 
 MARKS = ["丶", "丨", "〆", "ヽ", "x", "7", "乂", "的"]
 #: Characters of plain text: common Han (Simplified and Traditional), kana, punctuation.
@@ -64,7 +64,7 @@ def test_matches_reference(text: str) -> None:
 
 @given(st.lists(any_washed, max_size=5))
 def test_batch_and_exact_path_match_one_at_a_time(texts: list[str]) -> None:
-    for path in (normalize_batch, _normalize_exact):
+    for path in (normalize_batch, normalize_exact):
         batch, _ = path(texts)
         for d, text in enumerate(texts):
             a, b = int(batch.bounds[d]), int(batch.bounds[d + 1])
@@ -134,8 +134,8 @@ def test_a_washed_copy_fingerprints_like_the_plain_copy(pair: tuple[str, str]) -
 @given(copy_and_washed_copy())
 def test_the_exact_path_removes_them_too(pair: tuple[str, str]) -> None:
     plain, washed_text = pair
-    a, _ = _normalize_exact([washed_text])
-    b, _ = _normalize_exact([plain])
+    a, _ = normalize_exact([washed_text])
+    b, _ = normalize_exact([plain])
     assert a.text(0) == b.text(0)
 
 

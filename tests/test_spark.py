@@ -52,11 +52,11 @@ if _java() is None:  # pragma: no cover - depends on the environment
     )
 
 import textprint as tp  # noqa: E402
+from helpers import edit  # noqa: E402
 from textprint.deduplication import ALL_PAIRS_MAX, MAX_BUCKET  # noqa: E402
 from textprint.integrations import spark as tps  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HAN = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,18 +110,6 @@ def fixture(name: str) -> str:
 def poems() -> list[dict[str, str]]:
     lines = fixture("zh_poems.jsonl").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
-
-
-def edit(text: str, rng: random.Random, n_edits: int) -> str:
-    """Replace `n_edits` letters or Han characters by others of the same kind."""
-    chars = list(text)
-    positions = [i for i, ch in enumerate(chars) if ch.isalpha()]
-    for i in rng.sample(positions, n_edits):
-        if chars[i].isascii():
-            chars[i] = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != chars[i]])
-        else:
-            chars[i] = rng.choice([c for c in HAN if c != chars[i]])
-    return "".join(chars)
 
 
 #: No shingle at all (empty after normalization); None is read as "".

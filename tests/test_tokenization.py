@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
+from helpers import break_at, insert_all, tokenizer_available
 from reference import char_tokens_reference, document_language_reference
 from test_normalization import (
     EN,
@@ -40,13 +41,14 @@ from test_normalization import (
     to_half_width,
 )
 from textprint._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_WORD, get_tables
+from textprint._tokens import tokenize_batch
 from textprint.errors import (
     InvalidInputError,
     InvalidParameterError,
     MissingDependencyError,
     TextprintError,
 )
-from textprint.tokenization import TOKENIZERS, tokenize_batch
+from textprint.tokenization import TOKENIZERS
 
 TABLES = get_tables()
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -56,18 +58,9 @@ TOKEN_CLASSES = (CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 JA_2 = fixture("ja_aozora_2.txt")
 
 
-def available(name: str) -> bool:
-    """Whether a word tokenizer can run here (its packages are installed)."""
-    try:
-        tp.tokenize("测试", tokenizer=name)
-    except MissingDependencyError:
-        return False
-    return True
-
-
 def needs(name: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(
-        name != "char" and not available(name), reason=f"{name} is not installed"
+        name != "char" and not tokenizer_available(name), reason=f"{name} is not installed"
     )
 
 
@@ -170,7 +163,7 @@ def test_auto_resolves_to_a_named_identity() -> None:
 @settings(max_examples=60)
 @given(text=any_text)
 def test_word_tokenizers_never_raise_and_are_well_formed(name: str, text: str) -> None:
-    if not available(name):
+    if not tokenizer_available(name):
         pytest.skip(f"{name} is not installed")
     check_well_formed(text, tp.tokenize(text, tokenizer=name))
 
@@ -180,7 +173,7 @@ def test_word_tokenizers_never_raise_and_are_well_formed(name: str, text: str) -
     "text", [ZH[:300], JA[:300], EN[:500], "Hello, 世界！東京タワーは333m。한국어 Ｔｅｘｔ"]
 )
 def test_fixture_tokens_are_well_formed(name: str, text: str) -> None:
-    if not available(name):
+    if not tokenizer_available(name):
         pytest.skip(f"{name} is not installed")
     check_well_formed(text, tp.tokenize(text, tokenizer=name))
 
@@ -250,11 +243,7 @@ def test_full_width_and_half_width_give_the_same_tokens(full: str) -> None:
 def test_zero_width_characters_give_the_same_tokens(
     text: str, inserts: list[tuple[int, str]]
 ) -> None:
-    spiked = text
-    for at, ch in inserts:
-        at %= len(spiked) + 1
-        spiked = spiked[:at] + ch + spiked[at:]
-    assert tp.tokenize(spiked).tokens == tp.tokenize(text).tokens
+    assert tp.tokenize(insert_all(text, inserts)).tokens == tp.tokenize(text).tokens
 
 
 @pytest.mark.parametrize("name", ["zh_novel.txt", "zh_novel_2.txt"])
@@ -288,12 +277,7 @@ def test_rewrapped_lines_give_the_same_tokens(name: str, data: st.DataObject) ->
     breaks = data.draw(
         st.lists(st.sampled_from(["\n", "\r\n", " ", "\u3000", " \n "]), min_size=15)
     )
-    pieces, last = [], 0
-    for cut, br in zip(cuts, breaks):
-        pieces += [text[last:cut], br]
-        last = cut
-    wrapped = "".join([*pieces, text[last:]])
-    assert tp.tokenize(wrapped).tokens == tp.tokenize(text).tokens
+    assert tp.tokenize(break_at(text, cuts, breaks)).tokens == tp.tokenize(text).tokens
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,7 +466,7 @@ def regenerate_golden() -> None:
             results = {
                 tok: golden_result(text, tok)
                 for tok in GOLDEN_TOKENIZERS[kind]
-                if tok == "char" or available(tok)
+                if tok == "char" or tokenizer_available(tok)
             }
             doc["cases"].append({"name": name, "text": text, "results": results})
         golden_path(kind).write_text(
@@ -505,7 +489,7 @@ GOLDEN_PARAMS = [
 
 @pytest.mark.parametrize(("kind", "name", "tokenizer"), GOLDEN_PARAMS)
 def test_golden(kind: str, name: str, tokenizer: str) -> None:
-    if tokenizer != "char" and not available(tokenizer):
+    if tokenizer != "char" and not tokenizer_available(tokenizer):
         pytest.skip(f"{tokenizer} is not installed")
     path = golden_path(kind)
     assert path.is_file(), f"{path} is missing: run with TEXTPRINT_REGEN_GOLDEN=1"

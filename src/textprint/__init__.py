@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata as _metadata
+
 from .deduplication import dedup
 from .errors import (
     DuplicateWorkError,
@@ -26,7 +28,10 @@ from .report import Evidence, evidence
 from .tokenization import Tokenizer, Tokens, tokenize
 from .winnowing import Fingerprint, fingerprint, fingerprints
 
-__version__ = "0.1.0"
+try:  # one version source: the package metadata, which pyproject.toml's version writes
+    __version__ = _metadata.version("textprint")
+except _metadata.PackageNotFoundError:  # pragma: no cover - only a bare source tree
+    __version__ = "0+unknown"
 
 __all__ = [
     "Comparison",

@@ -25,25 +25,22 @@ written beside them before ``marshal`` reads them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
 import logging
 import marshal
 import os
-import re
 import shlex
-import stat
-import tempfile
 import threading
-import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from ._validation import check_choice, check_text
+from ._files import atomic_write, private_cache_dir, read_private_file, remove_quietly
+from ._text_runs import natural_cut
+from ._validation import check_choice, check_text, utf8_safe
 from .errors import MissingDependencyError
 
 __all__ = ["ANALYZER_NAMES", "Analyzer", "get_analyzer"]
@@ -62,9 +59,8 @@ _SUDACHI_MISSING: Final = (
     'pip install "textprint[ja]"'
 )
 
-#: Sudachi refuses an input longer than this many UTF-8 bytes. MeCab has no limit, but its lattice
-#: for a whole novel takes ~1.3 kB per character and it runs ~2.5x faster on short inputs, so it
-#: gets the same pieces.
+#: Sudachi refuses an input longer than this many UTF-8 bytes. MeCab has no limit, but its
+#: lattice grows with its input and it runs faster on short inputs, so it gets the same pieces.
 _MAX_PIECE_BYTES: Final = 49_149
 
 #: (jieba, rjieba) versions whose HMM-off output was checked to be identical on the 461 chapters
@@ -76,11 +72,6 @@ _RJIEBA_CHECKED: Final = frozenset({("0.42.1", "0.2.2")})
 #: Files bigger than twice this are digested by their size, first and last this many bytes.
 _SAMPLE_BYTES: Final = 1 << 20
 
-_SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
-_SENTENCE_END_RE: Final = re.compile(r".*[。！？!?]", re.DOTALL)
-_LAST_SPACE_RE: Final = re.compile(r".*\s", re.DOTALL)
-_MARK_CATEGORIES: Final = frozenset({"Mn", "Mc", "Me"})
-_ZWJ: Final = "\u200d"
 
 Span = tuple[int, int]
 
@@ -161,13 +152,6 @@ def get_analyzer(name: str) -> Analyzer:
 # Shared helpers
 
 
-def _without_surrogates(text: str) -> str:
-    """Replace lone surrogates by U+FFFD: one code point for one, so offsets do not move."""
-    if text.isascii():
-        return text
-    return _SURROGATE_RE.sub("\ufffd", text)
-
-
 def _spans_of_words(words: Iterable[str]) -> list[Span]:
     """Spans of `words`, which concatenate to the segmented text, less whitespace-only words."""
     spans: list[Span] = []
@@ -178,36 +162,6 @@ def _spans_of_words(words: Iterable[str]) -> list[Span]:
             spans.append((start, end))
         start = end
     return spans
-
-
-def _splits_cluster(text: str, i: int) -> bool:
-    """Whether a cut before ``text[i]`` would part a character from its marks or joiners."""
-    ch = text[i]
-    return (
-        unicodedata.category(ch) in _MARK_CATEGORIES
-        or ch == _ZWJ
-        or text[i - 1] == _ZWJ
-        or "\U0001f3fb" <= ch <= "\U0001f3ff"  # emoji skin-tone modifiers
-    )
-
-
-def _cut_point(text: str, lo: int, hi: int) -> int:
-    """A cut ``c`` with ``lo < c <= hi`` at the best boundary in the second half of the range.
-
-    Prefers just after a sentence end (。！？!?), then just after whitespace, then any position
-    that does not part a character from its combining marks. Looking only in the second half
-    keeps every piece at least half as long as allowed, so a text is cut into O(n / limit)
-    pieces.
-    """
-    floor = lo + (hi - lo) // 2
-    for pattern in (_SENTENCE_END_RE, _LAST_SPACE_RE):
-        match = pattern.match(text, floor, hi)
-        if match is not None:
-            return match.end()
-    cut = hi
-    while cut > floor + 1 and _splits_cluster(text, cut):
-        cut -= 1
-    return cut
 
 
 def _pieces(text: str, max_bytes: int) -> Iterator[tuple[int, str]]:
@@ -232,7 +186,9 @@ def _pieces(text: str, max_bytes: int) -> Iterator[tuple[int, str]]:
             fit = len(window.encode("utf-8")[:max_bytes].decode("utf-8", "ignore"))
             if start + fit >= stop:
                 break
-            cut = _cut_point(text, start, start + fit)
+            # the best cut in the second half keeps every piece at least half as long as
+            # allowed, so a text is cut into O(n / limit) pieces
+            cut = natural_cut(text, start + fit // 2, start + fit)
             piece = text[start:cut]
             if not piece.isspace():
                 yield start, piece
@@ -296,80 +252,6 @@ def _files_digest(paths: Sequence[Path], *, missing: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Private cache directory (for jieba's prefix dictionary)
-
-
-def _owned_privately(st: os.stat_result) -> bool:
-    """Owned by the current user and not writable by group or others."""
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None and st.st_uid != getuid():
-        return False
-    return not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def _private_cache_dir() -> Path | None:
-    """Our per-user cache directory, created 0700 if missing; None when none is safe to use.
-
-    ``$TEXTPRINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/textprint``, else ``~/.cache/textprint``.
-    A directory owned by someone else or writable by group or others is refused (someone could
-    plant a cache there); a missing or read-only home means no cache, not an error.
-    """
-    configured = os.environ.get("TEXTPRINT_CACHE_DIR")
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    try:
-        if configured:
-            path = Path(configured).absolute()
-        elif xdg and os.path.isabs(xdg):  # the XDG spec says to ignore a relative path
-            path = Path(xdg) / "textprint"
-        else:
-            path = Path.home() / ".cache" / "textprint"
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = path.stat()
-    except (OSError, RuntimeError):  # RuntimeError: Path.home() without a home
-        return None
-    if not stat.S_ISDIR(st.st_mode) or not _owned_privately(st):
-        return None
-    return path
-
-
-def _read_private_file(path: Path) -> bytes | None:
-    """The bytes of `path` if it is a regular file (not a symlink) that only we can write."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as f:
-        # fstat of the open file, not stat of the path: the file checked is the file read.
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode) or not _owned_privately(st):
-            return None
-        try:
-            return f.read()
-        except OSError:
-            return None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a 0600 temporary file and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _remove_quietly(*paths: Path) -> None:
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
-# --------------------------------------------------------------------------------------------
 # jieba
 
 
@@ -395,8 +277,8 @@ def _import_jieba() -> Any:
 
 def _load_verified_cache(cache: Path, checksum: Path) -> tuple[dict[str, int], int] | None:
     """The ``(FREQ, total)`` in `cache` if its sha256 matches `checksum`, else None."""
-    data = _read_private_file(cache)
-    expected = _read_private_file(checksum)
+    data = read_private_file(cache)
+    expected = read_private_file(checksum)
     if data is None or expected is None:
         return None
     if hashlib.sha256(data).hexdigest().encode("ascii") != expected.strip():
@@ -423,10 +305,14 @@ def _store_cache(cache: Path, checksum: Path, freq: dict[str, int], total: int) 
     """
     data = marshal.dumps((freq, total))
     try:
-        _write_atomically(checksum, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n")
-        _write_atomically(cache, data)
+        for path, content in (
+            (checksum, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n"),
+            (cache, data),
+        ):
+            with atomic_write(path, "wb", private=True) as f:
+                f.write(content)
     except OSError:
-        _remove_quietly(checksum)
+        remove_quietly(checksum)
 
 
 def _rjieba_checked(jieba_version: str) -> bool:
@@ -489,7 +375,7 @@ class _JiebaAnalyzer:
             rust = self._rust_tokenizer()
             if rust is not None:
                 # rjieba is Rust and takes UTF-8: no lone surrogates.
-                return _spans_of_words(rust.cut(_without_surrogates(text), hmm=False))
+                return _spans_of_words(rust.cut(utf8_safe(text), hmm=False))
         # HMM off: the HMM guesses new words from the neighbouring characters, so a copied
         # passage would be cut differently depending on what surrounds it.
         return _spans_of_words(self._python_tokenizer().cut(text, HMM=False))
@@ -516,7 +402,7 @@ class _JiebaAnalyzer:
 
     def _build_python_tokenizer(self) -> Any:
         jieba = _import_jieba()
-        directory = _private_cache_dir()
+        directory = private_cache_dir()
         loaded = None
         cache = checksum = None
         if directory is not None:
@@ -528,7 +414,7 @@ class _JiebaAnalyzer:
             with self._dictionary.open("rb") as f:
                 freq, total = jieba.Tokenizer.gen_pfdict(f)
             if cache is not None and checksum is not None:
-                _remove_quietly(cache, checksum)
+                remove_quietly(cache, checksum)
                 _store_cache(cache, checksum, freq, total)
         else:
             freq, total = loaded
@@ -582,7 +468,7 @@ class _MecabAnalyzer:
         """Return the word spans of `text`, line by line (see ``_pieces``)."""
         check_text(text)
         # MeCab reads a C string: a NUL would end the text. A space is skipped like any blank.
-        clean = _without_surrogates(text).replace("\0", " ")
+        clean = utf8_safe(text).replace("\0", " ")
         tagger = self._tagger()
         spans: list[Span] = []
         for offset, piece in _pieces(clean, _MAX_PIECE_BYTES):
@@ -656,7 +542,7 @@ class _SudachiAnalyzer:
         check_text(text)
         tokenizer = self._tokenizer()
         spans: list[Span] = []
-        for offset, piece in _pieces(_without_surrogates(text), _MAX_PIECE_BYTES):
+        for offset, piece in _pieces(utf8_safe(text), _MAX_PIECE_BYTES):
             self._segment_piece(tokenizer, piece, offset, spans)
         return spans
 
@@ -671,7 +557,7 @@ class _SudachiAnalyzer:
                 if not piece.isspace():
                     spans.append((offset, offset + 1))
                 return
-            cut = _cut_point(piece, 0, len(piece) // 2)
+            cut = natural_cut(piece, len(piece) // 4, len(piece) // 2)
             self._segment_piece(tokenizer, piece[:cut], offset, spans)
             self._segment_piece(tokenizer, piece[cut:], offset + cut, spans)
             return

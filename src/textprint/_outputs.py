@@ -18,13 +18,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+from ._files import atomic_write, usual_mode
 from ._inputs import pyarrow_parquet
 from ._serialize import json_line
 from ._validation import utf8_safe
@@ -37,6 +37,7 @@ __all__ = [
     "is_folder",
     "output_format",
     "page_name",
+    "rows_of",
     "storage_error",
     "write_rows",
 ]
@@ -112,30 +113,11 @@ def atomic_output(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise storage_error(path, exc) from exc
-    try:
-        _usual_mode(tmp)
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
+        with atomic_write(target, mode) as f:
             yield f
-        os.replace(tmp, target)
     except OSError as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
         raise storage_error(path, exc) from exc
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _usual_mode(path: str | Path) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
 
 
 class Journal:
@@ -163,7 +145,7 @@ class Journal:
                 with open(path, "r+b") as f:
                     f.truncate(good)
             self._f = open(path, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
-            _usual_mode(path)
+            usual_mode(path)
         except OSError as exc:
             raise storage_error(self.label, exc) from exc
 

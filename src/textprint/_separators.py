@@ -22,7 +22,7 @@ like the language rule (minhash's long-text path cuts texts between runs).
 
 :func:`find_separators` is the rule; normalization removes the original characters of the
 separators it finds and normalizes what is left again, until no chain is found (see
-``normalization._without_separators``).
+``_normbatch._without_separators``).
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ Offsets are code points of the original texts, as everywhere in textprint.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ._validation import LONE_SURROGATE
 from .matching import Passage
 
 __all__ = ["HIT_FIELDS", "HitLike", "hit_json", "json_line", "passage_json"]
@@ -32,8 +32,6 @@ HIT_FIELDS = (
     "copied_chars",
     "passages",
 )
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class HitLike(Protocol):
@@ -86,4 +84,4 @@ def json_line(obj: Any) -> str:
     written back as they were read).
     """
     raw = json.dumps(obj, ensure_ascii=False)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+    return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)

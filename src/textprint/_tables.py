@@ -18,7 +18,17 @@ import numpy as np
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
 
 __all__ = [
+    "CLASS_BREAK",
+    "CLASS_HAN",
+    "CLASS_HANGUL",
+    "CLASS_KANA",
+    "CLASS_NEWLINE",
+    "CLASS_OTHER",
+    "CLASS_SPACE",
+    "CLASS_WORD",
+    "N_CLASSES",
     "OPENCC_VERSION",
+    "SPECIAL",
     "TABLES_VERSION",
     "UNICODE_VERSION",
     "FastTables",

@@ -38,7 +38,7 @@ DEDUP_FORMATS = ("jsonl", "csv", "parquet")
 _TOO_SHORT = {"skip": "skip", "accept": "accept", "stop": "raise"}
 
 
-class Bar(Protocol):
+class _Bar(Protocol):
     """What the command line needs of a progress bar."""
 
     def update(self, n: int = 1) -> Any: ...
@@ -54,13 +54,13 @@ class _NoBar:
         pass
 
 
-def progress(total: int | None, desc: str, *, quiet: bool) -> Bar:
+def _progress(total: int | None, desc: str, *, quiet: bool) -> _Bar:
     """A tqdm bar on stderr when it is a terminal and not quiet; otherwise a no-op."""
     if quiet or not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm
 
-    bar: Bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+    bar: _Bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
     return bar
 
 
@@ -115,7 +115,7 @@ def _register(args: argparse.Namespace) -> int:
                 "works or --skip-existing to resume an interrupted run"
             )
     n = len(ids)
-    bar = progress(n, "registering", quiet=args.quiet)
+    bar = _progress(n, "registering", quiet=args.quiet)
     done = [0]
 
     def committed(batch: list[Any]) -> None:
@@ -231,7 +231,7 @@ def _check_stream(
     args: argparse.Namespace,
 ) -> None:
     """Check `records` in batches, writing each batch's results as soon as it is checked."""
-    bar = progress(None, "checking", quiet=args.quiet)
+    bar = _progress(None, "checking", quiet=args.quiet)
     try:
         while chunk := list(islice(records, args.batch_size)):
             todo = [r for r in chunk if str(r.id) not in sink.done]

@@ -1,10 +1,13 @@
 """Corpus deduplication: cluster near-duplicate texts with MinHash LSH and union-find.
 
-Part of the index stage. Every band of every signature is sorted once; documents sharing a
-band key form a bucket; members of a small bucket are paired with each other, members of a
-large one with the bucket's first (smallest) member;
-pairs are verified with the full signatures (estimated Jaccard >= threshold); connected
-components of the verified pairs are the clusters, labelled by their smallest member index.
+Part of the index stage. Texts are signed once per distinct text: a text identical to an
+earlier one (recognised by a key of its bytes, :mod:`textprint._exact`) takes that text's
+signature without being signed again. Every band of every signature is sorted once; documents
+sharing a band key
+form a bucket; members of a small bucket are paired with each other, members of a large one
+with the bucket's first (smallest) member; pairs are verified with the full signatures
+(estimated Jaccard >= threshold); connected components of the verified pairs are the clusters,
+labelled by their smallest member index.
 """
 
 from __future__ import annotations
@@ -12,18 +15,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from ._banding import band_keys_by_band, optimal_bands
+from ._exact import FirstCopies
+from ._kernels import EMPTY, agreements, owners, ranks
 from ._typing import Int64Array, UInt64Array
-from ._validation import check_int, check_probability
+from ._validation import check_param, iter_texts
 from .errors import InvalidParameterError
-from .lsh import _band_keys_by_band, optimal_bands
-from .minhash import EMPTY, MinHasher, Signatures
+from .minhash import MinHasher, Signatures
 from .tokenization import Tokenizer
 
-__all__ = ["MAX_BUCKET", "DedupStats", "candidate_pairs", "connected_components", "dedup"]
+__all__ = ["ALL_PAIRS_MAX", "MAX_BUCKET", "DedupStats", "dedup"]
 
 logger = logging.getLogger("textprint")
 
@@ -38,16 +43,19 @@ ALL_PAIRS_MAX = 64
 
 @dataclass(frozen=True, slots=True)
 class DedupStats:
-    """What a dedup run did: candidate pairs, verified pairs, skipped oversize buckets."""
+    """What a dedup run did: candidate pairs, verified pairs, skipped oversize buckets, and
+    the texts identical to an earlier one, which took its signature instead of being signed
+    again (``n_exact_copies``; 0 when signatures are given)."""
 
     n_documents: int
     n_candidate_pairs: int
     n_verified_pairs: int
     n_skipped_buckets: int
     n_clusters: int
+    n_exact_copies: int = 0
 
 
-def candidate_pairs(
+def _candidate_pairs(
     values: UInt64Array, bands: int, rows: int, *, max_bucket: int = MAX_BUCKET
 ) -> tuple[Int64Array, Int64Array, int]:
     """Pairs (bucket's first member, member) over all bands, unique; and skipped buckets.
@@ -58,7 +66,7 @@ def candidate_pairs(
     valid = np.flatnonzero(~(values == EMPTY).all(axis=1))
     if len(valid) < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
-    keys = _band_keys_by_band(values[valid], bands, rows)  # (bands, n): one band contiguous
+    keys = band_keys_by_band(values[valid], bands, rows)  # (bands, n): one band contiguous
     us: list[Int64Array] = []
     vs: list[Int64Array] = []
     skipped = 0
@@ -82,8 +90,8 @@ def candidate_pairs(
             sz = size[small]
             # for a bucket of m members, pairs (i, j) with i < j: m*(m-1)/2 of them
             n_pairs = sz * (sz - 1) // 2
-            bucket = np.repeat(np.arange(len(small)), n_pairs)
-            local = np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+            bucket = owners(n_pairs)
+            local = ranks(n_pairs)
             i, j = _pair_index(local, sz[bucket])
             base = starts[small][bucket]
             us.append(valid[order[base + i]])
@@ -114,7 +122,7 @@ def _pair_index(local: Int64Array, m: Int64Array) -> tuple[Int64Array, Int64Arra
     return i, j
 
 
-def connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
+def _connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
     """Label each of `n` nodes with the smallest node of its component (vectorized union-find
     by min-label propagation with pointer jumping)."""
     labels = np.arange(n, dtype=np.int64)
@@ -137,18 +145,25 @@ def connected_components(n: int, u: Int64Array, v: Int64Array) -> Int64Array:
             return labels
 
 
+if TYPE_CHECKING:  # the options of `dedup`, spelled once for its two overloads
+    from typing_extensions import TypedDict, Unpack
+
+    class _Options(TypedDict, total=False):
+        n_hashes: int
+        k: int
+        tokenizer: str | Tokenizer
+        seed: int
+        verify: bool
+        max_bucket: int
+
+
 @overload
 def dedup(
     texts_or_signatures: Iterable[str] | Signatures | Any,
     threshold: float = ...,
     *,
-    n_hashes: int = ...,
-    k: int = ...,
-    tokenizer: str | Tokenizer = ...,
-    seed: int = ...,
-    verify: bool = ...,
-    max_bucket: int = ...,
     return_stats: Literal[False] = ...,
+    **options: Unpack[_Options],
 ) -> Int64Array: ...
 
 
@@ -157,13 +172,8 @@ def dedup(
     texts_or_signatures: Iterable[str] | Signatures | Any,
     threshold: float = ...,
     *,
-    n_hashes: int = ...,
-    k: int = ...,
-    tokenizer: str | Tokenizer = ...,
-    seed: int = ...,
-    verify: bool = ...,
-    max_bucket: int = ...,
     return_stats: Literal[True],
+    **options: Unpack[_Options],
 ) -> tuple[Int64Array, DedupStats]: ...
 
 
@@ -184,8 +194,8 @@ def dedup(
     Parameters
     ----------
     texts_or_signatures : iterable of str, Signatures, or ndarray of shape (n, n_hashes)
-        Texts (signed here with ``MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)``)
-        or ready signatures.
+        Texts (signed here with ``MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)``,
+        each distinct text once) or ready signatures.
     threshold : float, default 0.8
         Estimated Jaccard similarity at or above which two documents are duplicates.
     n_hashes, k, tokenizer, seed
@@ -212,8 +222,9 @@ def dedup(
     ...           "天下大勢，分久必合，合久必分。周末七國分爭，併入於秦！"]).tolist()
     [0, 1, 0]
     """
-    threshold = check_probability(threshold, "threshold", open_low=True)
-    max_bucket = check_int(max_bucket, "max_bucket", low=2)
+    threshold = check_param("threshold", threshold)
+    max_bucket = check_param("max_bucket", max_bucket)
+    copies = None
     if isinstance(texts_or_signatures, Signatures):
         values = texts_or_signatures.values
     elif isinstance(texts_or_signatures, np.ndarray):
@@ -225,21 +236,24 @@ def dedup(
         values = texts_or_signatures
     else:
         mh = MinHasher(n_hashes, k=k, tokenizer=tokenizer, seed=seed)
-        values = mh.signatures(texts_or_signatures).values
+        copies = FirstCopies(iter_texts(texts_or_signatures))
+        values = mh.signatures(copies).values
+        # every text takes its first copy's signature: the same rows as signing them all
+        values = values[np.searchsorted(copies.unique, copies.first)]
     n = len(values)
     bands, rows = optimal_bands(threshold, n_hashes=values.shape[1])
-    u, v, skipped = candidate_pairs(values, bands, rows, max_bucket=max_bucket)
+    u, v, skipped = _candidate_pairs(values, bands, rows, max_bucket=max_bucket)
     n_candidates = len(u)
     if verify and len(u):
         keep = np.zeros(len(u), dtype=bool)
         step = max(1, (1 << 22) // values.shape[1])
         for lo in range(0, len(u), step):
             a, b = values[u[lo : lo + step]], values[v[lo : lo + step]]
-            keep[lo : lo + step] = ((a == b) & (a != EMPTY)).mean(axis=1) >= threshold - 1e-12
+            keep[lo : lo + step] = agreements(a, b) / values.shape[1] >= threshold - 1e-12
         u, v = u[keep], v[keep]
     if skipped:
         logger.info("dedup skipped %d buckets larger than max_bucket=%d", skipped, max_bucket)
-    labels = connected_components(n, u, v)
+    labels = _connected_components(n, u, v)
     if not return_stats:
         return labels
     stats = DedupStats(
@@ -248,5 +262,6 @@ def dedup(
         n_verified_pairs=len(u),
         n_skipped_buckets=skipped,
         n_clusters=len(np.unique(labels)),
+        n_exact_copies=0 if copies is None else n - len(copies.unique),
     )
     return labels, stats

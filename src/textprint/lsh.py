@@ -1,10 +1,11 @@
-"""Locality-sensitive hashing over MinHash signatures: an index and corpus dedup.
+"""Locality-sensitive hashing over MinHash signatures: the index.
 
 Stage 5 of the pipeline. Signatures are cut into ``bands`` bands of ``rows`` rows; two
 signatures become candidates when any band is equal, which happens with probability
 ``1 - (1 - J**rows)**bands`` for Jaccard similarity ``J`` (Indyk and Motwani 1998; Leskovec,
 Rajaraman, Ullman, Mining of Massive Datasets, ch. 3). Candidates are then scored with the full
-signature, so results carry an estimated Jaccard and are at or above the threshold.
+signature, so results carry an estimated Jaccard and are at or above the threshold. Corpus
+dedup with the same banding is :mod:`textprint.deduplication`.
 
 Candidate generation sorts each band's keys once and looks queries up with binary search
 (``numpy.searchsorted``): no Python dict per band. Each sorted entry packs a band key's high
@@ -15,12 +16,8 @@ packing never changes a result. Estimates are computed for all candidate pairs a
 
 from __future__ import annotations
 
-import functools
-import io
+import dataclasses
 import itertools
-import json
-import zipfile
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,24 +25,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._banding import band_keys, band_keys_by_band, optimal_bands
+from ._index_file import read_index, write_index
+from ._kernels import EMPTY, agreements, gather_ranges
 from ._typing import BoolArray, Int64Array, UInt64Array
-from ._validation import check_int, check_probability
+from ._validation import check_param
 from .errors import (
+    DuplicateWorkError,
     FormatError,
     InvalidInputError,
     InvalidParameterError,
-    StorageError,
     UnknownWorkError,
 )
-from .hashing import R, fmix64
-from .minhash import EMPTY, SignatureParams, Signatures
+from .minhash import SignatureParams, Signatures
 
-__all__ = ["LSHIndex", "Match", "optimal_bands"]
+__all__ = ["LSHIndex", "Match", "band_keys", "optimal_bands"]
 
-#: Largest signature length whose banding is derived (the quadrature grows with it).
-MAX_BANDING_HASHES = 1024
-FORMAT = "textprint-lsh"
-FORMAT_VERSION = 1
 #: Bytes of signature rows gathered at once when estimating candidate pairs.
 _ESTIMATE_BLOCK_BYTES = 1 << 18
 
@@ -55,112 +50,6 @@ class Match(NamedTuple):
 
     key: str | int
     estimated_jaccard: float
-
-
-@functools.lru_cache(maxsize=64)
-def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    # constant nodes and weights: computing them (an eigenvalue problem) costs more than the
-    # quadrature itself
-    x, w = np.polynomial.legendre.leggauss(n)
-    x.flags.writeable = False
-    w.flags.writeable = False
-    return x, w
-
-
-def _integrals(threshold: float, n_hashes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """False-positive and false-negative areas for every (bands, rows) with bands*rows <= n."""
-    pairs = [(b, r) for b in range(1, n_hashes + 1) for r in range(1, n_hashes // b + 1)]
-    bands = np.array([p[0] for p in pairs], dtype=np.float64)
-    rows = np.array([p[1] for p in pairs], dtype=np.float64)
-    # The integrands are polynomials of degree bands*rows <= n_hashes, which Gauss-Legendre
-    # quadrature with n_hashes // 2 + 1 nodes integrates exactly (up to rounding).
-    x, w = _gauss_legendre(n_hashes // 2 + 2)
-
-    def area(lo: float, hi: float, false_negative: bool) -> np.ndarray:
-        s = (hi - lo) / 2 * x + (hi + lo) / 2
-        p_collide = 1 - (1 - s[None, :] ** rows[:, None]) ** bands[:, None]
-        f = 1 - p_collide if false_negative else p_collide
-        out: np.ndarray = (f * w[None, :]).sum(axis=1) * (hi - lo) / 2
-        return out
-
-    fp = area(0.0, threshold, False)
-    fn = area(threshold, 1.0, True)
-    return np.array(pairs, dtype=np.int64), fp, fn
-
-
-def optimal_bands(
-    threshold: float,
-    *,
-    n_hashes: int = 128,
-    false_positive_weight: float = 0.5,
-    false_negative_weight: float = 0.5,
-) -> tuple[int, int]:
-    """Bands and rows minimizing the weighted false-positive and false-negative areas.
-
-    The same objective as datasketch's ``MinHashLSH`` (integrals of the collision probability
-    below and of the miss probability above the threshold), computed without scipy.
-
-    Returns
-    -------
-    (bands, rows) : tuple of int
-    """
-    threshold = check_probability(threshold, "threshold", open_low=True)
-    n_hashes = check_int(n_hashes, "n_hashes", low=1, high=MAX_BANDING_HASHES)
-    for name, w in (
-        ("false_positive_weight", false_positive_weight),
-        ("false_negative_weight", false_negative_weight),
-    ):
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w < float("inf"):
-            raise InvalidParameterError(f"{name}={w!r} must be a finite float >= 0")
-    if false_positive_weight + false_negative_weight <= 0:
-        raise InvalidParameterError("false_positive_weight and false_negative_weight are both 0")
-    return _optimal_bands(
-        float(threshold), n_hashes, float(false_positive_weight), float(false_negative_weight)
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _optimal_bands(
-    threshold: float, n_hashes: int, false_positive_weight: float, false_negative_weight: float
-) -> tuple[int, int]:
-    """`optimal_bands` on validated arguments; a pure function, so its results are cached."""
-    pairs, fp, fn = _integrals(threshold, n_hashes)
-    error = fp * false_positive_weight + fn * false_negative_weight
-    # datasketch keeps the first strict minimum in (bands, rows) order; so do we, with a
-    # tolerance for quadrature rounding
-    best = int(np.flatnonzero(error <= error.min() + 1e-12)[0])
-    return int(pairs[best][0]), int(pairs[best][1])
-
-
-def band_keys(values: UInt64Array, bands: int, rows: int) -> UInt64Array:
-    """64-bit key of each band of each signature: shape (n, bands).
-
-    ``key = fmix64(sum(v[t] * R**(rows - 1 - t)) + rows)`` over the band's values, modulo 2**64.
-    """
-    return _band_keys(values, bands, rows, "nbr,r->nb")
-
-
-def _band_keys_by_band(values: UInt64Array, bands: int, rows: int) -> UInt64Array:
-    """`band_keys` transposed, C-contiguous: shape (bands, n)."""
-    return _band_keys(values, bands, rows, "nbr,r->bn")
-
-
-def _band_keys(values: UInt64Array, bands: int, rows: int, subscripts: str) -> UInt64Array:
-    v = values[:, : bands * rows].reshape(len(values), bands, rows)
-    # one contraction with the powers of R (Horner's rule unrolled): unsigned arithmetic wraps
-    # modulo 2**64, and einsum's sum-of-products loop is several times faster than `rows`
-    # passes of multiply-add over (n, bands) temporaries
-    acc: UInt64Array = np.ascontiguousarray(np.einsum(subscripts, v, _powers_of_r(rows)))
-    acc += np.uint64(rows)
-    return fmix64(acc)
-
-
-@functools.lru_cache(maxsize=64)
-def _powers_of_r(rows: int) -> UInt64Array:
-    """``R**(rows - 1 - t) mod 2**64`` for t in range(rows), read-only."""
-    out = np.array([pow(R, rows - 1 - t, 1 << 64) for t in range(rows)], dtype=np.uint64)
-    out.flags.writeable = False
-    return out
 
 
 def _as_signatures(
@@ -228,7 +117,9 @@ def _check_keys(keys: Any, n: int) -> list[str | int]:
         raise InvalidParameterError(f"got {len(out)} keys for {n} signatures")
     dup = _duplicate(out)
     if dup is not None:
-        raise InvalidParameterError(f"key {dup!r} appears twice in this call; keys must be unique")
+        raise DuplicateWorkError(
+            f"key {dup!r} appears twice in this call; keys must be unique", key=dup
+        )
     return out
 
 
@@ -277,14 +168,14 @@ class LSHIndex:
         bands: int | None = None,
         rows: int | None = None,
     ) -> None:
-        self.threshold = check_probability(threshold, "threshold", open_low=True)
-        self.n_hashes = check_int(n_hashes, "n_hashes", low=1, high=1 << 16)
+        self.threshold = check_param("threshold", threshold)
+        self.n_hashes = check_param("n_hashes", n_hashes)
         if (bands is None) != (rows is None):
             raise InvalidParameterError("give both bands and rows, or neither")
         if bands is None or rows is None:
             bands, rows = optimal_bands(self.threshold, n_hashes=self.n_hashes)
-        self.bands = check_int(bands, "bands", low=1)
-        self.rows = check_int(rows, "rows", low=1)
+        self.bands = check_param("bands", bands)
+        self.rows = check_param("rows", rows)
         if self.bands * self.rows > self.n_hashes:
             raise InvalidParameterError(
                 f"bands*rows={self.bands * self.rows} must be <= n_hashes={self.n_hashes}"
@@ -365,13 +256,16 @@ class LSHIndex:
         Raises
         ------
         InvalidInputError, InvalidParameterError, IncompatibleError
+        DuplicateWorkError
+            If a key appears twice in `keys` or is already in the index (``.key`` names it;
+            an InvalidParameterError and a KeyError); nothing is added then.
         """
         values, params = _as_signatures(signatures, self.n_hashes)
         key_list = _check_keys(keys, len(values))
         if not self._row_of.keys().isdisjoint(key_list):
             k = next(k for k in key_list if k in self._row_of)
-            raise InvalidParameterError(
-                f"key {k!r} is already in the index; remove it first to replace it"
+            raise DuplicateWorkError(
+                f"key {k!r} is already in the index; remove it first to replace it", key=k
             )
         self._adopt(params)
         start = len(self._keys)
@@ -380,7 +274,7 @@ class LSHIndex:
         valid, has_empty = _empty_rows(values)
         self._values = np.concatenate([self._values, values])
         self._bkeys = np.concatenate(
-            [self._bkeys, _band_keys_by_band(values, self.bands, self.rows)], axis=1
+            [self._bkeys, band_keys_by_band(values, self.bands, self.rows)], axis=1
         )
         self._alive = np.concatenate([self._alive, np.ones(len(values), dtype=bool)])
         self._valid = np.concatenate([self._valid, valid])
@@ -399,20 +293,21 @@ class LSHIndex:
         ------
         InvalidInputError
             If `keys` is not a sequence of str or int.
-        InvalidParameterError
-            If a key appears twice.
+        DuplicateWorkError
+            If a key appears twice (``.key`` names it).
         UnknownWorkError
-            If a key is not in the index (a KeyError); nothing is removed then.
+            If a key is not in the index (a KeyError; ``.key`` names it); nothing is removed
+            then.
         """
         key_list = _key_list(keys)
         dup = _duplicate(key_list)
         if dup is not None:
-            raise InvalidParameterError(
-                f"key {dup!r} appears twice in the keys to remove; keys must be unique"
+            raise DuplicateWorkError(
+                f"key {dup!r} appears twice in the keys to remove; keys must be unique", key=dup
             )
         for k in key_list:
             if k not in self._row_of:
-                raise UnknownWorkError(f"key {k!r} is not in the index")
+                raise UnknownWorkError(f"key {k!r} is not in the index", key=k)
         for k in key_list:
             self._alive[self._row_of.pop(k)] = False
         self._sorted = None
@@ -448,7 +343,7 @@ class LSHIndex:
         queries = np.flatnonzero(valid)
         if n == 0 or len(queries) == 0:
             return empty, empty
-        qk = _band_keys_by_band(values, self.bands, self.rows)
+        qk = band_keys_by_band(values, self.bands, self.rows)
         # Queries packed and sorted like the index, so that the binary searches below walk the
         # index in order instead of jumping about in it. Both sides are compared on the key
         # bits above `bits`, the wider of the two packings: runs of equal truncated keys in the
@@ -481,8 +376,7 @@ class LSHIndex:
                 cnt[longer] = (
                     np.searchsorted(packed_b, needle[longer] | id_mask, side="right") - lo[longer]
                 )
-                first = np.cumsum(cnt) - cnt
-                lo = np.repeat(lo - first, cnt) + np.arange(int(cnt.sum()))
+                lo = gather_ranges(lo, lo + cnt)[0]
                 q = np.repeat(q, cnt)
             r = (packed_b[lo] & low).astype(np.int64)
             # the packing truncated the keys: keep the pairs whose full keys are equal
@@ -502,17 +396,14 @@ class LSHIndex:
     def _estimate(self, values: UInt64Array, q: Int64Array, r: Int64Array) -> Int64Array:
         """Number of positions where query ``q`` and row ``r`` agree on a non-EMPTY value."""
         n_equal = np.empty(len(q), dtype=np.int64)
-        # in blocks, so that the gathered rows stay in cache and memory stays bounded
+        # in blocks, so that the gathered rows stay in cache and memory stays bounded; an EMPTY
+        # slot (no token hashed there) is no evidence, and only rows holding one check for it
         block = max(1, _ESTIMATE_BLOCK_BYTES // (8 * self.n_hashes))
         for s in range(0, len(q), block):
-            equal = values[q[s : s + block]] == self._values[r[s : s + block]]
-            n_equal[s : s + block] = np.count_nonzero(equal, axis=1)
-        # an EMPTY slot (no token hashed there) equals EMPTY but is no evidence: recount the
-        # few pairs whose indexed row holds one
-        fix = np.flatnonzero(self._has_empty[r])
-        if len(fix):
-            a = values[q[fix]]
-            n_equal[fix] = np.count_nonzero((a == self._values[r[fix]]) & (a != EMPTY), axis=1)
+            rows = r[s : s + block]
+            n_equal[s : s + block] = agreements(
+                values[q[s : s + block]], self._values[rows], b_empty=self._has_empty[rows]
+            )
         return n_equal
 
     def query_many(
@@ -537,9 +428,9 @@ class LSHIndex:
         values, params = _as_signatures(signatures, self.n_hashes)
         if params is not None and self.params is not None:
             self.params.check_compatible(params, "the index and the query")
-        thr = self.threshold if threshold is None else check_probability(threshold, "threshold")
+        thr = self.threshold if threshold is None else check_param("query_threshold", threshold)
         if top_k is not None:
-            top_k = check_int(top_k, "top_k", low=1)
+            top_k = check_param("top_k", top_k)
         n_queries = len(values)
         q, r = self._candidates(values, _empty_rows(values)[0])
         if len(q) == 0:
@@ -590,42 +481,27 @@ class LSHIndex:
 
     # -- persistence ------------------------------------------------------------------------
 
+    # -- persistence ------------------------------------------------------------------------
+
     def save(self, path: str | Path) -> None:
-        """Write the index to one file (a zip of plain arrays and a JSON header; no pickle)."""
+        """Write the index to one file (a zip of plain arrays and a JSON header; no pickle).
+
+        The file is replaced atomically: a reader sees the old index or the new one.
+
+        Raises
+        ------
+        StorageError
+            If the file cannot be written.
+        """
         self._compact()
-        str_keys = [isinstance(k, str) for k in self._keys]
-        header = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
+        settings = {
             "threshold": self.threshold,
             "n_hashes": self.n_hashes,
             "bands": self.bands,
             "rows": self.rows,
-            "params": None if self.params is None else _params_dict(self.params),
+            "params": None if self.params is None else dataclasses.asdict(self.params),
         }
-        # surrogatepass: a str key may hold a lone surrogate (add accepts any str); its bytes
-        # are the generalized UTF-8 of the code unit, read back exactly by `load`
-        encoded = [str(k).encode("utf-8", "surrogatepass") for k in self._keys]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        arrays = {
-            "values": self._values,
-            "key_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-            "key_offsets": offsets,
-            "key_is_str": np.array(str_keys, dtype=bool),
-        }
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-                z.writestr("header.json", json.dumps(header, sort_keys=True))
-                for name, arr in arrays.items():
-                    buf = io.BytesIO()
-                    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                    z.writestr(f"{name}.npy", buf.getvalue())
-            tmp.replace(path)
-        except OSError as exc:
-            raise StorageError(f"cannot write the index to {str(path)!r}: {exc}") from exc
+        write_index(path, settings, self._keys, self._values)
 
     @classmethod
     def load(cls, path: str | Path) -> LSHIndex:
@@ -638,40 +514,7 @@ class LSHIndex:
         StorageError
             If the file cannot be read.
         """
-        path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise StorageError(f"cannot read {str(path)!r}: {exc}") from exc
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                header = json.loads(z.read("header.json"))
-                arrays = {
-                    n: np.load(io.BytesIO(z.read(f"{n}.npy")), allow_pickle=False)
-                    for n in ("values", "key_blob", "key_offsets", "key_is_str")
-                }
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            KeyError,
-            ValueError,
-            OSError,
-            EOFError,
-            NotImplementedError,
-            RuntimeError,
-        ) as exc:
-            raise FormatError(
-                f"{str(path)!r} is not a textprint LSH index (format {FORMAT} version "
-                f"{FORMAT_VERSION}) or is corrupt: {exc}"
-            ) from exc
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise FormatError(f"{str(path)!r} is not a textprint LSH index")
-        version = header.get("version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise FormatError(
-                f"{str(path)!r} has LSH index format version {version!r}; this textprint "
-                f"reads versions up to {FORMAT_VERSION}: upgrade textprint"
-            )
+        header, keys, values = read_index(path)
         try:
             index = cls(
                 header["threshold"],
@@ -679,44 +522,16 @@ class LSHIndex:
                 bands=header["bands"],
                 rows=header["rows"],
             )
-            blob = arrays["key_blob"].tobytes()
-            off = arrays["key_offsets"].tolist()
-            n_keys = len(arrays["key_is_str"])
-            if (
-                len(off) != n_keys + 1
-                or off[0] != 0
-                or off[-1] != len(blob)
-                or bool((np.diff(np.asarray(off, dtype=np.int64)) < 0).any())
-            ):
-                raise FormatError(f"{str(path)!r} is corrupt: key offsets do not fit the keys")
-            keys: list[str | int] = []
-            for i, is_str in enumerate(arrays["key_is_str"].tolist()):
-                s = blob[off[i] : off[i + 1]].decode("utf-8", "surrogatepass")
-                keys.append(s if is_str else int(s))
-            values = arrays["values"]
-            if values.dtype != np.uint64 or values.ndim != 2 or len(values) != len(keys):
-                raise FormatError(f"{str(path)!r} is corrupt: signature array does not fit")
             params = header.get("params")
             if params is not None:
                 index.params = SignatureParams(**params)
             if keys:
                 index.add(keys, values)
-        except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"{str(path)!r} is corrupt: {exc}") from exc
         return index
-
-
-def _params_dict(p: SignatureParams) -> dict[str, Any]:
-    return {
-        "n_hashes": p.n_hashes,
-        "k": p.k,
-        "seed": p.seed,
-        "scheme": p.scheme,
-        "tokenizer": p.tokenizer,
-        "hash": p.hash,
-    }
 
 
 def _empty_rows(values: UInt64Array) -> tuple[BoolArray, BoolArray]:

@@ -29,61 +29,43 @@ has ``valid=False``; such rows never collide with anything, each other included.
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from itertools import pairwise
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from ._display import short_repr
-from ._tables import (
-    CLASS_BREAK,
-    CLASS_HAN,
-    CLASS_KANA,
-    CLASS_NEWLINE,
-    CLASS_SPACE,
-    get_tables,
-)
-from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
-from ._validation import check_choice, check_int, iterates
-from .errors import InvalidInputError, InvalidParameterError, TooShortError
-from .hashing import (
-    HASH_SCHEME,
+from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
+from ._params import HASH_SCHEME, Params
+from ._shingles import (
     MASK64,
-    MAX_K,
     ShingleBatch,
-    _shingle_layout,
     bin_minima,
-    check_same_params,
     fmix64,
-    hash_bytes,
     hash_shingles,
     shingle_batch,
+    shingle_layout,
     splitmix64,
 )
-from .normalization import HYPHENS, KANA_SHARE, _to_cps, _to_str
-from .tokenization import (
-    TokenBatch,
-    Tokenizer,
-    resolve_tokenizer,
-    tokenize_batch,
-    tokenizer_identity,
-)
+from ._text_runs import kana_decides_ja
+from ._tokens import TokenBatch, piece_cuts, tokenize_batch
+from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
+from ._validation import SCHEMES, check_param, iter_texts, iterates
+from .errors import InvalidInputError, InvalidParameterError, TooShortError
+from .hashing import hash_bytes
+from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
 
 __all__ = ["EMPTY", "SCHEMES", "MinHasher", "SignatureParams", "Signatures", "jaccard"]
 
-SCHEMES = ("oph", "classic", "datasketch")
-#: The reserved value of a too-short document's signature.
-EMPTY = np.uint64(MASK64)
+
 _MAX_VALUE = np.uint64(MASK64 - 1)
 _OPH_SALT = 0x6F7068
 _S32 = np.uint64(32)
-# Chunk of characters processed at once by `signatures`: bounds memory, and keeps the
-# temporary arrays small enough (under 1 MB) to stay in cache and be reused by the allocator.
-# Measured (ns per character, poetry / novels): 98/90 at 16K, 56/50 at 64K, 120/100 at 256K,
-# 101/112 at 1M: above 128K glibc returns and re-faults the temporaries on every chunk, below
-# 32K numpy's per-call overhead dominates.
+#: Characters processed at once by `signatures`: bounds memory and keeps the temporaries small
+#: enough to be reused by the allocator (larger chunks re-fault them, smaller ones pay numpy's
+#: per-call overhead; docs/benchmarks/minhash.md times the sizes, memory.md sizes them).
 CHUNK_CHARS = 1 << 16
 # Densification gives up on random probing after this many probes and takes the next non-empty
 # bin to the right instead (for 128 bins and one non-empty bin, probability ~1e-14 per bin).
@@ -93,8 +75,10 @@ _PROBE_BUDGET = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
-class SignatureParams:
-    """Everything that produced a signature."""
+class SignatureParams(Params):
+    """Everything that produced a signature (``check_compatible`` compares two)."""
+
+    _what: ClassVar[str] = "these signatures"
 
     n_hashes: int
     k: int
@@ -102,10 +86,6 @@ class SignatureParams:
     scheme: str
     tokenizer: str
     hash: str = HASH_SCHEME
-
-    def check_compatible(self, other: object, what: str = "these signatures") -> None:
-        """Raise IncompatibleError naming every setting that differs."""
-        check_same_params(self, other, what)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -227,7 +207,7 @@ def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> U
         return sig
     # rows of at most ~8 M values at a time
     step = max(1, (1 << 23) // n)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
+    doc = owners(counts)
     for lo in range(0, len(sh_hashes), step):
         hi = min(lo + step, len(sh_hashes))
         vals = np.minimum(fmix64(sh_hashes[lo:hi, None] ^ keys[None, :]), _MAX_VALUE)
@@ -263,7 +243,7 @@ def _datasketch_from_sha(sha32: np.ndarray, bounds: Int64Array, n: int, seed: in
     if len(sha32) == 0:
         return sig
     hv = _fmix32(sha32.astype(np.uint32))
-    doc = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
+    doc = owners(counts)
     step = max(1, (1 << 23) // n)
     for lo in range(0, len(hv), step):
         hi = min(lo + step, len(hv))
@@ -284,146 +264,12 @@ def _sha32(items: Iterable[bytes]) -> np.ndarray:
 def _shingle_bytes(sh: ShingleBatch) -> list[bytes]:
     """The shingle bytes of a batch, in order (one Python string per shingle)."""
     tokens = sh.tokens
-    first, last, _ = _shingle_layout(tokens, sh.params.k)
-    text = _to_str(tokens.cps)
+    first, last, _ = shingle_layout(tokens, sh.params.k)
+    text = text_of(tokens.cps)
     words = [text[s:e] for s, e in zip(tokens.tok_start.tolist(), tokens.tok_end.tolist())]
     return [
         " ".join(words[a : b + 1]).encode("utf-8") for a, b in zip(first.tolist(), last.tolist())
     ]
-
-
-#: Tokenizers whose tokens never cross a sentence end (。!?): a long text may be cut after one.
-#: The others (MeCab, Sudachi) segment whole lines, so it is cut only at line breaks.
-_SENTENCE_TOKENIZERS = ("char", "jieba")
-_LF, _CR = 0x0A, 0x0D
-
-
-def _iter_texts(texts: object, name: str = "texts") -> Iterator[str]:
-    """Check that `texts` is an iterable of str, lazily: items are checked as they are read."""
-    if isinstance(texts, (str, bytes)):
-        raise InvalidInputError(
-            f"{name} must be an iterable of str, not a bare {type(texts).__name__}; "
-            f"wrap a single text in a list: [{name[:-1]}]"
-        )
-    if not iterates(texts):
-        what = "a 0-d array" if isinstance(texts, np.ndarray) else type(texts).__name__
-        raise InvalidInputError(f"{name} must be an iterable of str, got {what}")
-    return _checked_texts(texts, name)
-
-
-def _checked_texts(texts: Iterable[object], name: str) -> Iterator[str]:
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise InvalidInputError(f"{name}[{i}] must be a str, got {type(text).__name__}")
-        yield text
-
-
-def _safe_cuts(text: str, lo: int, hi: int, *, lines_only: bool) -> Int64Array:
-    """Positions ``p`` in ``[lo, hi)`` where `text` may be cut before ``text[p]`` without
-    changing any character of the normalized text or any token.
-
-    ``text[p]`` must be one character that folds to one visible character and starts a new
-    cluster (no mark or joiner that composes with what precedes it). Before it, either
-
-    * a line break ``X "\\n"`` (or ``X "\\r\\n"``), with ``X`` folding to one character that
-      is neither white space, Han, kana nor a hyphen: normalization keeps that line break
-      whatever follows (it drops one between two CJK characters, joins ``exam-\\nple``), it
-      ends a run for language detection, and MeCab and Sudachi segment each line alone; or
-    * (`lines_only` False) a sentence end ``。 ! ?`` (after folding), which ends a run for
-      language detection and is no token; character tokens and jieba's Han runs never cross
-      it.
-
-    White space touches neither side, so the white-space rules (collapsing, dropping between
-    CJK characters, joining hyphenated lines) see the same neighbours in a piece as in the
-    whole text.
-    """
-    lo, hi = max(lo, 3), min(hi, len(text))
-    if lo >= hi:
-        return np.zeros(0, dtype=np.int64)
-    tables = get_tables()
-    c = _to_cps(text[lo - 3 : hi])  # c[i] is text[lo - 3 + i]
-    single = (tables.fold_len[c] == 1) & ~tables.cluster[c]
-    folded = tables.fold_single[c]
-    cls = tables.match_class[folded]
-    visible = single & (cls != CLASS_SPACE) & (cls != CLASS_NEWLINE)
-    x = visible & (cls != CLASS_HAN) & (cls != CLASS_KANA) & ~np.isin(folded, HYPHENS)
-    # entry j is position lo + j: text[p] at c[j + 3], the characters before at c[j + 2], ...
-    line = (c[2:-1] == _LF) & (x[1:-2] | ((c[1:-2] == _CR) & x[:-3]))
-    if not lines_only:
-        line |= single[2:-1] & (cls[2:-1] == CLASS_BREAK)
-    out: Int64Array = np.flatnonzero(visible[3:] & line) + lo
-    return out
-
-
-def _piece_bounds(text: str, chunk_chars: int, *, lines_only: bool) -> list[int]:
-    """Cuts ``[0, c1, ..., len(text)]``: pieces of at most `chunk_chars` characters, cut at the
-    last safe position; longer only where a stretch has no safe position at all (one giant
-    line), which then stays whole."""
-    n = len(text)
-    cuts = [0]
-    a = 0
-    while n - a > chunk_chars:
-        found = _safe_cuts(text, a + 1, a + chunk_chars + 1, lines_only=lines_only)
-        lo = a + chunk_chars + 1
-        while len(found) == 0 and lo < n:  # none within reach: the first one after it
-            found = _safe_cuts(text, lo, lo + chunk_chars, lines_only=lines_only)[:1]
-            lo += chunk_chars
-        if len(found) == 0:
-            break
-        a = int(found[-1])
-        cuts.append(a)
-    cuts.append(n)
-    return cuts
-
-
-def _kana_decides_ja(n_han: int, n_kana: int) -> bool:
-    """normalization's document rule: Han-only runs are Japanese when kana reach KANA_SHARE."""
-    return n_kana > 0 and n_kana >= KANA_SHARE * (n_han + n_kana)
-
-
-def _ballast(n_han: int, n_kana: int, doc_ja: bool) -> str:
-    """A run of kana (or Han) that, added to a piece, gives it the document's decision."""
-    if doc_ja:
-        x = max(1, math.ceil((KANA_SHARE * (n_han + n_kana) - n_kana) / (1 - KANA_SHARE)))
-        while not _kana_decides_ja(n_han, n_kana + x):
-            x += 1
-        return "\u3042" * x  # あ
-    y = max(1, math.floor(n_kana / KANA_SHARE) - n_han - n_kana)
-    while _kana_decides_ja(n_han + y, n_kana):
-        y += 1
-    return "\u4e00" * y  # 一
-
-
-def _piece_tokens(
-    text: str, a: int, b: int, tokenizer: str, ballast: str | None
-) -> tuple[UInt32Array, Int64Array, Int64Array, str, tuple[int, int]]:
-    """Tokens of ``text[a:b]`` (code points, token bounds into them, tokenizer identity) and
-    the piece's Han and kana counts.
-
-    A `ballast` joins the piece as a line of its own (before it, ended by ``"。\\n"``, or after
-    a first piece, which ends at a safe cut): it only changes the document-wide kana share,
-    and its tokens are dropped.
-    """
-    piece = text[a:b]
-    lead = tail = 0
-    if ballast and a > 0:
-        piece = ballast + "\u3002\n" + piece
-        lead = len(ballast) + 2
-    elif ballast:
-        piece = piece + ballast
-        tail = len(ballast)
-    tb = tokenize_batch([piece], tokenizer)
-    norm = tb._norm  # the piece's normalized view, kept by tokenize_batch
-    assert norm is not None
-    counts = (
-        int(np.count_nonzero(norm.classes == CLASS_HAN)),
-        int(np.count_nonzero(norm.classes == CLASS_KANA)),
-    )
-    t_start, t_end = tb.tok_start, tb.tok_end
-    if lead or tail:  # the ballast's characters fold one for one: drop its tokens
-        keep = (t_start >= lead) & (t_start < len(tb.cps) - tail)
-        t_start, t_end = t_start[keep], t_end[keep]
-    return tb.cps, t_start, t_end, tb.identity, counts
 
 
 def _stream_shingles(
@@ -452,10 +298,8 @@ def _last_tokens(
     if m <= 0:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
     s, e = starts[-m:], ends[-m:]
-    lens = (e - s).astype(np.int64)
-    first = np.cumsum(lens) - lens
-    idx = np.repeat(s - first, lens) + np.arange(int(lens.sum()), dtype=np.int64)
-    return cps[idx], lens
+    idx, _ = gather_ranges(s, e)
+    return cps[idx], (e - s).astype(np.int64)
 
 
 class MinHasher:
@@ -499,10 +343,10 @@ class MinHasher:
         seed: int = 0,
         scheme: str = "oph",
     ) -> None:
-        self.n_hashes = check_int(n_hashes, "n_hashes", low=1, high=1 << 16)
-        self.k = check_int(k, "k", low=1, high=MAX_K)
-        self.seed = check_int(seed, "seed", low=0, high=MASK64)
-        self.scheme: str = check_choice(scheme, "scheme", SCHEMES)
+        self.n_hashes = check_param("n_hashes", n_hashes)
+        self.k = check_param("k", k)
+        self.seed = check_param("seed", seed)
+        self.scheme: str = check_param("scheme", scheme)
         if scheme == "datasketch" and self.seed >= 1 << 32:
             raise InvalidParameterError(
                 f"seed={seed} must be an int in [0, 4294967295] with scheme='datasketch' "
@@ -550,66 +394,50 @@ class MinHasher:
     def _long(self, text: str, chunk_chars: int) -> UInt64Array:
         """Signature (shape (1, n_hashes)) of one text longer than `chunk_chars`, in pieces.
 
-        The text is cut where no normalization or tokenization rule looks across the cut (see
-        `_safe_cuts`), each piece is tokenized alone, and the last ``k - 1`` tokens of a piece
-        are carried into the shingles of the next: the shingles, hence the minima, are
-        exactly those of the whole text. The one document-wide input of normalization, the
-        kana share that decides whether Han-only runs are Japanese, is counted over the
-        pieces; a piece whose own share decides otherwise is tokenized again with a ballast
-        line that gives it the document's decision (`_piece_tokens`).
+        The text is cut where the text layer guarantees that a piece tokenizes as it does in
+        the whole text (`textprint._tokens.piece_cuts`), each piece is tokenized alone, and
+        the last ``k - 1`` tokens of a piece are carried into the shingles of the next: the
+        shingles, hence the minima, are exactly those of the whole text. The one
+        document-wide input of normalization, the Han-only language decision, is made from the
+        pieces' Han and kana counts; when a piece's own decision differs, the pieces are
+        tokenized again with the whole text's.
         """
-        tokenizer = self.tokenizer
-        if not isinstance(tokenizer, str):  # a user tokenizer sees the whole text
+        cuts = piece_cuts(text, chunk_chars, self.tokenizer)
+        if len(cuts) <= 2:  # no safe cut, or a user tokenizer: signed whole
             return self._batch([text])
-        lines_only = tokenizer not in _SENTENCE_TOKENIZERS
-        cuts = _piece_bounds(text, chunk_chars, lines_only=lines_only)
-        if len(cuts) <= 2:
-            return self._batch([text])
-        counts: list[tuple[int, int]] = []
-        minima = self._pieces(text, cuts, tokenizer, counts, None)
-        doc_ja = _kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
-        if any(h and _kana_decides_ja(h, k) != doc_ja for h, k in counts):
-            minima = self._pieces(text, cuts, tokenizer, counts, doc_ja)
+        minima, counts = self._pieces(text, cuts, None)
+        doc_ja = kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
+        if any(h and kana_decides_ja(h, k) != doc_ja for h, k in counts):
+            minima, _ = self._pieces(text, cuts, doc_ja)
         if self.scheme == "oph":
             _densify(minima, ~(minima == EMPTY).all(axis=1), self.n_hashes, self.seed)
         return minima
 
     def _pieces(
-        self,
-        text: str,
-        cuts: list[int],
-        tokenizer: str,
-        counts: list[tuple[int, int]],
-        doc_ja: bool | None,
-    ) -> UInt64Array:
-        """Minima of the pieces ``text[cuts[i]:cuts[i + 1]]`` and their boundary shingles.
-
-        With ``doc_ja=None`` the (Han, kana) counts of each piece are appended to `counts`;
-        otherwise `counts` are read, and a piece whose own kana share disagrees with `doc_ja`
-        is tokenized with a ballast.
-        """
+        self, text: str, cuts: list[int], han_only_ja: bool | None
+    ) -> tuple[UInt64Array, list[tuple[int, int]]]:
+        """Minima of the pieces ``text[cuts[i]:cuts[i + 1]]`` and their boundary shingles,
+        each piece normalized with the Han-only decision `han_only_ja` (None: its own), and
+        the (Han, kana) counts of each piece."""
         k = self.k
+        decision = None if han_only_ja is None else np.array([han_only_ja])
         minima = np.full((1, self.n_hashes), EMPTY, dtype=np.uint64)
+        counts: list[tuple[int, int]] = []
         carry_cps = np.zeros(0, dtype=np.uint32)
         carry_len = np.zeros(0, dtype=np.int64)
         identity = ""
         emitted = False
-        for i in range(len(cuts) - 1):
-            a, b = cuts[i], cuts[i + 1]
-            force = None
-            if doc_ja is not None:
-                h, kana = counts[i]
-                if h and _kana_decides_ja(h, kana) != doc_ja:
-                    force = _ballast(h, kana, doc_ja)
-            cps, t_start, t_end, identity, han_kana = _piece_tokens(text, a, b, tokenizer, force)
-            if doc_ja is None:
-                counts.append(han_kana)
+        for a, b in pairwise(cuts):
+            tb = tokenize_batch([text[a:b]], self.tokenizer, han_only_ja=decision)
+            han, kana = tb.han_kana()
+            counts.append((int(han[0]), int(kana[0])))
+            identity = tb.identity
             # the stream: the carried tokens, then this piece's
             c_end = np.cumsum(carry_len)
             shift = len(carry_cps)
-            stream = np.concatenate([carry_cps, cps])
-            starts = np.concatenate([c_end - carry_len, t_start + shift])
-            ends = np.concatenate([c_end, t_end + shift])
+            stream = np.concatenate([carry_cps, tb.cps])
+            starts = np.concatenate([c_end - carry_len, tb.tok_start + shift])
+            ends = np.concatenate([c_end, tb.tok_end + shift])
             n_tok = len(starts)
             if n_tok >= k:  # every k-token window of the stream is new (the carry has < k)
                 sh = _stream_shingles(stream, starts, ends, k, self.seed, identity)
@@ -620,7 +448,7 @@ class MinHasher:
             c_end = np.cumsum(carry_len)
             sh = _stream_shingles(carry_cps, c_end - carry_len, c_end, k, self.seed, identity)
             minima = np.minimum(minima, self._minima(sh))
-        return minima
+        return minima, counts
 
     def signatures(self, texts: Iterable[str], *, chunk_chars: int = CHUNK_CHARS) -> Signatures:
         """Signatures of many texts: the fast batch path.
@@ -648,23 +476,13 @@ class MinHasher:
         InvalidParameterError
             If `chunk_chars` is not an int >= 1.
         """
-        docs = _iter_texts(texts)
-        chunk_chars = check_int(chunk_chars, "chunk_chars", low=1)
+        docs = iter_texts(texts)
+        chunk_chars = check_param("chunk_chars", chunk_chars)
         parts: list[UInt64Array] = []
-        group: list[str] = []
-        size = 0
-        for text in docs:
-            n = len(text)
-            if group and size + n > chunk_chars:
-                parts.append(self._batch(group))
-                group, size = [], 0
-            if n > chunk_chars:
-                parts.append(self._long(text, chunk_chars))
-                continue
-            group.append(text)
-            size += n
-        if group:
-            parts.append(self._batch(group))
+        for batch in batches(docs, chunk_chars):
+            # a text longer than a chunk is a batch of its own, signed in pieces
+            long = len(batch[0]) > chunk_chars
+            parts.append(self._long(batch[0], chunk_chars) if long else self._batch(batch))
         values = np.concatenate(parts) if parts else np.zeros((0, self.n_hashes), dtype=np.uint64)
         valid = ~(values == EMPTY).all(axis=1) if len(values) else np.zeros(0, dtype=bool)
         values.flags.writeable = False
@@ -760,8 +578,7 @@ def jaccard(sig_a: Any, sig_b: Any) -> float | np.ndarray:
             f"signatures must have the same shape, got {a.shape} and {b.shape} "
             "(made with different n_hashes?)"
         )
-    equal = (a == b) & (a != EMPTY)
-    est = equal.mean(axis=-1)
+    est = agreements(a, b) / a.shape[-1]
     if a.ndim == 1:
         return float(est)
     return np.asarray(est, dtype=np.float64)

@@ -172,7 +172,7 @@ def _body_html(ev: Evidence, title: str, *, heading: str) -> str:
             f"<tr><th>checked text</th><td><code>{html.escape(str(ev.query_id))}</code></td></tr>"
         )
     if ev.query_metadata is not None:
-        parts.append(f"<tr><th>its metadata</th><td>{metadata_html(ev.query_metadata)}</td></tr>")
+        parts.append(f"<tr><th>its metadata</th><td>{_metadata_html(ev.query_metadata)}</td></tr>")
     parts += [
         f"<tr><th>length</th><td>{len(ev.query)} characters, SHA-256 "
         f"<code>{_sha256(ev.query)}</code></td></tr>",
@@ -192,7 +192,7 @@ def _body_html(ev: Evidence, title: str, *, heading: str) -> str:
     return utf8_safe("\n".join(parts))
 
 
-def metadata_html(metadata: Any) -> str:
+def _metadata_html(metadata: Any) -> str:
     """Metadata as a readable table: one row per field, nested values as compact JSON."""
     if not isinstance(metadata, Mapping):
         return f"<code>{html.escape(_compact(metadata))}</code>"
@@ -231,7 +231,7 @@ def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: s
 def _match_html(m: int, query: str, match: _Match) -> str:
     q_spans = [(p.query_start, p.query_end, i) for i, p in enumerate(match.passages)]
     s_spans = [(p.source_start, p.source_end, i) for i, p in enumerate(match.passages)]
-    meta = "" if match.metadata is None else metadata_html(match.metadata)
+    meta = "" if match.metadata is None else _metadata_html(match.metadata)
     rows = "".join(
         f"<tr><td>{i + 1}</td><td>{p.query_start}–{p.query_end}</td>"
         f"<td>{p.source_start}–{p.source_end}</td><td>{p.query_end - p.query_start}</td></tr>"

@@ -75,7 +75,8 @@ def to_lean_minhashes(signatures: Signatures) -> list[Any]:
     if signatures.params.scheme != "datasketch":
         raise IncompatibleError(
             f"signatures were made with scheme={signatures.params.scheme!r}; datasketch "
-            "interop needs scheme='datasketch'"
+            "interop needs scheme='datasketch'",
+            differences={"scheme": (signatures.params.scheme, "datasketch")},
         )
     seed = signatures.params.seed
     return [

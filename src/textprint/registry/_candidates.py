@@ -9,8 +9,8 @@
    Around each pair lies a rectangle: the pair's spans widened by ``margin`` tokens in both
    texts. Rectangles of one work that overlap, or come closer than ``window + 3 k`` tokens in
    both texts, join into regions (so two fingerprints of one copy up to about 75 tokens apart
-   make one region, while chance pairs, scattered over the work, stay apart). Verification aligns each region
-   of the text with its region of the work and looks nowhere else.
+   make one region, while chance pairs, scattered over the work, stay apart). Verification
+   aligns each region of the text with its region of the work and looks nowhere else.
 4. **The bound.** A work can pass the evidence rule only if its regions hold enough: at least
    ``min_chars`` characters of the text (200 CJK characters or 40 words by default), or at
    least ``min_containment`` of the work's token characters. Verification can find no passage

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from .._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION
-from .._validation import check_choice, check_int
+from .._validation import check_settings
 from ..errors import FormatError, IncompatibleError, StorageError
-from ..hashing import HASH_SCHEME, MAX_K
-from ..lsh import MAX_BANDING_HASHES
-from ..minhash import SCHEMES
+from ..hashing import HASH_SCHEME
 from ..normalization import normalization_identity
-from ..tokenization import resolve_tokenizer, tokenizer_identity
+from ..tokenization import tokenizer_identity
 from ._store import FORMAT, FORMAT_VERSION, TABLE_VERSIONS, Store
 
 DEFAULTS: dict[str, Any] = {
@@ -28,19 +26,7 @@ DEFAULTS: dict[str, Any] = {
 
 def validate_settings(settings: dict[str, Any]) -> None:
     """Check the settings present in `settings` (all of them when creating a file)."""
-    if "k" in settings:
-        check_int(settings["k"], "k", low=1, high=MAX_K)
-    if "window" in settings:
-        check_int(settings["window"], "window", low=1)
-    if "n_hashes" in settings:
-        # the band keys that group editions need at most MAX_BANDING_HASHES positions
-        check_int(settings["n_hashes"], "n_hashes", low=1, high=MAX_BANDING_HASHES)
-    if "seed" in settings:
-        check_int(settings["seed"], "seed", low=0, high=(1 << 64) - 1)
-    if "scheme" in settings:
-        check_choice(settings["scheme"], "scheme", SCHEMES)
-    if "tokenizer" in settings:
-        resolve_tokenizer(settings["tokenizer"])
+    check_settings(settings)  # n_hashes as a banded length: editions are grouped by band keys
 
 
 def textprint_version() -> str:
@@ -112,14 +98,18 @@ def open_manifest(
     if version > FORMAT_VERSION:
         raise FormatError(
             f"{where} has registry format version {version}; this textprint "
-            f"({textprint_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint"
+            f"({textprint_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint",
+            found=version,
+            supported=FORMAT_VERSION,
         )
     if version < FORMAT_VERSION:
         raise FormatError(
             f"{where} is a registry in format {version} (textprint 0.1); this textprint "
             f"reads format {FORMAT_VERSION}. Upgrade the file once, keeping every work and "
             f"its metadata: `textprint rebuild {path}` or "
-            f"tp.Registry.upgrade({str(path)!r})"
+            f"tp.Registry.upgrade({str(path)!r})",
+            found=version,
+            supported=FORMAT_VERSION,
         )
     missing = sorted(set(TABLE_VERSIONS) - tables)
     if missing:
@@ -129,20 +119,24 @@ def open_manifest(
         )
     check_layout(manifest, path)
     diffs = []
+    differences: dict[str, tuple[Any, Any]] = {}
     for name, value in explicit.items():
         if value is None:
             continue
         stored = manifest.get(name)
         if str(value) != stored:
             diffs.append(f"{name}={value!r} (the file has {name}={stored})")
+            differences[name] = (value, stored)
     if store_text is not None and str(bool(store_text)) != manifest.get("store_text"):
         diffs.append(f"store_text={store_text} (the file has {manifest.get('store_text')})")
+        differences["store_text"] = (store_text, manifest.get("store_text"))
     if diffs:
         raise IncompatibleError(
             f"registry {where} was built with other settings: "
             + "; ".join(diffs)
             + ". Open it without these arguments to adopt its settings, or rebuild it "
-            "with Registry(path).rebuild(...)"
+            "with Registry(path).rebuild(...)",
+            differences=differences,
         )
     return manifest
 
@@ -175,7 +169,9 @@ def check_layout(manifest: dict[str, str], path: Path | None) -> None:
             raise FormatError(
                 f"registry {str(path)!r} has its {table!r} table in layout version "
                 f"{found}; this textprint ({textprint_version()}) reads versions up to "
-                f"{supported}: upgrade textprint"
+                f"{supported}: upgrade textprint",
+                found=found,
+                supported=supported,
             )
 
 

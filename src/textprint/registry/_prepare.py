@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._alignment import Prepared
+from .._shingles import ShingleBatch, hash_shingles
 from .._tables import CLASS_HAN, CLASS_KANA, CLASS_WORD, get_tables
+from .._text_runs import KANA_SHARE
+from .._tokens import TokenBatch, tokenize_batch
 from .._typing import Int64Array, UInt64Array
-from ..hashing import ShingleBatch, hash_shingles
-from ..matching import Prepared
-from ..normalization import KANA_SHARE
-from ..tokenization import TokenBatch, tokenize_batch
-from ..winnowing import winnow_batch
+from .._winnow import winnow_batch
 
 #: Texts are prepared in groups of about this many characters (a longer text alone): the
 #: temporaries of one group stay small (about 150 bytes a character at their peak).

@@ -53,7 +53,9 @@ def commit_batch(
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise DuplicateWorkError(f"work_id {dup!r} appears twice in one batch")
+        raise DuplicateWorkError(
+            f"work_id {dup!r} appears twice in one batch", work_id=batch[ids.index(dup)][0]
+        )
     texts = [t for _, t, _ in batch]
     prepared, sigs = reg._prepare(texts, align=False, sign=True)
     keep = []
@@ -69,7 +71,8 @@ def commit_batch(
                 f"has fewer than k={reg.k} tokens, so no text can share a fingerprint with "
                 f"it (text {item[1][:40]!r}); "
                 "pass too_short='skip' to leave such works out or 'accept' to register them "
-                "anyway"
+                "anyway",
+                work_id=item[0],
             )
         keep.append(False)
     rows = [(item, p, s) for item, p, s, ok in zip(batch, prepared, sigs, keep) if ok]
@@ -107,7 +110,8 @@ def insert_works(
                 continue
             if not replace:
                 raise DuplicateWorkError(
-                    f"work_id {item[0]!r} is already registered; pass replace=True to replace it"
+                    f"work_id {item[0]!r} is already registered; pass replace=True to replace it",
+                    work_id=item[0],
                 )
             delete(reg, conn, rowid)
     sigs = np.array([s for _, _, s in rows], dtype=np.uint64).reshape(len(rows), -1)

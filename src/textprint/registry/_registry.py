@@ -429,7 +429,7 @@ class Registry:
             self._index.refresh()
             (rowid,) = db.rowids_of(conn, [work_id])
             if rowid is None:
-                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
             _registration.delete(self, conn, rowid)
         self._changed()
 
@@ -479,7 +479,7 @@ class Registry:
                 (id_param(work_id),),
             )
             if not rows:
-                raise UnknownWorkError(f"work_id {work_id!r} is not registered")
+                raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
             rowid, wid, is_int, meta, at, sha = rows[0]
             text = None
             if self.store_text:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._alignment import Prepared, align, to_passages
 from .._typing import Int64Array, UInt64Array
-from ..matching import Passage, Prepared, align, to_passages
+from ..matching import Passage
 from ._candidates import Candidate
 from ._prepare import Text, prepare, token_slice
 from ._results import Evidence, enough, visible_chars

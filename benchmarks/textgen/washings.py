@@ -1,11 +1,12 @@
 """Article washing (洗稿): the evasions reposters use against a platform's copy check.
 
-A benchmark helper beside :mod:`copygen`, whose works, host text, tags and formatting evasions
-it reuses. A *washing case* copies 300-1,500 characters of a work (or a whole shorter work)
-into unrelated host text, like a copy case, and applies one to three *washings* (below), each
-alone or combined with the evasions of :mod:`copygen` (``traditional``, ``fullwidth``,
-``zerowidth``, ``punctuation``, ``case``, ``edits``, ``shuffle``). An *unrelated washed post*
-is host text alone under the same transformations.
+Text generator beside :mod:`benchmarks.textgen` (copies with evasions), whose works, host
+text, tags and formatting evasions it reuses; this module holds the washings, `washcases` the
+cases made with them. A *washing case* copies 300-1,500 characters of a work (or a whole
+shorter work) into unrelated host text, like a copy case, and applies one to three *washings*
+(below), each alone or combined with the evasions of :mod:`benchmarks.textgen`
+(``traditional``, ``fullwidth``, ``zerowidth``, ``punctuation``, ``case``, ``edits``,
+``shuffle``). An *unrelated washed post* is host text alone under the same transformations.
 
 What a platform meets, and where this suite takes it from: the issue's list (decorative
 separators, 谐音 homophones, sentence-level washing, heavier edits), and the techniques
@@ -59,28 +60,11 @@ Everything random comes from a ``random.Random`` that the caller seeds.
 from __future__ import annotations
 
 import functools
-import itertools
-import math
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-import numpy as np
-
-from copygen import (
-    COPY_MAX,
-    FORMAT_TRANSFORMS,
-    HOST,
-    NONE,
-    CopyGenerator,
-    Tagged,
-    Work,
-    edit_chars,
-    edit_words,
-    is_word_char,
-    map_chars,
-)
+from .evasions import HOST, NONE, Tagged, edit_chars, edit_words, is_word_char, map_chars
 
 WASHINGS: dict[str, tuple[str, ...]] = {
     "zh": (
@@ -184,13 +168,25 @@ def _join(parts: Sequence[Tagged]) -> Tagged:
     return out
 
 
-def _is_cjk(c: str) -> bool:
+def is_cjk(c: str) -> bool:
     return ord(c) >= 0x2E80 and c.isalnum()
 
 
 # ---------------------------------------------------------------------------------------------
 # Washings of the copied text (each returns the washed text; `dropped` collects the source
 # ranges of dropped sentences)
+
+
+def _swap_pairs(items: list[Tagged], rng: random.Random, p: float, end: int) -> None:
+    """Swap neighbours among ``items[:end]`` in place, left to right: each pair with
+    probability `p`, and an item swapped once is not swapped again."""
+    i = 0
+    while i + 1 < end:
+        if rng.random() < p:
+            items[i], items[i + 1] = items[i + 1], items[i]
+            i += 2
+        else:
+            i += 1
 
 
 def w_sentences(t: Tagged, rng: random.Random, lang: str, dropped: list[tuple[int, int]]) -> Tagged:
@@ -207,13 +203,7 @@ def w_sentences(t: Tagged, rng: random.Random, lang: str, dropped: list[tuple[in
                 dropped.append((min(src), max(src) + 1))
             continue
         kept.append(s)
-    i = 0
-    while i + 1 < len(kept):
-        if rng.random() < p_swap:
-            kept[i], kept[i + 1] = kept[i + 1], kept[i]
-            i += 2
-        else:
-            i += 1
+    _swap_pairs(kept, rng, p_swap, len(kept))
     out = Tagged()
     for s in kept:
         if rng.random() < p_fill:
@@ -227,14 +217,8 @@ def w_clauses(t: Tagged, rng: random.Random, lang: str) -> Tagged:
     out: list[Tagged] = []
     for sent in _segments(t, SENTENCE_END[lang]):
         cl = _segments(sent, CLAUSE_END[lang])
-        i = 0
         # the last clause keeps the sentence end: swap among the ones before it
-        while i + 2 < len(cl):
-            if rng.random() < p:
-                cl[i], cl[i + 1] = cl[i + 1], cl[i]
-                i += 2
-            else:
-                i += 1
+        _swap_pairs(cl, rng, p, len(cl) - 1)
         out.extend(cl)
     return _join(out)
 
@@ -315,7 +299,7 @@ def w_synonyms(t: Tagged, rng: random.Random, words: Sequence[str]) -> Tagged:
     i = 0
     for w in jieba.lcut(t.text(), HMM=False):
         n = len(w)
-        if n == 2 and all(_is_cjk(c) for c in w) and rng.random() < rate:
+        if n == 2 and all(is_cjk(c) for c in w) and rng.random() < rate:
             p = t.piece[i]
             for ch in rng.choice(words):
                 out.append(ch, p)
@@ -329,9 +313,7 @@ def w_synonyms(t: Tagged, rng: random.Random, words: Sequence[str]) -> Tagged:
 def w_emoji(t: Tagged, rng: random.Random, lang: str) -> Tagged:
     rate = rng.uniform(0.02, 0.06)
     if lang != "en":
-        return map_chars(
-            t, lambda c: rng.choice(EMOJI) if _is_cjk(c) and rng.random() < rate else c
-        )
+        return map_chars(t, lambda c: rng.choice(EMOJI) if is_cjk(c) and rng.random() < rate else c)
     out = Tagged()
     i, n = 0, len(t)
     while i < n:
@@ -361,7 +343,7 @@ def w_mixed_script(t: Tagged, rng: random.Random) -> Tagged:
     conv = _s2t()
 
     def f(c: str) -> str:
-        if _is_cjk(c) and rng.random() < rate:
+        if is_cjk(c) and rng.random() < rate:
             r = conv(c)
             return r if len(r) == 1 else c
         return c
@@ -430,210 +412,3 @@ POST_WASHINGS: dict[str, Callable[[Tagged, random.Random, str], Tagged]] = {
     "sep_han": w_sep_han,
     "vertical": w_vertical,
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Cases
-
-
-@dataclass(frozen=True)
-class WashCase:
-    """A washed post and its truth, as half-open character ranges.
-
-    `query_truth`: the characters of the post that are copied (inserted filler, separators
-    between two copied pieces and host text are not); `source_truth`: the characters of the
-    work that were copied (each copied piece's range less its dropped sentences).
-    """
-
-    query: str
-    work_id: str | None
-    query_truth: tuple[tuple[int, int], ...]
-    source_truth: tuple[tuple[int, int], ...]
-    washings: tuple[str, ...]
-    evasions: tuple[str, ...]
-    whole_work: bool = False
-
-    @property
-    def label(self) -> str:
-        return " + ".join(self.washings + self.evasions) or "verbatim"
-
-
-def _ranges(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    return tuple((int(a), int(b)) for a, b in zip(starts, ends))
-
-
-class WashGenerator(CopyGenerator):
-    """Washing cases and unrelated washed posts for one language (see the module docstring)."""
-
-    def __init__(
-        self,
-        works: Sequence[Work],
-        hosts: Sequence[tuple[str, str]],
-        lang: str,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(works, hosts, lang, **kwargs)  # type: ignore[arg-type]
-        self._homophones: Homophones | None = None
-        self._words: list[str] | None = None
-
-    @property
-    def homophones(self) -> Homophones:
-        if self._homophones is None:
-            self._homophones = Homophones([w.text for w in self.works])
-        return self._homophones
-
-    @property
-    def words(self) -> list[str]:
-        if self._words is None:
-            import jieba
-
-            seen: set[str] = set()
-            for w in self.works[:300]:
-                seen.update(
-                    x
-                    for x in jieba.lcut(w.text[:3000], HMM=False)
-                    if len(x) == 2 and all(_is_cjk(c) for c in x)
-                )
-            self._words = sorted(seen)
-        return self._words
-
-    def wash_text(
-        self, t: Tagged, rng: random.Random, washings: Sequence[str], dropped: list[tuple[int, int]]
-    ) -> Tagged:
-        """The washings of the copied text, in a fixed order."""
-        lang = self.lang
-        if "sentences" in washings:
-            t = w_sentences(t, rng, lang, dropped)
-        if "clauses" in washings:
-            t = w_clauses(t, rng, lang)
-        if "synonyms" in washings:
-            t = w_synonyms(t, rng, self.words)
-        if "homophone" in washings:
-            t = w_homophone(t, rng, self.homophones)
-        if "pinyin" in washings:
-            t = w_pinyin(t, rng)
-        if "emoji" in washings:
-            t = w_emoji(t, rng, lang)
-        if "heavy_edits" in washings:
-            t = w_heavy_edits(t, rng, lang, self.vocab)
-        if "mixed_script" in washings:
-            t = w_mixed_script(t, rng)
-        return t
-
-    def wash_post(
-        self, q: Tagged, rng: random.Random, washings: Sequence[str], evasions: Sequence[str]
-    ) -> Tagged:
-        """copygen's formatting evasions, then the washings of the whole post, then zero-width
-        characters (between the characters all the others made)."""
-        for name, fn in FORMAT_TRANSFORMS.items():
-            if name in evasions and name != "zerowidth":
-                q = fn(q, rng, self.lang)
-        for name, fn in POST_WASHINGS.items():
-            if name in washings:
-                q = fn(q, rng, self.lang)
-        if "zerowidth" in evasions:
-            q = FORMAT_TRANSFORMS["zerowidth"](q, rng, self.lang)
-        return q
-
-    def wash_case(
-        self,
-        rng: random.Random,
-        washings: Sequence[str],
-        evasions: Sequence[str] = (),
-        work_index: int | None = None,
-    ) -> WashCase:
-        """A copy of part of a work (or all of a short work), washed, in host text."""
-        w = self.works[rng.randrange(len(self.works)) if work_index is None else work_index]
-        length = round(math.exp(rng.uniform(math.log(COPY_MIN), math.log(COPY_MAX))))
-        whole = length >= len(w.text)
-        if whole:
-            a, b = 0, len(w.text)
-        else:
-            a, b = self._span(w.text, rng.randrange(len(w.text) - length + 1), length)
-        ranges = [(a, b)]
-        if "shuffle" in evasions:
-            cuts = self._cut_points(rng, w.text, a, b, rng.randint(2, 4))
-            if cuts:
-                bounds = [a, *cuts, b]
-                ranges = list(itertools.pairwise(bounds))
-                order = list(range(len(ranges)))
-                while order == sorted(order):
-                    rng.shuffle(order)
-                ranges = [ranges[i] for i in order]
-        rate = rng.uniform(0.01, 0.05) if "edits" in evasions else 0.0
-        dropped: list[tuple[int, int]] = []
-        body = Tagged()
-        for pid, (x, y) in enumerate(ranges):
-            part = self.wash_text(Tagged.of(w.text[x:y], pid, x), rng, washings, dropped)
-            if rate:
-                if self.lang == "en":
-                    part = edit_words(part, rng, rate, self.vocab)
-                else:
-                    part = edit_chars(part, rng, rate, self.vocab)
-            body.extend(part)
-        sep = " " if self.lang == "en" else ""
-        left = self.host_text(rng, rng.randint(0, 1200), w.base_id)
-        right = self.host_text(rng, rng.randint(0, 1200), w.base_id)
-        q = Tagged()
-        if left:
-            q.extend(Tagged.of(left + rng.choice((sep, "\n")), HOST, None))
-        q.extend(body)
-        if right:
-            q.extend(Tagged.of(rng.choice((sep, "\n")) + right, HOST, None))
-        q = self.wash_post(q, rng, washings, evasions)
-        q_mask = np.array(q.piece) != HOST
-        s_mask = np.zeros(len(w.text), dtype=bool)
-        for x, y in ranges:
-            s_mask[x:y] = True
-        for x, y in dropped:
-            s_mask[x:y] = False
-        return WashCase(
-            q.text(),
-            w.work_id,
-            _ranges(q_mask),
-            _ranges(s_mask),
-            tuple(washings),
-            tuple(evasions),
-            whole,
-        )
-
-    def unrelated_wash(
-        self, rng: random.Random, washings: Sequence[str], evasions: Sequence[str] = ()
-    ) -> WashCase:
-        """Unregistered text under the same washings and evasions, sharing no run with any
-        work (checked again after washing: a homophone or a dropped sentence can make one)."""
-        for _ in range(50):
-            text = self.host_text(rng, rng.randint(300, 3900), None)
-            if len(text) < 150:
-                continue
-            t = self.wash_text(Tagged.of(text, HOST, None), rng, washings, [])
-            ev = [e for e in evasions if e in FORMAT_TRANSFORMS]
-            if "edits" in evasions:
-                rate = rng.uniform(0.01, 0.05)
-                if self.lang == "en":
-                    t = edit_words(t, rng, rate, self.vocab)
-                else:
-                    t = edit_chars(t, rng, rate, self.vocab)
-            query = self.wash_post(t, rng, washings, ev).text()
-            if self.guard.shared_runs(query) == 0:
-                return WashCase(query, None, (), (), tuple(washings), tuple(evasions))
-            self.n_host_rejected += 1
-        raise RuntimeError("no unrelated text found after 50 draws: is the host pool too small?")
-
-
-def check_wash_case(case: WashCase, works: dict[str, str]) -> None:
-    """Sanity checks of a washing case's truth."""
-    if case.work_id is None:
-        return
-    n_src = len(works[case.work_id])
-    if not case.query_truth or not case.source_truth:
-        raise AssertionError(f"no truth: {case.label}")
-    for a, b in case.query_truth:
-        if not 0 <= a < b <= len(case.query):
-            raise AssertionError(f"bad query range {(a, b)}")
-    for a, b in case.source_truth:
-        if not 0 <= a < b <= n_src:
-            raise AssertionError(f"bad source range {(a, b)}")

@@ -1,0 +1,628 @@
+"""Normalization of a batch into flat arrays (private): the currency of the later stages.
+
+Two paths give the same result. The exact path (`normalize_exact`) runs every stage on every
+character: composition (:mod:`textprint._folding`), white space, run languages
+(:mod:`textprint._text_runs`), then the script folds. The fast path (`normalize_batch`) folds
+most characters with one lookup (``FastTables``) and sends only what needs more to the exact
+stages: removals and expansions are spliced in sparsely, white-space runs that may change are
+collapsed alone, and documents with a cluster or with kana or Hangul whose runs are not all
+Chinese are normalized on the exact path and spliced back. Both end with the separator rule
+(:mod:`textprint._separators`, `_without_separators`). tests/reference.py is the slow,
+obviously correct oracle of both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ._folding import collapse_whitespace, compose_stage
+from ._kernels import codepoints, first_mask, gather_ranges, group_of, ranks, text_of
+from ._separators import find_separators
+from ._tables import (
+    CLASS_HAN,
+    CLASS_HANGUL,
+    CLASS_KANA,
+    CLASS_NEWLINE,
+    CLASS_SPACE,
+    SPECIAL,
+    Tables,
+    get_fast_tables,
+    get_tables,
+)
+from ._text_runs import HYPHENS, LANG_JA, LANG_KO, LANG_ZH, doc_languages, run_languages
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
+
+__all__ = ["NormalizedBatch", "SpanFn", "normalize_batch", "normalize_exact"]
+
+#: Original spans (global offsets into a batch's joined input) of normalized positions.
+SpanFn = Callable[[Int64Array], tuple[Int64Array, Int64Array]]
+#: A normalization path without the separator rule: (texts, Han-only decisions) -> (batch,
+#: characters on the exact cluster path).
+Fold = Callable[[Sequence[str], "BoolArray | None"], tuple["NormalizedBatch", int]]
+
+
+class NormalizedBatch:
+    """Flat arrays for a batch of texts (private currency between stages).
+
+    ``folded`` is the matching view and ``classes`` its character classes (with sentence
+    breaks marked); ``bounds[d]:bounds[d + 1]`` is document ``d``. ``analysis`` is what a
+    morphological analyzer sees: the same characters before kana and look-alike folds
+    (Traditional -> Simplified and kyujitai -> shinjitai already applied on their runs); every
+    fold after composition is one character for one character, so both views have the same
+    length. ``starts``/``ends`` (offsets local to each document), ``analysis``, ``lang`` (run
+    language of each character) and ``doc_lang`` are computed on first use: the signature
+    path never needs them. When the fast path made the batch, ``analysis`` and ``lang`` come
+    from normalizing the texts again on the exact path (only analyzers need them).
+    ``han_only_ja`` (None, or one flag per document) is the Han-only decision the batch was
+    normalized with instead of each document's own (see :mod:`textprint._text_runs`).
+    """
+
+    __slots__ = (
+        "_analysis",
+        "_base",
+        "_doc_lang",
+        "_doc_start",
+        "_ends",
+        "_lang",
+        "_span_fn",
+        "_src_end",
+        "_src_start",
+        "_starts",
+        "_texts",
+        "bounds",
+        "classes",
+        "folded",
+        "han_only_ja",
+    )
+
+    def __init__(
+        self,
+        *,
+        folded: UInt32Array,
+        classes: UInt8Array,
+        bounds: Int64Array,
+        doc_start: Int64Array,
+        base: UInt32Array | None = None,
+        lang: UInt8Array | None = None,
+        doc_lang: tuple[str, ...] | None = None,
+        src_start: Int64Array | None = None,
+        src_end: Int64Array | None = None,
+        span_fn: SpanFn | None = None,
+        texts: Sequence[str] | None = None,
+        han_only_ja: BoolArray | None = None,
+    ) -> None:
+        self.folded = folded
+        self.classes = classes
+        self.bounds = bounds
+        self._doc_lang = doc_lang
+        self._lang = lang
+        self._base = base
+        self._src_start = src_start  # global original index of each char (None: identity)
+        self._src_end = src_end
+        self._span_fn = span_fn  # global spans of given positions (instead of the arrays)
+        self._doc_start = doc_start  # original offset of each document in the joined input
+        self._texts = texts  # for the views only the exact path computes (lang, base)
+        self._analysis: UInt32Array | None = None
+        self._starts: Int64Array | None = None
+        self._ends: Int64Array | None = None
+        self.han_only_ja = han_only_ja
+
+    def text(self, doc: int) -> str:
+        a, b = int(self.bounds[doc]), int(self.bounds[doc + 1])
+        return text_of(self.folded[a:b])
+
+    def han_kana(self) -> tuple[Int64Array, Int64Array]:
+        """Per document, its Han and kana characters in the matching view (the counts the
+        Han-only decision is made of)."""
+        docs = np.repeat(np.arange(len(self.bounds) - 1, dtype=np.int64), np.diff(self.bounds))
+        n_docs = len(self.bounds) - 1
+        han = np.bincount(docs[self.classes == CLASS_HAN], minlength=n_docs)
+        kana = np.bincount(docs[self.classes == CLASS_KANA], minlength=n_docs)
+        return han.astype(np.int64), kana.astype(np.int64)
+
+    def _exact_views(self) -> None:
+        assert self._texts is not None
+        # the texts are those the batch is the normalization of (separators already removed)
+        full = _fold_exact(self._texts, self.han_only_ja)[0]
+        self._lang, self._base = full.lang, full._base
+
+    @property
+    def lang(self) -> UInt8Array:
+        if self._lang is None:
+            self._exact_views()
+        assert self._lang is not None
+        return self._lang
+
+    @property
+    def doc_lang(self) -> tuple[str, ...]:
+        if self._doc_lang is None:
+            self._doc_lang = doc_languages(self.classes, self.bounds, self.han_only_ja)[1]
+        return self._doc_lang
+
+    @property
+    def analysis(self) -> UInt32Array:
+        if self._analysis is None:
+            tables = get_tables()
+            lang = self.lang
+            base = self._base
+            assert base is not None
+            out = np.where(lang == LANG_ZH, tables.t2s[base], base)
+            self._analysis = np.where(lang == LANG_JA, tables.jp[base], out).astype(np.uint32)
+        return self._analysis
+
+    def global_spans(self, idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        """Original spans of the normalized characters at `idx`, as offsets into the joined
+        input of the batch."""
+        if self._span_fn is not None:
+            return self._span_fn(idx)
+        g_start = idx if self._src_start is None else self._src_start[idx]
+        g_end = idx + 1 if self._src_end is None else self._src_end[idx]
+        return g_start, g_end
+
+    def _offset(self, idx: Int64Array) -> Int64Array:
+        """Original offset of the document each normalized position belongs to."""
+        doc = np.searchsorted(self.bounds, idx, side="right") - 1
+        out: Int64Array = self._doc_start[doc]
+        return out
+
+    def spans(
+        self, first: Int64Array, last: Int64Array, doc: Int64Array | None = None
+    ) -> tuple[Int64Array, Int64Array]:
+        """Original (document-local) start of the characters at `first` and end of those at
+        `last`; `doc` (optional) is the document of each pair."""
+        start, _ = self.global_spans(first)
+        _, end = self.global_spans(last)
+        offset = self._offset(first) if doc is None else self._doc_start[doc]
+        return (start - offset).astype(np.int64), (end - offset).astype(np.int64)
+
+    def span_start(self, idx: Int64Array) -> Int64Array:
+        """Original (document-local) start of the normalized characters at `idx`."""
+        start, _ = self.global_spans(idx)
+        out: Int64Array = (start - self._offset(idx)).astype(np.int64)
+        return out
+
+    def span_end(self, idx: Int64Array) -> Int64Array:
+        """Original (document-local) end of the normalized characters at `idx`."""
+        _, end = self.global_spans(idx)
+        out: Int64Array = (end - self._offset(idx)).astype(np.int64)
+        return out
+
+    @property
+    def starts(self) -> Int64Array:
+        if self._starts is None:
+            self._starts = self.span_start(np.arange(len(self.folded), dtype=np.int64))
+        return self._starts
+
+    @property
+    def ends(self) -> Int64Array:
+        if self._ends is None:
+            self._ends = self.span_end(np.arange(len(self.folded), dtype=np.int64))
+        return self._ends
+
+
+def normalize_exact(
+    texts: Sequence[str], han_only_ja: BoolArray | None = None
+) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch on the exact path: every rule, every view computed.
+
+    `han_only_ja` (optional, one flag per text) gives each text's Han-only decision instead of
+    its own kana share (a piece of a longer text takes the whole text's decision). Returns the
+    batch and the number of input characters handled by the exact cluster path.
+    """
+    return _without_separators(texts, _fold_exact, han_only_ja)
+
+
+def normalize_batch(
+    texts: Sequence[str], han_only_ja: BoolArray | None = None
+) -> tuple[NormalizedBatch, int]:
+    """Normalize a batch of texts into flat arrays (the fast path).
+
+    Documents with a character the one-lookup fast path cannot handle (a combining mark or
+    conjoining jamo, kana or Hangul, whose runs need the language rules) are normalized on the
+    exact path and spliced in; removals, expansions and white space are handled sparsely;
+    then the separator rule. `han_only_ja` is as in `normalize_exact`. Returns the batch and
+    the number of input characters handled by the exact cluster path.
+    """
+    return _without_separators(texts, _fold_fast, han_only_ja)
+
+
+def _without_separators(
+    texts: Sequence[str], fold: Fold, han_only_ja: BoolArray | None
+) -> tuple[NormalizedBatch, int]:
+    """`fold` (the fast or the exact path), then the separator rule (`_separators`).
+
+    The original characters of the separators found in the matching view are removed from
+    the texts, which are normalized again, until no separator is found: the result is the
+    normalization of the texts without them (so normalizing it again changes nothing), with
+    spans into the texts as given; the separators belong to no span, like invisible
+    characters. Texts without separators (nearly all) cost one search of their view.
+    """
+    batch, n_exact = fold(texts, han_only_ja)
+    found = find_separators(batch.folded, batch.classes, batch.bounds)
+    if len(found) == 0:
+        return batch, n_exact
+    docs = np.unique(group_of(found, batch.bounds))
+    decisions = None if han_only_ja is None else han_only_ja[docs]
+    current = [texts[d] for d in docs.tolist()]
+    # original position (in its own text) of each character of `current`
+    origin = [np.arange(len(t), dtype=np.int64) for t in current]
+    sub, owner_of = batch, docs
+    while len(found):
+        starts, ends = sub.spans(found, found)
+        owner = np.searchsorted(owner_of, group_of(found, sub.bounds))
+        for j in np.unique(owner).tolist():
+            text = current[j]
+            at = owner == j
+            gone = np.zeros(len(text) + 1, dtype=np.int64)
+            np.add.at(gone, starts[at], 1)
+            np.add.at(gone, ends[at], -1)
+            keep = np.cumsum(gone[:-1]) == 0
+            cuts = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]])))
+            current[j] = "".join(text[a:b] for a, b in zip(cuts[::2], cuts[1::2]))
+            origin[j] = origin[j][keep]
+        sub, n_more = fold(current, decisions)
+        n_exact += n_more
+        owner_of = np.arange(len(current), dtype=np.int64)
+        found = find_separators(sub.folded, sub.classes, sub.bounds)
+    # offsets into the joined `current` -> offsets into the joined `texts`
+    to_global = np.concatenate(
+        [o + batch._doc_start[d] for o, d in zip(origin, docs.tolist())] + [np.zeros(1, np.int64)]
+    )
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        return to_global[start], to_global[end - 1] + 1
+
+    final = list(texts)
+    for j, d in enumerate(docs.tolist()):
+        final[d] = current[j]
+    return _merge(batch, docs, sub, sub_spans, final), n_exact
+
+
+def _fold_exact(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[NormalizedBatch, int]:
+    """The exact path: every rule but the separators', every view computed."""
+    tables = get_tables()
+    n_docs = len(texts)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
+    doc_start = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_start[1:])
+    cps = codepoints("".join(texts))
+    chars, starts, ends, bounds, n_exact = compose_stage(cps, doc_start, tables)
+    cls = tables.match_class[chars]
+    ws = np.flatnonzero((cls == CLASS_SPACE) | (cls == CLASS_NEWLINE))
+    if len(ws):
+        chars, cls, bounds, keep = collapse_whitespace(chars, cls, bounds, ws)
+        if keep is not None:
+            if starts is None or ends is None:
+                starts = np.flatnonzero(keep).astype(np.int64)
+                ends = starts + 1
+            else:
+                starts, ends = starts[keep], ends[keep]
+    lang, doc_lang = run_languages(cls, bounds, han_only_ja)
+    if lang is None:
+        lang = np.zeros(len(chars), dtype=np.uint8)
+        folded = tables.common[chars]
+    else:
+        script = np.where(lang == LANG_ZH, tables.t2s[chars], chars)
+        if bool((lang == LANG_JA).any()):
+            script = np.where(lang == LANG_JA, tables.jp[chars], script)
+        folded = tables.common[script]
+    batch = NormalizedBatch(
+        folded=folded.astype(np.uint32, copy=False),
+        base=chars,
+        classes=cls,
+        lang=lang,
+        bounds=bounds,
+        doc_lang=doc_lang,
+        src_start=starts,
+        src_end=ends,
+        doc_start=doc_start,
+        han_only_ja=han_only_ja,
+    )
+    return batch, n_exact
+
+
+def _whitespace_fast(
+    folded: UInt32Array, cls: UInt8Array, bounds: Int64Array
+) -> tuple[UInt32Array, UInt8Array, Int64Array, BoolArray | None]:
+    """The white-space rules on the fast path.
+
+    Most white space is one space or line break between two characters that are not both
+    CJK, already in its final form: nothing to do. A few byte-wide passes find the runs that
+    may change (longer runs, other space characters, CJK on both sides, a hyphen before a line
+    break); `collapse_whitespace` applies the rules to those only (each run is decided by
+    itself and its two neighbours). Returns the characters, classes, bounds and the mask of
+    kept positions (None: all kept).
+    """
+    space = cls == CLASS_SPACE
+    newline = cls == CLASS_NEWLINE
+    ws = space | newline
+    if not ws.any():
+        return folded, cls, bounds, None
+    odd = space & (folded != 0x20)
+    odd |= newline & (folded != 0x0A)
+    run = ws[1:] & ws[:-1]
+    odd[1:] |= run
+    odd[:-1] |= run
+    cjk = (cls == CLASS_HAN) | (cls == CLASS_KANA)
+    mid = ws[1:-1] & cjk[:-2]
+    mid &= cjk[2:]
+    odd[1:-1] |= mid
+    hyphen = (folded == HYPHENS[0]) | (folded == HYPHENS[1])
+    hyphen[1:] = hyphen[:-1] & newline[1:]
+    hyphen[0] = False
+    odd |= hyphen
+    if not odd.any():
+        return folded, cls, bounds, None
+    return collapse_whitespace(folded, cls, bounds, np.flatnonzero(odd))
+
+
+def _expand_sparse(
+    folded: UInt32Array,
+    cls: UInt8Array,
+    bounds: Int64Array,
+    pos: Int64Array,
+    flen: UInt8Array,
+    cps: UInt32Array,
+    tables: Tables,
+) -> tuple[UInt32Array, UInt8Array, Int64Array]:
+    """Apply the removals (``flen == 0``) and expansions (``flen > 1``) at `pos` (sorted).
+
+    Returns the characters, classes and bounds (`_fast_spans` maps back).
+    """
+    ft = get_fast_tables()
+    n = len(folded)
+    ln = flen.astype(np.int64)
+    ex = np.flatnonzero(ln > 1)
+    pool_at = tables.fold_offset[cps[pos]]
+    if len(pos) <= _FEW:
+        # a few: concatenate the stretches between them and their replacements
+        f_parts: list[UInt32Array] = []
+        c_parts: list[UInt8Array] = []
+        a = 0
+        for p, length, off in zip(pos.tolist(), ln.tolist(), pool_at.tolist()):
+            f_parts.append(folded[a:p])
+            c_parts.append(cls[a:p])
+            if length:
+                piece = tables.fold_pool[off : off + length]
+                f_parts.append(ft.zh[piece])
+                c_parts.append(tables.match_class[piece])
+            a = p + 1
+        f_parts.append(folded[a:])
+        c_parts.append(cls[a:])
+        out_f = np.concatenate(f_parts)
+        out_c = np.concatenate(c_parts)
+    else:
+        keep = np.ones(n, dtype=bool)
+        keep[pos] = False
+        at = pos - np.arange(len(pos), dtype=np.int64)  # position among the kept characters
+        ins_at = np.repeat(at[ex], ln[ex])
+        ramp = ranks(ln[ex])
+        pool = tables.fold_pool[np.repeat(pool_at[ex], ln[ex]) + ramp]
+        out_f = np.insert(folded[keep], ins_at, ft.zh[pool])
+        out_c = np.insert(cls[keep], ins_at, tables.match_class[pool])
+    grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each position
+    np.cumsum(ln - 1, out=grown[1:])
+    out_bounds = bounds + grown[np.searchsorted(pos, bounds, side="left")]
+    return out_f, out_c, out_bounds
+
+
+# Removals and expansions in a batch up to which they are spliced in one by one.
+_FEW = 64
+# A batch whose documents needing the exact path hold more than this share of its characters
+# is normalized on the exact path whole.
+_EXACT_SHARE = 0.5
+
+
+def _other_language_docs(
+    cls: UInt8Array, bounds: Int64Array, docs: Int64Array, han_only_ja: BoolArray | None
+) -> Int64Array:
+    """The documents among `docs` where a Han character is on a Japanese or Korean run (the
+    fast path folds every Han character as Chinese)."""
+    idx, sub_bounds = gather_ranges(bounds[docs], bounds[docs + 1])
+    sub = cls[idx]
+    lang, _ = run_languages(sub, sub_bounds, None if han_only_ja is None else han_only_ja[docs])
+    if lang is None:
+        return np.zeros(0, dtype=np.int64)
+    bad = np.flatnonzero(((lang == LANG_JA) | (lang == LANG_KO)) & (sub == CLASS_HAN))
+    out: Int64Array = docs[np.unique(group_of(bad, sub_bounds))]
+    return out
+
+
+def _fold_fast(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[NormalizedBatch, int]:
+    """The fast path, but for separators (see `normalize_batch`)."""
+    n_docs = len(texts)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
+    doc_start = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_start[1:])
+    n = int(doc_start[-1])
+    if n == 0:
+        return _fold_exact(texts, han_only_ja)
+    ft = get_fast_tables()
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    idx = cps.astype(np.intp)
+    code = ft.code.take(idx)
+    folded = ft.zh_fold.take(idx)
+    del idx
+    bounds = doc_start
+    exact_docs: list[Int64Array] = []
+    special = np.flatnonzero(code >= SPECIAL)
+    expanded: tuple[Int64Array, Int64Array] | None = None
+    if len(special):
+        tables = get_tables()
+        code &= SPECIAL - 1
+        sc = cps[special]
+        flen = tables.fold_len[sc]
+        # CR LF is one line break: the CR of a CR LF pair (in one document) is removed
+        nxt = special + 1
+        crlf = (sc == 0x0D) & (nxt < n)
+        crlf[crlf] &= (cps[nxt[crlf]] == 0x0A) & ~first_mask(doc_start, n)[nxt[crlf]]
+        flen[crlf] = 0
+        clustered = tables.cluster[sc]
+        if clustered.any():
+            exact_docs.append(group_of(special[clustered], doc_start))
+        change = (flen != 1) & ~clustered
+        if change.any():
+            edits = special[change]
+            folded, code, bounds = _expand_sparse(
+                folded, code, doc_start, edits, flen[change], cps, tables
+            )
+            expanded = (edits, flen[change].astype(np.int64))
+    cls = code
+    folded, cls, out_bounds, keep = _whitespace_fast(folded, cls, bounds)
+    # kana and Hangul (or a Japanese decision given for Han-only runs): a document whose runs
+    # are not all Chinese goes to the exact path
+    kh = group_of(np.flatnonzero((cls == CLASS_KANA) | (cls == CLASS_HANGUL)), out_bounds)
+    if han_only_ja is not None:
+        kh = np.concatenate([kh, np.flatnonzero(han_only_ja)])
+    if len(kh):
+        exact_docs.append(_other_language_docs(cls, out_bounds, np.unique(kh), han_only_ja))
+    exact = np.unique(np.concatenate(exact_docs)) if exact_docs else np.zeros(0, dtype=np.int64)
+    if len(exact) and int(lengths[exact].sum()) > _EXACT_SHARE * n:
+        return _fold_exact(texts, han_only_ja)
+    if len(exact) == 0:
+        return (
+            NormalizedBatch(
+                folded=folded,
+                classes=cls,
+                bounds=out_bounds,
+                doc_start=doc_start,
+                span_fn=_fast_spans(expanded, keep),
+                texts=texts,
+                han_only_ja=han_only_ja,
+            ),
+            0,
+        )
+    spans = _fast_spans(expanded, keep)
+    return _splice(texts, exact, folded, cls, out_bounds, doc_start, spans, han_only_ja)
+
+
+def _fast_spans(
+    expanded: tuple[Int64Array, Int64Array] | None, keep: BoolArray | None
+) -> SpanFn | None:
+    """Spans of the fast path's characters, from its sparse edits: each output character
+    comes from one original character (an expansion's characters share theirs)."""
+    if expanded is None and keep is None:
+        return None
+    removed_adj = None
+    if keep is not None:
+        removed = np.flatnonzero(~keep)
+        removed_adj = removed - np.arange(len(removed), dtype=np.int64)
+    if expanded is not None:
+        pos, ln = expanded
+        grown = np.zeros(len(pos) + 1, dtype=np.int64)  # characters added before each edit
+        np.cumsum(ln - 1, out=grown[1:])
+        out_start = pos + grown[:-1]
+
+    def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        q = idx
+        if removed_adj is not None:  # back over the white space that was removed
+            q = q + np.searchsorted(removed_adj, q, side="right")
+        if expanded is not None:  # back over removals and expansions
+            j = np.searchsorted(out_start, q, side="right") - 1
+            jj = np.maximum(j, 0)
+            inside = (j >= 0) & (q < out_start[jj] + ln[jj])
+            q = np.where(inside, pos[jj], q - np.where(j >= 0, grown[jj + 1], 0))
+        q = q.astype(np.int64)
+        return q, q + 1
+
+    return spans
+
+
+def _splice(
+    texts: Sequence[str],
+    exact: Int64Array,
+    folded: UInt32Array,
+    cls: UInt8Array,
+    bounds: Int64Array,
+    doc_start: Int64Array,
+    fast_spans: SpanFn | None,
+    han_only_ja: BoolArray | None,
+) -> tuple[NormalizedBatch, int]:
+    """Replace the documents `exact` (sorted) of a fast-path batch by their exact-path result."""
+    sub_decision = None if han_only_ja is None else han_only_ja[exact]
+    sub, n_exact = _fold_exact([texts[i] for i in exact.tolist()], sub_decision)
+    fast = NormalizedBatch(
+        folded=folded,
+        classes=cls,
+        bounds=bounds,
+        doc_start=doc_start,
+        span_fn=fast_spans,
+        han_only_ja=han_only_ja,
+    )
+    # the exact batch's original offsets, moved to where its documents are in this one
+    sub_shift = doc_start[exact] - sub._doc_start[:-1]
+
+    def sub_spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        start, end = sub.global_spans(idx)
+        shift = sub_shift[np.searchsorted(sub.bounds, idx, side="right") - 1]
+        return start + shift, end + shift
+
+    return _merge(fast, exact, sub, sub_spans, texts), n_exact
+
+
+def _merge(
+    into: NormalizedBatch,
+    docs: Int64Array,
+    sub: NormalizedBatch,
+    sub_spans: SpanFn,
+    texts: Sequence[str],
+) -> NormalizedBatch:
+    """`into` with its documents `docs` (sorted) replaced by the documents of `sub`, in order.
+
+    `sub_spans` gives the original spans of `sub`'s characters as offsets into `into`'s
+    joined input; `texts` are the texts the result is the exact normalization of (for the
+    views computed on first use); the Han-only decisions are `into`'s.
+    """
+    bounds = into.bounds
+    # pieces in document order: (source, start, end) with source 0 = into, 1 = sub
+    pieces: list[tuple[int, int, int]] = []
+    lengths = np.diff(bounds)
+    prev = 0
+    for j, d in enumerate(docs.tolist()):
+        if d > prev:
+            pieces.append((0, int(bounds[prev]), int(bounds[d])))
+        pieces.append((1, int(sub.bounds[j]), int(sub.bounds[j + 1])))
+        lengths[d] = int(sub.bounds[j + 1] - sub.bounds[j])
+        prev = d + 1
+    if prev < len(bounds) - 1:
+        pieces.append((0, int(bounds[prev]), int(bounds[-1])))
+    new_bounds = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(lengths, out=new_bounds[1:])
+    p_kind = np.array([k for k, _, _ in pieces], dtype=np.int64)
+    p_from = np.array([a for _, a, _ in pieces], dtype=np.int64)
+    p_out = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([b - a for _, a, b in pieces], out=p_out[1:])
+
+    def join(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        arrays = (first, second)
+        return np.concatenate([arrays[k][a:b] for k, a, b in pieces])
+
+    def spans(idx: Int64Array) -> tuple[Int64Array, Int64Array]:
+        piece = np.searchsorted(p_out, idx, side="right") - 1
+        local = idx - p_out[piece] + p_from[piece]
+        is_into = p_kind[piece] == 0
+        start = np.empty(len(idx), dtype=np.int64)
+        end = np.empty(len(idx), dtype=np.int64)
+        f = np.flatnonzero(is_into)
+        if len(f):
+            start[f], end[f] = into.global_spans(local[f])
+        e = np.flatnonzero(~is_into)
+        if len(e):
+            start[e], end[e] = sub_spans(local[e])
+        return start, end
+
+    eager = into._lang is not None and sub._lang is not None
+    return NormalizedBatch(
+        folded=join(into.folded, sub.folded),
+        classes=join(into.classes, sub.classes),
+        bounds=new_bounds,
+        doc_start=into._doc_start,
+        base=join(into._base, sub._base) if eager else None,  # type: ignore[arg-type]
+        lang=join(into._lang, sub._lang) if eager else None,  # type: ignore[arg-type]
+        span_fn=spans,
+        texts=texts,
+        han_only_ja=into.han_only_ja,
+    )
