@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._results import Evidence, Hit, enough, visible_chars
@@ -40,7 +41,6 @@ from ._verify import (
     fingerprint_passages,
     fingerprint_source_containment,
     merge_passages,
-    natural_cut,
 )
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from .._shingles import ShingleBatch, hash_shingles
 from .._tables import CLASS_HAN, CLASS_KANA, CLASS_WORD, get_tables
 from .._text_runs import KANA_SHARE
 from .._tokens import TokenBatch, tokenize_batch
-from .._typing import Int64Array, UInt64Array
+from .._typing import BoolArray, Int64Array, UInt64Array
 from .._winnow import winnow_batch
 
 #: Texts are prepared in groups of about this many characters (a longer text alone): the
@@ -77,17 +77,21 @@ def prepare(
     tokenizer: str,
     align: bool,
     minima: object = None,
+    han_only_ja: BoolArray | None = None,
 ) -> tuple[list[Text], list[UInt64Array]]:
     """Prepare `texts` (in groups of about GROUP_CHARS characters).
 
     `align`: also build the alignment view. `minima`: a callable taking a ShingleBatch and
     returning its signatures (shape (n_docs, n_hashes)); their rows are returned too.
+    `han_only_ja`: per text, the language decision of its Han-only runs (pieces of works take
+    their whole work's); by default each text's own.
     """
     out: list[Text] = []
     sigs: list[UInt64Array] = []
     for a, b in groups([len(t) for t in texts]):
         group = list(texts[a:b])
-        tokens = tokenize_batch(group, tokenizer)
+        flags = None if han_only_ja is None else han_only_ja[a:b]
+        tokens = tokenize_batch(group, tokenizer, han_only_ja=flags)
         sh = hash_shingles(tokens, k=k, seed=seed)
         uni = hash_shingles(tokens, k=1, seed=seed) if align else None
         out.extend(_texts(group, tokens, sh, uni, window))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._kernels import agreements
 from .._typing import UInt64Array
 from ..errors import DuplicateWorkError, TooShortError
 from ..hashing import fmix64
@@ -269,16 +270,17 @@ def best_edition(
     """(estimate, cluster) of the best candidate at or above EDITION_THRESHOLD; a
     candidate's signature is its stored bytes (low 32 bits) or a full uint64 row."""
     best: tuple[float, int] | None = None
-    s32 = (sig & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    valid = sig != EMPTY
+    # the stored signatures keep their low 32 bits: compare those (EMPTY positions of the new
+    # signature do not count)
+    mine = np.where(sig == EMPTY, EMPTY, sig & np.uint64(0xFFFFFFFF))
     for _, cluster, other in cands:
         if isinstance(other, (bytes, bytearray)):
-            o32 = np.frombuffer(other, dtype="<u4")
+            o32 = np.frombuffer(other, dtype="<u4").astype(np.uint64)
         else:
-            o32 = (np.asarray(other, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        if len(o32) != len(s32):
+            o32 = np.asarray(other, dtype=np.uint64) & np.uint64(0xFFFFFFFF)
+        if len(o32) != len(mine):
             continue
-        est = float(((o32 == s32) & valid).mean())
+        est = int(agreements(mine, o32)) / len(mine)
         if est >= EDITION_THRESHOLD and (best is None or (est, -cluster) > (best[0], -best[1])):
             best = (est, int(cluster))
     return best
