@@ -311,7 +311,9 @@ def lookup(
     if keys is None or records is None:
         assert offsets is not None
         assert read is not None or records is not None
-        buckets = np.unique(query >> np.uint64(layout.key_bits))
+        buckets = query >> np.uint64(layout.key_bits)  # ascending, as `query` is
+        if len(buckets) > 1:
+            buckets = buckets[np.concatenate(([True], buckets[1:] != buckets[:-1]))]
         lo = offsets[buckets.astype(np.int64)]
         hi = offsets[buckets.astype(np.int64) + 1]
         keep = hi > lo

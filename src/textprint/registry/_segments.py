@@ -297,30 +297,33 @@ class SegmentView:
         return out
 
     def _read_ranges(self, store: Store, name: str, lo: Int64Array, hi: Int64Array) -> UInt64Array:
-        """Records of the ranges ``[lo[i], hi[i])``, concatenated: the pages they touch read
-        in one query by their keys."""
+        """Records of the ranges ``[lo[i], hi[i])`` (ascending, non-empty), concatenated: the
+        pages they touch read in one query by their keys."""
         lay = self.families[name].layout
         per = per_page(lay)
-        idx = _postings.ragged(lo, hi)
-        pages = np.unique(idx // per)
+        width = per * lay.record_bytes
+        p0, p1 = lo // per, (hi - 1) // per
+        pages = _postings.ragged(p0, p1 + 1)  # ascending, a page shared by two ranges twice
+        if len(pages) > 1:
+            pages = pages[np.concatenate(([True], pages[1:] != pages[:-1]))]
         base = page_id(self.id, name, 0)
         rows = store.read(
-            "SELECT id, data FROM segment_pages WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT id, data FROM segment_pages WHERE id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
             (json.dumps((pages + base).tolist()),),
         )
         if len(rows) != len(pages):
             raise damaged(store, f"segment {self.id} lacks pages of its {name} postings")
-        rows.sort()
-        width = per * lay.record_bytes
-        buf = bytearray(width * len(pages))
-        for i, (_, data) in enumerate(rows):
-            data = bytes(data)
-            if len(data) > width or (len(data) % lay.record_bytes):
-                raise damaged(store, f"segment {self.id} has a damaged {name} page")
-            buf[i * width : i * width + len(data)] = data
-        table = np.frombuffer(bytes(buf), dtype="<u8").reshape(len(pages) * per, lay.words)
-        at = np.searchsorted(pages, idx // per) * per + idx % per
-        out: UInt64Array = table[at]
+        # every page is whole but the family's last one, whose records end the family
+        last = (lay.n - 1) // per
+        sizes = [len(r[1]) for r in rows]
+        want = (lay.n - last * per) * lay.record_bytes if int(pages[-1]) == last else width
+        if any(x != width for x in sizes[:-1]) or sizes[-1] != want:
+            raise damaged(store, f"segment {self.id} has a damaged {name} page")
+        table = np.frombuffer(b"".join([r[1] for r in rows]), dtype="<u8").reshape(-1, lay.words)
+        # a range's pages are consecutive in `pages`, so its records are contiguous in `table`
+        first = np.searchsorted(pages, p0) * per + (lo - p0 * per)
+        out: UInt64Array = table[_postings.ragged(first, first + (hi - lo))]
         return out
 
     def lookup(
