@@ -95,9 +95,13 @@ GOALS = [
 
 
 def mark(res: dict[str, Any], log: H.Log, when: str) -> None:
-    load = os.getloadavg()
-    res["loads"].append([when, *load])
-    log(f"load average (1 / 5 / 15 min) {when}: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    """Note the load average and the wall time since the start (the parts' durations)."""
+    load, elapsed = os.getloadavg(), time.perf_counter() - res["start"]
+    res["loads"].append([when, *load, elapsed])
+    log(
+        f"load average (1 / 5 / 15 min) {when}: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
+        f"{elapsed / 60:.1f} min since the start"
+    )
 
 
 def build(path: Path, ws: R.WorkSet, log: H.Log, name: str, **options: Any) -> dict[str, Any]:
@@ -260,7 +264,7 @@ def measure_long(
         c["describe"] = R.describe_lengths(works)
         c["register_cpu"], c["n_chars"] = cpu, sum(len(t) for _, t in works)
         out[variant] = c
-        log(f"  {variant} ({c['describe']}): registered {c['n_chars'] / cpu:,.0f} chars/s CPU; ")
+        log(f"  {variant} ({c['describe']}): registered {c['n_chars'] / cpu:,.0f} chars/s CPU")
         log("    " + check_line(c))
         path.unlink()
     firsts = [
@@ -282,6 +286,7 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
         args.sizes = [args.scale] if args.scale else sorted(args.sizes)
         args.checks, args.n_long, args.max_real = N_CHECKS, N_LONG, None
     res: dict[str, Any] = {"sizes": args.sizes, "scales": {}, "langs": {}, "long": {}, "loads": []}
+    res["start"] = time.perf_counter()
     res["params"] = {"checks": args.checks, "generator": args.generator}
     mark(res, log, "at the start")
     zh = R.zh_language()
@@ -295,9 +300,12 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
             lang_n = QUICK_SIZE if args.quick else LANG_SIZE
             for lang in ("ja", "en"):
                 res["langs"][lang] = measure_lang(lang, lang_n, args, log, tmp)
+                mark(res, log, f"after {lang}")
             for name, tokenizer in LONG_CASES:
                 res["long"][f"{name} {tokenizer}"] = measure_long(name, tokenizer, args, log, tmp)
+                mark(res, log, f"after the long works ({name} {tokenizer})")
     mark(res, log, "at the end")
+    del res["start"]
     return res
 
 
@@ -388,7 +396,7 @@ def growth(res: dict[str, Any]) -> tuple[list[str], list[list[object]], dict[str
             else math.nan
         )
         exps[key] = e
-        rows.append([key, *map(fmt, ys), f"{e:.2f}", fmt(ys[-1] * (1e7 / ns[-1]) ** e)])
+        rows.append([key, *map(fmt, ys), fmt(round(e, 2)), fmt(ys[-1] * (1e7 / ns[-1]) ** e)])
     headers = ["cost", *(f"{tag(n)} works" for n in ns), "exponent", "10M (projected)"]
     return headers, rows, exps
 
@@ -408,7 +416,7 @@ def goals_rows(res: dict[str, Any]) -> list[list[object]]:
     at = f" ({tag(n)})"
     s100 = dict(sc).get(100_000)
     built = ms_stats(s["built"]["cpu"])
-    ratios = [p50(v["whole"]) / p50(v["pieces"]) for v in res["long"].values()]
+    ratios = {k: p50(v["whole"]) / p50(v["pieces"]) for k, v in res["long"].items()}
     whole_file = s["sizes_compact"]["file"] / s["utf8"]
     rss = c[f"RSS after {N_MEMORY_CHECKS} checks MiB"]
     sco = s["compacted"]["score"]
@@ -426,8 +434,9 @@ def goals_rows(res: dict[str, Any]) -> list[list[object]]:
          c["index / text"] <= 1.0, c["index / text"] <= 0.5 and whole_file <= 1.0),
         (f"{c['open s'] * 1e3:.0f} ms; {c['RSS after open MiB']:.0f} MiB after opening, "
          f"{rss:.0f} MiB after {N_MEMORY_CHECKS} checks{at}", c["open s"] <= 5, c["open s"] <= 1),
-        ("whole / pieces p50: " + ", ".join(f"{x:.2f}x" for x in ratios),
-         all(x <= 2 for x in ratios) if ratios else None, None),
+        ("p50 whole / pieces: " + (", ".join(f"{k} {x:.2f}x" for k, x in ratios.items())
+                                   or "not measured"),
+         all(x <= 2 for x in ratios.values()) if ratios else None, None),
         (f"right work first {sco['right_first']}/{sco['n_copy']}, false positives "
          f"{sco['false_hits']}/{sco['n_unrelated']}{at}", None, None),
     ]  # fmt: skip
@@ -623,7 +632,7 @@ def render(res: dict[str, Any]) -> H.Page:
             "projection on paper, not a measurement.",
         )
     )
-    loads = "; ".join(f"{w}: {a:.1f} / {b:.1f} / {z:.1f}" for w, a, b, z in res["loads"])
+    loads = "; ".join(f"{w}: {a:.1f} / {b:.1f} / {z:.1f}" for w, a, b, z, *_ in res["loads"])
     wrong = [
         f"{tag(n)} {label}: {w}"
         for n, s in sc
@@ -662,11 +671,19 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
     plt = H.plt()
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for n, s in scales(res):
-        rows = s["build"]["batches"]
-        ax.plot([r[0] for r in rows], [r[3] / r[1] for r in rows], label=f"{tag(n)} build (CPU)")
+        rows = np.array(s["build"]["batches"])
+        color = f"C{len(ax.get_lines()) // 2}"  # CPU and wall of one build in one colour
+        for col, how, ls in ((1, "CPU", "-"), (2, "wall", "--")):
+            rate = rows[:, 3] / rows[:, col]
+            w = max(1, len(rows) // 50)  # a running mean: merges make single batches jump
+            smooth = np.convolve(rate, np.ones(w) / w, mode="valid")
+            label = f"{tag(n)} build, {how}" + (f" (mean of {w} batches)" if w > 1 else "")
+            marker = "o" if len(rows) < 20 else None
+            ax.plot(rows[w - 1 :, 0], smooth, ls=ls, marker=marker, color=color, label=label)
     ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("works registered (log scale)")
-    ax.set_ylabel("works/s of each batch of 1,000 (CPU)")
+    ax.set_ylabel("works/s of each batch of 1,000")
     ax.set_title("register_many throughput as the registry grows")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)

@@ -81,8 +81,6 @@ from benchmarks.spark_steps import CORES, Stages, Step, fmt_mb, start_spark, ste
 from benchmarks.textgen.slices import cut_log_uniform, joined
 from benchmarks.textgen.stream import Stream
 
-_step_line = step_line  # (the name benchmarks/bench_spark_check.py uses)
-
 THRESHOLD, N_HASHES, K = 0.8, 128, 5
 SIZES, SIZES_QUICK = (10_000, 100_000, 1_000_000), (5_000, 10_000)
 AGREEMENT_MAX = 10_000

@@ -420,11 +420,16 @@ class LongWorks:
 
 
 def _cut_pieces(whole: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [
-        (f"{wid}#{i // PIECE_CHARS}", text[i : i + PIECE_CHARS])
-        for wid, text in whole
-        for i in range(0, len(text), PIECE_CHARS)
-    ]
+    """PIECE_CHARS pieces of each work; a last piece shorter than half of that joins the one
+    before it (a 3-character tail would be a work too short to find)."""
+    out: list[tuple[str, str]] = []
+    for wid, text in whole:
+        cuts = list(range(0, len(text), PIECE_CHARS))
+        if len(cuts) > 1 and len(text) - cuts[-1] < PIECE_CHARS // 2:
+            cuts.pop()
+        for j, (a, b) in enumerate(zip(cuts, [*cuts[1:], len(text)])):
+            out.append((f"{wid}#{j}", text[a:b]))
+    return out
 
 
 def long_works(name: str) -> LongWorks:
