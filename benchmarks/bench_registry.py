@@ -67,7 +67,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812
 from benchmarks.harness.run import write_page
-from benchmarks.registry_measures import N_MEMORY_CHECKS, file_sizes, ms_stats
+from benchmarks.registry_measures import (
+    MIB,
+    N_MEMORY_CHECKS,
+    build,
+    check_line,
+    file_sizes,
+    ms_stats,
+)
 from benchmarks.textgen import registry as R  # noqa: N812
 
 NAME = "registry"
@@ -79,7 +86,6 @@ PEER_MAX_GIB = 16.0
 #: The pipeline's memory per work when no smaller size was measured in the run (at 10k works)
 PEER_BYTES_PER_WORK = 140 * 1024
 LONG_CASES = (("aozora", "char"), ("aozora", "mecab"), ("novels", "jieba"))
-MIB = 1 << 20
 PEER = "datasketch pipeline"
 #: issue 13's table: measure, required, target (at 1M works unless it says otherwise)
 GOALS = [
@@ -104,43 +110,10 @@ def mark(res: dict[str, Any], log: H.Log, when: str) -> None:
     )
 
 
-def build(path: Path, ws: R.WorkSet, log: H.Log, name: str, **options: Any) -> dict[str, Any]:
-    """Register every work of `ws` into a new file, one ``register_many`` per batch."""
-    reg = tp.Registry(path, **options)
-    rows: list[list[float]] = []
-    cpu = wall = 0.0
-    n_batches = math.ceil(ws.n / R.BATCH)
-    for b, items in enumerate(ws.batches()):
-        c0, w0 = time.process_time(), time.perf_counter()
-        reg.register_many(items, batch_size=R.BATCH)
-        dc, dw = time.process_time() - c0, time.perf_counter() - w0
-        cpu, wall = cpu + dc, wall + dw
-        rows.append([b * R.BATCH + len(items), dc, dw, len(items)])
-        if (b + 1) % max(1, n_batches // 10) == 0 or b == n_batches - 1:
-            log(
-                f"  {name}: {rows[-1][0]:,.0f} works, {cpu:.0f} s CPU, {wall:.0f} s wall "
-                f"({H.fmt_rate(rows[-1][0] / cpu)} works/s CPU); last batch "
-                f"{len(items) / dc:,.0f} works/s CPU; generating the works {ws.gen_seconds:.0f} s"
-            )
-    reg.close()
-    return {"batches": rows, "cpu": cpu, "wall": wall, "gen_seconds": ws.gen_seconds}
-
-
 def checked(path: Path, articles: Sequence[R.Article], **extra: Any) -> dict[str, Any]:
     job = {"path": str(path), "articles": [[a.text, a.target] for a in articles], **extra}
     out: dict[str, Any] = H.run_child("benchmarks.registry_measures:checks_child", job)
     return out
-
-
-def check_line(c: dict[str, Any]) -> str:
-    s, sc = ms_stats(c["cpu"]), c["score"]
-    return (
-        f"check CPU p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms; check_many "
-        f"{len(c['cpu']) / c['many_cpu']:,.0f} articles/s; right first {sc['right_first']}/"
-        f"{sc['n_copy']}, unrelated [] {sc['empty']}/{sc['n_unrelated']} (shared "
-        f"{sc['shared']}, false {sc['false_hits']}); open {c['open_wall'] * 1e3:.0f} ms, RSS "
-        f"{c['rss_open'] / MIB:.0f} -> {c['rss_checks'] / MIB:.0f} MiB"
-    )
 
 
 def measure_scale(

@@ -1,5 +1,7 @@
-"""What bench_registry measures in fresh processes, and how it scores a check.
+"""How bench_registry measures: registrations, checks in fresh processes, the peer, sizes.
 
+- `build`: a registry file built one ``register_many`` batch at a time, CPU and wall time of
+  each batch (making the works is not timed);
 - `checks_child`: a registry file opened in a fresh process (open time, resident memory after
   opening and after 50 checks), every article checked once with its CPU and wall time,
   `check_many` over the same articles, the answers scored;
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import math
 import sqlite3
 import time
 from collections import Counter
@@ -23,9 +26,10 @@ from typing import Any
 import numpy as np
 
 import textprint as tp
-from benchmarks.harness import status_kb
+from benchmarks.harness import fmt_rate, status_kb
 from benchmarks.textgen import registry as R  # noqa: N812
 
+MIB = 1 << 20
 #: Checks after which the resident memory is read again (what checks touch).
 N_MEMORY_CHECKS = 50
 #: Checks whose candidates are counted (an untimed pass).
@@ -45,6 +49,34 @@ def ms_stats(seconds: Sequence[float]) -> dict[str, float]:
         return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan"), "max": float("nan")}
     p50, p90, p99 = np.percentile(x, [50, 90, 99])
     return {"p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(x.max())}
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+
+
+def build(
+    path: Path, ws: R.WorkSet, log: Callable[..., None], name: str, **options: Any
+) -> dict[str, Any]:
+    """Register every work of `ws` into a new file, one ``register_many`` per batch."""
+    reg = tp.Registry(path, **options)
+    rows: list[list[float]] = []
+    cpu = wall = 0.0
+    n_batches = math.ceil(ws.n / R.BATCH)
+    for b, items in enumerate(ws.batches()):
+        c0, w0 = time.process_time(), time.perf_counter()
+        reg.register_many(items, batch_size=R.BATCH)
+        dc, dw = time.process_time() - c0, time.perf_counter() - w0
+        cpu, wall = cpu + dc, wall + dw
+        rows.append([b * R.BATCH + len(items), dc, dw, len(items)])
+        if (b + 1) % max(1, n_batches // 10) == 0 or b == n_batches - 1:
+            log(
+                f"  {name}: {rows[-1][0]:,.0f} works, {cpu:.0f} s CPU, {wall:.0f} s wall "
+                f"({fmt_rate(rows[-1][0] / cpu)} works/s CPU); last batch "
+                f"{len(items) / dc:,.0f} works/s CPU; generating the works {ws.gen_seconds:.0f} s"
+            )
+    reg.close()
+    return {"batches": rows, "cpu": cpu, "wall": wall, "gen_seconds": ws.gen_seconds}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,6 +241,17 @@ def count_candidates(reg: tp.Registry, texts: Sequence[str]) -> list[int]:
     finally:
         del reg._find_candidates
     return counts
+
+
+def check_line(c: dict[str, Any]) -> str:
+    s, sc = ms_stats(c["cpu"]), c["score"]
+    return (
+        f"check CPU p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms; check_many "
+        f"{len(c['cpu']) / c['many_cpu']:,.0f} articles/s; right first {sc['right_first']}/"
+        f"{sc['n_copy']}, unrelated [] {sc['empty']}/{sc['n_unrelated']} (shared "
+        f"{sc['shared']}, false {sc['false_hits']}); open {c['open_wall'] * 1e3:.0f} ms, RSS "
+        f"{c['rss_open'] / MIB:.0f} -> {c['rss_checks'] / MIB:.0f} MiB"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
