@@ -45,7 +45,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812
 from benchmarks.bench_spark import ROWS_PER_FILE, files_for, write_dataset
-from benchmarks.spark_steps import CORES, Stages, Step, fmt_mb, start_spark, step_line, timed
+from benchmarks.spark_steps import (
+    CORES,
+    Stages,
+    Step,
+    fmt_mb,
+    require_spark,
+    start_spark,
+    step_line,
+    timed,
+)
 
 SIZES = (10_000,)
 SIZES_QUICK = (2_000,)
@@ -56,13 +65,8 @@ HEADERS = ["posts", "step", "wall s", "CPU s", "posts/s/core (wall)", "posts/s/c
 
 def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
     H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
-    try:
-        import pyarrow.parquet as pq
-        import pyspark  # noqa: F401
-    except ImportError:
-        print('SKIPPED: pyspark is not installed (pip install "textprint[spark]")')
-        raise SystemExit(0) from None
-    from textprint.integrations import spark as tps
+    tps = require_spark()
+    import pyarrow.parquet as pq
 
     sizes = SIZES_QUICK if args.quick else tuple(args.sizes or SIZES)
     cache = args.cache_dir or Path(tempfile.gettempdir()) / "textprint-bench-spark"
