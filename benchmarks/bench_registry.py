@@ -20,24 +20,31 @@ Protocol:
 - Checks: the file opened by a fresh process (open time and resident memory after opening and
   after 50 checks), one untimed warm-up check, then every article once, CPU and wall time of
   each ``check``; then ``check_many`` of all of them (articles per CPU second). Once on the
-  file as built, once after ``reg.compact()``, each time in a newly opened Registry.
+  file as built, once after ``reg.compact()``, each time in a newly opened Registry. The works
+  a check verifies are counted in an untimed pass (a diagnostic that wraps the registry's
+  private candidate step).
 - Size: file bytes per work; the index against the text = the live bytes of every table but
   the stored texts (SQLite's ``dbstat``) over the works' UTF-8 bytes, cross-checked by a
   ``store_text=False`` build at the smallest size; the whole file (live pages, and with free
   pages) against the text, before and after ``compact``.
-- The peer, in the same run and on the same works and articles: each work's shingles
-  (``tp.shingles``, the same shingles) cut into passages of 128, a datasketch ``MinHash`` of each
-  (``MinHash.bulk``, 128 permutations) in a ``MinHashLSH`` at threshold 0.7 (a fully copied
-  passage has Jaccard >= 0.88 with the nearest article window); an article is cut into windows
-  of 128 shingles every 16, their candidates re-ranked by exact shingle containment of the
-  article in each candidate work (recomputed from the texts it keeps in memory), a hit from 150
-  shared shingles. Built and checked in a fresh process (memory = growth of its resident set);
-  skipped at a size whose projected memory exceeds ``--peer-max-gib``.
-- Long works: the Aozora works whole (up to 173,000 characters) against the same works cut
-  into 5,000-character pieces (tokenizers ``char`` and ``mecab``), and the four classic novels
-  whole (600,000-850,000 characters) against their chapters (``jieba``); articles copy
-  passages of them into Wikipedia text (ja-jglue, zh-cmrc2018-wiki). Same checks; the first
-  hit of a piece counts as its work's.
+- The peer, in the same run, on the same works and articles: the pipeline a datasketch user
+  builds to ask which work an article copies a passage of. Each work's shingles
+  (``tp.shingles``: the same shingles) are cut end to end into passages of 128, each passage
+  gets a datasketch ``MinHash`` (``MinHash.bulk``, 128 permutations) in a ``MinHashLSH`` at
+  threshold 0.7 (datasketch derives 14 bands of 9 rows). An article is cut into windows of 128
+  shingles every 16: a copy of 300 characters holds a whole passage, and the window nearest to
+  it has Jaccard >= 0.88 with it. The candidates are re-ranked by exact shingle containment of
+  the article in each candidate work (shingled again from the texts the pipeline keeps in
+  memory); a hit needs 150 shared shingles. Built and checked in a fresh process (memory =
+  growth of its resident set); skipped where its memory, projected from the smaller size,
+  would exceed ``--peer-max-gib``.
+- Long works: the Aozora works (one edition per author and title) whole, up to 173,000
+  characters, against the same works cut into 5,000-character pieces (tokenizers ``char`` and
+  ``mecab``); the four classic novels whole (600,000-850,000 characters) against their
+  chapters (``jieba``). One ``register_many`` and ``compact()`` per file. Articles: half copy
+  a passage of a work chosen in proportion to its length (300-1,000 characters, into ja-jglue
+  or zh-cmrc2018-wiki text), half are that text alone. Same checks; a piece's hit counts as
+  its work's.
 - Japanese and English: 10k works (Aozora, Gutenberg, then generated), checks only.
 - Growth: each cost against the number of works on log-log axes; the 10M figures are a
   projection along the exponent fitted to the measured sizes, not a measurement.
@@ -83,8 +90,9 @@ N_CHECKS, N_CHECKS_QUICK = 200, 40
 N_LONG, N_LONG_QUICK = 100, 20
 LANG_SIZE = 10_000
 PEER_MAX_GIB = 16.0
-#: The pipeline's memory per work when no smaller size was measured in the run (at 10k works)
-PEER_BYTES_PER_WORK = 140 * 1024
+#: The pipeline's memory per work where no smaller size was measured in the same run (as
+#: measured at 10k works: 1,043 MiB)
+PEER_BYTES_PER_WORK = 107 * 1024
 LONG_CASES = (("aozora", "char"), ("aozora", "mecab"), ("novels", "jieba"))
 PEER = "datasketch pipeline"
 #: issue 13's table: measure, required, target (at 1M works unless it says otherwise)
@@ -144,6 +152,7 @@ def measure_scale(
     log(f"  compact(): {out['compact'][0]:.1f} s CPU, {out['compact'][1]:.1f} s wall")
     log("  compacted: " + check_line(out["compacted"]))
     out["same_answers"] = out["built"]["answers"] == out["compacted"]["answers"]
+    log(f"  answers after compact() equal those as built: {out['same_answers']}")
     path.unlink()
     if n == min(args.sizes) and not args.scale:  # the index figure, cross-checked
         ws_nt = R.WorkSet(zh, n, args.generator, args.max_real)
@@ -218,7 +227,7 @@ def measure_long(
     name: str, tokenizer: str, args: argparse.Namespace, log: H.Log, tmp: Path
 ) -> dict[str, Any]:
     lw = R.long_works(name)
-    if args.quick:  # every 6th work (the novels: the shortest one) and its pieces
+    if args.quick:  # every 6th Aozora work, the first novel; and their pieces
         keep = {w for w, _ in lw.whole[:: 6 if name == "aozora" else 4]}
         lw.whole = [x for x in lw.whole if x[0] in keep]
         lw.pieces = [x for x in lw.pieces if lw.piece_of[x[0]] in keep]
@@ -417,12 +426,13 @@ def goals_rows(res: dict[str, Any]) -> list[list[object]]:
 
 
 def scale_tables(res: dict[str, Any]) -> list[H.Table]:
+    sc = scales(res)
     reg: list[list[object]] = []
     lat: list[list[object]] = []
     found: list[list[object]] = []
     size: list[list[object]] = []
     mem: list[list[object]] = []
-    for n, s in scales(res):
+    for n, s in sc:
         b, utf8 = s["build"], s["utf8"]
         rates = [r[3] / r[1] for r in b["batches"]]
         reg.append([
@@ -475,7 +485,12 @@ def scale_tables(res: dict[str, Any]) -> list[H.Table]:
             align="ll",
             note="check_many: articles per CPU second of one call over all of them. Works "
             f"verified per check: candidates that reached verification, over the first "
-            f"{N_MEMORY_CHECKS} articles in an untimed pass (a diagnostic).",
+            f"{N_MEMORY_CHECKS} articles in an untimed pass (a diagnostic). The answers after "
+            "compact() equal those as built: "
+            + ", ".join(f"{tag(n)} {'yes' if s['same_answers'] else 'NO'}" for n, s in sc)
+            + "; check_many's equal check's: "
+            + ", ".join(f"{tag(n)} {'yes' if s['compacted']['many_same'] else 'NO'}" for n, s in sc)
+            + ".",
         ),
         H.Table(
             SIZE_HEADERS,
