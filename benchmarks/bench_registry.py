@@ -593,6 +593,11 @@ def render(res: dict[str, Any]) -> H.Page:
                 f"the {PEER} (MinHashLSH of passages, re-ranked), which holds "
                 f"{fmt_bytes(ps['peer']['rss_growth'])} in memory."
             )
+    peak = max(x[1] for x in res["loads"])
+    summary.append(
+        f"The machine's load average (1 min) reached {peak:.1f} during the run "
+        f"({res['_run']['info']['nproc']} CPUs; see Load): CPU times are the figures to read."
+    )
     tables = [
         H.Table(
             ["measure", "required", "target", "measured", "status"],
