@@ -133,6 +133,19 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of the core modules, one at a time, then the score table.
+
+    The modules and the tests that may kill a mutant are ``[tool.mutmut]`` in pyproject.toml
+    (adding a module is one line there). CPU-heavy: one process at ``nice -n 15``; pass
+    modules and options to ``scripts/mutants.py``: ``nox -s mutants -- matching report``,
+    ``nox -s mutants -- --sample 150 normalization``, ``nox -s mutants -- --score``.
+    """
+    python = dev_env(session)
+    session.run(python, "scripts/mutants.py", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Every benchmark page against the peers (needs the corpora): python -m benchmarks.
 
@@ -141,3 +154,14 @@ def bench(session: nox.Session) -> None:
     """
     python = dev_env(session)
     session.run(python, "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(default=False)
+def bench_registry_1m(session: nox.Session) -> None:
+    """The Registry at 1,000,000 works (needs the corpora, about 15 GB of free disk and an
+    hour): benchmarks/results/registry_1m.json, merged into docs/benchmarks/registry.md.
+
+    Run it on a quiet machine; pass arguments after --, e.g. ``-- --tmp-dir /big/disk``.
+    """
+    python = dev_env(session)
+    session.run(python, "-m", "benchmarks.bench_registry", "--scale", "1000000", *session.posargs)

@@ -46,10 +46,22 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "textprint" / "_data"
 # bidi embeddings/overrides/isolates, word joiner and invisible operators, variation selectors
 # (incl. the ideographic variation selectors of the E0100 block), BOM, tag characters.
 DEFAULT_IGNORABLE = [
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
-    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
-    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
     (0xE0000, 0xE0FFF),
 ]
 # Characters str.isspace() calls line breaks; they become "\n", every other space becomes " ".
@@ -67,27 +79,90 @@ FLAG_CLUSTER = 1  # mapping starts with a non-starter or a composition secondary
 # and uppercase look like different Latin letters (nu, upsilon) are left alone.
 LOOKALIKES_LATIN = {
     # Cyrillic
-    "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "н": "h", "і": "i", "ј": "j",
-    "к": "k", "ӏ": "l", "м": "m", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "т": "t", "ԝ": "w",
-    "х": "x", "у": "y", "ё": "e", "ї": "i",
+    "а": "a",
+    "в": "b",
+    "с": "c",
+    "ԁ": "d",
+    "е": "e",
+    "һ": "h",
+    "н": "h",
+    "і": "i",
+    "ј": "j",
+    "к": "k",
+    "ӏ": "l",
+    "м": "m",
+    "о": "o",
+    "р": "p",
+    "ԛ": "q",
+    "ѕ": "s",
+    "т": "t",
+    "ԝ": "w",
+    "х": "x",
+    "у": "y",
+    "ё": "e",
+    "ї": "i",
     # Greek
-    "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ο": "o",
-    "ρ": "p", "τ": "t", "χ": "x", "ϲ": "c", "ϳ": "j",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ζ": "z",
+    "η": "h",
+    "ι": "i",
+    "κ": "k",
+    "μ": "m",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "χ": "x",
+    "ϲ": "c",
+    "ϳ": "j",
     # Latin letters that look like other Latin letters
-    "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j", "ʏ": "y",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ı": "i",
+    "ȷ": "j",
+    "ʏ": "y",
 }
 # A small curated CJK look-alike fold: radicals of the CJK Radicals Supplement that NFKC leaves
 # alone but that are drawn exactly like a unified ideograph, and circles used as the ideographic
 # zero. The targets are named by the radical's Unicode name (e.g. "CJK RADICAL SIMPLIFIED HORSE").
 LOOKALIKES_CJK = {
-    0x25CB: 0x3007, 0x25EF: 0x3007, 0x3127: 0x4E00,
-    0x2E85: 0x4EBB, 0x2E89: 0x5202, 0x2E96: 0x5FC4, 0x2E98: 0x624C, 0x2E9D: 0x6708,
-    0x2EA1: 0x6C35, 0x2EA8: 0x72AD, 0x2EA9: 0x738B, 0x2EBE: 0x8279, 0x2EC5: 0x89C1,
-    0x2EC6: 0x89D2, 0x2EC8: 0x8BA0, 0x2EC9: 0x8D1D, 0x2ECB: 0x8F66, 0x2ECC: 0x8FB6,
-    0x2ECF: 0x961D, 0x2ED3: 0x957F, 0x2ED4: 0x95E8, 0x2ED6: 0x961D, 0x2ED7: 0x96E8,
-    0x2ED8: 0x9752, 0x2EDA: 0x9875, 0x2EDD: 0x98DF, 0x2EE2: 0x9A6C, 0x2EE3: 0x9AA8,
-    0x2EE4: 0x9B3C, 0x2EE5: 0x9C7C, 0x2EE6: 0x9E1F, 0x2EE8: 0x9EA6, 0x2EE9: 0x9EC4,
-    0x2EEC: 0x9F50, 0x2EEE: 0x9F7F, 0x2EF0: 0x9F99,
+    0x25CB: 0x3007,
+    0x25EF: 0x3007,
+    0x3127: 0x4E00,
+    0x2E85: 0x4EBB,
+    0x2E89: 0x5202,
+    0x2E96: 0x5FC4,
+    0x2E98: 0x624C,
+    0x2E9D: 0x6708,
+    0x2EA1: 0x6C35,
+    0x2EA8: 0x72AD,
+    0x2EA9: 0x738B,
+    0x2EBE: 0x8279,
+    0x2EC5: 0x89C1,
+    0x2EC6: 0x89D2,
+    0x2EC8: 0x8BA0,
+    0x2EC9: 0x8D1D,
+    0x2ECB: 0x8F66,
+    0x2ECC: 0x8FB6,
+    0x2ECF: 0x961D,
+    0x2ED3: 0x957F,
+    0x2ED4: 0x95E8,
+    0x2ED6: 0x961D,
+    0x2ED7: 0x96E8,
+    0x2ED8: 0x9752,
+    0x2EDA: 0x9875,
+    0x2EDD: 0x98DF,
+    0x2EE2: 0x9A6C,
+    0x2EE3: 0x9AA8,
+    0x2EE4: 0x9B3C,
+    0x2EE5: 0x9C7C,
+    0x2EE6: 0x9E1F,
+    0x2EE8: 0x9EA6,
+    0x2EE9: 0x9EC4,
+    0x2EEC: 0x9F50,
+    0x2EEE: 0x9F7F,
+    0x2EF0: 0x9F99,
 }
 # Small kana -> large kana (hiragana; katakana is first folded to hiragana).
 SMALL_KANA = "ぁあぃいぅうぇえぉおっつゃやゅゆょよゎわゕかゖけ"
@@ -207,7 +282,9 @@ def char_class(cp: int) -> int:
     cat = unicodedata.category(ch)
     name = unicodedata.name(ch, "")
     if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")) or cp in (
-        0x3005, 0x3006, 0x3007,  # 々 〆 〇
+        0x3005,
+        0x3006,
+        0x3007,  # 々 〆 〇
     ):
         return CLASS_HAN
     if ("HIRAGANA" in name or "KATAKANA" in name) and cat in ("Lo", "Lm", "Mn"):
@@ -290,8 +367,11 @@ def build() -> dict[str, np.ndarray]:
     if version("opencc") != OPENCC_VERSION:
         sys.exit(f"needs opencc=={OPENCC_VERSION}, found {version('opencc')}")
 
-    ccc = {cp: unicodedata.combining(chr(cp)) for cp in range(MAX_CP)
-           if not 0xD800 <= cp <= 0xDFFF and unicodedata.combining(chr(cp))}
+    ccc = {
+        cp: unicodedata.combining(chr(cp))
+        for cp in range(MAX_CP)
+        if not 0xD800 <= cp <= 0xDFFF and unicodedata.combining(chr(cp))
+    }
     pairs = composition_pairs()
     secondaries = {b for (_, b) in pairs} | set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
 

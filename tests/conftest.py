@@ -50,6 +50,27 @@ from helpers import require_pinned_opencc  # noqa: E402  (needs tests/ on sys.pa
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under mutation testing (mutmut sets ``MUTANT_UNDER_TEST``), forget what textprint's
+    functools caches hold: mutmut runs each mutant's tests in a process forked from one that
+    has run the whole suite, whose caches (``lsh``'s banding, for one) would answer without
+    calling the mutated code, and the mutant would survive unseen."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "textprint" or name.startswith("textprint."):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
+    # hashing's power tables are a module-level cache object: start a fresh one, built by the
+    # code under test
+    hashing = sys.modules.get("textprint.hashing")
+    powers = getattr(hashing, "_POWERS", None)
+    if powers is not None:
+        hashing._POWERS = type(powers)()  # type: ignore[union-attr]
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """The directory of the small real-text fixtures (tests/fixtures, see ATTRIBUTION.md)."""

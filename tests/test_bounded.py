@@ -27,9 +27,11 @@ Two kinds of bound:
   giant line, a million zero-width characters, a million combining marks on one base, ...)
   ``peak(2n) <= 2.5 * peak(n)``, and the work counters grow at most linearly.
 
-The 50 MB variant of the absolute bound is marked ``slow`` (``nox -s bounded`` runs it); the
-default run uses 5 MB. With ``TEXTPRINT_BOUNDED_FIGURES=path`` each measured peak is appended to
-``path`` as one JSON line (``benchmarks/run_fuzz.py`` and docs/reliability.md use them).
+The 50 MB variant of the absolute bound, the 20 and 50 MB segment bound and the 250k
+pathological inputs are marked ``slow`` (``nox -s slow`` runs them); the default check runs the
+rest: 5 MB texts, 15k pathological inputs and every work counter. With
+``TEXTPRINT_BOUNDED_FIGURES=path`` each measured peak is appended to ``path`` as one JSON line
+(``benchmarks/run_fuzz.py`` and docs/reliability.md use them).
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ from textprint._normbatch import normalize_batch
 from textprint.registry._candidates import MAX_CANDIDATES
 from textprint.registry._registry import CHECK_SEGMENT_CHARS
 
-# Long-running (many minutes on a loaded 2-core machine): run by `nox -s slow`; the
-# default check stays fast.
-pytestmark = pytest.mark.slow
+# The default check runs a fast slice: 5 MB texts, pathological inputs of 15k characters, every
+# counter; the 20 and 50 MB texts and the 250k pathological inputs (about 15 minutes on a loaded
+# 2-core machine) are marked slow and run by `nox -s slow`.
 
 MB = 1_000_000
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -195,7 +197,10 @@ def test_many_texts_are_processed_in_chunks() -> None:
 
 @pytest.mark.parametrize(
     "n_bytes",
-    [pytest.param(20 * MB, id="20MB"), pytest.param(50 * MB, id="50MB", marks=pytest.mark.slow)],
+    [
+        pytest.param(20 * MB, id="20MB", marks=pytest.mark.slow),
+        pytest.param(50 * MB, id="50MB", marks=pytest.mark.slow),
+    ],
 )
 def test_registry_check_memory_is_bounded_by_the_segment(
     n_bytes: int, registry: tp.Registry

@@ -948,17 +948,31 @@ def test_argument_errors_are_documented(name: str, junk: Any) -> None:
 # Each of these is a bug found by the properties above, reduced to its smallest input.
 
 
-@pytest.mark.parametrize("k", [2**63 - 1, 2**63, 2**64, 10**30])
+#: The largest k (fingerprint's docstring: "1 to 2**32").
+K_LIMIT = 2**32
+
+
+@pytest.mark.parametrize("k", [K_LIMIT - 1, K_LIMIT, K_LIMIT + 1, 2**63 - 1, 2**63, 2**64, 10**30])
 def test_huge_k_is_one_shingle_or_a_parameter_error(k: int) -> None:
+    # up to the limit, a k above the number of tokens is one shingle of all of them (as
+    # k=100 gives for these texts); above it, every entry point refuses k by name
     texts = ["a b c", "d e f g", "h i"]
-    want = [f.hashes.tolist() for f in tp.fingerprints(texts, k=100)]
-    try:
-        got = [f.hashes.tolist() for f in tp.fingerprints(texts, k=k)]
-    except InvalidParameterError:
+    if k > K_LIMIT:
+        for call in (
+            lambda: tp.fingerprints(texts, k=k),
+            lambda: tp.MinHasher(4, k=k),
+            lambda: tp.compare(texts[0], texts[0], k=k),
+        ):
+            with pytest.raises(InvalidParameterError, match="k="):
+                call()
         return
-    assert got == want
-    tp.MinHasher(4, k=k).signatures(texts)
-    tp.compare(texts[0], texts[0], k=k)
+    want = [f.hashes.tolist() for f in tp.fingerprints(texts, k=100)]
+    assert [f.hashes.tolist() for f in tp.fingerprints(texts, k=k)] == want
+    sigs = tp.MinHasher(4, k=k).signatures(texts).values
+    assert sigs.tolist() == tp.MinHasher(4, k=100).signatures(texts).values.tolist()
+    c = tp.compare(texts[1], texts[1], k=k)
+    assert c.jaccard == 1.0
+    assert c.containment == 1.0
 
 
 @pytest.mark.parametrize("n", range(1, 12))

@@ -238,7 +238,10 @@ def test_folds_strings_like_unicodedata(text: str) -> None:
     """Composition across characters (clusters) agrees with NFKC of the whole string."""
     assume(not any(c in REMOVED or c.isspace() for c in text))
     expected = nfkc_casefold(text)
-    assume(not any(c in FOLD_KEYS or c.isspace() or c in REMOVED for c in expected))
+    # a folded letter may hide inside a precomposed one: "ἀ" + U+0323 reorders into "α" + marks,
+    # and the look-alike fold makes that "a"; look at the decomposed form too
+    seen = expected + unicodedata.normalize("NFD", expected)
+    assume(not any(c in FOLD_KEYS or c.isspace() or c in REMOVED for c in seen))
     assert tp.normalize(text).text == expected
 
 

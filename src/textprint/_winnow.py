@@ -23,7 +23,9 @@ def _window_minima(h: UInt64Array, window: int) -> tuple[Int64Array, BoolArray]:
     m = len(h) - window + 1
     minv = _sliding(h, window, np.minimum)
     pos = np.zeros(m, dtype=np.int64)
-    count = np.zeros(m, dtype=np.int8)
+    # int32: a window of 128 or more equal minima overflowed an int8 count, which then read
+    # as "not tied" and skipped the robust tie-breaking
+    count = np.zeros(m, dtype=np.int32)
     for j in range(window):
         eq = h[j : j + m] == minv
         pos[eq] = j  # ascending j: the last write is the rightmost minimum
