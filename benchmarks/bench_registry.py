@@ -153,7 +153,14 @@ def measure_scale(
     log("  compacted: " + check_line(out["compacted"]))
     out["same_answers"] = out["built"]["answers"] == out["compacted"]["answers"]
     log(f"  answers after compact() equal those as built: {out['same_answers']}")
-    path.unlink()
+    if args.keep is not None:  # the file and its articles, to check again with another textprint
+        kept = args.keep / path.name
+        path.replace(kept)
+        arts = [[a.text, a.target] for a in articles]
+        kept.with_suffix(".articles.json").write_text(json.dumps(arts), encoding="utf-8")
+        log(f"  kept the file and its articles in {args.keep}")
+    else:
+        path.unlink()
     if n == min(args.sizes) and not args.scale:  # the index figure, cross-checked
         ws_nt = R.WorkSet(zh, n, args.generator, args.max_real)
         nt = tmp / f"zh-{n}-notext.db"
@@ -742,6 +749,9 @@ def add_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generator", choices=sorted(R.GENERATORS), default="markov")
     parser.add_argument("--peer-max-gib", type=float, default=PEER_MAX_GIB)
     parser.add_argument("--tmp-dir", type=Path, default=None, help="where the registry files go")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="move the Chinese files and articles here"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
