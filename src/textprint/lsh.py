@@ -481,8 +481,6 @@ class LSHIndex:
 
     # -- persistence ------------------------------------------------------------------------
 
-    # -- persistence ------------------------------------------------------------------------
-
     def save(self, path: str | Path) -> None:
         """Write the index to one file (a zip of plain arrays and a JSON header; no pickle).
 
@@ -493,7 +491,8 @@ class LSHIndex:
         StorageError
             If the file cannot be written.
         """
-        self._compact()
+        # Read-only: saving from several threads at once must not race on the arrays.
+        keep = np.flatnonzero(self._alive)
         settings = {
             "threshold": self.threshold,
             "n_hashes": self.n_hashes,
@@ -501,7 +500,8 @@ class LSHIndex:
             "rows": self.rows,
             "params": None if self.params is None else dataclasses.asdict(self.params),
         }
-        write_index(path, settings, self._keys, self._values)
+        keys = [self._keys[i] for i in keep.tolist()]
+        write_index(path, settings, keys, self._values[keep])
 
     @classmethod
     def load(cls, path: str | Path) -> LSHIndex:
