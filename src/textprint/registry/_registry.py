@@ -530,6 +530,9 @@ class Registry:
         A check looks the text's fingerprints up in the index, keeps the works whose shared
         fingerprints leave room for a hit (docs/explanation/registry.md, "Candidates that can
         pass"), and aligns the text with those works around the shared fingerprints only.
+        At most ``max(50, top_k)`` works are verified per text, those sharing the most
+        fingerprints first: a post that copies one text held by more than 50 registered works
+        (editions, reposts) reports 50 of them unless `top_k` asks for more.
 
         A text longer than ``CHECK_SEGMENT_CHARS`` (2**20 characters) is checked in
         overlapping segments, so memory does not grow with the text; each work's passages
