@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._serialize import hit_json
 from .._validation import check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
@@ -445,14 +446,12 @@ def check(
 def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
     """Append one text's Hits to the columns of a HITS_SCHEMA batch."""
     for h in hits:
+        row = hit_json(h)  # the one JSON form of a Hit
         out["id"].append(rid)
         # Arrow strings are UTF-8: a lone surrogate in an id becomes U+FFFD here
-        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(h.work_id)))
-        out["containment"].append(h.containment)
-        out["source_containment"].append(h.source_containment)
-        out["jaccard"].append(h.jaccard)
-        out["copied_chars"].append(h.copied_chars)
-        out["passages"].append([p._asdict() for p in h.passages])
+        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(row["work_id"])))
+        for name in ("containment", "source_containment", "jaccard", "copied_chars", "passages"):
+            out[name].append(row[name])
 
 
 def _utf8(value: str | bytes | None) -> bytes | None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._results import Evidence, Hit, enough, visible_chars
@@ -40,7 +41,6 @@ from ._verify import (
     fingerprint_passages,
     fingerprint_source_containment,
     merge_passages,
-    natural_cut,
 )
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
                 tally = found.setdefault(al.rowid, _WorkTally())
                 tally.w_starts.append(al.w_starts)
                 tally.w_lens.append(al.w_lens)
-                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles, assume_unique=True))
+                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles(), assume_unique=True))
                 current[al.rowid] = [_shifted(x, a) for x in al.passages]
         else:
             gap = chain_gap(p, reg.window, reg.k)
