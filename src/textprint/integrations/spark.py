@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._serialize import hit_json
 from .._validation import check_choice, check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
@@ -449,33 +450,33 @@ def check(
     return df.select(id_col, text_col).mapInArrow(run, schema)
 
 
+_HIT_COLUMNS = (
+    "containment",
+    "source_containment",
+    "jaccard",
+    "copied_chars",
+    "evalue",
+    "attributed",
+    "unattributed_chars",
+    "unattributed_share",
+)
+_PASSAGE_KEYS = ("query_start", "query_end", "source_start", "source_end")
+_DETAIL_KEYS = ("kind", "similarity", "evasions", "quoted", "attributed", "chars")
+
+
 def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
     """Append one text's Hits to the columns of a HITS_SCHEMA batch."""
     for h in hits:
+        row = hit_json(h)  # the one JSON form of a Hit
         out["id"].append(rid)
         # Arrow strings are UTF-8: a lone surrogate in an id becomes U+FFFD here
-        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(h.work_id)))
-        out["containment"].append(h.containment)
-        out["source_containment"].append(h.source_containment)
-        out["jaccard"].append(h.jaccard)
-        out["copied_chars"].append(h.copied_chars)
-        out["passages"].append([p._asdict() for p in h.passages])
-        out["evalue"].append(h.evalue)
-        out["attributed"].append(h.attributed)
-        out["unattributed_chars"].append(h.unattributed_chars)
-        out["unattributed_share"].append(h.unattributed_share)
+        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(row["work_id"])))
+        for name in _HIT_COLUMNS:
+            out[name].append(row[name])
+        # the offsets of each passage here, how it was copied in `details`
+        out["passages"].append([{k: p[k] for k in _PASSAGE_KEYS} for p in row["passages"]])
         out["details"].append(
-            [
-                {
-                    "kind": d.kind,
-                    "similarity": d.similarity,
-                    "evasions": list(d.evasions),
-                    "quoted": d.quoted,
-                    "attributed": d.attributed,
-                    "chars": d.chars,
-                }
-                for d in h.details
-            ]
+            [{k: p[k] for k in _DETAIL_KEYS} for p in row["passages"] if "kind" in p]
         )
 
 

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._typing import Int64Array, UInt64Array
-from . import _candidates, _postings
+from ..errors import StorageError
+from . import _candidates, _postings, _significance
 from ._candidates import Candidate, Region
 from ._check import Options, candidates_of
 from ._prepare import Text, prepare
 from ._results import MIN_CONTAINMENT, Hit, hits_of
-from ._segments import Found
+from ._segments import Found, concat_found
 from ._store import WorkIdentity, WorkStats
 from ._verify import WorkTexts, verify_texts
+
+if TYPE_CHECKING:
+    from ._registry import Registry
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -277,3 +281,67 @@ __all__ = [
     "prepare_texts",
     "verify_joined",
 ]
+
+
+def export_index(reg: Registry) -> IndexExport:
+    """:meth:`Registry.export_index`."""
+    if not reg.store_text:
+        raise StorageError("exporting for remote checks needs the works' texts (store_text)")
+    db = reg._db
+    with db.snapshot():
+        reg._refresh()
+        reg._require_fresh()
+        limit = reg._limit()
+        parts = [
+            got
+            for view in reg._index.views.values()
+            if (got := view.all_postings(db, _postings.FP)) is not None
+        ]
+        if parts:
+            keys = np.concatenate([k for k, _ in parts])
+            found = concat_found([f for _, f in parts])
+        else:
+            keys = np.zeros(0, np.uint64)
+            found = concat_found([])
+        alive = ~np.isin(found.rowid, reg._index.removed)
+        order = np.lexsort((found.start[alive], found.rowid[alive], keys[alive]))
+        keys = keys[alive][order]
+        found = Found(*(getattr(found, f)[alive][order] for f in Found._fields))
+        unique, inv = np.unique(keys, return_inverse=True)
+        n_clusters = _candidates.distinct_per_group(inv, found.cluster, len(unique))
+        common_u = n_clusters >= limit
+        keep = ~common_u[inv]
+        rows = db.read(
+            "SELECT rowid, work_id, id_is_int, metadata, n_chars, n_tokens, token_chars, "
+            "n_shingles, n_fp, flags, cluster FROM works"
+        )
+        works = {}
+        with db.lock:
+            for r in rows:
+                rowid = int(r[0])
+                works[rowid] = ExportedWork(
+                    identity=WorkIdentity(rowid, r[1], int(r[2]), r[3]),
+                    stats=WorkStats(rowid, *(int(x) for x in r[4:11])),
+                    blocks=tuple(db.all_text_blocks(db.conn, rowid)),
+                )
+    return IndexExport(
+        settings={
+            "k": reg.k,
+            "window": reg.window,
+            "seed": reg.seed,
+            "tokenizer": reg.tokenizer,
+            "sizes": _significance.RegistrySizes.of(
+                np.array([w.stats.n_tokens for w in works.values()], np.int64)
+            ),
+        },
+        keys=keys[keep],
+        rowid=found.rowid[keep],
+        cluster=found.cluster[keep],
+        start=found.start[keep],
+        stats=found.stats[keep],
+        common=unique[common_u],
+        works=works,
+    )
+
+
+# -- maintenance ----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._evidence import AlignedStats, counted_as_spans, passage_facts
@@ -43,7 +44,6 @@ from ._verify import (
     fingerprint_passages,
     fingerprint_source_containment,
     merge_passages,
-    natural_cut,
 )
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
                 tally = found.setdefault(al.rowid, _WorkTally())
                 tally.w_starts.append(al.w_starts)
                 tally.w_lens.append(al.w_lens)
-                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles, assume_unique=True))
+                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles(), assume_unique=True))
                 tally.raw.extend((_shifted(x, a), st) for x, st in al.raw)
                 current[al.rowid] = [_shifted(x, a) for x in al.passages]
         else:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._alignment import Prepared, align, to_passages
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._candidates import Candidate
@@ -33,14 +34,12 @@ from ._evidence import (
 from ._prepare import Text, prepare, token_slice
 from ._results import Evidence, enough, visible_chars
 from ._rows import TEXT_BLOCK_CHARS, decompress_block
-from ._store import WorkStats
+from ._store import FLAG_DOC_JA, WorkStats
 
 #: A work of at most this many characters is verified whole (exact Jaccard and alignment).
 WHOLE_CHARS = TEXT_BLOCK_CHARS
 #: How far a region may grow to reach a natural cut (line break, sentence end, space).
 CUT_REACH = 64
-_SENTENCE_ENDS = "。！？.!?"
-_SPACES = " \t\u3000"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,23 +51,18 @@ class _Piece:
     end: int
 
 
-def natural_cut(text: str, lo: int, hi: int) -> int:
-    """A cut in ``(lo, hi]`` just after the last line break, else sentence end, else
-    whitespace there; `hi` (a hard cut) when the stretch has none."""
-    for delimiters in ("\n", _SENTENCE_ENDS, _SPACES):
-        p = max(text.rfind(c, lo, hi) for c in delimiters)
-        if p >= 0:
-            return p + 1
-    return hi
-
-
-def _widen(text: str, a: int, b: int) -> tuple[int, int]:
-    """`[a, b)` (offsets into `text`) grown to natural cuts within CUT_REACH characters."""
-    a = natural_cut(text, max(0, a - CUT_REACH), a) if a > 0 else 0
+def _widen(text: str, a: int, b: int, at_start: bool, at_end: bool) -> tuple[int, int]:
+    """`[a, b)` (offsets into `text`, a stretch of a work) grown to natural cuts within
+    CUT_REACH characters: to the work's start or end when the stretch reaches it (`at_start`,
+    `at_end`), else just after a line break, sentence end or space (`natural_cut`)."""
+    if a > 0:
+        a = 0 if at_start and a <= CUT_REACH else natural_cut(text, max(0, a - CUT_REACH), a)
     if b < len(text):
-        hi = min(len(text), b + CUT_REACH)
-        nb = natural_cut(text, b, hi)
-        b = nb if nb > b else hi
+        b = (
+            len(text)
+            if at_end and len(text) - b <= CUT_REACH
+            else natural_cut(text, b, min(len(text), b + CUT_REACH))
+        )
     return a, b
 
 
@@ -120,9 +114,16 @@ class Aligned:
     covered_q: np.ndarray  # bool per token of the text: inside a passage
     w_starts: Int64Array  # original starts and lengths of the work's tokens in passages
     w_lens: Int64Array
-    w_shingles: UInt64Array  # distinct shingles of the work seen (whole work, or its regions)
+    seen: list[Text]  # what was prepared of the work: the whole work, or its regions
     whole: bool
     raw: list[tuple[Passage, AlignedStats]]  # each passage as aligned, with its stats
+
+    def w_shingles(self) -> UInt64Array:
+        """Distinct shingles of the work seen (the whole work's, or its regions')."""
+        if len(self.seen) == 1:
+            return self.seen[0].shingles
+        out: UInt64Array = np.unique(np.concatenate([t.shingle_hashes for t in self.seen]))
+        return out
 
 
 def align_candidates(
@@ -165,12 +166,23 @@ def align_candidates(
         for i, r in enumerate(c.regions):
             lo, hi = max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)
             around = texts.slice(c.rowid, lo, hi)
-            a, b = _widen(around, r.w_start - lo, r.w_end - lo)
+            a, b = _widen(around, r.w_start - lo, r.w_end - lo, lo == 0, hi == n)
             piece_of[(c.rowid, i)] = len(pieces)
             pieces.append(_Piece(c.rowid, lo + a, lo + b))
     piece_texts = [texts.slice(p.rowid, p.start, p.end) for p in pieces]
+    # a piece normalizes as it does inside its whole work: with the work's decision on
+    # Han-only runs (Japanese when the work's kana reach KANA_SHARE)
+    han_only_ja = np.array(
+        [bool(texts.stats[p.rowid].flags & FLAG_DOC_JA) for p in pieces], dtype=bool
+    )
     prepared, _ = prepare(
-        piece_texts, k=k, window=window, seed=seed, tokenizer=tokenizer, align=True
+        piece_texts,
+        k=k,
+        window=window,
+        seed=seed,
+        tokenizer=tokenizer,
+        align=True,
+        han_only_ja=han_only_ja,
     )
     out: list[Aligned] = []
     for c in cands:
@@ -179,14 +191,14 @@ def align_candidates(
         raw: list[tuple[Passage, AlignedStats]] = []
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
-        w_shingles: list[UInt64Array] = []
+        w_shingles: list[Text] = []
         for i, r in enumerate(c.regions):
             pi = piece_of[(c.rowid, -1 if whole else i)]
             piece = pieces[pi]
             s = prepared[pi].prepared
             assert s is not None
             if not whole:
-                w_shingles.append(prepared[pi].shingles)
+                w_shingles.append(prepared[pi])
             ta = int(np.searchsorted(q.tok_starts, r.q_start, side="left"))
             tb = int(np.searchsorted(q.tok_ends, r.q_end, side="right"))
             if tb <= ta:
@@ -219,10 +231,7 @@ def align_candidates(
                 raw.append((found[-1], aligned_stats(qs, s, q0, q1, s0, s1)))
         if not found:
             continue
-        if whole:
-            seen = prepared[piece_of[(c.rowid, -1)]].shingles
-        else:
-            seen = np.unique(np.concatenate(w_shingles))
+        seen = [prepared[piece_of[c.rowid, -1]]] if whole else w_shingles
         out.append(
             Aligned(
                 rowid=c.rowid,
@@ -230,7 +239,7 @@ def align_candidates(
                 covered_q=covered_q,
                 w_starts=np.concatenate([a for a, _ in covered_w]),
                 w_lens=np.concatenate([b for _, b in covered_w]),
-                w_shingles=seen,
+                seen=seen,
                 whole=whole,
                 raw=raw,
             )
@@ -293,11 +302,11 @@ def evidence_of(
     containment = float(q_lens[a.covered_q].sum() / q_total) if q_total else 0.0
     w_cov = covered_chars(a.w_starts, a.w_lens)
     src_cont = min(1.0, w_cov / stats.token_chars) if stats.token_chars else 0.0
-    jac = jaccard_of(query.shingles, a.w_shingles, stats.n_shingles)
     copied = visible_chars(q.text, passages)
     words = int(np.count_nonzero(a.covered_q))
     if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
         return None
+    jac = jaccard_of(query.shingles, a.w_shingles(), stats.n_shingles)
     facts = facts_of(q, passages, a.raw, texts, a.rowid) if with_facts else ()
     return Evidence(
         a.rowid,
