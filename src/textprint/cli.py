@@ -194,6 +194,7 @@ def _check(args: argparse.Namespace) -> int:
             "min_chars": args.min_chars,
             "min_containment": args.min_containment,
             "top_k": args.top_k,
+            "unattributed_only": args.unattributed_only,
         }
         try:
             _check_stream(reg, records, sink, options, args)
@@ -425,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a hit also when this share of the work is found in the text (0.5)",
     )
     chk.add_argument("--top-k", type=int, default=None, help="at most this many hits per text")
+    chk.add_argument(
+        "--unattributed-only",
+        action="store_true",
+        help="report a work only when what the text copies of it without quotation marks or "
+        "naming it (its title or author metadata) is enough for a hit on its own",
+    )
     chk.add_argument(
         "--skip-existing",
         action="store_true",

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import BoolArray, Int64Array, UInt64Array
-from . import _postings
+from . import _postings, _significance
 from ._segments import Found
 
 #: A key held by at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
@@ -82,6 +82,7 @@ class Candidate:
     n_shared: int  # distinct fingerprint keys shared
     pairs: tuple[Int64Array, Int64Array, Int64Array, Int64Array]  # q_start, q_end, w_start, w_len
     shared_keys: UInt64Array  # the distinct posting keys shared
+    evalue: float = math.inf  # expected works sharing evidence this strong by chance
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -232,10 +233,15 @@ def candidates(
     min_chars_cjk: int,
     min_containment: float,
     limit: int,
+    segment_gap: int,
+    chance_model: str,
+    sizes: _significance.RegistrySizes,
 ) -> list[Candidate]:
-    """The works that can pass the evidence rule, with their regions, best first.
+    """The works that can pass the evidence rule, with their regions and E-values, best first.
 
-    At most `limit` works are returned, most shared keys first (ties by row).
+    At most `limit` works are returned, most shared keys first (ties by row). The E-values
+    (`_significance`) are those of every work sharing a fingerprint, computed once the bound
+    leaves a candidate.
     """
     rowid, qa, qb, wa, wl, key, pstats = _pairs(look, fp_starts, fp_ends)
     if not len(rowid):
@@ -302,6 +308,11 @@ def candidates(
     can = enough | (src_upper >= min_containment)
     if not can.any():
         return []
+    # the chance of each work's evidence, from the seeds of every work (`_significance`)
+    c, rarity = _levels(look, w_idx, qa, wa, key, stats, q_token_starts, sizes, segment_gap)
+    model = _significance.MODELS[chance_model]
+    expected = _significance.expected_sharing(len(look.unique), sizes, model)
+    e_values = _significance.evalues(c, rarity, expected, model)
     # rank: distinct shared keys, most first, ties by row
     n_shared = distinct_per_group(w_idx, key, len(works))
     ranked = [int(i) for i in np.lexsort((works, -n_shared)) if can[i]][:limit]
@@ -323,9 +334,55 @@ def candidates(
                 n_shared=int(n_shared[i]),
                 pairs=(qa[sel], qb[sel], wa[sel], wl[sel]),
                 shared_keys=np.unique(look.unique[key[sel]]),
+                evalue=float(e_values[i]),
             )
         )
     return out
+
+
+def _levels(
+    look: Lookup,
+    w_idx: Int64Array,
+    qa: Int64Array,
+    wa: Int64Array,
+    key: Int64Array,
+    stats: Int64Array,
+    q_token_starts: Int64Array,
+    sizes: _significance.RegistrySizes,
+    segment_gap: int,
+) -> tuple[Int64Array, np.ndarray]:
+    """`_significance.work_levels` of the works `w_idx` indexes, from the pairs."""
+    found = look.found
+    return _significance.work_levels(
+        w_idx,
+        np.searchsorted(q_token_starts, qa, side="left"),
+        wa,
+        key,
+        distinct_per_group(found.qi, found.rowid, len(look.unique)),
+        stats[:, 0],
+        stats[:, 1],
+        sizes,
+        gap=segment_gap,
+    )
+
+
+def levels(
+    look: Lookup,
+    fp_starts: Int64Array,
+    fp_ends: Int64Array,
+    *,
+    q_token_starts: Int64Array,
+    sizes: _significance.RegistrySizes,
+    segment_gap: int,
+) -> tuple[Int64Array, Int64Array, np.ndarray]:
+    """Every work sharing an evidence fingerprint with a text (row ids, sorted) and its
+    evidence (`_significance.work_levels`: ``c`` and the rarity), as `candidates` computes
+    them (for calibration: a check keeps its candidates' E-values only)."""
+    rowid, qa, _, wa, _, key, pstats = _pairs(look, fp_starts, fp_ends)
+    works, first = np.unique(rowid, return_index=True)
+    w_idx = np.searchsorted(works, rowid)
+    c, rarity = _levels(look, w_idx, qa, wa, key, pstats[first], q_token_starts, sizes, segment_gap)
+    return works, c, rarity
 
 
 def _union_lengths(group: Int64Array, lo: Int64Array, hi: Int64Array, n: int) -> np.ndarray:

@@ -4,12 +4,13 @@ that checks elsewhere (the Spark integration) run alike."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from .._typing import UInt64Array
-from . import _candidates, _postings
+from . import _candidates, _postings, _significance
 from ._prepare import Text
-from ._results import MIN_CHARS_CJK, MIN_WORDS, Evidence, Hit, build_hit, ranked
+from ._results import MIN_CHARS_CJK, MIN_WORDS, Evidence, Hit, hits_of
 from ._verify import WorkTexts, verify_fingerprints, verify_texts
 
 if TYPE_CHECKING:
@@ -22,13 +23,20 @@ class Options(NamedTuple):
     min_chars: int | None
     min_containment: float
     top_k: int | None
+    unattributed_only: bool = False
 
 
 def candidates_of(
-    q: Text, look: _candidates.Lookup, *, window: int, k: int, opts: Options
+    q: Text,
+    look: _candidates.Lookup,
+    *,
+    window: int,
+    k: int,
+    opts: Options,
+    sizes: _significance.RegistrySizes,
 ) -> tuple[list[_candidates.Candidate], list[tuple[int, int]]]:
     """The candidates of one prepared text (its index lookup done) and the spans of its
-    common phrases."""
+    common phrases; `sizes`: the registry's work sizes (for the E-values)."""
     boilerplate = _candidates.common_spans(look.common, q.fp_starts, q.fp_ends)
     p = q.prepared
     assert p is not None
@@ -49,6 +57,9 @@ def candidates_of(
         min_chars_cjk=MIN_CHARS_CJK,
         min_containment=opts.min_containment,
         limit=max(_candidates.MAX_CANDIDATES, opts.top_k or 0),
+        segment_gap=_significance.segment_gap(window, k),
+        chance_model=_significance.model_of(p.cjk, q.doc_ja),
+        sizes=sizes,
     )
     return cands, boilerplate
 
@@ -61,7 +72,7 @@ def find_candidates(
     look = _candidates.find(
         lambda keys: reg._index.lookup(_postings.FP, keys), q.fp_hashes, reg._limit()
     )
-    return candidates_of(q, look, window=reg.window, k=reg.k, opts=opts)
+    return candidates_of(q, look, window=reg.window, k=reg.k, opts=opts, sizes=reg._work_sizes())
 
 
 def check_batch(reg: Registry, docs: list[str], opts: Options) -> list[list[Hit]]:
@@ -72,7 +83,7 @@ def check_batch(reg: Registry, docs: list[str], opts: Options) -> list[list[Hit]
     for d, q in enumerate(prepared):
         cands, boilerplate = reg._find_candidates(q, opts)
         found.append(verify(reg, q, cands, boilerplate, sigs[d] if sigs else None, opts))
-    return hits(reg, found, opts.top_k)
+    return hits(reg, found, opts, docs)
 
 
 def verify(
@@ -117,8 +128,20 @@ def verify(
     )
 
 
-def hits(reg: Registry, found: list[list[Evidence]], top_k: int | None) -> list[list[Hit]]:
+def hits(
+    reg: Registry, found: list[list[Evidence]], opts: Options, texts: Sequence[str]
+) -> list[list[Hit]]:
+    """The Hits of checked `texts` from their verified evidence (`hits_of`)."""
     who = reg._db.identities(e.rowid for ev in found for e in ev)
     return [
-        ranked([build_hit(e, who[e.rowid]) for e in ev if e.rowid in who], top_k) for ev in found
+        hits_of(
+            ev,
+            who,
+            text,
+            min_chars=opts.min_chars,
+            min_containment=opts.min_containment,
+            top_k=opts.top_k,
+            unattributed_only=opts.unattributed_only,
+        )
+        for ev, text in zip(found, texts)
     ]

@@ -19,11 +19,11 @@ import numpy as np
 
 from .._typing import Int64Array, UInt64Array
 from ..errors import StorageError
-from . import _candidates, _postings
+from . import _candidates, _postings, _significance
 from ._candidates import Candidate, Region
 from ._check import Options, candidates_of
 from ._prepare import Text, prepare
-from ._results import MIN_CONTAINMENT, Hit, build_hit, ranked
+from ._results import MIN_CONTAINMENT, Hit, hits_of
 from ._segments import Found, concat_found
 from ._store import WorkIdentity, WorkStats
 from ._verify import WorkTexts, verify_texts
@@ -48,7 +48,8 @@ class IndexExport:
     Attributes
     ----------
     settings : dict
-        k, window, seed and tokenizer of the registry.
+        k, window, seed and tokenizer of the registry, and ``sizes``: the summary of its work
+        sizes the E-values need (`_significance.RegistrySizes`).
     keys : ndarray of shape (n,), dtype=uint64
         Posting keys (48-bit) of the evidence postings, sorted; common keys left out.
     rowid, cluster, start : ndarray of shape (n,), dtype=int64
@@ -132,7 +133,9 @@ def check_prepared(
     candidates name (an engine that joins them in sends those only)."""
     look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
     k, window = int(settings["k"]), int(settings["window"])
-    cands, boilerplate = candidates_of(q, look, window=window, k=k, opts=opts)
+    cands, boilerplate = candidates_of(
+        q, look, window=window, k=k, opts=opts, sizes=settings["sizes"]
+    )
     return verify_candidates(q, cands, boilerplate, works, settings, opts)
 
 
@@ -158,7 +161,16 @@ def verify_candidates(
         min_chars=opts.min_chars,
         min_containment=opts.min_containment,
     )
-    return ranked([build_hit(e, works[e.rowid].identity) for e in evidence], opts.top_k)
+    assert q.prepared is not None
+    return hits_of(
+        evidence,
+        {r: w.identity for r, w in works.items()},
+        q.prepared.text,
+        min_chars=opts.min_chars,
+        min_containment=opts.min_containment,
+        top_k=opts.top_k,
+        unattributed_only=opts.unattributed_only,
+    )
 
 
 def prepare_texts(texts: list[str], settings: Mapping[str, Any]) -> list[Text]:
@@ -203,9 +215,10 @@ def candidates_from_postings(
     common: UInt64Array,
     settings: Mapping[str, Any],
     opts: Options,
-) -> list[tuple[int, list[list[int]]]]:
+) -> list[tuple[int, list[list[int]], float]]:
     """The candidates of one prepared text from the postings joined to it (dicts with
-    POSTING_FIELDS): (work row, regions as [q_start, q_end, w_start, w_end]), best first."""
+    POSTING_FIELDS): (work row, regions as [q_start, q_end, w_start, w_end], E-value), best
+    first."""
     rows = sorted(postings, key=lambda x: (x["key"], x["work"], x["start"]))
     cols = {f: np.array([x[f] for x in rows], dtype=np.int64) for f in POSTING_FIELDS}
     stats = np.stack([cols["n_chars"], cols["n_tokens"], cols["token_chars"]], axis=1)
@@ -216,13 +229,16 @@ def candidates_from_postings(
 
     look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
     k, window = int(settings["k"]), int(settings["window"])
-    cands, _ = candidates_of(q, look, window=window, k=k, opts=opts)
-    return [(c.rowid, [[r.q_start, r.q_end, r.w_start, r.w_end] for r in c.regions]) for c in cands]
+    cands, _ = candidates_of(q, look, window=window, k=k, opts=opts, sizes=settings["sizes"])
+    return [
+        (c.rowid, [[r.q_start, r.q_end, r.w_start, r.w_end] for r in c.regions], c.evalue)
+        for c in cands
+    ]
 
 
 def verify_joined(
     q: Text,
-    candidates: Sequence[tuple[int, Sequence[Sequence[int]]]],
+    candidates: Sequence[tuple[int, Sequence[Sequence[int]], float]],
     works: Mapping[int, ExportedWork],
     common: UInt64Array,
     settings: Mapping[str, Any],
@@ -242,8 +258,9 @@ def verify_joined(
             n_shared=0,
             pairs=(z, z, z, z),
             shared_keys=np.zeros(0, np.uint64),
+            evalue=float(evalue),
         )
-        for r, regions in candidates
+        for r, regions, evalue in candidates
     ]
     return verify_candidates(q, cands, boilerplate, works, settings, opts)
 
@@ -313,6 +330,9 @@ def export_index(reg: Registry) -> IndexExport:
             "window": reg.window,
             "seed": reg.seed,
             "tokenizer": reg.tokenizer,
+            "sizes": _significance.RegistrySizes.of(
+                np.array([w.stats.n_tokens for w in works.values()], np.int64)
+            ),
         },
         keys=keys[keep],
         rowid=found.rowid[keep],

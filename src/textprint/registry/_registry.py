@@ -30,7 +30,7 @@ from ..errors import (
 from ..lsh import optimal_bands
 from ..minhash import MinHasher
 from ..tokenization import Tokenizer
-from . import _candidates, _check, _export, _long, _registration
+from . import _candidates, _check, _export, _long, _registration, _significance
 from ._check import Options
 from ._export import IndexExport
 from ._manifest import (
@@ -188,6 +188,7 @@ class Registry:
         self._index = Index(self._db)
         self._seen_version = -1
         self._n_clusters = 0
+        self._sizes: dict[int, _significance.RegistrySizes] = {}  # per segment
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -502,6 +503,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[Hit]:
         """The registered works `text` copies, best first.
 
@@ -518,12 +520,18 @@ class Registry:
             (a whole copied poem or headline, shorter than `min_chars`).
         top_k : int, optional
             Return at most this many hits.
+        unattributed_only : bool, default False
+            Report only unattributed copying: a work is reported when the passages that are
+            neither quoted nor attributed (``Hit.unattributed_chars``) pass the evidence
+            rule on their own, so quotations and reposts that name their source are left
+            alone. The default reports all copying, as a check always has.
 
         Returns
         -------
         list of Hit
             One per copied work, sorted by copied query characters (ties by work_id); ``[]``
-            when nothing is copied.
+            when nothing is copied. Each carries its passages' details (identical or edited,
+            evasions seen, quoted, attributed) and its E-value (docs/explanation/evidence.md).
 
         Notes
         -----
@@ -541,7 +549,11 @@ class Registry:
         """
         check_text(text)
         return self.check_many(
-            [text], min_chars=min_chars, min_containment=min_containment, top_k=top_k
+            [text],
+            min_chars=min_chars,
+            min_containment=min_containment,
+            top_k=top_k,
+            unattributed_only=unattributed_only,
         )[0]
 
     def check_many(
@@ -551,6 +563,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[list[Hit]]:
         """:meth:`check` for many texts at once (one preparation pass for the batch)."""
         db = self._db
@@ -560,13 +573,14 @@ class Registry:
         min_containment = check_probability(min_containment, "min_containment")
         if top_k is not None:
             top_k = check_int(top_k, "top_k", low=1)
+        unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
         out: list[list[Hit]] = [[] for _ in docs]
         with db.snapshot():
             self._refresh()
             self._require_fresh()
             if not docs:
                 return []
-            opts = Options(min_chars, min_containment, top_k)
+            opts = Options(min_chars, min_containment, top_k, unattributed_only)
             # Texts are checked in batches of at most CHECK_SEGMENT_CHARS characters, and a
             # longer text alone in overlapping segments: memory is bounded by the segment, not
             # the input. Each text's hits do not depend on the batch it is checked in.
@@ -588,6 +602,20 @@ class Registry:
     def _limit(self) -> int:
         return _candidates.common_limit(self._n_clusters)
 
+    def _work_sizes(self) -> _significance.RegistrySizes:
+        """The sizes of the registered works, as the E-values need them: one summary per
+        segment (segments never change), combined. Works removed but still in a segment count
+        until it is merged."""
+        views = self._index.views
+        for seg in [s for s in self._sizes if s not in views]:
+            del self._sizes[seg]
+        for seg, view in views.items():
+            if seg not in self._sizes:
+                view.load_works(self._db)
+                assert view.stats is not None
+                self._sizes[seg] = _significance.RegistrySizes.of(view.stats[:, 1])
+        return _significance.RegistrySizes.combine(self._sizes.values())
+
     def _find_candidates(
         self, q: Text, opts: Options
     ) -> tuple[list[_candidates.Candidate], list[tuple[int, int]]]:
@@ -597,8 +625,11 @@ class Registry:
     def _check_batch(self, docs: list[str], opts: Options) -> list[list[Hit]]:
         return _check.check_batch(self, docs, opts)
 
-    def _hits(self, found: list[list[Evidence]], top_k: int | None) -> list[list[Hit]]:
-        return _check.hits(self, found, top_k)
+    def _hits(
+        self, found: list[list[Evidence]], opts: Options, texts: Sequence[str]
+    ) -> list[list[Hit]]:
+        """The Hits of checked `texts` from their verified evidence (`_check.hits`)."""
+        return _check.hits(self, found, opts, texts)
 
     def export_index(self) -> IndexExport:
         """The evidence index as arrays, for engines that run checks elsewhere (Spark).

@@ -24,6 +24,13 @@ from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._candidates import Candidate
+from ._evidence import (
+    AlignedStats,
+    PassageFacts,
+    aligned_stats,
+    counted_as_spans,
+    passage_facts,
+)
 from ._prepare import Text, prepare, token_slice
 from ._results import Evidence, enough, visible_chars
 from ._rows import TEXT_BLOCK_CHARS, decompress_block
@@ -83,6 +90,14 @@ class WorkTexts:
             for key, data in self.read(need).items():
                 self.blocks[key] = decompress_block(data)
 
+    def around(self, rowid: int, a: int, b: int) -> str:
+        """``text[a:b]`` of work `rowid` (clamped to the work), reading blocks not yet read."""
+        b = min(b, self.stats[rowid].n_chars)
+        if b <= a:
+            return ""
+        self.load({rowid: [(a, b)]})
+        return self.slice(rowid, a, b)
+
     def slice(self, rowid: int, a: int, b: int) -> str:
         first, last = a // TEXT_BLOCK_CHARS, max(a, b - 1) // TEXT_BLOCK_CHARS
         text = "".join(self.blocks.get((rowid, i), "") for i in range(first, last + 1))
@@ -101,6 +116,7 @@ class Aligned:
     w_lens: Int64Array
     seen: list[Text]  # what was prepared of the work: the whole work, or its regions
     whole: bool
+    raw: list[tuple[Passage, AlignedStats]]  # each passage as aligned, with its stats
 
     def w_shingles(self) -> UInt64Array:
         """Distinct shingles of the work seen (the whole work's, or its regions')."""
@@ -172,6 +188,7 @@ def align_candidates(
     for c in cands:
         whole = texts.stats[c.rowid].n_chars <= whole_up_to
         found: list[Passage] = []
+        raw: list[tuple[Passage, AlignedStats]] = []
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
         w_shingles: list[Text] = []
@@ -211,6 +228,7 @@ def align_candidates(
                         p.source_end + piece.start,
                     )
                 )
+                raw.append((found[-1], aligned_stats(qs, s, q0, q1, s0, s1)))
         if not found:
             continue
         seen = [prepared[piece_of[c.rowid, -1]]] if whole else w_shingles
@@ -223,6 +241,7 @@ def align_candidates(
                 w_lens=np.concatenate([b for _, b in covered_w]),
                 seen=seen,
                 whole=whole,
+                raw=raw,
             )
         )
     return out
@@ -242,6 +261,25 @@ def jaccard_of(q_shingles: UInt64Array, seen: UInt64Array, n_work_shingles: int)
     return inter / union if union > 0 else 0.0
 
 
+def facts_of(
+    q: Prepared,
+    passages: tuple[Passage, ...],
+    raw: list[tuple[Passage, AlignedStats]] | None,
+    texts: WorkTexts | None,
+    rowid: int,
+) -> tuple[PassageFacts, ...]:
+    """The per-passage facts of one work's merged passages (`_evidence`)."""
+    return passage_facts(
+        q.text,
+        q.tok_starts,
+        q.tok_ends,
+        passages,
+        raw,
+        None if texts is None else (lambda a, b: texts.around(rowid, a, b)),
+        lambda p: visible_chars(q.text, [p]),
+    )
+
+
 def evidence_of(
     query: Text,
     a: Aligned,
@@ -249,8 +287,13 @@ def evidence_of(
     *,
     min_chars: int | None,
     min_containment: float,
+    texts: WorkTexts | None = None,
+    evalue: float = math.inf,
+    with_facts: bool = True,
 ) -> Evidence | None:
-    """The measures of one aligned work, if they pass the evidence rule."""
+    """The measures of one aligned work, if they pass the evidence rule, with the facts of
+    its passages (read from `texts`, the stored texts; none without `with_facts`: evidence
+    that is aligned again before it becomes a Hit)."""
     q = query.prepared
     assert q is not None
     passages = merge_passages(a.passages)
@@ -264,7 +307,19 @@ def evidence_of(
     if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
         return None
     jac = jaccard_of(query.shingles, a.w_shingles(), stats.n_shingles)
-    return Evidence(a.rowid, passages, containment, src_cont, jac, copied)
+    facts = facts_of(q, passages, a.raw, texts, a.rowid) if with_facts else ()
+    return Evidence(
+        a.rowid,
+        passages,
+        containment,
+        src_cont,
+        jac,
+        copied,
+        facts=facts,
+        evalue=evalue,
+        cjk=q.cjk,
+        q_token_chars=q_total,
+    )
 
 
 def verify_texts(
@@ -283,8 +338,11 @@ def verify_texts(
     """The Evidence of the candidates that pass, verified with the stored texts.
 
     Regions first (cheap); a short work that passes (at most WHOLE_CHARS characters) is aligned
-    again with its whole text, so that its measures are those of the whole work.
+    again with its whole text, so that its measures are those of the whole work. The facts of
+    the passages are read once, from the alignment that makes the Hit.
     """
+
+    evalue = {c.rowid: c.evalue for c in cands}
 
     def passing(cs: Sequence[Candidate], whole_up_to: int) -> list[Evidence]:
         aligned = align_candidates(
@@ -306,6 +364,9 @@ def verify_texts(
                 texts.stats[a.rowid],
                 min_chars=min_chars,
                 min_containment=min_containment,
+                texts=texts,
+                evalue=evalue[a.rowid],
+                with_facts=whole_up_to > 0 or texts.stats[a.rowid].n_chars > WHOLE_CHARS,
             )
             if e is not None:
                 out.append(e)
@@ -442,7 +503,8 @@ def verify_fingerprints(
     q = query.prepared
     assert q is not None
     gap = chain_gap(q, window, k)
-    total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
+    q_total = int((q.tok_ends - q.tok_starts).sum())
+    total = float(q_total) or 1.0
     q32 = (q_signature & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     out: list[Evidence] = []
     for c in cands:
@@ -457,5 +519,24 @@ def verify_fingerprints(
             continue
         w32 = np.frombuffer(w_signatures[c.rowid], dtype="<u4")
         jac = float((w32 == q32).mean()) if len(w32) == len(q32) else 0.0
-        out.append(Evidence(c.rowid, passages, min(1.0, copied / total), src_cont, jac, copied))
+        out.append(
+            Evidence(
+                c.rowid,
+                passages,
+                min(1.0, copied / total),
+                src_cont,
+                jac,
+                copied,
+                facts=fingerprint_facts(q, passages),
+                evalue=c.evalue,
+                cjk=q.cjk,
+                q_token_chars=q_total,
+            )
+        )
     return out
+
+
+def fingerprint_facts(q: Prepared, passages: tuple[Passage, ...]) -> tuple[PassageFacts, ...]:
+    """Facts of passages chained from fingerprints (no text of the work: kind "unknown"; as
+    the evidence rule of this path does, five characters count as a word)."""
+    return counted_as_spans(facts_of(q, passages, None, None, 0), passages)
