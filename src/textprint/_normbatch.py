@@ -13,7 +13,9 @@ obviously correct oracle of both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -240,6 +242,9 @@ def _without_separators(
     characters. Texts without separators (nearly all) cost one search of their view.
     """
     batch, n_exact = fold(texts, han_only_ja)
+    funcs = _compiled()
+    if funcs is not None and not funcs["_chains_possible"](batch.folded, batch.classes):
+        return batch, n_exact  # (the rule's first tests, compiled: nearly every text)
     found = find_separators(batch.folded, batch.classes, batch.bounds)
     if len(found) == 0:
         return batch, n_exact
@@ -279,6 +284,21 @@ def _without_separators(
     for j, d in enumerate(docs.tolist()):
         final[d] = current[j]
     return _merge(batch, docs, sub, sub_spans, final), n_exact
+
+
+def _compiled() -> dict[str, Callable[..., Any]] | None:
+    """The compiled loops of :mod:`textprint._plain` once a single-text call has had them
+    compiled (else None; the batch path never starts compiling)."""
+    return _plain_ready()()
+
+
+@functools.cache
+def _plain_ready() -> Callable[[], dict[str, Callable[..., Any]] | None]:
+    """`textprint._plain.ready`, imported on first use (that module imports the later
+    stages' rules)."""
+    from ._plain import ready
+
+    return ready
 
 
 def _fold_exact(texts: Sequence[str], han_only_ja: BoolArray | None) -> tuple[NormalizedBatch, int]:

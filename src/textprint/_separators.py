@@ -40,7 +40,7 @@ from ._tables import (
     CLASS_WORD,
     N_CLASSES,
 )
-from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array, UInt64Array
 
 __all__ = ["MAX_GAP", "MIN_MARKS", "find_separators"]
 
@@ -86,28 +86,29 @@ def find_separators(
     Notes
     -----
     Linear in ``n`` with three comparisons per character; everything else runs on the
-    characters equal to one 2-4 positions before them (a few percent of CJK text).
+    characters equal to one 2-4 positions before them (a few percent of CJK text), and stops
+    at a first test on those (`_may_chain`) for nearly every text.
     """
     n = len(chars)
     need = min_marks - 1  # links in a chain
     if n < 2 * need + 1:  # the shortest text holding a chain
         return np.zeros(0, dtype=np.int64)
     last = MAX_GAP + 1
-    # positions equal to the character 2, 3 or 4 before: three byte-wide passes over the text
-    eq = np.zeros(n, dtype=bool)
-    for dist in range(2, last + 1):
-        eq[dist:] |= chars[dist:] == chars[:-dist]
-    cand = np.flatnonzero(eq)
-    if len(cand) < need:
+    # positions equal to the character 2, 3 or 4 before: three passes over the text
+    eq = chars[2:] == chars[:-2]
+    for dist in range(3, last + 1):
+        eq[dist - 2 :] |= chars[dist:] == chars[:-dist]
+    if np.count_nonzero(eq) < max(need, 1):  # (_may_chain's first condition, on the count)
         return np.zeros(0, dtype=np.int64)
-    # Quick test: sorted by (character, position), a chain's later marks are consecutive
-    # and 2-4 apart (its first mark equals nothing before it). Most texts stop here.
-    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
-    run = np.diff(key) - np.uint64(2) <= np.uint64(last - 2)  # (wraps below 2)
-    for _ in range(need - 2):
-        run = run[1:] & run[:-1]
+    cand = np.flatnonzero(eq)
+    cand += 2
+    if not _may_chain(cand, classes, need):
+        return np.zeros(0, dtype=np.int64)
+    key, run = _quick_runs(chars, cand, need)
     if not run.any():
         return np.zeros(0, dtype=np.int64)
+    if need >= 2:
+        cand = _in_runs(key, run, need)
     # the nearest distance at which each position repeats
     d = np.zeros(len(cand), dtype=np.int64)
     for dist in range(last, 1, -1):
@@ -140,6 +141,66 @@ def find_separators(
     if len(i) < need:
         return np.zeros(0, dtype=np.int64)
     return _long_chains(i, p, need)
+
+
+def _quick_runs(chars: UInt32Array, cand: Int64Array, need: int) -> tuple[UInt64Array, BoolArray]:
+    """The quick test: the repeat positions `cand` sorted by (character, position) as
+    ``key`` (character << 32 | position), and ``run[x]``: entries ``x .. x + need - 1`` of
+    `key` are one character, each 2-4 after the one before.
+
+    A chain's later marks are such a run (its first mark equals nothing before it, and no
+    mark stands between two marks). Most texts that pass `_may_chain` have none.
+    """
+    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
+    run = np.diff(key) - np.uint64(2) <= np.uint64(MAX_GAP - 1)  # 2-4 apart (wraps below 2)
+    for _ in range(need - 2):
+        run = run[1:] & run[:-1]
+    return key, run
+
+
+def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
+    """The positions of the quick test's runs: entries ``x .. x + need - 1`` of `key` for
+    every true ``run[x]``, sorted by position.
+
+    Every later mark of a chain of at least ``need`` links lies in such a run (its later
+    marks are consecutive entries of `key`, 2-4 apart), and whether a position links to the
+    one before it reads the text only: the links of the other positions can make no long
+    chain, so the rest of the search looks at these alone (in a long text, a few dozen
+    positions instead of every repeat).
+    """
+    hit = np.flatnonzero(run)
+    cover = np.zeros(len(key) + 1, dtype=np.int64)
+    np.add.at(cover, hit, 1)
+    np.add.at(cover, hit + need, -1)
+    keep = np.cumsum(cover[:-1]) > 0
+    out: Int64Array = np.sort((key[keep] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    return out
+
+
+def _may_chain(cand: Int64Array, classes: UInt8Array, need: int) -> bool:
+    """The first test: False when the positions `cand` (sorted; each equal to the character
+    2-4 before it) hold no chain, for any text, with a few operations on `cand` alone.
+
+    Each later mark of a chain is such a position of a mark's class, and its ``need`` later
+    marks lie within ``(need - 1) * (MAX_GAP + 1)`` characters; a chain holds a CJK character
+    (its mark, or one in every gap of a letter or digit mark). Nearly every text fails one of
+    these (English fails the last), and pays nothing of the rest of the search.
+    """
+    if need < 2:  # (no span to test)
+        return len(cand) >= need
+    if len(cand) < need:
+        return False
+    cls = classes[cand]
+    marks = _MARK[cls]
+    if not marks.all():
+        cand = cand[marks]
+        cls = cls[marks]
+        if len(cand) < need:
+            return False
+    span = (need - 1) * (MAX_GAP + 1)
+    if not bool((cand[need - 1 :] - cand[: len(cand) - need + 1] <= span).any()):
+        return False
+    return bool(_CJK[cls].any()) or bool(_CJK[classes].any())
 
 
 def _long_chains(i: Int64Array, p: Int64Array, need: int) -> Int64Array:
