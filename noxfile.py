@@ -154,3 +154,14 @@ def bench(session: nox.Session) -> None:
     """
     python = dev_env(session)
     session.run(python, "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(default=False)
+def bench_registry_1m(session: nox.Session) -> None:
+    """The Registry at 1,000,000 works (needs the corpora, about 15 GB of free disk and an
+    hour): benchmarks/results/registry_1m.json, merged into docs/benchmarks/registry.md.
+
+    Run it on a quiet machine; pass arguments after --, e.g. ``-- --tmp-dir /big/disk``.
+    """
+    python = dev_env(session)
+    session.run(python, "-m", "benchmarks.bench_registry", "--scale", "1000000", *session.posargs)

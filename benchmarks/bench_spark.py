@@ -77,11 +77,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812
-from benchmarks.spark_steps import CORES, Stages, Step, fmt_mb, start_spark, step_line, timed
+from benchmarks.spark_steps import (
+    CORES,
+    Stages,
+    Step,
+    fmt_mb,
+    require_spark,
+    start_spark,
+    step_line,
+    timed,
+)
 from benchmarks.textgen.slices import cut_log_uniform, joined
 from benchmarks.textgen.stream import Stream
-
-_step_line = step_line  # (the name benchmarks/bench_spark_check.py uses)
 
 THRESHOLD, N_HASHES, K = 0.8, 128, 5
 SIZES, SIZES_QUICK = (10_000, 100_000, 1_000_000), (5_000, 10_000)
@@ -153,12 +160,7 @@ def files_for(folder: Path, n: int) -> list[str]:
 
 def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
     H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        print('SKIPPED: pyspark is not installed (pip install "textprint[spark]")')
-        raise SystemExit(0) from None
-    from textprint.integrations import spark as tps
+    tps = require_spark()
 
     sizes = SIZES_QUICK if args.quick else tuple(args.sizes or SIZES)
     cache = args.cache_dir or Path(tempfile.gettempdir()) / "textprint-bench-spark"

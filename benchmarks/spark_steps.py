@@ -19,6 +19,19 @@ from typing import Any
 CORES = 2
 
 
+def require_spark() -> Any:
+    """textprint's Spark integration (``textprint.integrations.spark``); without pyspark, one
+    line and exit status 0, so that running every benchmark skips cleanly."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        print('SKIPPED: pyspark is not installed (pip install "textprint[spark]")')
+        raise SystemExit(0) from None
+    from textprint.integrations import spark
+
+    return spark
+
+
 def _tree_cpu_ticks() -> dict[int, int] | None:
     """utime + stime (clock ticks) of this process and of every descendant, from /proc."""
     proc = Path("/proc")

@@ -22,6 +22,9 @@ child process with ``sys.executable tests/_registry_worker.py MODE PATH ...``:
 ``rebuild PATH K``
     Open the registry, write ``start``, run ``rebuild(k=K)``, write ``done``.
 
+``compact PATH``
+    Open the registry, write ``start``, run ``compact()``, write ``done``.
+
 The work texts are deterministic, distinct, and share no run of characters long enough to be
 evidence of copying: each is random Han characters from its own seeded generator.
 """
@@ -251,6 +254,16 @@ def _rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compact(args: argparse.Namespace) -> int:
+    import textprint as tp
+
+    with tp.Registry(args.path) as reg:
+        _say("start")
+        reg.compact()
+    _say("done")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -269,6 +282,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("path")
     p.add_argument("k", type=int)
     p.set_defaults(run=_rebuild)
+    p = sub.add_parser("compact")
+    p.add_argument("path")
+    p.set_defaults(run=_compact)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result

@@ -10,7 +10,9 @@ so that the tests can hold the registry's packed index against it:
   segment's layout JSON gives (``[name, bits, word, lo]``); the first field is the key below
   the bucket bits; starts are stored ``>> shift``;
 * a segment stores its works' row ids and clusters (int64) and their n_chars, n_tokens and
-  token_chars (int64, three per work); records name works by their index in that list;
+  token_chars (int64, three per work); records name works by their index in that list; the
+  records themselves are in rows of ``segment_pages`` keyed ``segment << 32 | family << 28 |
+  page`` (family 0 for fingerprints, 1 for band keys);
 * band keys are ``fmix64(band_key + (band + 1) * 0x9E3779B97F4A7C15)`` of the signature's
   band keys (lsh.band_keys), so bands never share keys.
 """
@@ -31,7 +33,7 @@ from reference_hashing import fmix64
 
 SLOT_BITS = 20
 SLOTS = {"works": 0, "clusters": 1, "stats": 4, "dir.fp": 2, "dir.band": 3}
-PART_BASE = {"fp": 1 << 16, "band": 2 << 16}
+FAMILY_NUMBER = {"fp": 0, "band": 1}
 BAND_MIX = 0x9E3779B97F4A7C15
 MASK64 = (1 << 64) - 1
 TEXT_BLOCK_SHIFT = 24
@@ -81,11 +83,14 @@ def read_segments(conn: sqlite3.Connection) -> list[Segment]:
             assert offsets[0] == 0, "the directory does not start at 0"
             assert offsets[-1] == n, "the directory does not cover the records"
             assert all(x <= y for x, y in itertools.pairwise(offsets))
-            data = b""
-            part = 0
-            while (blob := _blob(conn, seg, PART_BASE[family] + part)) is not None:
-                data += blob
-                part += 1
+            base = (seg << 32) | (FAMILY_NUMBER[family] << 28)
+            data = b"".join(
+                bytes(d)
+                for (d,) in conn.execute(
+                    "SELECT data FROM segment_pages WHERE id >= ? AND id < ? ORDER BY id",
+                    (base, base + (1 << 28)),
+                )
+            )
             assert len(data) == n * 8 * words, f"segment {seg} {family}: {len(data)} bytes"
             values = _ints(data, 8)
             key_bits = 48 - b

@@ -55,6 +55,7 @@ PUBLIC_NAMES = frozenset(
         # the Registry
         "Registry",
         "Hit",
+        "PassageDetail",
         "Work",
     }
 )

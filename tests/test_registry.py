@@ -41,6 +41,7 @@ import textprint.registry._long
 import textprint.registry._registry
 import textprint.registry._verify
 from _registry_worker import assert_index_consistent, integrity, raw, work_text
+from textprint.registry._candidates import MAX_CANDIDATES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOLERANCE = 5
@@ -755,6 +756,9 @@ def test_work_in_sixty_editions_stays_findable(registry_path: Path, kind: str) -
     hits = reg.check(post)
     assert hits, "a work registered in 60 editions must stay findable"
     assert all(str(h.work_id).startswith("ed-") for h in hits)
+    # at most MAX_CANDIDATES works are verified per text, unless top_k asks for more
+    assert len(hits) == MAX_CANDIDATES
+    assert sorted(ids(reg.check(post, top_k=60))) == [f"ed-{i:02d}" for i in range(60)]
     for h in hits:
         at = texts[int(str(h.work_id)[3:])].index(copy)
         assert deviation(h.passages[0], (300, 550, at, at + len(copy))) <= TOLERANCE
@@ -1350,7 +1354,7 @@ def query_plan(path: Path, sql: str) -> list[str]:
 
 
 #: Tables that grow with the registry: no statement may read them whole.
-BIG_TABLES = ("works", "texts", "segment_blobs", "clusters")
+BIG_TABLES = ("works", "texts", "segment_blobs", "segment_pages", "clusters")
 
 
 def full_scans(plan: list[str]) -> list[str]:

@@ -325,6 +325,70 @@ def test_sigkill_during_rebuild_leaves_the_registry_as_it_was_or_rebuilt(
     assert_index_consistent(path)
 
 
+def compaction_base(path: Path, n: int) -> list[int]:
+    """A registry of `n` works of 600 characters in batches of 25 (many segments), every 97th
+    removed; the works it holds."""
+    with tp.Registry(path) as reg:
+        reg.register_many(((i, work_text(i, 600)) for i in range(n)), batch_size=25)
+        for i in range(0, n, 97):
+            reg.remove(i)
+    return [i for i in range(n) if i % 97]
+
+
+def run_compaction_kills(tmp_path: Path, children: list[Child], n_kills: int, seed: int) -> int:
+    """Kill a compacting child `n_kills` times at seeded moments; after each kill the registry
+    holds every work, finds them, and is consistent. Returns how many kills landed before the
+    compaction's end."""
+    import shutil
+    import time
+
+    base = tmp_path / "base.db"
+    held = compaction_base(base, 2000)
+    probe = tmp_path / "probe.db"
+    shutil.copy(base, probe)
+    t0 = time.perf_counter()
+    with tp.Registry(probe) as reg:
+        reg.compact()
+    duration = time.perf_counter() - t0
+    rng = random.Random(seed)
+    interrupted = 0
+    for r in range(n_kills):
+        path = tmp_path / f"round-{r}.db"
+        shutil.copy(base, path)
+        child = Child("compact", path)
+        children.append(child)
+        child.expect("start")
+        time.sleep(rng.uniform(0.0, 1.5 * duration))
+        child.kill()
+        finished = "done" in child.rest()
+        interrupted += not finished
+        assert integrity(path) == "ok", f"round {r}: integrity_check failed"
+        with raw(path) as conn:
+            n_segments = conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+        if not finished:
+            assert n_segments >= 1
+        with tp.Registry(path) as reg:
+            assert list(reg) == held, f"round {r}: works lost or added"
+            for w in held[:: len(held) // 7]:
+                assert [h.work_id for h in reg.check("转载：" + work_text(w, 600))] == [w], r
+        if r % 5 == 0:
+            assert_index_consistent(path)
+        path.unlink()
+    return interrupted
+
+
+def test_sigkill_during_compaction_loses_nothing(tmp_path: Path, children: list[Child]) -> None:
+    interrupted = run_compaction_kills(tmp_path, children, n_kills=5, seed=11)
+    report({"test": "sigkill-compaction-ci", "kills": 5, "interrupted": interrupted, "lost": 0})
+
+
+@pytest.mark.slow
+def test_sigkill_during_compaction_many_times(tmp_path: Path, children: list[Child]) -> None:
+    interrupted = run_compaction_kills(tmp_path, children, n_kills=100, seed=12)
+    assert interrupted >= 50  # most kills land inside the compaction
+    report({"test": "sigkill-compaction-full", "kills": 100, "interrupted": interrupted, "lost": 0})
+
+
 # -- other processes --------------------------------------------------------------------------
 
 

@@ -121,7 +121,7 @@ def test_lookups_in_memory_and_by_directory_agree_with_brute_force(data: Any, dr
     for kwargs in (
         {"keys": keys, "records": records},
         {"records": records, "offsets": offsets},
-        {"offsets": offsets, "read": lambda a, b: records[a:b]},
+        {"offsets": offsets, "read": lambda lo, hi: records[_postings.ragged(lo, hi)]},
     ):
         qi, found = _postings.lookup(layout, query, **kwargs)
         got = sorted(zip(qi.tolist(), [tuple(r) for r in found.tolist()]))
@@ -337,8 +337,8 @@ def test_upgrade_keeps_every_work_and_its_metadata(tmp_path: Path, name: str) ->
     path = tmp_path / "works.db"
     shutil.copy(V1 / f"{name}.db", path)
     record = v1_record(name)
-    tp.Registry.upgrade(path)
-    tp.Registry.upgrade(path)  # a file in format 2 is left alone
+    assert tp.Registry.upgrade(path) is True
+    assert tp.Registry.upgrade(path) is False  # a file in format 2 is left alone
     with tp.Registry(path) as reg:
         m = reg.manifest
         assert m["format_version"] == "2"
@@ -398,3 +398,82 @@ def test_upgrade_refuses_what_it_cannot_upgrade(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(tp.FormatError):
         tp.Registry.upgrade(other)
+
+
+# -- damaged files --------------------------------------------------------------------------------
+
+
+def _damaged_registry(tmp_path: Path) -> Path:
+    path = tmp_path / "works.db"
+    with tp.Registry(path) as reg:
+        reg.register_many([(f"w{i}", ZH[100 * i : 100 * i + 500]) for i in range(8)])
+    return path
+
+
+BLOB = (
+    "UPDATE segment_blobs SET data = {data} WHERE id = (SELECT min(id) FROM segment_blobs {where})"
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE segments SET layouts = 'not json'",
+        'UPDATE segments SET layouts = \'{"fp": {"n": 1}}\'',
+        "UPDATE segments SET layouts = '[1, 2]'",
+        "UPDATE segments SET n_works = n_works + 1",
+        BLOB.format(data="x'00'", where="WHERE id % 1048576 = 0"),  # works list
+        BLOB.format(data="x'0000000000'", where="WHERE id % 1048576 = 4"),  # statistics
+        BLOB.format(data="x'ffffffff'", where="WHERE id % 1048576 = 2"),  # fp directory
+        BLOB.format(data="zeroblob(24)", where="WHERE id % 1048576 = 2"),  # offsets all 0
+        "UPDATE segment_pages SET data = substr(data, 1, 44)",  # pages cut
+        "DELETE FROM segment_pages",  # pages gone
+        "UPDATE texts SET data = x'38ffff00'",  # text blocks
+    ],
+    ids=[
+        "layouts-garbage",
+        "layouts-incomplete",
+        "layouts-not-an-object",
+        "works-count",
+        "works-list",
+        "statistics",
+        "directory-garbage",
+        "directory-offsets",
+        "pages-cut",
+        "pages-missing",
+        "text-blocks",
+    ],
+)
+def test_damaged_index_raises_format_error(tmp_path: Path, sql: str) -> None:
+    path = _damaged_registry(tmp_path)
+    with raw(path) as conn:
+        conn.execute(sql)
+    with pytest.raises(tp.FormatError, match=r"damaged|corrupt") as info, tp.Registry(path) as reg:
+        reg.check("转载：" + ZH[200:600])
+    assert "restore" in str(info.value)
+
+
+def test_cli_rebuild_upgrades_a_format_1_file_and_compact_merges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from textprint.cli import main
+
+    path = tmp_path / "works.db"
+    shutil.copy(V1 / "text.db", path)
+    assert main(["rebuild", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded" in out
+    assert "format 2" in out
+    with tp.Registry(path) as reg:
+        assert reg.manifest["format_version"] == "2"
+        n = len(reg)
+        reg.register_many(
+            [(f"new-{i}", ZH2[100 * i : 100 * i + 400]) for i in range(5)], batch_size=1
+        )
+    assert main(["rebuild", str(path)]) == 0  # a format-2 file: a plain rebuild
+    assert "upgraded" not in capsys.readouterr().out
+    assert main(["compact", str(path)]) == 0
+    assert f"{n + 5} works in one posting segment" in capsys.readouterr().out
+    with raw(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 1
+    assert_index_consistent(path)

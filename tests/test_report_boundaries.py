@@ -206,7 +206,7 @@ def test_utf16_offsets_after_the_last_bmp_and_the_first_astral_code_point(before
 def test_json_report_has_exactly_the_documented_fields() -> None:
     """The JSON report's fields, names and values, for a hand-made hit: a consumer reads these
     names (format, version, created_at, settings, query and matches with their measures,
-    source and passages in code points and UTF-16 units).
+    source and passages in code points and UTF-16 units, the Hit's evidence fields).
 
     Kills: any field renamed or dropped from ``to_dict`` (the other tests read offsets only).
     """
@@ -243,6 +243,11 @@ def test_json_report_has_exactly_the_documented_fields() -> None:
                 "source_containment": 0.5,
                 "jaccard": 0.25,
                 "copied_chars": 3,
+                # a hand-made Hit: no Registry evidence, nothing named
+                "evalue": None,
+                "attributed": False,
+                "unattributed_chars": None,
+                "unattributed_share": None,
                 "source": {
                     "sha256": hashlib.sha256(work.encode("utf-8")).hexdigest(),
                     "length": len(work),

@@ -361,6 +361,14 @@ def hit_rows_local(hits: list[tp.Hit]) -> list[tuple[Any, ...]]:
             h.containment,
             h.source_containment,
             h.jaccard,
+            h.evalue,
+            h.attributed,
+            h.unattributed_chars,
+            h.unattributed_share,
+            [
+                (d.kind, d.similarity, list(d.evasions), d.quoted, d.attributed, d.chars)
+                for d in h.details
+            ],
         )
         for h in hits
     ]
@@ -369,8 +377,8 @@ def hit_rows_local(hits: list[tp.Hit]) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("broadcast_bytes", [tps.BROADCAST_BYTES, 0], ids=["broadcast", "join"])
 @pytest.mark.parametrize(
     "options",
-    [{}, {"min_chars": 40, "min_containment": 0.9, "top_k": 1}],
-    ids=["defaults", "min_chars-top_k"],
+    [{}, {"min_chars": 40, "min_containment": 0.9, "top_k": 1}, {"unattributed_only": True}],
+    ids=["defaults", "min_chars-top_k", "unattributed_only"],
 )
 def test_check_equals_registry_check(
     spark: Any, registry: tp.Registry, options: dict[str, Any], broadcast_bytes: int
@@ -396,12 +404,33 @@ def test_check_equals_registry_check(
         "jaccard",
         "copied_chars",
         "passages",
+        "evalue",
+        "attributed",
+        "unattributed_chars",
+        "unattributed_share",
+        "details",
     ]
     got: dict[str, list[tuple[Any, ...]]] = {}
     for r in out.collect():
         passages = [(p.query_start, p.query_end, p.source_start, p.source_end) for p in r.passages]
+        details = [
+            (d.kind, d.similarity, list(d.evasions), d.quoted, d.attributed, d.chars)
+            for d in r.details
+        ]
         got.setdefault(r.id, []).append(
-            (r.work_id, r.copied_chars, passages, r.containment, r.source_containment, r.jaccard)
+            (
+                r.work_id,
+                r.copied_chars,
+                passages,
+                r.containment,
+                r.source_containment,
+                r.jaccard,
+                r.evalue,
+                r.attributed,
+                r.unattributed_chars,
+                r.unattributed_share,
+                details,
+            )
         )
     # within a text, rows come in the order check emits them (no shuffle after the last
     # step): Registry.check's order; the duplicated id holds its hits twice, one after another
@@ -413,8 +442,14 @@ def test_check_equals_registry_check(
     got["zh-excerpt"] = sorted(got["zh-excerpt"], key=repr)
     expected["zh-excerpt"] = sorted(expected["zh-excerpt"], key=repr)
     assert got == expected
-    # the posts exercise what they claim to
-    assert {"zh-excerpt", "ja-excerpt", "en-excerpt", "zh-whole-poem"} <= set(expected)
+    # the posts exercise what they claim to (en-excerpt's copy stands inside a quotation of
+    # its host text: unattributed_only leaves it alone)
+    copying = {"zh-excerpt", "ja-excerpt", "en-excerpt", "zh-whole-poem"}
+    if options.get("unattributed_only"):
+        assert copying - {"en-excerpt"} <= set(expected)
+        assert "en-excerpt" not in expected
+    else:
+        assert copying <= set(expected)
     assert not {"zh-unrelated", "ja-unrelated", "en-unrelated", "empty", "none"} & set(expected)
     if not options:
         assert len(expected["zh-two-works"]) == 2

@@ -107,6 +107,8 @@ class Page:
         out += [":::{admonition} Result", ":class: tip", ""]
         out += [f"- {line}" for line in self.summary]
         out += ["", machine_line(info), ":::", ""]
+        if self.tables or self.lead:  # the tables' "###" titles need an H2 above them
+            out += ["## Results", ""]
         for t in self.tables:
             out += [t.markdown(), ""]
         if self.lead:

@@ -23,7 +23,7 @@ from .lsh import LSHIndex, Match
 from .matching import Comparison, Passage, compare
 from .minhash import MinHasher, Signatures, jaccard
 from .normalization import Normalized, normalize
-from .registry import Hit, Registry, Work
+from .registry import Hit, PassageDetail, Registry, Work
 from .report import Evidence, evidence
 from .tokenization import Tokenizer, Tokens, tokenize
 from .winnowing import Fingerprint, fingerprint, fingerprints
@@ -49,6 +49,7 @@ __all__ = [
     "MissingDependencyError",
     "Normalized",
     "Passage",
+    "PassageDetail",
     "Registry",
     "RegistryBusyError",
     "Signatures",

@@ -117,6 +117,11 @@ def hit_html(hit: Any) -> str:
         ("Jaccard", f"{hit.jaccard:.3f}"),
         ("copied characters", str(hit.copied_chars)),
     ]
+    if hit.evalue is not None:
+        rows.append(("E-value", f"{hit.evalue:.1e}"))
+    if hit.unattributed_chars is not None:
+        rows.append(("names the work", "yes" if hit.attributed else "no"))
+        rows.append(("copied without quotation or attribution", str(hit.unattributed_chars)))
     return (
         f'{_STYLE}<div class="textprint-result">{_measures("Hit", rows)}'
         f"{_passages(hit.passages, 'query', 'work')}"

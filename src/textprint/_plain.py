@@ -17,6 +17,12 @@ would take its fast route and at most drop single white space between Han charac
   equal to one 2-4 before it, within a chain's span); the few texts that meet it are given to
   the rule itself (`find_separators` on the view), and stay plain if it finds none.
 
+The same compiled set holds the loop of LSH queries (`_lsh_query`, used by ``LSHIndex.query``,
+and by ``query_many`` when the loops are ready): per query its band keys, the bands' binary
+searches side by side, the full-key check, agreement counts, threshold and order in one pass,
+instead of numpy calls on one-row arrays (one query) or the sorts, concatenations and gathers
+of the batch path.
+
 Compiling (or loading numba's cache) takes one to three CPU seconds once per process, on a
 background thread started by the first single-text call; calls take the batch path until it
 is done. ``TEXTPRINT_COMPILE=0`` in the environment turns the compiled path off.
@@ -415,6 +421,131 @@ def _fingerprint(
 
 
 # --------------------------------------------------------------------------------------------
+# The LSH index's loops (:mod:`textprint.lsh`): one query's candidates and their agreements,
+# without the numpy calls that cost a one-row query more than its work. The arithmetic is
+# `textprint._banding`'s band key and `textprint._kernels.agreements`'s count, both written
+# down there; tests/test_lsh.py holds these loops (compiled and in Python) equal to the index's
+# numpy path.
+
+
+def _lsh_query(
+    queries: Any,
+    powers: Any,
+    rows: int,
+    packed: Any,
+    row_bits: int,
+    bkeys: Any,
+    values: Any,
+    empty: Any,
+    lowest: float,
+) -> tuple[Any, Any, Any]:
+    """Per query (a row of `queries`), its matches in the index: the rows sharing a full band
+    key with it whose agreement count over ``n_hashes`` is at least `lowest`, best first
+    (count descending, then row ascending). Returns the bounds of each query's matches
+    (``n_queries + 1``), their rows and their counts.
+
+    `packed` is the index's sorted band entries (``(bands, n)``, each a band key's bits above
+    `row_bits` over its row number), `bkeys` the full band keys per row (``(bands, n_rows)``),
+    `values` the rows' signatures, `powers` ``R**(rows - 1 - t)``. A query whose values are
+    all `empty` (a too-short text) matches nothing.
+    """
+    bands = packed.shape[0]
+    n = packed.shape[1]
+    n_queries = queries.shape[0]
+    n_hashes = queries.shape[1]
+    low = (_U64(1) << _U64(row_bits)) - _U64(1)
+    high = ~low
+    qk = np.empty(bands, dtype=np.uint64)
+    base = np.zeros(bands, dtype=np.int64)
+    needles = np.empty(bands, dtype=np.uint64)
+    cap = 2 * n_queries + 16
+    found = np.empty(cap, dtype=np.int64)
+    counts = np.empty(cap, dtype=np.int64)
+    bounds = np.zeros(n_queries + 1, dtype=np.int64)
+    m = 0
+    for q in range(n_queries):
+        query = queries[q]
+        first = m
+        valid = False
+        for h in range(n_hashes):
+            if query[h] != empty:
+                valid = True
+                break
+        if not valid or n == 0:
+            bounds[q + 1] = m
+            continue
+        for b in range(bands):
+            acc = _U64(0)
+            for t in range(rows):
+                acc = acc + query[b * rows + t] * powers[t]
+            qk[b] = _fmix64(acc + _U64(rows))
+            base[b] = 0
+        # the first entry of each band not below the key's high bits: the bands' binary searches
+        # side by side (independent, so their memory reads overlap), without branches
+        for b in range(bands):
+            needles[b] = qk[b] & high
+        size = n
+        while size > 1:
+            half = size >> 1
+            for b in range(bands):
+                base[b] += half * (packed[b, base[b] + half] < needles[b])
+            size -= half
+        for b in range(bands):
+            key = qk[b]
+            needle = key & high
+            i = base[b] + (packed[b, base[b]] < needle)
+            while i < n and (packed[b, i] & high) == needle:
+                r = np.int64(packed[b, i] & low)
+                i += 1
+                # the packing truncated the keys: the row is a candidate if its full key is
+                # equal, and new if no earlier band's key is (that band found it)
+                if bkeys[b, r] != key:
+                    continue
+                again = False
+                for e in range(b):
+                    if bkeys[e, r] == qk[e]:
+                        again = True
+                        break
+                if again:
+                    continue
+                row = values[r]
+                c = 0
+                for h in range(n_hashes):  # (without branches: the compiler vectorizes it)
+                    c += (query[h] == row[h]) & (query[h] != empty)
+                if c / n_hashes >= lowest:
+                    if m == cap:
+                        cap *= 2
+                        grown = np.empty(cap, dtype=np.int64)
+                        grown[:m] = found[:m]
+                        found = grown
+                        grown = np.empty(cap, dtype=np.int64)
+                        grown[:m] = counts[:m]
+                        counts = grown
+                    found[m] = r
+                    counts[m] = c
+                    m += 1
+        if m - first > 8:
+            order = np.argsort((n_hashes - counts[first:m]) * bkeys.shape[1] + found[first:m])
+            found[first:m] = found[first:m][order]
+            counts[first:m] = counts[first:m][order]
+        else:  # a few matches (nearly always): an insertion sort, no allocation
+            for j in range(first + 1, m):
+                r = found[j]
+                c = counts[j]
+                k = j
+                while k > first and (
+                    counts[k - 1] < c or (counts[k - 1] == c and found[k - 1] > r)
+                ):
+                    found[k] = found[k - 1]
+                    counts[k] = counts[k - 1]
+                    k -= 1
+                found[k] = r
+                counts[k] = c
+        bounds[q + 1] = m
+    return bounds, found[:m], counts[:m]
+
+
+# --------------------------------------------------------------------------------------------
 # Compiled on first use
 
 #: The loops, callees before callers (each is compiled with the compiled callees in scope).
@@ -431,6 +562,7 @@ _LOOPS: tuple[Callable[..., Any], ...] = (
     _hashed,
     _sign,
     _fingerprint,
+    _lsh_query,
 )
 
 
@@ -511,6 +643,15 @@ def _warm_up(funcs: dict[str, Callable[..., Any]]) -> None:
     _, folded, cls, _ = funcs_["_fold"](_codepoints(text), *_tables())
     funcs_["_chains_possible"](folded, cls)
     funcs_["_chains_possible"](np.zeros(4, dtype=np.uint32), np.zeros(4, dtype=np.uint8))
+    # LSH queries: writable or read-only (Signatures), the band powers read-only (cached), the
+    # index's arrays writable
+    powers = np.ones(2, dtype=np.uint64)
+    powers.flags.writeable = False
+    index = np.zeros((1, 1), dtype=np.uint64)
+    for writable in (True, False):
+        queries = np.zeros((1, 4), dtype=np.uint64)
+        queries.flags.writeable = writable
+        funcs_["_lsh_query"](queries, powers, 2, index, 1, index, queries, _U64(1), 0.5)
 
 
 _KERNELS = _Kernels()

@@ -5,10 +5,14 @@ reports, the batch report's index) builds them here, so a field added to :class:
 added to every output at once. The form::
 
     {"work_id": ..., "metadata": ..., "containment": ..., "source_containment": ...,
-     "jaccard": ..., "copied_chars": ...,
-     "passages": [{"query_start": ..., "query_end": ..., "source_start": ..., "source_end": ...}]}
+     "jaccard": ..., "copied_chars": ..., "evalue": ..., "attributed": ...,
+     "unattributed_chars": ..., "unattributed_share": ...,
+     "passages": [{"query_start": ..., "query_end": ..., "source_start": ..., "source_end": ...,
+                   "kind": ..., "similarity": ..., "evasions": [...], "quoted": ...,
+                   "attributed": ..., "chars": ...}]}
 
-Offsets are code points of the original texts, as everywhere in textprint.
+Offsets are code points of the original texts, as everywhere in textprint. A comparison's match
+(no Registry measures) has None for the Hit's evidence fields and passages without details.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from typing import Any, Protocol
 
 from ._validation import LONE_SURROGATE
 from .matching import Passage
+from .registry import PassageDetail
 
-__all__ = ["HIT_FIELDS", "HitLike", "hit_json", "json_line", "passage_json"]
+__all__ = ["HIT_FIELDS", "HitLike", "hit_json", "json_line", "passage_json", "passages_json"]
 
 #: The fields of a hit's JSON form, in order.
 HIT_FIELDS = (
@@ -30,6 +35,10 @@ HIT_FIELDS = (
     "source_containment",
     "jaccard",
     "copied_chars",
+    "evalue",
+    "attributed",
+    "unattributed_chars",
+    "unattributed_share",
     "passages",
 )
 
@@ -53,18 +62,40 @@ class HitLike(Protocol):
     def passages(self) -> Sequence[Passage]: ...
 
 
-def passage_json(p: Passage) -> dict[str, int]:
-    """A passage as ``{"query_start", "query_end", "source_start", "source_end"}``."""
-    return {
+def passage_json(p: Passage, detail: PassageDetail | None = None) -> dict[str, Any]:
+    """A passage as ``{"query_start", "query_end", "source_start", "source_end"}``, and its
+    `detail`'s fields (kind, similarity, evasions, quoted, attributed, chars) when given."""
+    out: dict[str, Any] = {
         "query_start": int(p.query_start),
         "query_end": int(p.query_end),
         "source_start": int(p.source_start),
         "source_end": int(p.source_end),
     }
+    if detail is not None:
+        out.update(
+            kind=detail.kind,
+            similarity=detail.similarity,
+            evasions=list(detail.evasions),
+            quoted=detail.quoted,
+            attributed=detail.attributed,
+            chars=int(detail.chars),
+        )
+    return out
+
+
+def passages_json(hit: HitLike) -> list[dict[str, Any]]:
+    """The passages of a hit with their details (a comparison's match has none)."""
+    details: Sequence[PassageDetail] = getattr(hit, "details", ())
+    if len(details) != len(hit.passages):
+        return [passage_json(p) for p in hit.passages]
+    return [passage_json(p, d) for p, d in zip(hit.passages, details)]
 
 
 def hit_json(hit: HitLike) -> dict[str, Any]:
     """The JSON form of one hit (plain data: json.dumps takes it as it is)."""
+    evalue = getattr(hit, "evalue", None)
+    unattributed_share = getattr(hit, "unattributed_share", None)
+    unattributed_chars = getattr(hit, "unattributed_chars", None)
     return {
         "work_id": hit.work_id,
         "metadata": hit.metadata,
@@ -72,7 +103,11 @@ def hit_json(hit: HitLike) -> dict[str, Any]:
         "source_containment": float(hit.source_containment),
         "jaccard": float(hit.jaccard),
         "copied_chars": None if hit.copied_chars is None else int(hit.copied_chars),
-        "passages": [passage_json(p) for p in hit.passages],
+        "evalue": None if evalue is None else float(evalue),
+        "attributed": getattr(hit, "attributed", None),
+        "unattributed_chars": None if unattributed_chars is None else int(unattributed_chars),
+        "unattributed_share": None if unattributed_share is None else float(unattributed_share),
+        "passages": passages_json(hit),
     }
 
 

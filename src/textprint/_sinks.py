@@ -79,10 +79,24 @@ def _text_lines(record: Record, hits: list[Hit]) -> str:
             f"{h.source_containment:.0%} of the work; {h.copied_chars} characters in {n} "
             f"passage{'' if n == 1 else 's'})\n"
         )
-        out.extend(
-            f"    text[{p.query_start}:{p.query_end}] = work[{p.source_start}:{p.source_end}]\n"
-            for p in h.passages
-        )
+        if h.evalue is not None and h.unattributed_chars is not None:
+            credit = (
+                "the text names the work"
+                if h.attributed
+                else f"{h.unattributed_chars} characters without quotation or attribution"
+            )
+            out.append(f"    E-value {h.evalue:.1e}; {credit}\n")
+        details = h.details if len(h.details) == n else [None] * n
+        for p, d in zip(h.passages, details):
+            how = ""
+            if d is not None:
+                kind = d.kind if d.kind != "edited" else f"edited {d.similarity or 0:.0%}"
+                marks = [kind, *d.evasions] + (["quoted"] if d.quoted else [])
+                how = f"  ({', '.join(marks)})"
+            out.append(
+                f"    text[{p.query_start}:{p.query_end}] = "
+                f"work[{p.source_start}:{p.source_end}]{how}\n"
+            )
     return "".join(out)
 
 
@@ -230,7 +244,17 @@ def _to_csv(journal: Path, target: Path) -> None:
 def _parquet_schema() -> Any:
     import pyarrow as pa
 
-    passage = pa.struct([(n, pa.int64()) for n in _PASSAGE_FIELDS])
+    passage = pa.struct(
+        [
+            *[(n, pa.int64()) for n in _PASSAGE_FIELDS],
+            ("kind", pa.string()),
+            ("similarity", pa.float64()),
+            ("evasions", pa.list_(pa.string())),
+            ("quoted", pa.bool_()),
+            ("attributed", pa.bool_()),
+            ("chars", pa.int64()),
+        ]
+    )
     hit = pa.struct(
         [
             ("work_id", pa.string()),
@@ -239,6 +263,10 @@ def _parquet_schema() -> Any:
             ("source_containment", pa.float64()),
             ("jaccard", pa.float64()),
             ("copied_chars", pa.int64()),
+            ("evalue", pa.float64()),
+            ("attributed", pa.bool_()),
+            ("unattributed_chars", pa.int64()),
+            ("unattributed_share", pa.float64()),
             ("passages", pa.list_(passage)),
         ]
     )

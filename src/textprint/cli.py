@@ -194,6 +194,7 @@ def _check(args: argparse.Namespace) -> int:
             "min_chars": args.min_chars,
             "min_containment": args.min_containment,
             "top_k": args.top_k,
+            "unattributed_only": args.unattributed_only,
         }
         try:
             _check_stream(reg, records, sink, options, args)
@@ -311,12 +312,25 @@ _REBUILD_SETTINGS = ("k", "window", "n_hashes", "tokenizer", "seed", "scheme")
 
 def _rebuild(args: argparse.Namespace) -> int:
     settings = {s: getattr(args, s) for s in _REBUILD_SETTINGS if getattr(args, s) is not None}
+    if Registry.upgrade(_existing(args.db)):
+        print(f"upgraded {args.db} from registry format 1 to format 2")
+        if not settings:
+            with Registry(args.db) as reg:
+                print(f"rebuilt {len(reg)} works under {reg.manifest['tokenizer_identity']}")
+            return 0
     with Registry(_existing(args.db)) as reg:
         before = {s: reg.manifest[s] for s in settings}
         reg.rebuild(**settings, batch_size=args.batch_size)
         print(f"rebuilt {len(reg)} works under {reg.manifest['tokenizer_identity']}")
         for s in settings:
             print(f"  {s}: {before[s]} -> {reg.manifest[s]}")
+    return 0
+
+
+def _compact(args: argparse.Namespace) -> int:
+    with Registry(_existing(args.db)) as reg:
+        reg.compact()
+        print(f"compacted {args.db}: {len(reg)} works in one posting segment")
     return 0
 
 
@@ -413,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chk.add_argument("--top-k", type=int, default=None, help="at most this many hits per text")
     chk.add_argument(
+        "--unattributed-only",
+        action="store_true",
+        help="report a work only when what the text copies of it without quotation marks or "
+        "naming it (its title or author metadata) is enough for a hit on its own",
+    )
+    chk.add_argument(
         "--skip-existing",
         action="store_true",
         help="skip texts whose results the output already holds (resume an interrupted run)",
@@ -447,7 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rb = sub.add_parser(
         "rebuild",
-        help="re-fingerprint a registry's stored texts (after an upgrade, or to change settings)",
+        help="re-fingerprint a registry's stored texts (after an upgrade, or to change "
+        "settings); upgrades a registry file made by textprint 0.1",
     )
     rb.add_argument("db", metavar="DB")
     rb.add_argument("--k", type=int, default=None, help="new shingle length in tokens")
@@ -458,6 +479,13 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--scheme", default=None, help="new MinHash scheme (oph, datasketch)")
     rb.add_argument("--batch-size", type=int, default=1000, help="works fingerprinted at once")
     rb.set_defaults(func=_rebuild)
+
+    cp = sub.add_parser(
+        "compact",
+        help="merge a registry's posting segments into one (fastest checks after a bulk import)",
+    )
+    cp.add_argument("db", metavar="DB")
+    cp.set_defaults(func=_compact)
     return parser
 
 

@@ -25,11 +25,11 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ._display import short_repr
-from ._serialize import hit_json, passage_json
+from ._serialize import hit_json, passages_json
 from ._validation import check_text, iterates, utf8_safe
 from .errors import InvalidInputError
 from .matching import Comparison, Passage
-from .registry import Hit, Registry
+from .registry import Hit, PassageDetail, Registry
 
 __all__ = ["REPORT_FORMAT", "Evidence", "evidence", "index_html"]
 
@@ -67,6 +67,11 @@ class _Match:
     jaccard: float
     passages: tuple[Passage, ...]
     copied_chars: int | None = None  # a Registry measure: None for a comparison
+    details: tuple[PassageDetail, ...] = ()  # the Hit's evidence (none for a comparison)
+    evalue: float | None = None
+    attributed: bool | None = None
+    unattributed_chars: int | None = None
+    unattributed_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -111,13 +116,13 @@ class Evidence:
             }
             match["passages"] = [
                 {
-                    **passage_json(p),
+                    **pj,
                     "query_start_utf16": q16(p.query_start),
                     "query_end_utf16": q16(p.query_end),
                     "source_start_utf16": s16(p.source_start),
                     "source_end_utf16": s16(p.source_end),
                 }
-                for p in m.passages
+                for p, pj in zip(m.passages, passages_json(m))
             ]
             matches.append(match)
         return {
@@ -208,8 +213,11 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: str, m: int) -> str:
-    """Escape `text`, wrapping each span (start, end, passage index) in a linked <mark>."""
+def _highlight(
+    text: str, spans: list[tuple[int, int, int]], side: str, other: str, m: int, kinds: list[str]
+) -> str:
+    """Escape `text`, wrapping each span (start, end, passage index) in a linked <mark> of the
+    passage's class (`kinds`: how the post presents it)."""
     out: list[str] = []
     pos = 0
     for start, end, idx in sorted(spans):
@@ -221,21 +229,85 @@ def _highlight(text: str, spans: list[tuple[int, int, int]], side: str, other: s
         target = f"m{m}-{other}{idx}"
         out.append(
             f'<a class="passage" id="{mark_id}" href="#{target}" data-passage="{idx}">'
-            f"<mark>{html.escape(text[start:end])}</mark></a>"
+            f'<mark class="{kinds[idx]}">{html.escape(text[start:end])}</mark></a>'
         )
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
 
+#: How a passage is presented by the post: its mark's class and what the legend calls it.
+_PRESENTED = {
+    "free": "copied without quotation or attribution",
+    "quoted": "quoted",
+    "attributed": "attributed (the post names the work)",
+    "quoted attributed": "quoted and attributed",
+    "plain": "copied",
+}
+
+
+def _presented(match: _Match) -> list[str]:
+    """Per passage, the class of its mark: ``plain`` for a comparison (nothing is known)."""
+    if len(match.details) != len(match.passages):
+        return ["plain"] * len(match.passages)
+    out = []
+    for d in match.details:
+        attributed = bool(match.attributed)
+        if d.quoted and attributed:
+            out.append("quoted attributed")
+        elif d.quoted:
+            out.append("quoted")
+        elif attributed:
+            out.append("attributed")
+        else:
+            out.append("free")
+    return out
+
+
+def _detail_cells(d: PassageDetail | None) -> str:
+    if d is None:
+        return "<td></td><td></td>"
+    how = d.kind if d.similarity is None or d.kind != "edited" else f"edited ({d.similarity:.0%})"
+    evasions = ", ".join(d.evasions) or "none"
+    return f"<td>{html.escape(how)}</td><td>{html.escape(evasions)}</td>"
+
+
+def _evidence_rows(match: _Match) -> str:
+    """The Hit's evidence measures (none for a comparison)."""
+    if match.evalue is None:
+        return ""
+    free = match.unattributed_chars if match.unattributed_chars is not None else 0
+    share = match.unattributed_share if match.unattributed_share is not None else 0.0
+    return (
+        f"<tr><th>E-value (works expected to match this strongly by chance)</th>"
+        f'<td class="evalue">{match.evalue:.1e}</td></tr>'
+        f"<tr><th>the post names the work</th>"
+        f"<td>{'yes' if match.attributed else 'no'}</td></tr>"
+        f"<tr><th>copied without quotation or attribution</th>"
+        f'<td class="unattributed">{free} characters ({share:.1%} of the checked text)</td></tr>'
+    )
+
+
 def _match_html(m: int, query: str, match: _Match) -> str:
     q_spans = [(p.query_start, p.query_end, i) for i, p in enumerate(match.passages)]
     s_spans = [(p.source_start, p.source_end, i) for i, p in enumerate(match.passages)]
     meta = "" if match.metadata is None else _metadata_html(match.metadata)
+    kinds = _presented(match)
+    details: list[PassageDetail | None] = (
+        list(match.details)
+        if len(match.details) == len(match.passages)
+        else [None] * len(match.passages)
+    )
     rows = "".join(
-        f"<tr><td>{i + 1}</td><td>{p.query_start}–{p.query_end}</td>"
-        f"<td>{p.source_start}–{p.source_end}</td><td>{p.query_end - p.query_start}</td></tr>"
+        f'<tr class="{kinds[i]}"><td>{i + 1}</td><td>{p.query_start}–{p.query_end}</td>'
+        f"<td>{p.source_start}–{p.source_end}</td><td>{p.query_end - p.query_start}</td>"
+        f"<td>{html.escape(_PRESENTED[kinds[i]])}</td>{_detail_cells(details[i])}</tr>"
         for i, p in enumerate(match.passages)
+    )
+    legend = "".join(
+        f'<span class="key"><mark class="{k}">&nbsp;&nbsp;</mark> {html.escape(v)}</span>'
+        for k, v in _PRESENTED.items()
+        if k in kinds
     )
     return (
         f'<section class="match" id="match{m}">'
@@ -247,15 +319,18 @@ def _match_html(m: int, query: str, match: _Match) -> str:
         f"<tr><th>share of this work found in the checked text</th>"
         f"<td>{match.source_containment:.1%}</td></tr>"
         f"<tr><th>Jaccard similarity</th><td>{match.jaccard:.3f}</td></tr>"
+        f"{_evidence_rows(match)}"
         f"<tr><th>SHA-256 of the work</th><td><code>{_sha256(match.text)}</code></td></tr>"
         "</table>"
         '<table class="passages"><tr><th>#</th><th>checked text</th><th>work</th>'
-        f"<th>characters</th></tr>{rows}</table>"
+        "<th>characters</th><th>presented as</th><th>copied</th><th>evasions seen</th></tr>"
+        f"{rows}</table>"
+        f'<p class="legend">{legend}</p>'
         '<div class="sides">'
         f'<div class="side query"><h3>Checked text</h3><pre>'
-        f"{_highlight(query, q_spans, 'q', 's', m)}</pre></div>"
+        f"{_highlight(query, q_spans, 'q', 's', m, kinds)}</pre></div>"
         f'<div class="side source"><h3>Work {html.escape(str(match.work_id))}</h3><pre>'
-        f"{_highlight(match.text, s_spans, 's', 'q', m)}</pre></div>"
+        f"{_highlight(match.text, s_spans, 's', 'q', m, kinds)}</pre></div>"
         "</div></section>"
     )
 
@@ -269,6 +344,9 @@ text-align:left;vertical-align:top}th{background:#f4f4f6;font-weight:600}
 pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;line-height:1.6;
 border:1px solid #ddd;padding:.75rem;background:#fafafa;max-height:70vh;overflow:auto}
 mark{background:#ffe08a;padding:0 1px}a.passage{color:inherit;text-decoration:none}
+mark.free{background:#ffb3a7}mark.quoted{background:#b9d7ff}mark.attributed{background:#c8ecc1}
+mark.quoted.attributed{background:#b9d7ff;box-shadow:inset 0 -3px 0 #4caf50}
+.legend .key{margin-right:1rem;white-space:nowrap}.evalue,.unattributed{font-weight:600}
 a.passage:target mark{background:#ff9f43;outline:2px solid #d35400}
 code{font-size:.85em;word-break:break-all}.none{font-style:italic}
 table.metadata{margin:0}table.metadata th{background:none;font-weight:500}
@@ -279,6 +357,9 @@ _NOTEBOOK_STYLE = (
     ".textprint-report pre{white-space:pre-wrap;word-break:break-word;max-height:24rem;"
     "overflow:auto;border:1px solid #ddd;padding:.5rem}"
     ".textprint-report mark{background:#ffe08a;padding:0 1px}"
+    ".textprint-report mark.free{background:#ffb3a7}"
+    ".textprint-report mark.quoted{background:#b9d7ff}"
+    ".textprint-report mark.attributed{background:#c8ecc1}"
     ".textprint-report a.passage{color:inherit;text-decoration:none}"
 )
 
@@ -317,6 +398,7 @@ _INDEX_COLUMNS = (
     ("work", "top work"),
     ("share", "copied from it"),
     ("chars", "copied characters"),
+    ("free", "without quotation or attribution"),
 )
 
 
@@ -341,7 +423,8 @@ def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -
     Notes
     -----
     The page lists what was found in each text, its top work (with the work's ``title`` metadata, if
-    any), the share of the text copied from it and the copied characters. The header's arrows
+    any), the share of the text copied from it, the copied characters and the share copied
+    without quotation or attribution. The header's arrows
     sort the table by a column through the URL's fragment (``#sort=share-desc``): the page's
     only script, allowed by its digest in the Content-Security-Policy, which allows no request.
 
@@ -391,17 +474,20 @@ def index_html(rows: Iterable[Mapping[str, Any]], out: IO[str], *, title: str) -
             title_ = utf8_safe(str(top["metadata"].get("title", "")))
         share = 0.0 if top is None else float(top["containment"])
         chars = 0 if top is None else int(top.get("copied_chars") or 0)
+        free = None if top is None else top.get("unattributed_share")
         verdict = (
             f"copies {len(hits)} work{'' if len(hits) == 1 else 's'}" if hits else "no copy found"
         )
         out.write(
             f'<tr class="{"copy" if hits else "none"}" data-order="{n}" '
             f'data-id="{rid}" data-hits="{len(hits)}" data-work="{html.escape(work)}" '
-            f'data-share="{share:.6f}" data-chars="{chars}">'
+            f'data-share="{share:.6f}" data-chars="{chars}" '
+            f'data-free="{0.0 if free is None else float(free):.6f}">'
             f"<td>{n}</td><td>{name}</td><td>{verdict}</td>"
             f"<td><code>{html.escape(work)}</code> {html.escape(title_)}</td>"
             f"<td>{'' if top is None else f'{share:.0%}'}</td>"
-            f"<td>{'' if top is None else chars}</td></tr>\n"
+            f"<td>{'' if top is None else chars}</td>"
+            f"<td>{'' if free is None else f'{float(free):.0%}'}</td></tr>\n"
         )
     out.write(
         f'</tbody></table>\n<p class="totals">{n} text{"" if n == 1 else "s"} checked, {found} '
@@ -533,6 +619,11 @@ def evidence(
                 hit.jaccard,
                 hit.passages,
                 hit.copied_chars,
+                hit.details,
+                hit.evalue,
+                hit.attributed,
+                hit.unattributed_chars,
+                hit.unattributed_share,
             )
         )
     if settings is None and registry is not None:

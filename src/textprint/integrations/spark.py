@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_probability
+from .._serialize import hit_json
+from .._validation import check_choice, check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..lsh import band_keys, optimal_bands
@@ -57,7 +58,10 @@ HITS_SCHEMA = (
     "id {id_type}, work_id string, containment double, source_containment double, "
     "jaccard double, copied_chars bigint, "
     "passages array<struct<query_start: bigint, query_end: bigint, "
-    "source_start: bigint, source_end: bigint>>"
+    "source_start: bigint, source_end: bigint>>, "
+    "evalue double, attributed boolean, unattributed_chars bigint, unattributed_share double, "
+    "details array<struct<kind: string, similarity: double, evasions: array<string>, "
+    "quoted: boolean, attributed: boolean, chars: bigint>>"
 )
 
 
@@ -358,6 +362,7 @@ def check(
     min_chars: int | None = None,
     min_containment: float = MIN_CONTAINMENT,
     top_k: int | None = None,
+    unattributed_only: bool = False,
     batch_size: int = 64,
     broadcast_bytes: int = BROADCAST_BYTES,
 ) -> Any:
@@ -379,7 +384,7 @@ def check(
         Must store its texts (``store_text=True``, the default).
     text_col, id_col : str
         Columns of `df`; ids need not be unique (each row is checked on its own).
-    min_chars, min_containment, top_k
+    min_chars, min_containment, top_k, unattributed_only
         As in :meth:`Registry.check <textprint.Registry.check>`.
     batch_size : int, default 64
         Texts prepared together on an executor.
@@ -391,7 +396,9 @@ def check(
     -------
     pyspark.sql.DataFrame
         One row per (text, copied work), schema :data:`HITS_SCHEMA` (``id`` has the type of
-        `id_col`; passages are structs of original-text offsets).
+        `id_col`; passages are structs of original-text offsets; ``details`` holds one struct
+        per passage, as ``Hit.details``; ``evalue``,
+        ``attributed``, ``unattributed_chars`` and ``unattributed_share`` are the Hit's).
 
     Notes
     -----
@@ -413,10 +420,11 @@ def check(
     min_containment = check_probability(min_containment, "min_containment")
     if top_k is not None:
         top_k = check_int(top_k, "top_k", low=1)
+    unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
     batch_size = check_int(batch_size, "batch_size", low=1)
     broadcast_bytes = check_int(broadcast_bytes, "broadcast_bytes", low=0)
     export = registry.export_index()
-    opts = Options(min_chars, min_containment, top_k)
+    opts = Options(min_chars, min_containment, top_k, unattributed_only)
     spark = df.sparkSession
     id_type = df.schema[id_col].dataType.simpleString()
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
@@ -442,17 +450,34 @@ def check(
     return df.select(id_col, text_col).mapInArrow(run, schema)
 
 
+_HIT_COLUMNS = (
+    "containment",
+    "source_containment",
+    "jaccard",
+    "copied_chars",
+    "evalue",
+    "attributed",
+    "unattributed_chars",
+    "unattributed_share",
+)
+_PASSAGE_KEYS = ("query_start", "query_end", "source_start", "source_end")
+_DETAIL_KEYS = ("kind", "similarity", "evasions", "quoted", "attributed", "chars")
+
+
 def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
     """Append one text's Hits to the columns of a HITS_SCHEMA batch."""
     for h in hits:
+        row = hit_json(h)  # the one JSON form of a Hit
         out["id"].append(rid)
         # Arrow strings are UTF-8: a lone surrogate in an id becomes U+FFFD here
-        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(h.work_id)))
-        out["containment"].append(h.containment)
-        out["source_containment"].append(h.source_containment)
-        out["jaccard"].append(h.jaccard)
-        out["copied_chars"].append(h.copied_chars)
-        out["passages"].append([p._asdict() for p in h.passages])
+        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(row["work_id"])))
+        for name in _HIT_COLUMNS:
+            out[name].append(row[name])
+        # the offsets of each passage here, how it was copied in `details`
+        out["passages"].append([{k: p[k] for k in _PASSAGE_KEYS} for p in row["passages"]])
+        out["details"].append(
+            [{k: p[k] for k in _DETAIL_KEYS} for p in row["passages"] if "kind" in p]
+        )
 
 
 def _utf8(value: str | bytes | None) -> bytes | None:
@@ -532,16 +557,23 @@ def _check_joined(
             rids = batch.column("_rid").to_pylist()
             docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
             posts = batch.column("p").to_pylist()
-            out: dict[str, list[Any]] = {"_rid": [], "rank": [], "work": [], "regions": []}
+            out: dict[str, list[Any]] = {
+                "_rid": [],
+                "rank": [],
+                "work": [],
+                "regions": [],
+                "evalue": [],
+            }
             for lo in range(0, len(docs), batch_size):
                 prepared = prepare_texts(docs[lo : lo + batch_size], settings)
                 for rid, q, p in zip(rids[lo : lo + batch_size], prepared, posts[lo:]):
                     found = candidates_from_postings(q, p, common, settings, opts)
-                    for rank, (work, regions) in enumerate(found):
+                    for rank, (work, regions, evalue) in enumerate(found):
                         out["_rid"].append(rid)
                         out["rank"].append(rank)
                         out["work"].append(work)
                         out["regions"].append(regions)
+                        out["evalue"].append(evalue)
             yield pa.RecordBatch.from_pydict(
                 out,
                 schema=pa.schema(
@@ -550,12 +582,14 @@ def _check_joined(
                         ("rank", pa.int64()),
                         ("work", pa.int64()),
                         ("regions", pa.list_(pa.list_(pa.int64()))),
+                        ("evalue", pa.float64()),
                     ]
                 ),
             )
 
     cands = todo.mapInArrow(
-        candidates_run, "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>"
+        candidates_run,
+        "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>, evalue double",
     )
     ws = export.works
     work_table = pa.table(
@@ -584,7 +618,9 @@ def _check_joined(
         .groupBy("_rid")
         .agg(
             F.collect_list(
-                F.struct("rank", "work", "regions", "wid", "is_int", "meta", "stats", "blocks")
+                F.struct(
+                    "rank", "work", "regions", "evalue", "wid", "is_int", "meta", "stats", "blocks"
+                )
             ).alias("c")
         )
     )
@@ -616,7 +652,7 @@ def _check_joined(
                     }
                     # best first, as the candidate stage ranked them
                     order = [
-                        (int(x["work"]), x["regions"])
+                        (int(x["work"]), x["regions"], float(x["evalue"]))
                         for x in sorted(rows, key=lambda x: x["rank"])
                     ]
                     hits = verify_joined(q, order, works, common, settings, opts)

@@ -19,14 +19,16 @@ near-duplicate works) do not count as evidence.
 
 The package has one module per stage: `_store` (the file and its rows), `_postings` and
 `_segments` (the index), `_prepare` (one pass over a text), `_candidates` (lookups, common
-phrases, the bound), `_verify` (alignment and measures), `_long` (huge texts), `_results`
-(`Hit`, `Work`, the evidence rule), `_upgrade` (format 1 files) and `_registry` (the facade).
+phrases, the bound), `_significance` (E-values), `_verify` (alignment and measures),
+`_evidence` and `_quotes` (how each passage was copied, quotation, attribution), `_long`
+(huge texts), `_results` (`Hit`, `PassageDetail`, `Work`, the evidence rule), `_upgrade`
+(format 1 files) and `_registry` (the facade).
 """
 
 from __future__ import annotations
 
 from ._registry import Registry
-from ._results import Hit, Work
+from ._results import Hit, PassageDetail, Work
 from ._store import FORMAT, FORMAT_VERSION
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Hit", "Registry", "Work"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Hit", "PassageDetail", "Registry", "Work"]

@@ -7,8 +7,10 @@
    reported).
 3. **Regions.** Each remaining posting pairs a fingerprint of the text with one of the work.
    Around each pair lies a rectangle: the pair's spans widened by ``margin`` tokens in both
-   texts. Overlapping rectangles of one work join into regions. Verification aligns each region
-   of the text with its region of the work and looks nowhere else.
+   texts. Rectangles of one work that overlap, or come closer than ``window + 3 k`` tokens in
+   both texts, join into regions (so two fingerprints of one copy up to about 75 tokens apart
+   make one region, while chance pairs, scattered over the work, stay apart). Verification
+   aligns each region of the text with its region of the work and looks nowhere else.
 4. **The bound.** A work can pass the evidence rule only if its regions hold enough: at least
    ``min_chars`` characters of the text (200 CJK characters or 40 words by default), or at
    least ``min_containment`` of the work's token characters. Verification can find no passage
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import BoolArray, Int64Array, UInt64Array
-from . import _postings
+from . import _postings, _significance
 from ._segments import Found
 
 #: A key held by at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
@@ -50,6 +52,14 @@ def common_limit(n_clusters: int) -> int:
 
 def margin_tokens(window: int, k: int) -> int:
     """Tokens a region keeps around its outermost fingerprints (see the module docstring)."""
+    return window + 3 * k
+
+
+def join_tokens(window: int, k: int) -> int:
+    """Regions this many tokens apart or closer in both texts are one region: alignment chains
+    runs of seeds across gaps of up to ``3 k`` tokens (its default `gap`), and between two
+    fingerprints of a heavily edited copy it can find a passage that neither region's margin
+    reaches (measured on the washing suite: ``window + 3 k`` joins them)."""
     return window + 3 * k
 
 
@@ -72,6 +82,7 @@ class Candidate:
     n_shared: int  # distinct fingerprint keys shared
     pairs: tuple[Int64Array, Int64Array, Int64Array, Int64Array]  # q_start, q_end, w_start, w_len
     shared_keys: UInt64Array  # the distinct posting keys shared
+    evalue: float = math.inf  # expected works sharing evidence this strong by chance
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -186,9 +197,12 @@ def _pairs(
     )
 
 
-def _components(group: Int64Array, lo: Int64Array, hi: Int64Array) -> Int64Array:
+def _components(
+    group: Int64Array, lo: Int64Array, hi: Int64Array, join: Int64Array | int = 0
+) -> Int64Array:
     """Component ids of intervals ``[lo, hi)`` sorted by (group, lo): within a group, an
-    interval joins the previous component when it starts before the running end."""
+    interval joins the previous component when it starts less than `join` past the running
+    end."""
     n = len(lo)
     if n == 0:
         return np.zeros(0, np.int64)
@@ -196,8 +210,9 @@ def _components(group: Int64Array, lo: Int64Array, hi: Int64Array) -> Int64Array
     span = int(max(hi.max(), lo.max())) + 2
     base = (group - group.min()) * span
     run = np.maximum.accumulate(hi + base)
+    gap = np.broadcast_to(np.asarray(join, dtype=np.int64), (n,))
     new = np.ones(n, dtype=bool)
-    new[1:] = (group[1:] != group[:-1]) | (lo[1:] + base[1:] >= run[:-1])
+    new[1:] = (group[1:] != group[:-1]) | (lo[1:] + base[1:] - gap[1:] >= run[:-1])
     out: Int64Array = np.cumsum(new) - 1
     return out
 
@@ -211,16 +226,22 @@ def candidates(
     q_token_starts: Int64Array,
     q_chars_per_token: float,
     margin: int,
+    join: int,
     cjk: bool,
     min_chars: int | None,
     min_words: int,
     min_chars_cjk: int,
     min_containment: float,
     limit: int,
+    segment_gap: int,
+    chance_model: str,
+    sizes: _significance.RegistrySizes,
 ) -> list[Candidate]:
-    """The works that can pass the evidence rule, with their regions, best first.
+    """The works that can pass the evidence rule, with their regions and E-values, best first.
 
-    At most `limit` works are returned, most shared keys first (ties by row).
+    At most `limit` works are returned, most shared keys first (ties by row). The E-values
+    (`_significance`) are those of every work sharing a fingerprint, computed once the bound
+    leaves a candidate.
     """
     rowid, qa, qb, wa, wl, key, pstats = _pairs(look, fp_starts, fp_ends)
     if not len(rowid):
@@ -231,6 +252,10 @@ def candidates(
     w_cpt = np.maximum(1.0, stats[:, 0] / np.maximum(stats[:, 1], 1))
     m_q = math.ceil(margin * max(1.0, q_chars_per_token))
     m_w = np.ceil(margin * w_cpt).astype(np.int64)[w_idx]
+    # rectangles less than `join` tokens apart in both texts are one region: alignment chains
+    # runs of seeds across such gaps, so one region must hold both sides of one
+    j_q = math.ceil(join * max(1.0, q_chars_per_token))
+    j_w = np.ceil(join * w_cpt).astype(np.int64)[w_idx]
     # rectangles, clamped to the texts
     ra = np.maximum(qa - m_q, 0)
     rb = np.minimum(qb + m_q, q_len)
@@ -238,11 +263,11 @@ def candidates(
     sb = np.minimum(wa + wl + m_w, stats[w_idx, 0])
     # query-side components per work, then work-side components inside them
     o1 = np.lexsort((ra, w_idx))
-    c1 = _components(w_idx[o1], ra[o1], rb[o1])
+    c1 = _components(w_idx[o1], ra[o1], rb[o1], j_q)
     comp1 = np.empty_like(c1)
     comp1[o1] = c1
     o2 = np.lexsort((sa, comp1))
-    c2 = _components(comp1[o2], sa[o2], sb[o2])
+    c2 = _components(comp1[o2], sa[o2], sb[o2], j_w[o2])
     comp2 = np.empty_like(c2)
     comp2[o2] = c2
     # extents of every region (comp2) and of every text-side component (comp1)
@@ -283,6 +308,11 @@ def candidates(
     can = enough | (src_upper >= min_containment)
     if not can.any():
         return []
+    # the chance of each work's evidence, from the seeds of every work (`_significance`)
+    c, rarity = _levels(look, w_idx, qa, wa, key, stats, q_token_starts, sizes, segment_gap)
+    model = _significance.MODELS[chance_model]
+    expected = _significance.expected_sharing(len(look.unique), sizes, model)
+    e_values = _significance.evalues(c, rarity, expected, model)
     # rank: distinct shared keys, most first, ties by row
     n_shared = distinct_per_group(w_idx, key, len(works))
     ranked = [int(i) for i in np.lexsort((works, -n_shared)) if can[i]][:limit]
@@ -304,9 +334,55 @@ def candidates(
                 n_shared=int(n_shared[i]),
                 pairs=(qa[sel], qb[sel], wa[sel], wl[sel]),
                 shared_keys=np.unique(look.unique[key[sel]]),
+                evalue=float(e_values[i]),
             )
         )
     return out
+
+
+def _levels(
+    look: Lookup,
+    w_idx: Int64Array,
+    qa: Int64Array,
+    wa: Int64Array,
+    key: Int64Array,
+    stats: Int64Array,
+    q_token_starts: Int64Array,
+    sizes: _significance.RegistrySizes,
+    segment_gap: int,
+) -> tuple[Int64Array, np.ndarray]:
+    """`_significance.work_levels` of the works `w_idx` indexes, from the pairs."""
+    found = look.found
+    return _significance.work_levels(
+        w_idx,
+        np.searchsorted(q_token_starts, qa, side="left"),
+        wa,
+        key,
+        distinct_per_group(found.qi, found.rowid, len(look.unique)),
+        stats[:, 0],
+        stats[:, 1],
+        sizes,
+        gap=segment_gap,
+    )
+
+
+def levels(
+    look: Lookup,
+    fp_starts: Int64Array,
+    fp_ends: Int64Array,
+    *,
+    q_token_starts: Int64Array,
+    sizes: _significance.RegistrySizes,
+    segment_gap: int,
+) -> tuple[Int64Array, Int64Array, np.ndarray]:
+    """Every work sharing an evidence fingerprint with a text (row ids, sorted) and its
+    evidence (`_significance.work_levels`: ``c`` and the rarity), as `candidates` computes
+    them (for calibration: a check keeps its candidates' E-values only)."""
+    rowid, qa, _, wa, _, key, pstats = _pairs(look, fp_starts, fp_ends)
+    works, first = np.unique(rowid, return_index=True)
+    w_idx = np.searchsorted(works, rowid)
+    c, rarity = _levels(look, w_idx, qa, wa, key, pstats[first], q_token_starts, sizes, segment_gap)
+    return works, c, rarity
 
 
 def _union_lengths(group: Int64Array, lo: Int64Array, hi: Int64Array, n: int) -> np.ndarray:

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._typing import Int64Array, UInt64Array
-from . import _candidates, _postings
+from ..errors import StorageError
+from . import _candidates, _postings, _significance
 from ._candidates import Candidate, Region
 from ._check import Options, candidates_of
 from ._prepare import Text, prepare
-from ._results import MIN_CONTAINMENT, Hit, build_hit, ranked
-from ._segments import Found
+from ._results import MIN_CONTAINMENT, Hit, hits_of
+from ._segments import Found, concat_found
 from ._store import WorkIdentity, WorkStats
 from ._verify import WorkTexts, verify_texts
+
+if TYPE_CHECKING:
+    from ._registry import Registry
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,7 +48,8 @@ class IndexExport:
     Attributes
     ----------
     settings : dict
-        k, window, seed and tokenizer of the registry.
+        k, window, seed and tokenizer of the registry, and ``sizes``: the summary of its work
+        sizes the E-values need (`_significance.RegistrySizes`).
     keys : ndarray of shape (n,), dtype=uint64
         Posting keys (48-bit) of the evidence postings, sorted; common keys left out.
     rowid, cluster, start : ndarray of shape (n,), dtype=int64
@@ -128,7 +133,9 @@ def check_prepared(
     candidates name (an engine that joins them in sends those only)."""
     look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
     k, window = int(settings["k"]), int(settings["window"])
-    cands, boilerplate = candidates_of(q, look, window=window, k=k, opts=opts)
+    cands, boilerplate = candidates_of(
+        q, look, window=window, k=k, opts=opts, sizes=settings["sizes"]
+    )
     return verify_candidates(q, cands, boilerplate, works, settings, opts)
 
 
@@ -154,7 +161,16 @@ def verify_candidates(
         min_chars=opts.min_chars,
         min_containment=opts.min_containment,
     )
-    return ranked([build_hit(e, works[e.rowid].identity) for e in evidence], opts.top_k)
+    assert q.prepared is not None
+    return hits_of(
+        evidence,
+        {r: w.identity for r, w in works.items()},
+        q.prepared.text,
+        min_chars=opts.min_chars,
+        min_containment=opts.min_containment,
+        top_k=opts.top_k,
+        unattributed_only=opts.unattributed_only,
+    )
 
 
 def prepare_texts(texts: list[str], settings: Mapping[str, Any]) -> list[Text]:
@@ -199,9 +215,10 @@ def candidates_from_postings(
     common: UInt64Array,
     settings: Mapping[str, Any],
     opts: Options,
-) -> list[tuple[int, list[list[int]]]]:
+) -> list[tuple[int, list[list[int]], float]]:
     """The candidates of one prepared text from the postings joined to it (dicts with
-    POSTING_FIELDS): (work row, regions as [q_start, q_end, w_start, w_end]), best first."""
+    POSTING_FIELDS): (work row, regions as [q_start, q_end, w_start, w_end], E-value), best
+    first."""
     rows = sorted(postings, key=lambda x: (x["key"], x["work"], x["start"]))
     cols = {f: np.array([x[f] for x in rows], dtype=np.int64) for f in POSTING_FIELDS}
     stats = np.stack([cols["n_chars"], cols["n_tokens"], cols["token_chars"]], axis=1)
@@ -212,13 +229,16 @@ def candidates_from_postings(
 
     look = _candidates.find(lookup, q.fp_hashes, 0, common=common)
     k, window = int(settings["k"]), int(settings["window"])
-    cands, _ = candidates_of(q, look, window=window, k=k, opts=opts)
-    return [(c.rowid, [[r.q_start, r.q_end, r.w_start, r.w_end] for r in c.regions]) for c in cands]
+    cands, _ = candidates_of(q, look, window=window, k=k, opts=opts, sizes=settings["sizes"])
+    return [
+        (c.rowid, [[r.q_start, r.q_end, r.w_start, r.w_end] for r in c.regions], c.evalue)
+        for c in cands
+    ]
 
 
 def verify_joined(
     q: Text,
-    candidates: Sequence[tuple[int, Sequence[Sequence[int]]]],
+    candidates: Sequence[tuple[int, Sequence[Sequence[int]], float]],
     works: Mapping[int, ExportedWork],
     common: UInt64Array,
     settings: Mapping[str, Any],
@@ -238,8 +258,9 @@ def verify_joined(
             n_shared=0,
             pairs=(z, z, z, z),
             shared_keys=np.zeros(0, np.uint64),
+            evalue=float(evalue),
         )
-        for r, regions in candidates
+        for r, regions, evalue in candidates
     ]
     return verify_candidates(q, cands, boilerplate, works, settings, opts)
 
@@ -260,3 +281,67 @@ __all__ = [
     "prepare_texts",
     "verify_joined",
 ]
+
+
+def export_index(reg: Registry) -> IndexExport:
+    """:meth:`Registry.export_index`."""
+    if not reg.store_text:
+        raise StorageError("exporting for remote checks needs the works' texts (store_text)")
+    db = reg._db
+    with db.snapshot():
+        reg._refresh()
+        reg._require_fresh()
+        limit = reg._limit()
+        parts = [
+            got
+            for view in reg._index.views.values()
+            if (got := view.all_postings(db, _postings.FP)) is not None
+        ]
+        if parts:
+            keys = np.concatenate([k for k, _ in parts])
+            found = concat_found([f for _, f in parts])
+        else:
+            keys = np.zeros(0, np.uint64)
+            found = concat_found([])
+        alive = ~np.isin(found.rowid, reg._index.removed)
+        order = np.lexsort((found.start[alive], found.rowid[alive], keys[alive]))
+        keys = keys[alive][order]
+        found = Found(*(getattr(found, f)[alive][order] for f in Found._fields))
+        unique, inv = np.unique(keys, return_inverse=True)
+        n_clusters = _candidates.distinct_per_group(inv, found.cluster, len(unique))
+        common_u = n_clusters >= limit
+        keep = ~common_u[inv]
+        rows = db.read(
+            "SELECT rowid, work_id, id_is_int, metadata, n_chars, n_tokens, token_chars, "
+            "n_shingles, n_fp, flags, cluster FROM works"
+        )
+        works = {}
+        with db.lock:
+            for r in rows:
+                rowid = int(r[0])
+                works[rowid] = ExportedWork(
+                    identity=WorkIdentity(rowid, r[1], int(r[2]), r[3]),
+                    stats=WorkStats(rowid, *(int(x) for x in r[4:11])),
+                    blocks=tuple(db.all_text_blocks(db.conn, rowid)),
+                )
+    return IndexExport(
+        settings={
+            "k": reg.k,
+            "window": reg.window,
+            "seed": reg.seed,
+            "tokenizer": reg.tokenizer,
+            "sizes": _significance.RegistrySizes.of(
+                np.array([w.stats.n_tokens for w in works.values()], np.int64)
+            ),
+        },
+        keys=keys[keep],
+        rowid=found.rowid[keep],
+        cluster=found.cluster[keep],
+        start=found.start[keep],
+        stats=found.stats[keep],
+        common=unique[common_u],
+        works=works,
+    )
+
+
+# -- maintenance ----------------------------------------------------------------------------

@@ -23,14 +23,18 @@ signature of the whole text.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
+from ._evidence import AlignedStats, counted_as_spans, passage_facts
 from ._results import Evidence, Hit, enough, visible_chars
 from ._verify import (
     WorkTexts,
@@ -40,7 +44,6 @@ from ._verify import (
     fingerprint_passages,
     fingerprint_source_containment,
     merge_passages,
-    natural_cut,
 )
 
 if TYPE_CHECKING:
@@ -113,6 +116,8 @@ class _WorkTally:
     w_lens: list[Int64Array] = field(default_factory=list)
     shared: list[UInt64Array] = field(default_factory=list)  # work shingles found in the text
     shared_keys: set[int] = field(default_factory=set)  # without texts: keys shared
+    raw: list[tuple[Passage, AlignedStats]] = field(default_factory=list)  # as aligned
+    evalue: float = math.inf  # the smallest of its segments'
 
     def add_covered(
         self, starts: Int64Array, ends: Int64Array, owned: np.ndarray, ranges: list[tuple[int, int]]
@@ -139,6 +144,9 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
     found: dict[int, _WorkTally] = {}
     previous: dict[int, list[Passage]] = {}
     all_opts = type(opts)(0, 0.0, opts.top_k)  # no evidence rule per segment
+    # the tokens each segment owns, in offsets of the text (for the passages' facts)
+    tok_starts: list[Int64Array] = []
+    tok_ends: list[Int64Array] = []
     for i, (a, b) in enumerate(bounds):
         own_end = (bounds[i + 1][0] if i + 1 < len(bounds) else len(text)) - a
         seg = text[a:b]
@@ -150,6 +158,8 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
         query.n_tokens += n_owned
         query.n_cjk_tokens += n_owned if p.cjk else 0
         query.length += int((p.tok_ends - p.tok_starts)[owned].sum())
+        tok_starts.append(p.tok_starts[owned] + a)
+        tok_ends.append(p.tok_ends[owned] + a)
         if len(p.shingles):
             first = np.maximum(p.shingle_last - (reg.k - 1), 0)
             seg_shingles = np.unique(p.shingles[owned[first]])
@@ -157,6 +167,9 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
         cands, boilerplate = reg._find_candidates(q, all_opts)
         stats = db.stats(c.rowid for c in cands)
         cands = [c for c in cands if c.rowid in stats]
+        for c in cands:
+            tally = found.setdefault(c.rowid, _WorkTally())
+            tally.evalue = min(tally.evalue, c.evalue)
         current: dict[int, list[Passage]] = {}
         if reg.store_text:
             for al in align_candidates(
@@ -172,7 +185,8 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
                 tally = found.setdefault(al.rowid, _WorkTally())
                 tally.w_starts.append(al.w_starts)
                 tally.w_lens.append(al.w_lens)
-                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles, assume_unique=True))
+                tally.shared.append(np.intersect1d(q.shingles, al.w_shingles(), assume_unique=True))
+                tally.raw.extend((_shifted(x, a), st) for x, st in al.raw)
                 current[al.rowid] = [_shifted(x, a) for x in al.passages]
         else:
             gap = chain_gap(p, reg.window, reg.k)
@@ -196,6 +210,8 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
     cjk = query.n_tokens > 0 and 2 * query.n_cjk_tokens >= query.n_tokens
     stats = db.stats(found)
     evidence: list[Evidence] = []
+    all_starts, all_ends = np.concatenate(tok_starts), np.concatenate(tok_ends)
+    texts = WorkTexts(db.text_blocks, stats) if reg.store_text else None
     qsig: Any = None
     if not reg.store_text and found:
         qsig = reg._hasher.signatures([text]).values[0]
@@ -233,5 +249,30 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
             w32 = np.frombuffer(w, dtype="<u4")
             q32 = (qsig & np.uint64(0xFFFFFFFF)).astype(np.uint32)
             jac = float((w32 == q32).mean()) if len(w32) == len(q32) else 0.0
-        evidence.append(Evidence(rowid, passages, containment, src, jac, copied))
-    return reg._hits([evidence], opts.top_k)[0]
+        facts = passage_facts(
+            text,
+            all_starts,
+            all_ends,
+            passages,
+            tally.raw if texts is not None else None,
+            None if texts is None else functools.partial(texts.around, rowid),
+            lambda x: visible_chars(text, [x]),
+        )
+        if texts is None:
+            facts = counted_as_spans(facts, passages)
+        evidence.append(
+            Evidence(
+                rowid,
+                passages,
+                containment,
+                src,
+                jac,
+                copied,
+                facts=facts,
+                # a Bonferroni bound over the segments, each checked as a text of its own
+                evalue=min(math.inf, tally.evalue * len(bounds)),
+                cjk=cjk,
+                q_token_chars=query.length,
+            )
+        )
+    return reg._hits([evidence], opts, [text])[0]

@@ -18,7 +18,7 @@ from .._shingles import ShingleBatch, hash_shingles
 from .._tables import CLASS_HAN, CLASS_KANA, CLASS_WORD, get_tables
 from .._text_runs import KANA_SHARE
 from .._tokens import TokenBatch, tokenize_batch
-from .._typing import Int64Array, UInt64Array
+from .._typing import BoolArray, Int64Array, UInt64Array
 from .._winnow import winnow_batch
 
 #: Texts are prepared in groups of about this many characters (a longer text alone): the
@@ -26,7 +26,7 @@ from .._winnow import winnow_batch
 GROUP_CHARS = 1 << 16
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Text:
     """One prepared text.
 
@@ -38,11 +38,20 @@ class Text:
     fp_starts: Int64Array
     fp_ends: Int64Array
     prepared: Prepared | None
-    shingles: UInt64Array  # distinct shingle hashes, sorted
+    shingle_hashes: UInt64Array  # every shingle's hash, in order
+    n_shingles: int  # distinct shingles
     n_tokens: int
     token_chars: int
     cjk: bool
     doc_ja: bool
+    _distinct: UInt64Array | None = None
+
+    @property
+    def shingles(self) -> UInt64Array:
+        """Distinct shingle hashes, sorted (computed when first asked for)."""
+        if self._distinct is None:
+            self._distinct = np.unique(self.shingle_hashes)
+        return self._distinct
 
 
 def groups(lengths: Sequence[int], limit: int = GROUP_CHARS) -> list[tuple[int, int]]:
@@ -68,17 +77,21 @@ def prepare(
     tokenizer: str,
     align: bool,
     minima: object = None,
+    han_only_ja: BoolArray | None = None,
 ) -> tuple[list[Text], list[UInt64Array]]:
     """Prepare `texts` (in groups of about GROUP_CHARS characters).
 
     `align`: also build the alignment view. `minima`: a callable taking a ShingleBatch and
     returning its signatures (shape (n_docs, n_hashes)); their rows are returned too.
+    `han_only_ja`: per text, the language decision of its Han-only runs (pieces of works take
+    their whole work's); by default each text's own.
     """
     out: list[Text] = []
     sigs: list[UInt64Array] = []
     for a, b in groups([len(t) for t in texts]):
         group = list(texts[a:b])
-        tokens = tokenize_batch(group, tokenizer)
+        flags = None if han_only_ja is None else han_only_ja[a:b]
+        tokens = tokenize_batch(group, tokenizer, han_only_ja=flags)
         sh = hash_shingles(tokens, k=k, seed=seed)
         uni = hash_shingles(tokens, k=1, seed=seed) if align else None
         out.extend(_texts(group, tokens, sh, uni, window))
@@ -100,6 +113,15 @@ def _doc_ja(tokens: TokenBatch) -> list[bool]:
     return [bool(k_ > 0 and k_ >= KANA_SHARE * (h + k_)) for h, k_ in zip(han, kana)]
 
 
+def _distinct(hashes: UInt64Array) -> int:
+    """How many distinct values `hashes` holds (a sort: cheaper than a unique for a few
+    thousand values)."""
+    if len(hashes) < 2:
+        return len(hashes)
+    ordered = np.sort(hashes)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+
+
 def _texts(
     texts: list[str],
     tokens: TokenBatch,
@@ -115,6 +137,7 @@ def _texts(
     fp_hashes = sh.hashes[selected]
     classes = get_tables().classes
     doc_ja = _doc_ja(tokens)
+    n_distinct = [_distinct(sh.hashes[sh.bounds[d] : sh.bounds[d + 1]]) for d in range(len(texts))]
     out: list[Text] = []
     for d, text in enumerate(texts):
         ta, tb = int(tokens.bounds[d]), int(tokens.bounds[d + 1])
@@ -142,7 +165,8 @@ def _texts(
                 fp_starts=fp_starts[i:j],
                 fp_ends=fp_ends[i:j],
                 prepared=prepared,
-                shingles=np.unique(sh.hashes[sa:sb]),
+                shingle_hashes=sh.hashes[sa:sb],
+                n_shingles=int(n_distinct[d]),
                 n_tokens=tb - ta,
                 token_chars=int(lens.sum()),
                 cjk=cjk,

@@ -9,137 +9,67 @@ from typing import Any
 
 import numpy as np
 
-from .._tables import OPENCC_VERSION, TABLES_VERSION, UNICODE_VERSION
 from .._typing import UInt64Array
 from .._validation import (
     check_choice,
     check_int,
     check_probability,
     check_seconds,
-    check_settings,
     check_text,
     check_texts,
     iterates,
 )
 from ..errors import (
-    DuplicateWorkError,
     FormatError,
     IncompatibleError,
     InvalidInputError,
     InvalidParameterError,
     StorageError,
-    TooShortError,
     UnknownWorkError,
 )
-from ..hashing import HASH_SCHEME, fmix64
-from ..lsh import band_keys, optimal_bands
-from ..minhash import EMPTY, MinHasher
-from ..normalization import normalization_identity
-from ..tokenization import Tokenizer, tokenizer_identity
-from . import _candidates, _long, _postings
-from ._check import Options, candidates_of
-from ._export import ExportedWork, IndexExport
+from ..lsh import optimal_bands
+from ..minhash import MinHasher
+from ..tokenization import Tokenizer
+from . import _candidates, _check, _export, _long, _registration, _significance
+from ._check import Options
+from ._export import IndexExport
+from ._manifest import (
+    check_layout,
+    open_manifest,
+    settings_manifest,
+    stale_entries,
+    validate_settings,
+)
 from ._prepare import Text, prepare
 from ._results import (
     MIN_CONTAINMENT,
     Evidence,
     Hit,
     Work,
-    build_hit,
-    ranked,
 )
 from ._rows import (
     check_work_id,
-    compress_blocks,
     decompress_text,
     id_from_db,
     id_param,
     metadata_from_db,
     metadata_json,
-    now,
-    sha256,
 )
 from ._segments import (
-    FamilyData,
-    Found,
     Index,
-    concat_found,
-    merge_plan,
     merge_segments,
-    write_segment,
 )
 from ._store import (
-    FLAG_CJK,
-    FLAG_DOC_JA,
-    FORMAT,
-    FORMAT_VERSION,
-    TABLE_VERSIONS,
-    NewWork,
     Store,
-    WorkIdentity,
-    WorkStats,
     check_path,
 )
-from ._verify import WorkTexts, verify_fingerprints, verify_texts
 
-#: Near-duplicate works (editions) are grouped when their estimated Jaccard reaches this.
-EDITION_THRESHOLD = 0.5
 #: A text longer than this many characters is checked in overlapping segments of about this
 #: size (API.md: huge texts are processed in chunks), so the working memory of a check is
 #: bounded by the segment, not by the text.
 CHECK_SEGMENT_CHARS = 1 << 20
 #: What `too_short` accepts.
 TOO_SHORT = ("raise", "skip", "accept")
-#: Band keys of different bands never meet: each is mixed with its band's number.
-_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-_DEFAULTS: dict[str, Any] = {
-    "k": 5,
-    "window": 10,
-    "n_hashes": 128,
-    "tokenizer": "auto",
-    "seed": 0,
-    "scheme": "oph",
-}
-
-
-def validate_settings(settings: dict[str, Any]) -> None:
-    """Check the settings present in `settings` (all of them when creating a file)."""
-    check_settings(settings)  # n_hashes as a banded length: editions are grouped by band keys
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
-def settings_manifest(settings: dict[str, Any], store_text: bool) -> dict[str, str]:
-    """The manifest of a registry built with `settings` by this textprint."""
-    tok = settings["tokenizer"]
-    return {
-        "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
-        "textprint_version": _version(),
-        **{f"table_version.{t}": str(v) for t, v in TABLE_VERSIONS.items()},
-        "normalization": normalization_identity(),
-        "tables_version": TABLES_VERSION,
-        "unicode_version": UNICODE_VERSION,
-        "opencc_version": OPENCC_VERSION,
-        "tokenizer_identity": tokenizer_identity(tok),
-        "hash": HASH_SCHEME,
-        "k": str(settings["k"]),
-        "window": str(settings["window"]),
-        "n_hashes": str(settings["n_hashes"]),
-        "tokenizer": str(tok),
-        "seed": str(settings["seed"]),
-        "scheme": str(settings["scheme"]),
-        "store_text": str(bool(store_text)),
-    }
-
-
-class _CreatedElsewhereError(Exception):
-    """Another connection created the registry between our look and our write."""
 
 
 class Registry:
@@ -249,7 +179,7 @@ class Registry:
         validate_settings({n: v for n, v in explicit.items() if v is not None})
         self._store: Store | None = Store(self.path, timeout)
         try:
-            manifest = self._read_or_create(explicit, store_text)
+            manifest = open_manifest(self._store, self.path, explicit, store_text)
             self._configure(manifest)
         except BaseException:
             self._store.close()
@@ -258,6 +188,7 @@ class Registry:
         self._index = Index(self._db)
         self._seen_version = -1
         self._n_clusters = 0
+        self._sizes: dict[int, _significance.RegistrySizes] = {}  # per segment
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -267,115 +198,9 @@ class Registry:
             raise StorageError("the registry is closed: open it again with tp.Registry(path)")
         return self._store
 
-    def _read_or_create(self, explicit: dict[str, Any], store_text: bool | None) -> dict[str, str]:
-        db = self._db
-        tables = db.tables()
-        if not tables:
-            try:
-                return self._create(explicit, store_text)
-            except _CreatedElsewhereError:
-                return self._read_or_create(explicit, store_text)
-        where = repr(str(self.path))
-        if "manifest" not in tables:
-            raise FormatError(
-                f"{where} is an SQLite database but not a textprint registry "
-                f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
-            )
-        try:
-            manifest = db.read_manifest()
-        except FormatError:
-            raise
-        except StorageError as exc:
-            raise FormatError(
-                f"{where} is not a textprint registry (its manifest table is not textprint's: "
-                f"{exc})"
-            ) from exc
-        if manifest.get("format") != FORMAT:
-            raise FormatError(f"{where} is not a textprint registry")
-        try:
-            version = int(manifest.get("format_version", ""))
-        except ValueError as exc:
-            raise FormatError(f"{where} has a corrupt manifest") from exc
-        if version > FORMAT_VERSION:
-            raise FormatError(
-                f"{where} has registry format version {version}; this textprint "
-                f"({_version()}) reads versions up to {FORMAT_VERSION}: upgrade textprint",
-                found=version,
-                supported=FORMAT_VERSION,
-            )
-        if version < FORMAT_VERSION:
-            raise FormatError(
-                f"{where} is a registry in format {version} (textprint 0.1); this textprint "
-                f"reads format {FORMAT_VERSION}. Upgrade the file once, keeping every work and "
-                f"its metadata: `textprint rebuild {self.path}` or "
-                f"tp.Registry.upgrade({str(self.path)!r})",
-                found=version,
-                supported=FORMAT_VERSION,
-            )
-        missing = sorted(set(TABLE_VERSIONS) - tables)
-        if missing:
-            raise FormatError(
-                f"{where} is a damaged textprint registry: table(s) {', '.join(missing)} "
-                "missing; restore it from a backup"
-            )
-        self._check_layout(manifest)
-        diffs = []
-        differences: dict[str, tuple[Any, Any]] = {}
-        for name, value in explicit.items():
-            if value is None:
-                continue
-            stored = manifest.get(name)
-            if str(value) != stored:
-                diffs.append(f"{name}={value!r} (the file has {name}={stored})")
-                differences[name] = (value, stored)
-        if store_text is not None and str(bool(store_text)) != manifest.get("store_text"):
-            diffs.append(f"store_text={store_text} (the file has {manifest.get('store_text')})")
-            differences["store_text"] = (store_text, manifest.get("store_text"))
-        if diffs:
-            raise IncompatibleError(
-                f"registry {where} was built with other settings: "
-                + "; ".join(diffs)
-                + ". Open it without these arguments to adopt its settings, or rebuild it "
-                "with Registry(path).rebuild(...)",
-                differences=differences,
-            )
-        return manifest
-
-    def _create(self, explicit: dict[str, Any], store_text: bool | None) -> dict[str, str]:
-        settings = {n: (_DEFAULTS[n] if v is None else v) for n, v in explicit.items()}
-        validate_settings(settings)
-        manifest = settings_manifest(settings, True if store_text is None else store_text)
-        db = self._db
-        with db.write() as conn:
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'manifest'").fetchone():
-                # another process created the registry meanwhile: adopt it instead
-                raise _CreatedElsewhereError
-            db.create_schema(manifest)
-        return manifest
-
-    def _check_layout(self, manifest: dict[str, str]) -> None:
-        """Refuse a file whose tables have a layout newer than this textprint reads."""
-        for table, supported in TABLE_VERSIONS.items():
-            raw = manifest.get(f"table_version.{table}")
-            try:
-                found = int(raw)  # type: ignore[arg-type]
-            except (TypeError, ValueError) as exc:
-                raise FormatError(
-                    f"registry {str(self.path)!r} has a corrupt manifest (table_version.{table}="
-                    f"{raw!r}); restore it from a backup"
-                ) from exc
-            if found > supported:
-                raise FormatError(
-                    f"registry {str(self.path)!r} has its {table!r} table in layout version "
-                    f"{found}; this textprint ({_version()}) reads versions up to {supported}: "
-                    "upgrade textprint",
-                    found=found,
-                    supported=supported,
-                )
-
     def _configure(self, manifest: dict[str, str]) -> None:
         try:
-            self._check_layout(manifest)
+            check_layout(manifest, self.path)
             self._apply(manifest)
         except (KeyError, ValueError, TypeError) as exc:
             if isinstance(exc, (IncompatibleError, FormatError)):
@@ -397,23 +222,10 @@ class Registry:
         self._hasher = MinHasher(
             self.n_hashes, k=self.k, tokenizer=self.tokenizer, seed=self.seed, scheme=self.scheme
         )
-        self._bands, self._rows = optimal_bands(EDITION_THRESHOLD, n_hashes=self.n_hashes)
-        # every version the fingerprints depend on; the normalization identity names the
-        # tables too, but each entry is compared on its own so an edited or partly written
-        # manifest cannot pass
-        current = {
-            "normalization": normalization_identity(),
-            "tables_version": TABLES_VERSION,
-            "unicode_version": UNICODE_VERSION,
-            "opencc_version": OPENCC_VERSION,
-            "tokenizer_identity": tokenizer_identity(self.tokenizer),
-            "hash": HASH_SCHEME,
-        }
-        self._stale = [
-            f"{key}: the file has {manifest.get(key)!r}, this textprint has {value!r}"
-            for key, value in current.items()
-            if manifest.get(key) != value
-        ]
+        self._bands, self._rows = optimal_bands(
+            _registration.EDITION_THRESHOLD, n_hashes=self.n_hashes
+        )
+        self._stale = stale_entries(manifest, self.tokenizer)
 
     @property
     def manifest(self) -> dict[str, str]:
@@ -439,10 +251,7 @@ class Registry:
         manifest = db.read_manifest()
         if manifest != self._manifest:
             self._configure(manifest)
-        try:
-            self._index.refresh()
-        except ValueError as exc:
-            raise FormatError(f"registry {db.where} is damaged ({exc}); restore it") from exc
+        self._index.refresh()
         self._n_clusters = db.n_clusters()
         self._seen_version = version
 
@@ -593,248 +402,19 @@ class Registry:
         too_short: str,
         on_commit: Any,
     ) -> list[str | int]:
-        db = self._db
-        with db.snapshot():
-            self._refresh()
-        self._require_fresh()
-        ids = [str(w) for w, _, _ in batch]
-        if len(set(ids)) != len(ids):
-            seen: set[str] = set()
-            dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-            raise DuplicateWorkError(
-                f"work_id {dup!r} appears twice in one batch", work_id=batch[ids.index(dup)][0]
-            )
-        texts = [t for _, t, _ in batch]
-        prepared, sigs = self._prepare(texts, align=False, sign=True)
-        keep = []
-        for item, p in zip(batch, prepared):
-            # fewer than k tokens: a single short shingle, which no text of k tokens or more
-            # can share
-            if p.n_tokens >= self.k or too_short == "accept":
-                keep.append(True)
-                continue
-            if too_short == "raise":
-                raise TooShortError(
-                    f"work_id {item[0]!r} is too short to ever be found: after normalization it "
-                    f"has fewer than k={self.k} tokens, so no text can share a fingerprint with "
-                    f"it (text {item[1][:40]!r}); "
-                    "pass too_short='skip' to leave such works out or 'accept' to register them "
-                    "anyway",
-                    work_id=item[0],
-                )
-            keep.append(False)
-        rows = [(item, p, s) for item, p, s, ok in zip(batch, prepared, sigs, keep) if ok]
-        if rows:
-            registered_at = now()
-            with db.write() as conn:
-                self._index.refresh()
-                self._insert_works(conn, rows, registered_at, replace)
-            self._changed()
-            self._maybe_merge()
-        committed = [item[0] for item, _, _ in rows]
-        if on_commit is not None:
-            on_commit(committed)
-        return committed
+        return _registration.commit_batch(self, batch, replace, too_short, on_commit)
 
     def _insert_works(
         self,
         conn: Any,
-        rows: list[tuple[tuple[str | int, str, Any], Text, UInt64Array]],
+        rows: list[_registration.Row],
         registered_at: str,
         replace: bool,
         *,
         rowids: Sequence[int] | None = None,
     ) -> None:
-        """Insert works (and their segment) inside the caller's transaction. With `rowids`
-        (a rebuild), the works' rows exist: they are updated in place."""
-        db = self._db
-        if rowids is None:
-            existing = db.rowids_of(conn, [item[0] for item, _, _ in rows])
-            for (item, _, _), rowid in zip(rows, existing):
-                if rowid is None:
-                    continue
-                if not replace:
-                    raise DuplicateWorkError(
-                        f"work_id {item[0]!r} is already registered; pass replace=True to "
-                        "replace it",
-                        work_id=item[0],
-                    )
-                self._delete(conn, rowid)
-        sigs = np.array([s for _, _, s in rows], dtype=np.uint64).reshape(len(rows), -1)
-        clusters = self._clusters_for(conn, sigs)
-        new_rowids: list[int] = []
-        cluster_ids: list[int] = []
-        stats: list[tuple[int, int, int]] = []
-        pending: dict[int, list[int]] = {}  # band key -> positions in this batch
-        keys = self._band_keys(sigs)
-        for i, ((work_id, text, metadata), p, sig) in enumerate(rows):
-            cluster = clusters[i]
-            if keys is not None and bool((sig != EMPTY).any()):
-                near = {j for key in keys[i].tolist() for j in pending.get(key, ())}
-                best = self._best_edition(
-                    sig, [(new_rowids[j], cluster_ids[j], sigs[j]) for j in near]
-                )
-                if best is not None and (
-                    cluster is None
-                    or best[0] > cluster[0]
-                    or (best[0] == cluster[0] and best[1] < cluster[1])
-                ):
-                    cluster = best
-                for key in keys[i].tolist():
-                    pending.setdefault(key, []).append(i)
-            flags = (FLAG_CJK if p.cjk else 0) | (FLAG_DOC_JA if p.doc_ja else 0)
-            record = NewWork(
-                work_id=work_id,
-                metadata_json=metadata_json(metadata),
-                registered_at=registered_at,
-                sha256=sha256(text),
-                n_chars=len(text),
-                n_tokens=p.n_tokens,
-                token_chars=p.token_chars,
-                n_shingles=len(p.shingles),
-                n_fp=len(p.fp_hashes),
-                flags=flags,
-                cluster=0 if cluster is None else cluster[1],
-                signature=np.ascontiguousarray(sig & np.uint64(0xFFFFFFFF), "<u4").tobytes(),
-            )
-            if rowids is None:
-                rowid = db.insert_work(conn, record)
-                if self.store_text:
-                    db.write_text_blocks(conn, rowid, compress_blocks(text))
-            else:
-                rowid = rowids[i]
-                db.update_work(conn, rowid, record)
-            new_rowids.append(rowid)
-            cluster_ids.append(record.cluster or rowid)
-            stats.append((len(text), p.n_tokens, p.token_chars))
-        self._write_segment(conn, rows, new_rowids, cluster_ids, stats, keys, sigs)
-
-    def _write_segment(
-        self,
-        conn: Any,
-        rows: list[tuple[tuple[str | int, str, Any], Text, UInt64Array]],
-        rowids: list[int],
-        clusters: list[int],
-        stats: list[tuple[int, int, int]],
-        keys: UInt64Array | None,
-        sigs: UInt64Array,
-    ) -> None:
-        order = np.argsort(np.array(rowids, dtype=np.int64), kind="stable")
-        works = np.array(rowids, dtype=np.int64)[order]
-        local = np.empty(len(order), dtype=np.int64)
-        local[order] = np.arange(len(order))
-        fp_keys, fp_work, fp_start, fp_len = [], [], [], []
-        for i, (_, p, _) in enumerate(rows):
-            fp_keys.append(_postings.key_of(p.fp_hashes))
-            fp_work.append(np.full(len(p.fp_hashes), local[i], dtype=np.int64))
-            fp_start.append(p.fp_starts)
-            fp_len.append(p.fp_ends - p.fp_starts)
-        families = {
-            _postings.FP: FamilyData(
-                keys=np.concatenate(fp_keys) if fp_keys else np.zeros(0, np.uint64),
-                work=np.concatenate(fp_work) if fp_work else np.zeros(0, np.int64),
-                start=np.concatenate(fp_start) if fp_start else np.zeros(0, np.int64),
-                length=(np.concatenate(fp_len) if fp_len else np.zeros(0, np.int64))
-                if not self.store_text
-                else None,
-            )
-        }
-        if keys is not None:
-            valid = ~(sigs == EMPTY).all(axis=1)
-            families[_postings.BAND] = FamilyData(
-                keys=_postings.key_of(keys[valid].ravel()),
-                work=np.repeat(local[valid], keys.shape[1]),
-            )
-        write_segment(
-            self._db,
-            conn,
-            works,
-            np.array(clusters, dtype=np.int64)[order],
-            np.array(stats, dtype=np.int64).reshape(-1, 3)[order],
-            families,
-            coarse=self.store_text,
-        )
-
-    def _band_keys(self, sigs: UInt64Array) -> UInt64Array | None:
-        """Per signature, its band keys (each mixed with its band's number), shape
-        (n, bands)."""
-        if not len(sigs):
-            return None
-        keys = band_keys(sigs, self._bands, self._rows)
-        mixed: UInt64Array = fmix64(
-            keys + np.arange(1, self._bands + 1, dtype=np.uint64)[None, :] * _BAND_MIX
-        )
-        return mixed
-
-    def _clusters_for(self, conn: Any, sigs: UInt64Array) -> list[tuple[float, int] | None]:
-        """For each signature, (estimate, cluster) of the most similar registered edition
-        (estimate >= EDITION_THRESHOLD; ties by the smaller cluster), or None."""
-        out: list[tuple[float, int] | None] = [None] * len(sigs)
-        keys = self._band_keys(sigs)
-        if keys is None:
-            return out
-        valid = ~(sigs == EMPTY).all(axis=1)
-        flat = _postings.key_of(keys[valid].ravel())
-        if not len(flat):
-            return out
-        unique = np.unique(flat)
-        found = self._index.lookup(_postings.BAND, unique, records=True)
-        if not len(found.qi):
-            return out
-        owner = np.flatnonzero(valid).repeat(keys.shape[1])
-        # the signatures of the works sharing a band with each new work
-        per_key: dict[int, list[int]] = {}
-        for qi, r in zip(found.qi.tolist(), range(len(found.qi))):
-            per_key.setdefault(qi, []).append(r)
-        sig_rows = self._db.signatures(conn, np.unique(found.rowid).tolist())
-        at = np.searchsorted(unique, flat)
-        near: dict[int, set[int]] = {}
-        for i, u in zip(owner.tolist(), at.tolist()):
-            for r in per_key.get(u, ()):
-                near.setdefault(i, set()).add(r)
-        for i, rs in near.items():
-            cands = [
-                (int(found.rowid[r]), int(found.cluster[r]), sig_rows[int(found.rowid[r])])
-                for r in rs
-                if int(found.rowid[r]) in sig_rows
-            ]
-            out[i] = self._best_edition(sigs[i], cands)
-        return out
-
-    @staticmethod
-    def _best_edition(
-        sig: UInt64Array, cands: Sequence[tuple[int, int, Any]]
-    ) -> tuple[float, int] | None:
-        """(estimate, cluster) of the best candidate at or above EDITION_THRESHOLD; a
-        candidate's signature is its stored bytes (low 32 bits) or a full uint64 row."""
-        best: tuple[float, int] | None = None
-        s32 = (sig & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        valid = sig != EMPTY
-        for _, cluster, other in cands:
-            if isinstance(other, (bytes, bytearray)):
-                o32 = np.frombuffer(other, dtype="<u4")
-            else:
-                o32 = (np.asarray(other, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-            if len(o32) != len(s32):
-                continue
-            est = float(((o32 == s32) & valid).mean())
-            if est >= EDITION_THRESHOLD and (best is None or (est, -cluster) > (best[0], -best[1])):
-                best = (est, int(cluster))
-        return best
-
-    def _delete(self, conn: Any, rowid: int) -> None:
-        """Remove a work inside the caller's transaction: its row and text go, its postings
-        are ignored until a merge drops them."""
-        seg = self._index.segment_of(rowid)
-        db = self._db
-        if seg is not None:
-            conn.execute(
-                "INSERT OR REPLACE INTO removed(work, segment, n_records) VALUES (?, ?, 0)",
-                (rowid, seg),
-            )
-        db.delete_work(conn, rowid)
-        # the index view of this transaction must see the removal too (a replace in one batch)
-        self._index.removed = np.union1d(self._index.removed, [rowid])
+        """Insert works and their segment (a seam the tests patch: see the rebuild race)."""
+        _registration.insert_works(self, conn, rows, registered_at, replace, rowids=rowids)
 
     def remove(self, work_id: str | int) -> None:
         """Remove a registered work.
@@ -851,21 +431,8 @@ class Registry:
             (rowid,) = db.rowids_of(conn, [work_id])
             if rowid is None:
                 raise UnknownWorkError(f"work_id {work_id!r} is not registered", work_id=work_id)
-            self._delete(conn, rowid)
+            _registration.delete(self, conn, rowid)
         self._changed()
-
-    def _maybe_merge(self) -> None:
-        """Merge segments as the merge policy asks, one transaction per merge."""
-        db = self._db
-        while True:
-            with db.write() as conn:
-                self._index.refresh()
-                segs = [(s, v.n_records) for s, v in sorted(self._index.views.items())]
-                plan = merge_plan(segs)
-                if plan is None:
-                    return
-                merge_segments(db, conn, self._index, plan, coarse=self.store_text)
-            self._changed()
 
     def compact(self) -> None:
         """Merge every posting segment into one and drop removed works' postings.
@@ -936,6 +503,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[Hit]:
         """The registered works `text` copies, best first.
 
@@ -952,18 +520,27 @@ class Registry:
             (a whole copied poem or headline, shorter than `min_chars`).
         top_k : int, optional
             Return at most this many hits.
+        unattributed_only : bool, default False
+            Report only unattributed copying: a work is reported when the passages that are
+            neither quoted nor attributed (``Hit.unattributed_chars``) pass the evidence
+            rule on their own, so quotations and reposts that name their source are left
+            alone. The default reports all copying, as a check always has.
 
         Returns
         -------
         list of Hit
             One per copied work, sorted by copied query characters (ties by work_id); ``[]``
-            when nothing is copied.
+            when nothing is copied. Each carries its passages' details (identical or edited,
+            evasions seen, quoted, attributed) and its E-value (docs/explanation/evidence.md).
 
         Notes
         -----
         A check looks the text's fingerprints up in the index, keeps the works whose shared
         fingerprints leave room for a hit (docs/explanation/registry.md, "Candidates that can
         pass"), and aligns the text with those works around the shared fingerprints only.
+        At most ``max(50, top_k)`` works are verified per text, those sharing the most
+        fingerprints first: a post that copies one text held by more than 50 registered works
+        (editions, reposts) reports 50 of them unless `top_k` asks for more.
 
         A text longer than ``CHECK_SEGMENT_CHARS`` (2**20 characters) is checked in
         overlapping segments, so memory does not grow with the text; each work's passages
@@ -972,7 +549,11 @@ class Registry:
         """
         check_text(text)
         return self.check_many(
-            [text], min_chars=min_chars, min_containment=min_containment, top_k=top_k
+            [text],
+            min_chars=min_chars,
+            min_containment=min_containment,
+            top_k=top_k,
+            unattributed_only=unattributed_only,
         )[0]
 
     def check_many(
@@ -982,6 +563,7 @@ class Registry:
         min_chars: int | None = None,
         min_containment: float = MIN_CONTAINMENT,
         top_k: int | None = None,
+        unattributed_only: bool = False,
     ) -> list[list[Hit]]:
         """:meth:`check` for many texts at once (one preparation pass for the batch)."""
         db = self._db
@@ -991,13 +573,14 @@ class Registry:
         min_containment = check_probability(min_containment, "min_containment")
         if top_k is not None:
             top_k = check_int(top_k, "top_k", low=1)
+        unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
         out: list[list[Hit]] = [[] for _ in docs]
         with db.snapshot():
             self._refresh()
             self._require_fresh()
             if not docs:
                 return []
-            opts = Options(min_chars, min_containment, top_k)
+            opts = Options(min_chars, min_containment, top_k, unattributed_only)
             # Texts are checked in batches of at most CHECK_SEGMENT_CHARS characters, and a
             # longer text alone in overlapping segments: memory is bounded by the segment, not
             # the input. Each text's hits do not depend on the batch it is checked in.
@@ -1019,72 +602,34 @@ class Registry:
     def _limit(self) -> int:
         return _candidates.common_limit(self._n_clusters)
 
+    def _work_sizes(self) -> _significance.RegistrySizes:
+        """The sizes of the registered works, as the E-values need them: one summary per
+        segment (segments never change), combined. Works removed but still in a segment count
+        until it is merged."""
+        views = self._index.views
+        for seg in [s for s in self._sizes if s not in views]:
+            del self._sizes[seg]
+        for seg, view in views.items():
+            if seg not in self._sizes:
+                view.load_works(self._db)
+                assert view.stats is not None
+                self._sizes[seg] = _significance.RegistrySizes.of(view.stats[:, 1])
+        return _significance.RegistrySizes.combine(self._sizes.values())
+
     def _find_candidates(
         self, q: Text, opts: Options
     ) -> tuple[list[_candidates.Candidate], list[tuple[int, int]]]:
-        """The candidates of one prepared text and the spans of its common phrases."""
-        look = _candidates.find(
-            lambda keys: self._index.lookup(_postings.FP, keys), q.fp_hashes, self._limit()
-        )
-        return candidates_of(q, look, window=self.window, k=self.k, opts=opts)
+        """The candidates of one prepared text (a seam the tests patch to count calls)."""
+        return _check.find_candidates(self, q, opts)
 
     def _check_batch(self, docs: list[str], opts: Options) -> list[list[Hit]]:
-        """Check texts as one batch: one preparation pass, then per text its candidates,
-        their verification, and the hits."""
-        prepared, sigs = self._prepare(docs, align=True, sign=not self.store_text)
-        found: list[list[Evidence]] = []
-        for d, q in enumerate(prepared):
-            cands, boilerplate = self._find_candidates(q, opts)
-            found.append(self._verify(q, cands, boilerplate, sigs[d] if sigs else None, opts))
-        return self._hits(found, opts.top_k)
+        return _check.check_batch(self, docs, opts)
 
-    def _verify(
-        self,
-        q: Text,
-        cands: list[_candidates.Candidate],
-        boilerplate: list[tuple[int, int]],
-        q_signature: UInt64Array | None,
-        opts: Options,
-    ) -> list[Evidence]:
-        if not cands:
-            return []
-        db = self._db
-        stats = db.stats(c.rowid for c in cands)
-        cands = [c for c in cands if c.rowid in stats]  # removed meanwhile: not in the snapshot
-        if not self.store_text:
-            assert q_signature is not None
-            with db.lock:
-                sigs = db.signatures(db.conn, [c.rowid for c in cands])
-            return verify_fingerprints(
-                q,
-                cands,
-                stats,
-                q_signature,
-                sigs,
-                window=self.window,
-                k=self.k,
-                min_chars=opts.min_chars,
-                min_containment=opts.min_containment,
-            )
-        return verify_texts(
-            q,
-            cands,
-            WorkTexts(db.text_blocks, stats),
-            k=self.k,
-            seed=self.seed,
-            tokenizer=self.tokenizer,
-            window=self.window,
-            boilerplate=boilerplate,
-            min_chars=opts.min_chars,
-            min_containment=opts.min_containment,
-        )
-
-    def _hits(self, found: list[list[Evidence]], top_k: int | None) -> list[list[Hit]]:
-        who = self._db.identities(e.rowid for ev in found for e in ev)
-        return [
-            ranked([build_hit(e, who[e.rowid]) for e in ev if e.rowid in who], top_k)
-            for ev in found
-        ]
+    def _hits(
+        self, found: list[list[Evidence]], opts: Options, texts: Sequence[str]
+    ) -> list[list[Hit]]:
+        """The Hits of checked `texts` from their verified evidence (`_check.hits`)."""
+        return _check.hits(self, found, opts, texts)
 
     def export_index(self) -> IndexExport:
         """The evidence index as arrays, for engines that run checks elsewhere (Spark).
@@ -1100,62 +645,7 @@ class Registry:
         IncompatibleError
             If the registry needs a rebuild.
         """
-        if not self.store_text:
-            raise StorageError("exporting for remote checks needs the works' texts (store_text)")
-        db = self._db
-        with db.snapshot():
-            self._refresh()
-            self._require_fresh()
-            limit = self._limit()
-            parts = [
-                got
-                for view in self._index.views.values()
-                if (got := view.all_postings(db, _postings.FP)) is not None
-            ]
-            if parts:
-                keys = np.concatenate([k for k, _ in parts])
-                found = concat_found([f for _, f in parts])
-            else:
-                keys = np.zeros(0, np.uint64)
-                found = concat_found([])
-            alive = ~np.isin(found.rowid, self._index.removed)
-            order = np.lexsort((found.start[alive], found.rowid[alive], keys[alive]))
-            keys = keys[alive][order]
-            found = Found(*(getattr(found, f)[alive][order] for f in Found._fields))
-            unique, inv = np.unique(keys, return_inverse=True)
-            n_clusters = _candidates.distinct_per_group(inv, found.cluster, len(unique))
-            common_u = n_clusters >= limit
-            keep = ~common_u[inv]
-            rows = db.read(
-                "SELECT rowid, work_id, id_is_int, metadata, n_chars, n_tokens, token_chars, "
-                "n_shingles, n_fp, flags, cluster FROM works"
-            )
-            works = {}
-            with db.lock:
-                for r in rows:
-                    rowid = int(r[0])
-                    works[rowid] = ExportedWork(
-                        identity=WorkIdentity(rowid, r[1], int(r[2]), r[3]),
-                        stats=WorkStats(rowid, *(int(x) for x in r[4:11])),
-                        blocks=tuple(db.all_text_blocks(db.conn, rowid)),
-                    )
-        return IndexExport(
-            settings={
-                "k": self.k,
-                "window": self.window,
-                "seed": self.seed,
-                "tokenizer": self.tokenizer,
-            },
-            keys=keys[keep],
-            rowid=found.rowid[keep],
-            cluster=found.cluster[keep],
-            start=found.start[keep],
-            stats=found.stats[keep],
-            common=unique[common_u],
-            works=works,
-        )
-
-    # -- maintenance ----------------------------------------------------------------------------
+        return _export.export_index(self)
 
     def rebuild(
         self,
@@ -1193,48 +683,22 @@ class Registry:
             "scheme": self.scheme if scheme is None else scheme,
         }
         validate_settings(settings)
-        manifest = settings_manifest(settings, self.store_text)
-        old = self._manifest
-        db = self._db
-        with db.write() as conn:
-            # read inside the write transaction: a work another connection commits meanwhile
-            # is either read here or waits for the rebuild
-            rowids = [int(r[0]) for r in conn.execute("SELECT rowid FROM works ORDER BY rowid")]
-            conn.execute("DELETE FROM segments")
-            conn.execute("DELETE FROM segment_blobs")
-            conn.execute("DELETE FROM removed")
-            conn.execute("DELETE FROM clusters")
-            conn.execute("UPDATE counts SET n = 0 WHERE name = 'clusters'")
-            conn.execute("DELETE FROM manifest")
-            conn.executemany(
-                "INSERT INTO manifest(key, value) VALUES (?, ?)", sorted(manifest.items())
-            )
-            try:
-                self._configure(manifest)
-                self._index.refresh()
-                for lo in range(0, len(rowids), batch_size):
-                    chunk = rowids[lo : lo + batch_size]
-                    texts = [decompress_text(db.all_text_blocks(conn, r)) for r in chunk]
-                    prepared, sigs = self._prepare(texts, align=False, sign=True)
-                    rows: list[tuple[tuple[str | int, str, Any], Text, UInt64Array]] = [
-                        ((0, t, None), p, s) for t, p, s in zip(texts, prepared, sigs)
-                    ]
-                    self._insert_works(conn, rows, "", False, rowids=chunk)
-                    self._index.refresh()
-            except BaseException:
-                self._configure(old)
-                raise
-        self._changed()
-        self._maybe_merge()
+        _registration.rebuild(self, settings_manifest(settings, self.store_text), batch_size)
 
     @staticmethod
-    def upgrade(path: str | os.PathLike[str]) -> None:
+    def upgrade(path: str | os.PathLike[str]) -> bool:
         """Upgrade a registry file written by textprint 0.1 (format 1) to this format, in place.
 
         Every work keeps its id, metadata, registration time and text. With stored texts the
         works are re-fingerprinted under the file's settings; without, their fingerprints and
-        band keys are carried over. One transaction: a failure leaves the file as it was. A
-        file already in this format is left alone.
+        band keys are carried over. A failure leaves the file as it was, or (killed between
+        the conversion and the rebuild that ends it) in this format with an index that asks for
+        :meth:`rebuild`. A file already in this format is left alone.
+
+        Returns
+        -------
+        bool
+            True if the file was upgraded, False if it was in this format already.
 
         Raises
         ------
@@ -1245,7 +709,7 @@ class Registry:
         """
         from ._upgrade import upgrade_file
 
-        upgrade_file(check_path(path))
+        return upgrade_file(check_path(path))
 
     def close(self) -> None:
         """Close the database connection (idempotent)."""

@@ -9,7 +9,7 @@ transaction each, so a killed merge leaves the segments as they were.
 
 Stored per segment (``segment_blobs``, id ``segment << 20 | slot``): the works' row ids
 (int64, ascending) and their clusters (int64), and per family a directory and the records in
-parts of at most ``PART_BYTES``.
+pages of ``PAGE_BYTES`` (rows of ``segment_pages``).
 
 A reader keeps a `SegmentView` per live segment: a small segment's records are loaded whole and
 searched in memory; a large one keeps only its directory in memory and reads the buckets a
@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._typing import Int64Array, UInt64Array
+from ..errors import FormatError
 from . import _postings
 from ._store import Store
 
@@ -35,9 +36,14 @@ SLOT_WORKS = 0
 SLOT_CLUSTERS = 1
 SLOT_STATS = 4  # per work: n_chars, n_tokens, token_chars (int64 each)
 SLOT_DIRECTORY = {_postings.FP: 2, _postings.BAND: 3}
-SLOT_PARTS = {_postings.FP: 1 << 16, _postings.BAND: 2 << 16}
-#: Bytes of records per stored part (each part is one blob row).
-PART_BYTES = 1 << 26
+#: Families' numbers in the ids of their pages.
+FAMILY_NUMBER = {_postings.FP: 0, _postings.BAND: 1}
+#: Bytes of records per stored page: one row of ``segment_pages`` filling one 4 KiB page of
+#: the file (SQLite keeps a row of up to 4,061 bytes whole in its leaf page), so reading the
+#: records of a bucket reads one or two pages by their key. (A few large blobs read by
+#: incremental I/O measured 20 times slower on a first read per check: SQLite walks a blob's
+#: page chain to reach an offset.)
+PAGE_BYTES = 4048
 #: A family of at most this many bytes of records is loaded whole by a reader.
 IN_MEMORY_BYTES = 1 << 25
 #: Merge policy: segments are grouped in tiers of sizes growing by MERGE_FACTOR from
@@ -101,15 +107,23 @@ def write_segment(
     families: dict[str, FamilyData],
     *,
     coarse: bool,
+    batch_order: bool = False,
 ) -> int:
     """Write a new segment of `works` (row ids, ascending) inside the caller's transaction;
-    return its id."""
+    return its id. `batch_order`: the postings are ordered by work, then start (as a batch's
+    are), so a stable sort by key orders them fully."""
     meta: dict[str, Any] = {}
     layouts: dict[str, _postings.Layout] = {}
     encoded: dict[str, tuple[UInt64Array, Int64Array]] = {}
     n_records = 0
     for family, data in families.items():
-        order = _postings.sort_postings(data.keys, _columns(data))
+        # a batch's postings come by work, each work's in text order: a stable sort by key
+        # alone orders them by (key, work, start); otherwise the full sort
+        cols_in = _columns(data)
+        if batch_order and "length" not in cols_in:
+            order = np.argsort(data.keys, kind="stable")
+        else:
+            order = _postings.sort_postings(data.keys, cols_in)
         keys = data.keys[order]
         cols = {c: v[order] for c, v in _columns(data).items()}
         extras = {}
@@ -136,12 +150,35 @@ def write_segment(
         blobs.append(
             (store.blob_id(seg, SLOT_DIRECTORY[family]), _postings.directory_bytes(offsets))
         )
-        per_part = max(1, PART_BYTES // layouts[family].record_bytes)
-        for p, lo in enumerate(range(0, len(records), per_part)):
-            part = np.ascontiguousarray(records[lo : lo + per_part], dtype="<u8").tobytes()
-            blobs.append((store.blob_id(seg, SLOT_PARTS[family] + p), part))
+        write_pages(conn, seg, family, records, 0)
     conn.executemany("INSERT INTO segment_blobs(id, data) VALUES (?, ?)", blobs)
     return seg
+
+
+def page_id(seg: int, family: str, page: int) -> int:
+    """The key of a page of records in ``segment_pages``."""
+    return (seg << 32) | (FAMILY_NUMBER[family] << 28) | page
+
+
+def per_page(layout: _postings.Layout) -> int:
+    return max(1, PAGE_BYTES // layout.record_bytes)
+
+
+def write_pages(
+    conn: sqlite3.Connection, seg: int, family: str, records: UInt64Array, first_page: int
+) -> int:
+    """Write `records` (a whole number of pages but for a last one) as pages from
+    `first_page` on; the number of pages written."""
+    if not len(records):
+        return 0
+    per = max(1, PAGE_BYTES // (8 * records.shape[1]))
+    raw = np.ascontiguousarray(records, dtype="<u8")
+    rows = [
+        (page_id(seg, family, first_page + i), raw[lo : lo + per].tobytes())
+        for i, lo in enumerate(range(0, len(raw), per))
+    ]
+    conn.executemany("INSERT INTO segment_pages(id, data) VALUES (?, ?)", rows)
+    return len(rows)
 
 
 def delete_segment(store: Store, conn: sqlite3.Connection, seg: int) -> None:
@@ -150,6 +187,7 @@ def delete_segment(store: Store, conn: sqlite3.Connection, seg: int) -> None:
         "DELETE FROM segment_blobs WHERE id >= ? AND id < ?",
         (store.blob_id(seg, 0), store.blob_id(seg + 1, 0)),
     )
+    conn.execute("DELETE FROM segment_pages WHERE id >= ? AND id < ?", (seg << 32, (seg + 1) << 32))
     conn.execute("DELETE FROM removed WHERE segment = ?", (seg,))
 
 
@@ -191,20 +229,19 @@ class SegmentView:
         return cls(seg, n_works, n_records, families)
 
     def load_works(self, store: Store) -> None:
-        if self.works is None:
-            self.works = np.frombuffer(store.read_blob(self.id, SLOT_WORKS), dtype="<i8").astype(
-                np.int64
-            )
-            self.clusters = np.frombuffer(
-                store.read_blob(self.id, SLOT_CLUSTERS), dtype="<i8"
-            ).astype(np.int64)
-            self.stats = (
-                np.frombuffer(store.read_blob(self.id, SLOT_STATS), dtype="<i8")
-                .astype(np.int64)
-                .reshape(-1, 3)
-            )
-            if not (len(self.works) == len(self.clusters) == len(self.stats) == self.n_works):
-                raise ValueError(f"segment {self.id} has a damaged works list")
+        if self.works is not None:
+            return
+        try:
+            works = np.frombuffer(store.read_blob(self.id, SLOT_WORKS), dtype="<i8")
+            clusters = np.frombuffer(store.read_blob(self.id, SLOT_CLUSTERS), dtype="<i8")
+            stats = np.frombuffer(store.read_blob(self.id, SLOT_STATS), dtype="<i8").reshape(-1, 3)
+        except ValueError as exc:
+            raise damaged(store, f"segment {self.id} has a damaged works list ({exc})") from exc
+        if not (len(works) == len(clusters) == len(stats) == self.n_works):
+            raise damaged(store, f"segment {self.id} has a damaged works list")
+        self.works = works.astype(np.int64)
+        self.clusters = clusters.astype(np.int64)
+        self.stats = stats.astype(np.int64)
 
     def family(
         self, store: Store, name: str, *, whole: bool = False, records: bool = False
@@ -217,12 +254,20 @@ class SegmentView:
             return None
         lay = fam.layout
         if fam.offsets is None:
-            fam.offsets = _postings.directory_from_bytes(
-                store.read_blob(self.id, SLOT_DIRECTORY[name]), lay.n_buckets
-            )
-            if int(fam.offsets[-1]) != lay.n or bool((np.diff(fam.offsets) < 0).any()):
-                raise ValueError(f"segment {self.id} has a damaged {name} directory")
-        small = lay.n * lay.record_bytes <= IN_MEMORY_BYTES or not _has_blobopen(store)
+            try:
+                offsets = _postings.directory_from_bytes(
+                    store.read_blob(self.id, SLOT_DIRECTORY[name]), lay.n_buckets
+                )
+            except ValueError as exc:
+                raise damaged(store, f"segment {self.id}: {exc}") from exc
+            if (
+                int(offsets[0]) != 0
+                or int(offsets[-1]) != lay.n
+                or bool((np.diff(offsets) < 0).any())
+            ):
+                raise damaged(store, f"segment {self.id} has a damaged {name} directory")
+            fam.offsets = offsets
+        small = lay.n * lay.record_bytes <= IN_MEMORY_BYTES
         if fam.records is None and (whole or records or small):
             fam.records = self._read(store, name, 0, lay.n)
         if fam.keys is None and fam.records is not None and (whole or small):
@@ -230,29 +275,55 @@ class SegmentView:
             fam.keys = _postings.keys_of_records(lay, fam.records, buckets)
         return fam
 
-    def _read(self, store: Store, name: str, lo: int, hi: int, handles: Any = None) -> UInt64Array:
-        """Records ``[lo, hi)`` of family `name`, read from its parts."""
+    def _read(self, store: Store, name: str, lo: int, hi: int) -> UInt64Array:
+        """Records ``[lo, hi)`` of family `name`, read from its pages."""
         lay = self.families[name].layout
-        per_part = max(1, PART_BYTES // lay.record_bytes)
-        expected = hi - lo
-        chunks: list[bytes] = []
-        while lo < hi:
-            p, at = divmod(lo, per_part)
-            take = min(hi - lo, per_part - at)
-            slot = SLOT_PARTS[name] + p
-            if handles is None:
-                raw = store.read_blob(self.id, slot)
-                chunks.append(raw[at * lay.record_bytes : (at + take) * lay.record_bytes])
-            else:
-                blob = handles.get(slot)
-                if blob is None:
-                    blob = handles[slot] = store.open_blob(self.id, slot)
-                chunks.append(blob[at * lay.record_bytes : (at + take) * lay.record_bytes])
-            lo += take
-        raw_all = b"".join(chunks)
-        out: UInt64Array = np.frombuffer(raw_all, dtype="<u8").reshape(-1, lay.words)
-        if len(out) != expected:
-            raise ValueError(f"segment {self.id} has a damaged {name} part")
+        if hi <= lo:
+            return np.zeros((0, lay.words), dtype=np.uint64)
+        per = per_page(lay)
+        p0, p1 = lo // per, (hi - 1) // per
+        rows = store.read(
+            "SELECT id, data FROM segment_pages WHERE id >= ? AND id <= ? ORDER BY id",
+            (page_id(self.id, name, p0), page_id(self.id, name, p1)),
+        )
+        if len(rows) != p1 - p0 + 1:
+            raise damaged(store, f"segment {self.id} lacks pages of its {name} postings")
+        raw = b"".join(bytes(r[1]) for r in rows)
+        start = (lo - p0 * per) * lay.record_bytes
+        raw = raw[start : start + (hi - lo) * lay.record_bytes]
+        if len(raw) != (hi - lo) * lay.record_bytes:
+            raise damaged(store, f"segment {self.id} has a damaged {name} page")
+        out: UInt64Array = np.frombuffer(raw, dtype="<u8").reshape(-1, lay.words)
+        return out
+
+    def _read_ranges(self, store: Store, name: str, lo: Int64Array, hi: Int64Array) -> UInt64Array:
+        """Records of the ranges ``[lo[i], hi[i])`` (ascending, non-empty), concatenated: the
+        pages they touch read in one query by their keys."""
+        lay = self.families[name].layout
+        per = per_page(lay)
+        width = per * lay.record_bytes
+        p0, p1 = lo // per, (hi - 1) // per
+        pages = _postings.ragged(p0, p1 + 1)  # ascending, a page shared by two ranges twice
+        if len(pages) > 1:
+            pages = pages[np.concatenate(([True], pages[1:] != pages[:-1]))]
+        base = page_id(self.id, name, 0)
+        rows = store.read(
+            "SELECT id, data FROM segment_pages WHERE id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
+            (json.dumps((pages + base).tolist()),),
+        )
+        if len(rows) != len(pages):
+            raise damaged(store, f"segment {self.id} lacks pages of its {name} postings")
+        # every page is whole but the family's last one, whose records end the family
+        last = (lay.n - 1) // per
+        sizes = [len(r[1]) for r in rows]
+        want = (lay.n - last * per) * lay.record_bytes if int(pages[-1]) == last else width
+        if any(x != width for x in sizes[:-1]) or sizes[-1] != want:
+            raise damaged(store, f"segment {self.id} has a damaged {name} page")
+        table = np.frombuffer(b"".join([r[1] for r in rows]), dtype="<u8").reshape(-1, lay.words)
+        # a range's pages are consecutive in `pages`, so its records are contiguous in `table`
+        first = np.searchsorted(pages, p0) * per + (lo - p0 * per)
+        out: UInt64Array = table[_postings.ragged(first, first + (hi - lo))]
         return out
 
     def lookup(
@@ -272,22 +343,17 @@ class SegmentView:
         elif fam.records is not None:
             qi, recs = _postings.lookup(lay, query, records=fam.records, offsets=fam.offsets)
         else:
-            handles: dict[int, Any] = {}
-            try:
-                qi, recs = _postings.lookup(
-                    lay,
-                    query,
-                    offsets=fam.offsets,
-                    read=lambda a, b: self._read(store, name, a, b, handles),
-                )
-            finally:
-                for h in handles.values():
-                    h.close()
+            qi, recs = _postings.lookup(
+                lay,
+                query,
+                offsets=fam.offsets,
+                read=lambda a, b: self._read_ranges(store, name, a, b),
+            )
         if not len(qi):
             return None
         work = _postings.decode(lay, recs, "work")
         if len(work) and int(work.max()) >= self.n_works:
-            raise ValueError(f"segment {self.id} has a posting of an unknown work")
+            raise damaged(store, f"segment {self.id} has a posting of an unknown work")
         start = (
             _postings.decode(lay, recs, "start")
             if lay.field("start")
@@ -326,8 +392,12 @@ class SegmentView:
         )
 
 
-def _has_blobopen(store: Store) -> bool:
-    return hasattr(store.conn, "blobopen")
+def damaged(store: Store, what: str) -> FormatError:
+    """The error of a registry whose index is damaged."""
+    return FormatError(
+        f"registry {store.where} is damaged: {what}; restore it from a backup, or rebuild it "
+        "(`textprint rebuild`, which needs the stored texts)"
+    )
 
 
 def concat_found(parts: Sequence[Found]) -> Found:
@@ -358,8 +428,10 @@ class Index:
             if seg not in self.views:
                 try:
                     self.views[seg] = SegmentView.from_row(seg, n_works, n_records, layouts)
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"segment {seg} has a damaged layout ({exc})") from exc
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise damaged(
+                        self.store, f"segment {seg} has a damaged layout ({exc})"
+                    ) from exc
         self.removed_rows = self.store.removed()
         self.removed = np.array(sorted(r[0] for r in self.removed_rows), dtype=np.int64)
 
@@ -471,11 +543,11 @@ def merge_segments(
             extras = {}
         layout = _plan(name, n_upper, len(works), extras, coarse)
         counts = np.zeros(layout.n_buckets, dtype=np.int64)
-        per_part = max(1, PART_BYTES // layout.record_bytes)
+        per = per_page(layout)
         pending: list[UInt64Array] = []
         n_pending = 0
         n_out = 0
-        part = 0
+        page = 0
         n_chunks = max(1, 1 << max(0, math.ceil(math.log2(max(1, n_upper) / MERGE_CHUNK_RECORDS))))
         span = (1 << _postings.KEY_BITS) // n_chunks
         for c in range(n_chunks):
@@ -509,17 +581,13 @@ def merge_segments(
             pending.append(_postings.encode(layout, keys, cols))
             n_pending += len(keys)
             n_out += len(keys)
-            while n_pending >= per_part:
+            if n_pending >= per:
                 buf = np.concatenate(pending)
-                blobs.append(
-                    (store.blob_id(seg, SLOT_PARTS[name] + part), buf[:per_part].tobytes())
-                )
-                part += 1
-                pending, n_pending = [buf[per_part:]], len(buf) - per_part
-                _flush(conn, blobs)
+                whole = (len(buf) // per) * per
+                page += write_pages(conn, seg, name, buf[:whole], page)
+                pending, n_pending = [buf[whole:]], len(buf) - whole
         if n_pending:
-            buf = np.concatenate(pending)
-            blobs.append((store.blob_id(seg, SLOT_PARTS[name] + part), buf.tobytes()))
+            page += write_pages(conn, seg, name, np.concatenate(pending), page)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         blobs.append((store.blob_id(seg, SLOT_DIRECTORY[name]), _postings.directory_bytes(offsets)))
         layout = _postings.Layout(
@@ -574,15 +642,7 @@ def _range(
         b0 = lo_key >> lay.key_bits
         b1 = min(lay.n_buckets, -(-hi_key >> lay.key_bits))
         a, b = int(fam.offsets[b0]), int(fam.offsets[b1])
-        if fam.records is not None:
-            recs = fam.records[a:b]
-        else:
-            handles: dict[int, Any] = {}
-            try:
-                recs = view._read(store, name, a, b, handles)
-            finally:
-                for h in handles.values():
-                    h.close()
+        recs = fam.records[a:b] if fam.records is not None else view._read(store, name, a, b)
         buckets = np.repeat(np.arange(b0, b1, dtype=np.uint64), np.diff(fam.offsets[b0 : b1 + 1]))
         keys = _postings.keys_of_records(lay, recs, buckets)
         inside = (keys >= np.uint64(lo_key)) & (keys < np.uint64(hi_key))

@@ -42,6 +42,7 @@ TABLE_VERSIONS = {
     "texts": 1,
     "segments": 1,
     "segment_blobs": 1,
+    "segment_pages": 1,
     "removed": 1,
     "clusters": 1,
     "counts": 1,
@@ -77,6 +78,7 @@ CREATE TABLE segments (
     layouts TEXT NOT NULL
 );
 CREATE TABLE segment_blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE segment_pages (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE removed (
     work INTEGER PRIMARY KEY,
     segment INTEGER NOT NULL,
@@ -182,7 +184,9 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.path is None:
-            return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA page_size=4096")
+            return conn
         p = self.path
         if p.exists():
             if p.is_dir():
@@ -213,6 +217,8 @@ class Store:
                     f"{str(p)!r} is an SQLite database but not a textprint registry "
                     f"(no manifest table; expected format {FORMAT} version {FORMAT_VERSION})"
                 )
+            if not names:  # a new file: pages of 4 KiB, which PAGE_BYTES of the segments fills
+                conn.execute("PRAGMA page_size=4096")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             # reads of the posting blobs go through memory-mapped pages (SQLite caps this at
@@ -267,7 +273,9 @@ class Store:
         return {str(r[0]) for r in rows}
 
     def create_schema(self, manifest: dict[str, str]) -> None:
-        """Create every table and write the manifest (inside a write transaction)."""
+        """Create every table and write the manifest (inside a write transaction; the file's
+        page size, 4 KiB, is set before its first table, as `PAGE_BYTES` of the segments
+        expects)."""
         for stmt in SCHEMA.strip().split(";"):
             if stmt.strip():
                 self.conn.execute(stmt)
@@ -351,59 +359,101 @@ class Store:
             out.append(None if row is None else int(row[0]))
         return out
 
-    def insert_work(self, conn: sqlite3.Connection, w: NewWork) -> int:
-        cur = conn.execute(
-            "INSERT INTO works(work_id, id_is_int, metadata, registered_at, sha256, n_chars, "
-            "n_tokens, token_chars, n_shingles, n_fp, flags, cluster, signature) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                id_param(w.work_id),
-                int(isinstance(w.work_id, int)),
-                w.metadata_json,
-                w.registered_at,
-                w.sha256,
-                w.n_chars,
-                w.n_tokens,
-                w.token_chars,
-                w.n_shingles,
-                w.n_fp,
-                w.flags,
-                w.cluster,
-                w.signature,
-            ),
+    @staticmethod
+    def next_rowids(conn: sqlite3.Connection, n: int) -> list[int]:
+        """The row ids the next `n` works get (AUTOINCREMENT: never one used before)."""
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'works'").fetchone()
+        top = int(row[0]) if row else 0
+        return list(range(top + 1, top + 1 + n))
+
+    def insert_works(
+        self, conn: sqlite3.Connection, works: Sequence[NewWork], rowids: Sequence[int]
+    ) -> None:
+        """Insert works with the row ids `next_rowids` gave (a cluster of 0: its own)."""
+        conn.executemany(
+            "INSERT INTO works(rowid, work_id, id_is_int, metadata, registered_at, sha256, "
+            "n_chars, n_tokens, token_chars, n_shingles, n_fp, flags, cluster, signature) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r,
+                    id_param(w.work_id),
+                    int(isinstance(w.work_id, int)),
+                    w.metadata_json,
+                    w.registered_at,
+                    w.sha256,
+                    w.n_chars,
+                    w.n_tokens,
+                    w.token_chars,
+                    w.n_shingles,
+                    w.n_fp,
+                    w.flags,
+                    w.cluster or r,
+                    w.signature,
+                )
+                for r, w in zip(rowids, works)
+            ],
         )
-        rowid = int(cur.lastrowid or 0)
-        cluster = w.cluster or rowid
-        if not w.cluster:
-            conn.execute("UPDATE works SET cluster = ? WHERE rowid = ?", (rowid, rowid))
-        conn.execute("UPDATE counts SET n = n + 1 WHERE name = 'works'")
-        self.join_cluster(conn, cluster)
-        return rowid
+        conn.execute("UPDATE counts SET n = n + ? WHERE name = 'works'", (len(works),))
+        self.join_clusters(conn, [w.cluster or r for r, w in zip(rowids, works)])
+
+    def update_works(
+        self, conn: sqlite3.Connection, works: Sequence[NewWork], rowids: Sequence[int]
+    ) -> None:
+        """Rewrite works' statistics, signatures and clusters (a rebuild); ids, metadata,
+        registration times and texts stay."""
+        conn.executemany(
+            "UPDATE works SET n_tokens = ?, token_chars = ?, n_shingles = ?, n_fp = ?, "
+            "flags = ?, cluster = ?, signature = ? WHERE rowid = ?",
+            [
+                (
+                    w.n_tokens,
+                    w.token_chars,
+                    w.n_shingles,
+                    w.n_fp,
+                    w.flags,
+                    w.cluster or r,
+                    w.signature,
+                    r,
+                )
+                for r, w in zip(rowids, works)
+            ],
+        )
+        self.join_clusters(conn, [w.cluster or r for r, w in zip(rowids, works)])
 
     @staticmethod
-    def join_cluster(conn: sqlite3.Connection, cluster: int) -> None:
-        """One more work in `cluster` (counted, with the number of clusters)."""
-        if conn.execute("UPDATE clusters SET n = n + 1 WHERE cluster = ?", (cluster,)).rowcount:
+    def join_clusters(conn: sqlite3.Connection, clusters: Sequence[int]) -> None:
+        """One more work in each of `clusters` (repeats count), and the number of clusters."""
+        counts: dict[int, int] = {}
+        for c in clusters:
+            counts[c] = counts.get(c, 0) + 1
+        if not counts:
             return
-        conn.execute("INSERT INTO clusters(cluster, n) VALUES (?, 1)", (cluster,))
-        conn.execute("UPDATE counts SET n = n + 1 WHERE name = 'clusters'")
+        keys = sorted(counts)
+        known: set[int] = set()
+        for lo in range(0, len(keys), 500):
+            chunk = keys[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                int(r[0])
+                for r in conn.execute(
+                    f"SELECT cluster FROM clusters WHERE cluster IN ({marks})", chunk
+                )
+            )
+        conn.executemany(
+            "INSERT INTO clusters(cluster, n) VALUES (?, ?) "
+            "ON CONFLICT(cluster) DO UPDATE SET n = n + excluded.n",
+            [(c, counts[c]) for c in keys],
+        )
+        new = len(keys) - len(known)
+        if new:
+            conn.execute("UPDATE counts SET n = n + ? WHERE name = 'clusters'", (new,))
 
     @staticmethod
     def leave_cluster(conn: sqlite3.Connection, cluster: int) -> None:
         conn.execute("UPDATE clusters SET n = n - 1 WHERE cluster = ?", (cluster,))
         if conn.execute("DELETE FROM clusters WHERE cluster = ? AND n <= 0", (cluster,)).rowcount:
             conn.execute("UPDATE counts SET n = n - 1 WHERE name = 'clusters'")
-
-    def update_work(self, conn: sqlite3.Connection, rowid: int, w: NewWork) -> None:
-        """Rewrite a work's statistics, signature and cluster (a rebuild); id, metadata,
-        registration time and text stay."""
-        cluster = w.cluster or rowid
-        conn.execute(
-            "UPDATE works SET n_tokens = ?, token_chars = ?, n_shingles = ?, n_fp = ?, "
-            "flags = ?, cluster = ?, signature = ? WHERE rowid = ?",
-            (w.n_tokens, w.token_chars, w.n_shingles, w.n_fp, w.flags, cluster, w.signature, rowid),
-        )
-        self.join_cluster(conn, cluster)
 
     def delete_work(self, conn: sqlite3.Connection, rowid: int) -> int:
         """Delete a work's row and text; return its cluster."""
@@ -466,11 +516,17 @@ class Store:
 
     # -- texts ----------------------------------------------------------------------------------
 
-    def write_text_blocks(self, conn: sqlite3.Connection, rowid: int, blocks: list[bytes]) -> None:
-        base = rowid << TEXT_BLOCK_SHIFT
+    def write_texts(
+        self, conn: sqlite3.Connection, rowids: Sequence[int], blocks: Sequence[list[bytes]]
+    ) -> None:
+        """Store each work's compressed text blocks."""
         conn.executemany(
             "INSERT INTO texts(id, data) VALUES (?, ?)",
-            [(base + i, b) for i, b in enumerate(blocks)],
+            [
+                ((r << TEXT_BLOCK_SHIFT) + i, b)
+                for r, bs in zip(rowids, blocks)
+                for i, b in enumerate(bs)
+            ],
         )
 
     def text_blocks(self, wanted: Mapping[int, Sequence[int]]) -> dict[tuple[int, int], bytes]:
@@ -525,18 +581,6 @@ class Store:
                 "restore it from a backup or rebuild it"
             )
         return bytes(rows[0][0])
-
-    def open_blob(self, segment: int, slot: int) -> Any:
-        """A read-only handle on a segment blob (slices read only what they cover)."""
-        try:
-            return self.conn.blobopen(  # type: ignore[attr-defined]
-                "segment_blobs", "data", self.blob_id(segment, slot), readonly=True
-            )
-        except sqlite3.Error as exc:
-            raise FormatError(
-                f"registry {self.where} is damaged: segment {segment} lacks its part {slot} "
-                f"({exc}); restore it from a backup or rebuild it"
-            ) from exc
 
 
 def metadata_param(raw: str | None) -> str | bytes | None:

@@ -4,12 +4,12 @@ Format 1 kept every fingerprint as a row of an indexed SQLite table (``fp``), do
 frequencies in ``df``, band keys in ``bands`` and each text as one zlib stream. Format 2 keeps
 postings in packed segments and texts in zstandard blocks (see docs/explanation/registry.md).
 
-The upgrade runs in one transaction: the format-1 tables are renamed out of the way, the
-format-2 tables are created and filled, then the old tables are dropped. Works keep their row
-ids, ids, metadata, registration times and clusters. With stored texts every work is
-re-fingerprinted under the file's settings and this textprint's pipeline (as a rebuild would);
-without, its fingerprints and band keys are carried over as they are, and the manifest keeps the
-versions the file was built with.
+With stored texts, the upgrade converts the rows in one transaction (works keep their row ids,
+ids, metadata, registration times and texts), marking the manifest as needing a rebuild, then
+rebuilds the index as :meth:`Registry.rebuild` does (a second transaction). A process killed
+between the two leaves a format-2 file whose checks ask for ``rebuild``: nothing is lost.
+Without stored texts, fingerprints and band keys are carried over as they are, in one
+transaction, and the manifest keeps the versions the file was built with.
 """
 
 from __future__ import annotations
@@ -22,19 +22,23 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, StorageError
-from ..hashing import fmix64
-from ..minhash import EMPTY
 from . import _postings
+from ._registration import mix_band_keys
 from ._rows import compress_blocks
 from ._segments import FamilyData, write_segment
-from ._store import FLAG_CJK, FLAG_DOC_JA, FORMAT, FORMAT_VERSION, Store
+from ._store import FORMAT, FORMAT_VERSION, Store
 
 _V1_TABLES = ("works", "fp", "bands", "df", "manifest")
-#: Works upgraded per transaction step (one segment each).
+#: Works carried over per segment (without stored texts).
 _BATCH = 1000
+#: What the manifest says of the pipeline until the rebuild that ends an upgrade: stale, so
+#: checks and registrations ask for a rebuild.
+NEEDS_REBUILD = "format-1 file upgraded: the index needs a rebuild"
 
 
-def upgrade_file(path: Path | None) -> None:
+def upgrade_file(path: Path | None) -> bool:
+    from ._registry import Registry
+
     if path is None:
         raise StorageError("an in-memory registry has no file to upgrade")
     if not path.exists():
@@ -48,21 +52,27 @@ def upgrade_file(path: Path | None) -> None:
         if manifest.get("format") != FORMAT:
             raise FormatError(f"{str(path)!r} is not a textprint registry")
         version = manifest.get("format_version")
-        if version == str(FORMAT_VERSION):
-            return
-        if version != "1" or not set(_V1_TABLES) <= tables:
+        converted = version == "1" and set(_V1_TABLES) <= tables
+        if converted:
+            with store.write() as conn:
+                _convert(store, conn, manifest)
+        elif version != str(FORMAT_VERSION):
             raise FormatError(
                 f"{str(path)!r} has registry format version {version!r}; this textprint "
                 f"upgrades version 1 to {FORMAT_VERSION}"
             )
-        with store.write() as conn:
-            _upgrade(store, conn, manifest)
+        store_text = store.read_manifest().get("store_text") == "True"
+        needs = store.read_manifest().get("normalization") == NEEDS_REBUILD
     finally:
         store.close()
+    if store_text and needs:
+        with Registry(path) as reg:
+            reg.rebuild()
+    return converted
 
 
-def _upgrade(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> None:
-    from ._registry import settings_manifest
+def _convert(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> None:
+    from ._manifest import settings_manifest
 
     for t in ("works", "manifest"):
         conn.execute(f"ALTER TABLE {t} RENAME TO v1_{t}")
@@ -78,7 +88,9 @@ def _upgrade(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> Non
         "scheme": old["scheme"],
     }
     manifest = settings_manifest(settings, store_text)
-    if not store_text:
+    if store_text:
+        manifest["normalization"] = NEEDS_REBUILD
+    else:
         # the fingerprints are carried over: the versions that made them stay recorded
         for key in (
             "normalization",
@@ -91,10 +103,16 @@ def _upgrade(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> Non
             manifest[key] = old.get(key, "")
     store.create_schema(manifest)
     rowids = [int(r[0]) for r in conn.execute("SELECT rowid FROM v1_works ORDER BY rowid")]
-    if store_text:
-        _refingerprint(store, conn, rowids, settings)
-    else:
-        _carry_over(store, conn, rowids, settings)
+    for lo in range(0, len(rowids), _BATCH):
+        chunk = rowids[lo : lo + _BATCH]
+        rows = _copy_rows(conn, chunk)
+        for row in rows:
+            _insert(store, conn, row)
+            if store_text:
+                text = zlib.decompress(row[10]).decode("utf-8", "surrogatepass")
+                store.write_texts(conn, [int(row[0])], [compress_blocks(text)])
+        if not store_text:
+            _carry_over(store, conn, rows)
     for t in ("v1_works", "v1_manifest", "fp", "bands", "df"):
         conn.execute(f"DROP TABLE {t}")
 
@@ -108,22 +126,15 @@ def _copy_rows(conn: sqlite3.Connection, chunk: list[int]) -> list[tuple[Any, ..
     ).fetchall()
 
 
-def _insert(
-    conn: sqlite3.Connection,
-    row: tuple[Any, ...],
-    *,
-    n_tokens: int,
-    token_chars: int,
-    n_shingles: int,
-    n_fp: int,
-    flags: int,
-    signature: bytes,
-) -> None:
-    rowid, work_id, id_is_int, metadata, at, sha, n_chars, _, cluster = row[:9]
+def _insert(store: Store, conn: sqlite3.Connection, row: tuple[Any, ...]) -> None:
+    """A format-1 works row in format 2: the statistics a check needs without texts (n_chars,
+    n_fp) come along; the others are filled in by the rebuild (with texts) or not needed."""
+    rowid, work_id, id_is_int, metadata, at, sha, n_chars, n_fp, cluster, sig = row[:10]
+    sig32 = np.frombuffer(sig, dtype="<u8") & np.uint64(0xFFFFFFFF)
     conn.execute(
         "INSERT INTO works(rowid, work_id, id_is_int, metadata, registered_at, sha256, n_chars, "
         "n_tokens, token_chars, n_shingles, n_fp, flags, cluster, signature) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, 0, ?, ?)",
         (
             rowid,
             work_id,
@@ -132,175 +143,56 @@ def _insert(
             at,
             sha,
             n_chars,
-            n_tokens,
-            token_chars,
-            n_shingles,
             n_fp,
-            flags,
             cluster,
-            signature,
+            np.ascontiguousarray(sig32, "<u4").tobytes(),
         ),
     )
     conn.execute("UPDATE counts SET n = n + 1 WHERE name = 'works'")
-    Store.join_cluster(conn, int(cluster))
+    store.join_clusters(conn, [int(cluster)])
 
 
-def _sig32(raw: bytes) -> bytes:
-    sig = np.frombuffer(raw, dtype="<u8")
-    return np.ascontiguousarray(sig & np.uint64(0xFFFFFFFF), "<u4").tobytes()
-
-
-def _refingerprint(
-    store: Store, conn: sqlite3.Connection, rowids: list[int], settings: dict[str, Any]
-) -> None:
-    """Works with stored texts: re-fingerprinted as a registration would, clusters kept."""
-    from ..lsh import band_keys, optimal_bands
-    from ..minhash import MinHasher
-    from ._prepare import prepare
-    from ._registry import _BAND_MIX, EDITION_THRESHOLD
-
-    hasher = MinHasher(
-        settings["n_hashes"],
-        k=settings["k"],
-        tokenizer=settings["tokenizer"],
-        seed=settings["seed"],
-        scheme=settings["scheme"],
-    )
-    bands, rows_per_band = optimal_bands(EDITION_THRESHOLD, n_hashes=settings["n_hashes"])
-
-    def minima(sh: Any) -> Any:
-        if settings["scheme"] == "datasketch":
-            return hasher._minima(sh)
-        return hasher._from_hashes(sh.hashes, sh.bounds)
-
-    for lo in range(0, len(rowids), _BATCH):
-        chunk = rowids[lo : lo + _BATCH]
-        rows = _copy_rows(conn, chunk)
-        texts = [zlib.decompress(r[10]).decode("utf-8", "surrogatepass") for r in rows]
-        prepared, sigs = prepare(
-            texts,
-            k=settings["k"],
-            window=settings["window"],
-            seed=settings["seed"],
-            tokenizer=settings["tokenizer"],
-            align=False,
-            minima=minima,
-        )
-        fk, fw, fs = [], [], []
-        bk, bw = [], []
-        stats = []
-        for i, (row, text, p, sig) in enumerate(zip(rows, texts, prepared, sigs)):
-            flags = (FLAG_CJK if p.cjk else 0) | (FLAG_DOC_JA if p.doc_ja else 0)
-            _insert(
-                conn,
-                row,
-                n_tokens=p.n_tokens,
-                token_chars=p.token_chars,
-                n_shingles=len(p.shingles),
-                n_fp=len(p.fp_hashes),
-                flags=flags,
-                signature=np.ascontiguousarray(sig & np.uint64(0xFFFFFFFF), "<u4").tobytes(),
-            )
-            store.write_text_blocks(conn, int(row[0]), compress_blocks(text))
-            fk.append(_postings.key_of(p.fp_hashes))
-            fw.append(np.full(len(p.fp_hashes), i, np.int64))
-            fs.append(p.fp_starts)
-            stats.append((len(text), p.n_tokens, p.token_chars))
-            if not bool((sig == EMPTY).all()):
-                keys = band_keys(np.asarray(sig, np.uint64)[None, :], bands, rows_per_band)[0]
-                mixed = fmix64(keys + np.arange(1, bands + 1, dtype=np.uint64) * _BAND_MIX)
-                bk.append(_postings.key_of(mixed))
-                bw.append(np.full(bands, i, np.int64))
-        _segment(store, conn, rows, stats, fk, fw, fs, None, bk, bw, coarse=True)
-
-
-def _carry_over(
-    store: Store, conn: sqlite3.Connection, rowids: list[int], settings: dict[str, Any]
-) -> None:
-    """Works without stored texts: fingerprints and band keys carried over as they are."""
-    from ._registry import _BAND_MIX
-
-    for lo in range(0, len(rowids), _BATCH):
-        chunk = rowids[lo : lo + _BATCH]
-        rows = _copy_rows(conn, chunk)
-        local = {int(r[0]): i for i, r in enumerate(rows)}
-        marks = ",".join("?" * len(chunk))
-        fp = np.array(
-            conn.execute(
-                f"SELECT hash, work, start, end FROM fp WHERE work IN ({marks})", chunk
-            ).fetchall(),
-            dtype=np.int64,
-        ).reshape(-1, 4)
-        bands = np.array(
-            conn.execute(
-                f"SELECT band, key, work FROM bands WHERE work IN ({marks})", chunk
-            ).fetchall(),
-            dtype=np.int64,
-        ).reshape(-1, 3)
-        for row in rows:
-            _insert(
-                conn,
-                row,
-                n_tokens=0,
-                token_chars=0,
-                n_shingles=0,
-                n_fp=int(row[7]),
-                flags=0,
-                signature=_sig32(row[9]),
-            )
-        works_idx = np.array([local[int(w)] for w in fp[:, 1]], dtype=np.int64)
-        mixed = fmix64(
-            bands[:, 1].view(np.uint64) + (bands[:, 0].astype(np.uint64) + np.uint64(1)) * _BAND_MIX
-        )
-        band_idx = np.array([local[int(w)] for w in bands[:, 2]], dtype=np.int64)
-        stats = [(int(r[6]), 0, 0) for r in rows]
-        _segment(
-            store,
-            conn,
-            rows,
-            stats,
-            [_postings.key_of(fp[:, 0].view(np.uint64))],
-            [works_idx],
-            [fp[:, 2]],
-            [fp[:, 3] - fp[:, 2]],
-            [_postings.key_of(mixed)],
-            [band_idx],
-            coarse=False,
-        )
-
-
-def _segment(
-    store: Store,
-    conn: sqlite3.Connection,
-    rows: list[tuple[Any, ...]],
-    stats: list[tuple[int, int, int]],
-    fk: list[Any],
-    fw: list[Any],
-    fs: list[Any],
-    fl: list[Any] | None,
-    bk: list[Any],
-    bw: list[Any],
-    *,
-    coarse: bool,
-) -> None:
-    def cat(parts: list[Any], dtype: Any) -> Any:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
+def _carry_over(store: Store, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Works without stored texts: their fingerprints and band keys carried over as they are,
+    one segment per chunk of works."""
+    chunk = [int(r[0]) for r in rows]
+    local = {r: i for i, r in enumerate(chunk)}
+    marks = ",".join("?" * len(chunk))
+    fp = np.array(
+        conn.execute(
+            f"SELECT hash, work, start, end FROM fp WHERE work IN ({marks})", chunk
+        ).fetchall(),
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    bands = np.array(
+        conn.execute(
+            f"SELECT band, key, work FROM bands WHERE work IN ({marks}) ORDER BY work, band", chunk
+        ).fetchall(),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    # the band keys of each work, in band order, mixed as a registration mixes them
+    n_bands = int(bands[:, 0].max()) + 1 if len(bands) else 0
+    per_work = bands[:, 1].view(np.uint64).reshape(-1, n_bands) if n_bands else None
+    band_work = bands[:: max(1, n_bands), 2] if n_bands else np.zeros(0, np.int64)
+    mixed = mix_band_keys(per_work).ravel() if per_work is not None else np.zeros(0, np.uint64)
     families = {
         _postings.FP: FamilyData(
-            keys=cat(fk, np.uint64),
-            work=cat(fw, np.int64),
-            start=cat(fs, np.int64),
-            length=cat(fl, np.int64) if fl is not None else None,
+            keys=_postings.key_of(fp[:, 0].view(np.uint64)),
+            work=np.array([local[int(w)] for w in fp[:, 1]], dtype=np.int64),
+            start=fp[:, 2],
+            length=fp[:, 3] - fp[:, 2],
         ),
-        _postings.BAND: FamilyData(keys=cat(bk, np.uint64), work=cat(bw, np.int64)),
+        _postings.BAND: FamilyData(
+            keys=_postings.key_of(mixed),
+            work=np.repeat(np.array([local[int(w)] for w in band_work], dtype=np.int64), n_bands),
+        ),
     }
     write_segment(
         store,
         conn,
-        np.array([int(r[0]) for r in rows], dtype=np.int64),
+        np.array(chunk, dtype=np.int64),
         np.array([int(r[8]) for r in rows], dtype=np.int64),
-        np.array(stats, dtype=np.int64).reshape(-1, 3),
+        np.array([(int(r[6]), 0, 0) for r in rows], dtype=np.int64).reshape(-1, 3),
         families,
-        coarse=coarse,
+        coarse=False,
     )

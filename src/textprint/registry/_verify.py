@@ -20,20 +20,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._alignment import Prepared, align, to_passages
+from .._text_runs import natural_cut
 from .._typing import Int64Array, UInt64Array
 from ..matching import Passage
 from ._candidates import Candidate
+from ._evidence import (
+    AlignedStats,
+    PassageFacts,
+    aligned_stats,
+    counted_as_spans,
+    passage_facts,
+)
 from ._prepare import Text, prepare, token_slice
 from ._results import Evidence, enough, visible_chars
 from ._rows import TEXT_BLOCK_CHARS, decompress_block
-from ._store import WorkStats
+from ._store import FLAG_DOC_JA, WorkStats
 
 #: A work of at most this many characters is verified whole (exact Jaccard and alignment).
 WHOLE_CHARS = TEXT_BLOCK_CHARS
 #: How far a region may grow to reach a natural cut (line break, sentence end, space).
 CUT_REACH = 64
-_SENTENCE_ENDS = "。！？.!?"
-_SPACES = " \t\u3000"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,23 +51,18 @@ class _Piece:
     end: int
 
 
-def natural_cut(text: str, lo: int, hi: int) -> int:
-    """A cut in ``(lo, hi]`` just after the last line break, else sentence end, else
-    whitespace there; `hi` (a hard cut) when the stretch has none."""
-    for delimiters in ("\n", _SENTENCE_ENDS, _SPACES):
-        p = max(text.rfind(c, lo, hi) for c in delimiters)
-        if p >= 0:
-            return p + 1
-    return hi
-
-
-def _widen(text: str, a: int, b: int) -> tuple[int, int]:
-    """`[a, b)` (offsets into `text`) grown to natural cuts within CUT_REACH characters."""
-    a = natural_cut(text, max(0, a - CUT_REACH), a) if a > 0 else 0
+def _widen(text: str, a: int, b: int, at_start: bool, at_end: bool) -> tuple[int, int]:
+    """`[a, b)` (offsets into `text`, a stretch of a work) grown to natural cuts within
+    CUT_REACH characters: to the work's start or end when the stretch reaches it (`at_start`,
+    `at_end`), else just after a line break, sentence end or space (`natural_cut`)."""
+    if a > 0:
+        a = 0 if at_start and a <= CUT_REACH else natural_cut(text, max(0, a - CUT_REACH), a)
     if b < len(text):
-        hi = min(len(text), b + CUT_REACH)
-        nb = natural_cut(text, b, hi)
-        b = nb if nb > b else hi
+        b = (
+            len(text)
+            if at_end and len(text) - b <= CUT_REACH
+            else natural_cut(text, b, min(len(text), b + CUT_REACH))
+        )
     return a, b
 
 
@@ -89,6 +90,14 @@ class WorkTexts:
             for key, data in self.read(need).items():
                 self.blocks[key] = decompress_block(data)
 
+    def around(self, rowid: int, a: int, b: int) -> str:
+        """``text[a:b]`` of work `rowid` (clamped to the work), reading blocks not yet read."""
+        b = min(b, self.stats[rowid].n_chars)
+        if b <= a:
+            return ""
+        self.load({rowid: [(a, b)]})
+        return self.slice(rowid, a, b)
+
     def slice(self, rowid: int, a: int, b: int) -> str:
         first, last = a // TEXT_BLOCK_CHARS, max(a, b - 1) // TEXT_BLOCK_CHARS
         text = "".join(self.blocks.get((rowid, i), "") for i in range(first, last + 1))
@@ -105,8 +114,16 @@ class Aligned:
     covered_q: np.ndarray  # bool per token of the text: inside a passage
     w_starts: Int64Array  # original starts and lengths of the work's tokens in passages
     w_lens: Int64Array
-    w_shingles: UInt64Array  # distinct shingles of the work seen (whole work, or its regions)
+    seen: list[Text]  # what was prepared of the work: the whole work, or its regions
     whole: bool
+    raw: list[tuple[Passage, AlignedStats]]  # each passage as aligned, with its stats
+
+    def w_shingles(self) -> UInt64Array:
+        """Distinct shingles of the work seen (the whole work's, or its regions')."""
+        if len(self.seen) == 1:
+            return self.seen[0].shingles
+        out: UInt64Array = np.unique(np.concatenate([t.shingle_hashes for t in self.seen]))
+        return out
 
 
 def align_candidates(
@@ -149,27 +166,39 @@ def align_candidates(
         for i, r in enumerate(c.regions):
             lo, hi = max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)
             around = texts.slice(c.rowid, lo, hi)
-            a, b = _widen(around, r.w_start - lo, r.w_end - lo)
+            a, b = _widen(around, r.w_start - lo, r.w_end - lo, lo == 0, hi == n)
             piece_of[(c.rowid, i)] = len(pieces)
             pieces.append(_Piece(c.rowid, lo + a, lo + b))
     piece_texts = [texts.slice(p.rowid, p.start, p.end) for p in pieces]
+    # a piece normalizes as it does inside its whole work: with the work's decision on
+    # Han-only runs (Japanese when the work's kana reach KANA_SHARE)
+    han_only_ja = np.array(
+        [bool(texts.stats[p.rowid].flags & FLAG_DOC_JA) for p in pieces], dtype=bool
+    )
     prepared, _ = prepare(
-        piece_texts, k=k, window=window, seed=seed, tokenizer=tokenizer, align=True
+        piece_texts,
+        k=k,
+        window=window,
+        seed=seed,
+        tokenizer=tokenizer,
+        align=True,
+        han_only_ja=han_only_ja,
     )
     out: list[Aligned] = []
     for c in cands:
         whole = texts.stats[c.rowid].n_chars <= whole_up_to
         found: list[Passage] = []
+        raw: list[tuple[Passage, AlignedStats]] = []
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
-        w_shingles: list[UInt64Array] = []
+        w_shingles: list[Text] = []
         for i, r in enumerate(c.regions):
             pi = piece_of[(c.rowid, -1 if whole else i)]
             piece = pieces[pi]
             s = prepared[pi].prepared
             assert s is not None
             if not whole:
-                w_shingles.append(prepared[pi].shingles)
+                w_shingles.append(prepared[pi])
             ta = int(np.searchsorted(q.tok_starts, r.q_start, side="left"))
             tb = int(np.searchsorted(q.tok_ends, r.q_end, side="right"))
             if tb <= ta:
@@ -199,12 +228,10 @@ def align_candidates(
                         p.source_end + piece.start,
                     )
                 )
+                raw.append((found[-1], aligned_stats(qs, s, q0, q1, s0, s1)))
         if not found:
             continue
-        if whole:
-            seen = prepared[piece_of[(c.rowid, -1)]].shingles
-        else:
-            seen = np.unique(np.concatenate(w_shingles))
+        seen = [prepared[piece_of[c.rowid, -1]]] if whole else w_shingles
         out.append(
             Aligned(
                 rowid=c.rowid,
@@ -212,8 +239,9 @@ def align_candidates(
                 covered_q=covered_q,
                 w_starts=np.concatenate([a for a, _ in covered_w]),
                 w_lens=np.concatenate([b for _, b in covered_w]),
-                w_shingles=seen,
+                seen=seen,
                 whole=whole,
+                raw=raw,
             )
         )
     return out
@@ -233,6 +261,25 @@ def jaccard_of(q_shingles: UInt64Array, seen: UInt64Array, n_work_shingles: int)
     return inter / union if union > 0 else 0.0
 
 
+def facts_of(
+    q: Prepared,
+    passages: tuple[Passage, ...],
+    raw: list[tuple[Passage, AlignedStats]] | None,
+    texts: WorkTexts | None,
+    rowid: int,
+) -> tuple[PassageFacts, ...]:
+    """The per-passage facts of one work's merged passages (`_evidence`)."""
+    return passage_facts(
+        q.text,
+        q.tok_starts,
+        q.tok_ends,
+        passages,
+        raw,
+        None if texts is None else (lambda a, b: texts.around(rowid, a, b)),
+        lambda p: visible_chars(q.text, [p]),
+    )
+
+
 def evidence_of(
     query: Text,
     a: Aligned,
@@ -240,8 +287,13 @@ def evidence_of(
     *,
     min_chars: int | None,
     min_containment: float,
+    texts: WorkTexts | None = None,
+    evalue: float = math.inf,
+    with_facts: bool = True,
 ) -> Evidence | None:
-    """The measures of one aligned work, if they pass the evidence rule."""
+    """The measures of one aligned work, if they pass the evidence rule, with the facts of
+    its passages (read from `texts`, the stored texts; none without `with_facts`: evidence
+    that is aligned again before it becomes a Hit)."""
     q = query.prepared
     assert q is not None
     passages = merge_passages(a.passages)
@@ -250,12 +302,24 @@ def evidence_of(
     containment = float(q_lens[a.covered_q].sum() / q_total) if q_total else 0.0
     w_cov = covered_chars(a.w_starts, a.w_lens)
     src_cont = min(1.0, w_cov / stats.token_chars) if stats.token_chars else 0.0
-    jac = jaccard_of(query.shingles, a.w_shingles, stats.n_shingles)
     copied = visible_chars(q.text, passages)
     words = int(np.count_nonzero(a.covered_q))
     if not enough(q.cjk, words, copied, src_cont, min_chars, min_containment):
         return None
-    return Evidence(a.rowid, passages, containment, src_cont, jac, copied)
+    jac = jaccard_of(query.shingles, a.w_shingles(), stats.n_shingles)
+    facts = facts_of(q, passages, a.raw, texts, a.rowid) if with_facts else ()
+    return Evidence(
+        a.rowid,
+        passages,
+        containment,
+        src_cont,
+        jac,
+        copied,
+        facts=facts,
+        evalue=evalue,
+        cjk=q.cjk,
+        q_token_chars=q_total,
+    )
 
 
 def verify_texts(
@@ -274,8 +338,11 @@ def verify_texts(
     """The Evidence of the candidates that pass, verified with the stored texts.
 
     Regions first (cheap); a short work that passes (at most WHOLE_CHARS characters) is aligned
-    again with its whole text, so that its measures are those of the whole work.
+    again with its whole text, so that its measures are those of the whole work. The facts of
+    the passages are read once, from the alignment that makes the Hit.
     """
+
+    evalue = {c.rowid: c.evalue for c in cands}
 
     def passing(cs: Sequence[Candidate], whole_up_to: int) -> list[Evidence]:
         aligned = align_candidates(
@@ -297,6 +364,9 @@ def verify_texts(
                 texts.stats[a.rowid],
                 min_chars=min_chars,
                 min_containment=min_containment,
+                texts=texts,
+                evalue=evalue[a.rowid],
+                with_facts=whole_up_to > 0 or texts.stats[a.rowid].n_chars > WHOLE_CHARS,
             )
             if e is not None:
                 out.append(e)
@@ -433,7 +503,8 @@ def verify_fingerprints(
     q = query.prepared
     assert q is not None
     gap = chain_gap(q, window, k)
-    total = float((q.tok_ends - q.tok_starts).sum()) or 1.0
+    q_total = int((q.tok_ends - q.tok_starts).sum())
+    total = float(q_total) or 1.0
     q32 = (q_signature & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     out: list[Evidence] = []
     for c in cands:
@@ -448,5 +519,24 @@ def verify_fingerprints(
             continue
         w32 = np.frombuffer(w_signatures[c.rowid], dtype="<u4")
         jac = float((w32 == q32).mean()) if len(w32) == len(q32) else 0.0
-        out.append(Evidence(c.rowid, passages, min(1.0, copied / total), src_cont, jac, copied))
+        out.append(
+            Evidence(
+                c.rowid,
+                passages,
+                min(1.0, copied / total),
+                src_cont,
+                jac,
+                copied,
+                facts=fingerprint_facts(q, passages),
+                evalue=c.evalue,
+                cjk=q.cjk,
+                q_token_chars=q_total,
+            )
+        )
     return out
+
+
+def fingerprint_facts(q: Prepared, passages: tuple[Passage, ...]) -> tuple[PassageFacts, ...]:
+    """Facts of passages chained from fingerprints (no text of the work: kind "unknown"; as
+    the evidence rule of this path does, five characters count as a word)."""
+    return counted_as_spans(facts_of(q, passages, None, None, 0), passages)
