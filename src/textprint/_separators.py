@@ -38,7 +38,7 @@ from ._tables import (
     CLASS_OTHER,
     CLASS_SPACE,
     CLASS_WORD,
-    N_CLASSES,
+    class_set,
 )
 from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array, UInt64Array
 
@@ -50,18 +50,12 @@ MIN_MARKS = 5
 MAX_GAP = 3
 
 
-def _class_set(*classes: int) -> BoolArray:
-    out = np.zeros(N_CLASSES, dtype=bool)
-    out[list(classes)] = True
-    return out
-
-
-_CJK = _class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
-_MARK = _class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_CJK = class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_MARK = class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 # what may stand between two marks: for a CJK mark, anything but white space and sentence
 # ends; for a letter or digit mark, CJK text only (no letters, digits or white space)
-_GAP_CJK_MARK = ~_class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
-_GAP_WORD_MARK = _class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_GAP_CJK_MARK = ~class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
+_GAP_WORD_MARK = class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 
 
 def find_separators(
@@ -98,17 +92,22 @@ def find_separators(
     eq = chars[2:] == chars[:-2]
     for dist in range(3, last + 1):
         eq[dist - 2 :] |= chars[dist:] == chars[:-dist]
-    if np.count_nonzero(eq) < max(need, 1):  # (_may_chain's first condition, on the count)
+    cand = eq.nonzero()[0]  # (not flatnonzero: a fixed cost paid by every text)
+    if len(cand) < max(need, 1):  # (_may_chain's first condition)
         return np.zeros(0, dtype=np.int64)
-    cand = np.flatnonzero(eq)
     cand += 2
     if not _may_chain(cand, classes, need):
         return np.zeros(0, dtype=np.int64)
-    key, run = _quick_runs(chars, cand, need)
-    if not run.any():
-        return np.zeros(0, dtype=np.int64)
     if need >= 2:
+        # the quick test on the repeats of a mark's class: a chain's later marks are such
+        # repeats, consecutive among those of their character (lists like "甲、乙、丙、丁"
+        # stop here instead of in the full search)
+        key, run = _quick_runs(chars, _mark_repeats(cand, classes), need)
+        if not run.any():
+            return np.zeros(0, dtype=np.int64)
         cand = _in_runs(key, run, need)
+    elif not _quick_runs(chars, cand, need)[1].any():
+        return np.zeros(0, dtype=np.int64)
     # the nearest distance at which each position repeats
     d = np.zeros(len(cand), dtype=np.int64)
     for dist in range(last, 1, -1):
@@ -122,6 +121,17 @@ def find_separators(
     p = i - d
     doc = np.searchsorted(bounds, i, side="right") - 1
     ok &= p >= bounds[doc]
+    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
+    before = p - 1 >= bounds[doc]
+    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
+    after = i + 1 < bounds[doc + 1]
+    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
+    # (the conditions so far stop most lists, "大鼓、小鼓、怀鼓、花鼓": the gaps are read
+    # for the links left only, and not at all when too few are)
+    if np.count_nonzero(ok) < need:
+        return np.zeros(0, dtype=np.int64)
+    i, p, mark, cls_i = i[ok], p[ok], mark[ok], cls_i[ok]
+    ok = np.ones(len(i), dtype=bool)
     word_mark = cls_i == CLASS_WORD
     any_cjk = np.zeros(len(i), dtype=bool)
     for k in range(1, last):  # the gap: positions p + 1 ... i - 1
@@ -132,11 +142,6 @@ def find_separators(
         ok &= ~inside | (allowed & (chars[at] != mark))
         any_cjk |= inside & _CJK[g_cls]
     ok &= ~word_mark | any_cjk
-    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
-    before = p - 1 >= bounds[doc]
-    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
-    after = i + 1 < bounds[doc + 1]
-    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
     i, p = i[ok], p[ok]
     if len(i) < need:
         return np.zeros(0, dtype=np.int64)
@@ -158,6 +163,12 @@ def _quick_runs(chars: UInt32Array, cand: Int64Array, need: int) -> tuple[UInt64
     return key, run
 
 
+def _mark_repeats(cand: Int64Array, classes: UInt8Array) -> Int64Array:
+    """The repeat positions `cand` of a mark's class (the only ones a link can end at)."""
+    out: Int64Array = cand.compress(_MARK.take(classes.take(cand)))
+    return out
+
+
 def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
     """The positions of the quick test's runs: entries ``x .. x + need - 1`` of `key` for
     every true ``run[x]``, sorted by position.
@@ -168,11 +179,10 @@ def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
     chain, so the rest of the search looks at these alone (in a long text, a few dozen
     positions instead of every repeat).
     """
-    hit = np.flatnonzero(run)
-    cover = np.zeros(len(key) + 1, dtype=np.int64)
-    np.add.at(cover, hit, 1)
-    np.add.at(cover, hit + need, -1)
-    keep = np.cumsum(cover[:-1]) > 0
+    hit = run.nonzero()[0]
+    keep = np.zeros(len(key), dtype=bool)
+    for k in range(need):  # (a few assignments: np.add.at costs more on a few dozen)
+        keep[hit + k] = True
     out: Int64Array = np.sort((key[keep] & np.uint64(0xFFFFFFFF)).astype(np.int64))
     return out
 
@@ -190,17 +200,16 @@ def _may_chain(cand: Int64Array, classes: UInt8Array, need: int) -> bool:
         return len(cand) >= need
     if len(cand) < need:
         return False
-    cls = classes[cand]
-    marks = _MARK[cls]
-    if not marks.all():
-        cand = cand[marks]
-        cls = cls[marks]
-        if len(cand) < need:
-            return False
-    span = (need - 1) * (MAX_GAP + 1)
-    if not bool((cand[need - 1 :] - cand[: len(cand) - need + 1] <= span).any()):
+    # (take and compress, not indexing: every CJK text comes here, and a few array calls
+    # are most of what it pays)
+    cls = classes.take(cand)
+    marks = cand.compress(_MARK.take(cls))
+    if len(marks) < need:
         return False
-    return bool(_CJK[cls].any()) or bool(_CJK[classes].any())
+    span = (need - 1) * (MAX_GAP + 1)
+    if int((marks[need - 1 :] - marks[: len(marks) - need + 1]).min()) > span:
+        return False
+    return bool(_CJK.take(cls).any()) or bool(_CJK.take(classes).any())
 
 
 def _long_chains(i: Int64Array, p: Int64Array, need: int) -> Int64Array:
