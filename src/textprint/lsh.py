@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._banding import _powers_of_r, band_keys, band_keys_by_band, optimal_bands
+from ._banding import band_keys, band_keys_by_band, optimal_bands, powers_of_r
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
 from ._plain import compiled, ready
@@ -550,7 +550,7 @@ class LSHIndex:
         idx = self._index()
         out: tuple[Int64Array, Int64Array, Int64Array] = funcs["_lsh_query"](
             np.ascontiguousarray(values),
-            _powers_of_r(self.rows),
+            powers_of_r(self.rows),
             self.rows,
             idx.packed,
             idx.row_bits,
