@@ -249,7 +249,6 @@ GENERATED = {
         "minhash",
         "memory",
         "lsh",
-        "quality",
         "spark",
         "spark_check",
         "registry",
