@@ -161,12 +161,15 @@ def assert_index_consistent(path: Path | str) -> None:
         return
     # the cluster decisions, from the signatures and the documented threshold
     order = sorted(works)
-    for i, r in enumerate(order):
+    first_missing = next(e for e in range(1, len(works) + 2) if e not in works)  # a row id
+    holders: dict[int, list[int]] = {}  # band key -> the works before this one holding it
+    for r in order:
         if not bands[r]:
             assert works[r][2] == r, f"work {r} without a signature joined a cluster"
             continue
-        mine = set(bands[r])
-        earlier = [e for e in order[:i] if mine & set(bands[e])]
+        earlier = sorted({e for b in set(bands[r]) for e in holders.get(b, ())})
+        for b in set(bands[r]):
+            holders.setdefault(b, []).append(r)
 
         def est(a: int, b: int) -> float:
             return sum(x == y for x, y in zip(sigs[a], sigs[b])) / n_hashes
@@ -174,7 +177,7 @@ def assert_index_consistent(path: Path | str) -> None:
         if works[r][2] == r:
             near = [e for e in earlier if est(e, r) >= 0.5]
             assert not near, f"work {r} started a cluster though {near} are editions of it"
-        elif all(e in works for e in range(1, r)):
+        elif first_missing >= r:
             # (no earlier work was removed: the one it matched is still there)
             members = [e for e in earlier if works[e][2] == works[r][2]]
             assert members, f"work {r} joined cluster {works[r][2]}, which has no earlier work"
