@@ -25,7 +25,16 @@ from ._validation import LONE_SURROGATE
 from .matching import Passage
 from .registry import PassageDetail
 
-__all__ = ["HIT_FIELDS", "HitLike", "hit_json", "json_line", "passage_json", "passages_json"]
+__all__ = [
+    "DETAIL_KEYS",
+    "HIT_FIELDS",
+    "PASSAGE_KEYS",
+    "HitLike",
+    "hit_json",
+    "json_line",
+    "passage_json",
+    "passages_json",
+]
 
 #: The fields of a hit's JSON form, in order.
 HIT_FIELDS = (
@@ -41,6 +50,10 @@ HIT_FIELDS = (
     "unattributed_share",
     "passages",
 )
+
+#: The keys of a passage's JSON form, and those its detail adds.
+PASSAGE_KEYS = ("query_start", "query_end", "source_start", "source_end")
+DETAIL_KEYS = ("kind", "similarity", "evasions", "quoted", "attributed", "chars")
 
 
 class HitLike(Protocol):

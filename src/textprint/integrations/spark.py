@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._serialize import hit_json
+from .._serialize import DETAIL_KEYS, HIT_FIELDS, PASSAGE_KEYS, hit_json
 from .._validation import check_choice, check_int, check_probability
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
 from ..errors import InvalidParameterError, MissingDependencyError
@@ -450,18 +450,8 @@ def check(
     return df.select(id_col, text_col).mapInArrow(run, schema)
 
 
-_HIT_COLUMNS = (
-    "containment",
-    "source_containment",
-    "jaccard",
-    "copied_chars",
-    "evalue",
-    "attributed",
-    "unattributed_chars",
-    "unattributed_share",
-)
-_PASSAGE_KEYS = ("query_start", "query_end", "source_start", "source_end")
-_DETAIL_KEYS = ("kind", "similarity", "evasions", "quoted", "attributed", "chars")
+#: A hit's columns besides the id, work_id and passages (metadata stays in the registry).
+_HIT_COLUMNS = tuple(f for f in HIT_FIELDS if f not in ("work_id", "metadata", "passages"))
 
 
 def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
@@ -474,9 +464,9 @@ def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
         for name in _HIT_COLUMNS:
             out[name].append(row[name])
         # the offsets of each passage here, how it was copied in `details`
-        out["passages"].append([{k: p[k] for k in _PASSAGE_KEYS} for p in row["passages"]])
+        out["passages"].append([{k: p[k] for k in PASSAGE_KEYS} for p in row["passages"]])
         out["details"].append(
-            [{k: p[k] for k in _DETAIL_KEYS} for p in row["passages"] if "kind" in p]
+            [{k: p[k] for k in DETAIL_KEYS} for p in row["passages"] if "kind" in p]
         )
 
 
