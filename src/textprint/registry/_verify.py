@@ -288,12 +288,13 @@ def evidence_of(
     min_chars: int | None,
     min_containment: float,
     texts: WorkTexts | None = None,
-    evalue: float = math.inf,
+    candidate: Candidate | None = None,
     with_facts: bool = True,
 ) -> Evidence | None:
     """The measures of one aligned work, if they pass the evidence rule, with the facts of
     its passages (read from `texts`, the stored texts; none without `with_facts`: evidence
-    that is aligned again before it becomes a Hit)."""
+    that is aligned again before it becomes a Hit) and the `candidate`'s E-value (asked for
+    only when the work passes: `_candidates.EValues`)."""
     q = query.prepared
     assert q is not None
     passages = merge_passages(a.passages)
@@ -316,7 +317,7 @@ def evidence_of(
         jac,
         copied,
         facts=facts,
-        evalue=evalue,
+        evalue=math.inf if candidate is None else candidate.evalue,
         cjk=q.cjk,
         q_token_chars=q_total,
     )
@@ -342,7 +343,7 @@ def verify_texts(
     the passages are read once, from the alignment that makes the Hit.
     """
 
-    evalue = {c.rowid: c.evalue for c in cands}
+    by_row = {c.rowid: c for c in cands}
 
     def passing(cs: Sequence[Candidate], whole_up_to: int) -> list[Evidence]:
         aligned = align_candidates(
@@ -365,7 +366,7 @@ def verify_texts(
                 min_chars=min_chars,
                 min_containment=min_containment,
                 texts=texts,
-                evalue=evalue[a.rowid],
+                candidate=by_row[a.rowid],
                 with_facts=whole_up_to > 0 or texts.stats[a.rowid].n_chars > WHOLE_CHARS,
             )
             if e is not None:
