@@ -1,0 +1,233 @@
+"""What the evidence of a Hit costs a check, and whether two versions of the code agree on it.
+
+Two measurements, each run on several source trees (git revisions or folders holding
+``src/textprint``), every tree in its own child process (`harness.run_child` with
+``PYTHONPATH`` set to the tree's ``src``):
+
+``time``
+    The Registry benchmark's setting (:mod:`benchmarks.textgen.registry`): the first 3,000
+    Chinese works (real chapters, poems and wiki passages, 1,000-5,000 characters) registered
+    in memory with ``title`` and ``author`` metadata, then 2,000-character articles of held-out
+    text, some copying a passage of 300-1,000 characters of one work. Per article, the best CPU
+    time of ``--repeat`` checks; per tree, the mean of those bests over the copying articles
+    and over the unrelated ones. Trees alternate for ``--rounds`` rounds (the best round of
+    each is kept), so that a change of the machine's load falls on all of them alike.
+``equal``
+    The hits of the same checks on each tree: the marks cases of
+    :mod:`benchmarks.textgen.quotes` (quoted, attributed, both, neither, and the two controls)
+    in zh, ja and en, checked with default options and with ``unattributed_only=True``. Every
+    field of every Hit (details, attribution, unattributed share, E-value included) must be
+    equal between trees: floats compared exactly.
+
+``python -m benchmarks.check_cost time --trees 133f472 f82c807 .`` prints the table;
+``python -m benchmarks.check_cost equal --trees f82c807 .`` prints the number of hits compared
+and exits non-zero on any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import pickle
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from functools import partial
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file: python benchmarks/check_cost.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import harness as H  # noqa: N812
+
+N_WORKS = 3000
+N_COPY, N_UNRELATED = 6, 6
+ARTICLE_SEED = 15
+#: marks cases per presentation (and per control) and language for ``equal``
+N_EQUAL, N_EQUAL_CONTROLS = 25, 10
+N_EQUAL_WORKS = 400
+
+
+# ---------------------------------------------------------------------------------------------
+# children (run with the tree's textprint first on the path)
+
+
+def _where() -> str:
+    import textprint
+
+    return str(Path(textprint.__file__).resolve().parents[1])
+
+
+def time_child(payload: dict[str, Any]) -> dict[str, Any]:
+    """Register the works, then the best CPU time of each article's check."""
+    import textprint as tp
+    from benchmarks.textgen.registry import WorkSet, choose_targets, make_articles, zh_language
+
+    language = zh_language()
+    ws = WorkSet(language, N_WORKS)
+    ws.wanted = set(choose_targets(ws, 2 * N_COPY, ARTICLE_SEED))
+    reg = tp.Registry()
+    for items in ws.batches():
+        reg.register_many(
+            [(wid, text, {"title": f"作品{wid[-6:]}", "author": "无名氏"}) for wid, text in items]
+        )
+    targets = sorted(ws.kept)[:N_COPY]
+    articles = make_articles(ws.kept, targets, N_UNRELATED, language.heldout, "zh", ARTICLE_SEED)
+    out: dict[str, list[float]] = {"copying": [], "unrelated": []}
+    repeat = int(payload["repeat"])
+    found = 0
+    for a in articles:
+        text = a.text
+        hits = reg.check(text)
+        found += a.target is not None and any(h.work_id == a.target for h in hits)
+        times = [H.cpu_time(partial(reg.check, text), repeat=1)[0] for _ in range(repeat)]
+        best = min(times)
+        out["copying" if a.target else "unrelated"].append(best)
+    reg.close()
+    return {"where": _where(), "found": found, **out}
+
+
+def equal_child(payload: dict[str, Any]) -> dict[str, Any]:
+    """Check the marks cases of each language; pickle every Hit's fields to ``payload['out']``."""
+    import textprint as tp
+    from benchmarks.bench_evidence import mark_works
+    from benchmarks.textgen.quotes import CONTROLS, PRESENTATIONS, MarksGenerator
+
+    dump: dict[str, Any] = {}
+    n_hits = 0
+    for lang in ("zh", "ja", "en"):
+        rng, works, hosts = mark_works(lang, False, H.Log())
+        works = random.Random(ARTICLE_SEED).sample(works, N_EQUAL_WORKS)
+        reg = tp.Registry()
+        reg.register_many([(w.work_id, w.text, w.metadata) for w in works], too_short="skip")
+        gen = MarksGenerator(works, hosts, lang)
+        cases = [gen.case(rng, p) for p in PRESENTATIONS for _ in range(N_EQUAL)]
+        cases += [gen.case(rng, p) for p in CONTROLS for _ in range(N_EQUAL_CONTROLS)]
+        posts = [c.post for c in cases]
+        for only in (False, True):
+            hits = reg.check_many(posts, unattributed_only=only)
+            dump[f"{lang} unattributed_only={only}"] = [[_plain(h) for h in hs] for hs in hits]
+            n_hits += sum(len(hs) for hs in hits)
+        reg.close()
+    Path(payload["out"]).write_bytes(pickle.dumps(dump))
+    return {"where": _where(), "hits": n_hits}
+
+
+def _plain(value: Any) -> Any:
+    """A Hit (and what it holds) as tuples, strings and numbers; floats by their repr (exact)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = tuple((f.name, _plain(getattr(value, f.name))) for f in dataclasses.fields(value))
+        return (type(value).__name__, *fields)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return (type(value).__name__, *(_plain(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _plain(v)) for k, v in value.items()))
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# parent
+
+
+def tree_src(spec: str, tmp: Path) -> Path:
+    """The ``src`` folder of a tree: a folder given, or a git revision extracted into `tmp`."""
+    path = Path(spec)
+    if (path / "src" / "textprint").is_dir():
+        return (path / "src").resolve()
+    data = subprocess.run(
+        ["git", "archive", spec, "src"], cwd=H.REPO, capture_output=True, check=True
+    ).stdout
+    dest = tmp / spec.replace("/", "_")
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "src"
+
+
+def run_on(src: Path, target: str, payload: dict[str, Any]) -> Any:
+    env = {"PYTHONPATH": os.pathsep.join([str(src), str(H.REPO)])}
+    return H.run_child(f"benchmarks.check_cost:{target}", payload, env=env)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=("time", "equal"))
+    parser.add_argument("--trees", nargs="+", default=["HEAD~1", "."])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        srcs = {t: tree_src(t, tmp) for t in args.trees}
+        if args.what == "equal":
+            return equal(srcs, tmp)
+        time_trees(srcs, args.rounds, args.repeat)
+    return 0
+
+
+def equal(srcs: dict[str, Path], tmp: Path) -> int:
+    dumps: dict[str, Any] = {}
+    for name, src in srcs.items():
+        out = tmp / f"{len(dumps)}.pickle"
+        got = run_on(src, "equal_child", {"out": str(out)})
+        print(f"{name}: {got['hits']} hits ({got['where']})")
+        dumps[name] = pickle.loads(out.read_bytes())
+    first, *rest = dumps
+    bad = 0
+    for name in rest:
+        for key, per_post in dumps[first].items():
+            for i, (a, b) in enumerate(zip(per_post, dumps[name][key], strict=True)):
+                if a != b:
+                    bad += 1
+                    if bad <= 5:
+                        print(f"DIFFERENT {key} post {i}:\n  {first}: {a}\n  {name}: {b}")
+    print("identical" if not bad else f"{bad} posts differ")
+    return 1 if bad else 0
+
+
+def time_trees(srcs: dict[str, Path], rounds: int, repeat: int) -> None:
+    best: dict[str, dict[str, float]] = {}
+    t0 = time.time()
+    for r in range(rounds):
+        for name, src in srcs.items():
+            got = run_on(src, "time_child", {"repeat": repeat})
+            means = {k: 1000 * sum(got[k]) / len(got[k]) for k in ("copying", "unrelated")}
+            print(
+                f"round {r + 1} {name} ({got['where']}): copying {means['copying']:.3f} ms, "
+                f"unrelated {means['unrelated']:.3f} ms, targets found {got['found']}/{N_COPY}",
+                flush=True,
+            )
+            old = best.setdefault(name, {"copying": math.inf, "unrelated": math.inf})
+            for k, v in means.items():
+                old[k] = min(old[k], v)
+    load = os.getloadavg()[0]
+    print(
+        f"\nCPU time per check, ms (mean over articles of the best of {repeat}; best of "
+        f"{rounds} alternating rounds; load average {load:.1f}, {time.time() - t0:.0f} s)"
+    )
+    first = next(iter(best))
+    rows = [
+        [
+            name,
+            f"{b['copying']:.3f}",
+            f"{b['copying'] - best[first]['copying']:+.3f}",
+            f"{b['unrelated']:.3f}",
+            f"{b['unrelated'] - best[first]['unrelated']:+.3f}",
+        ]
+        for name, b in best.items()
+    ]
+    print(H.table(["tree", "copying", f"vs {first}", "unrelated", f"vs {first}"], rows))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
