@@ -92,6 +92,29 @@ def segment_gap(window: int, k: int) -> int:
     return window + 2 * k
 
 
+def _segments(
+    w_idx: Int64Array, band: Int64Array, q_token: Int64Array, key: Int64Array, gap: int
+) -> tuple[Int64Array, Int64Array, Int64Array]:
+    """Segments of one banding: per seed its segment, and per segment its work and its
+    distinct keys."""
+    order = np.lexsort((q_token, band, w_idx))
+    w, b, q = w_idx[order], band[order], q_token[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (w[1:] != w[:-1]) | (b[1:] != b[:-1]) | (q[1:] - q[:-1] > gap)
+    seg_sorted = np.cumsum(new) - 1
+    seg = np.empty_like(seg_sorted)
+    seg[order] = seg_sorted
+    n_seg = int(seg_sorted[-1]) + 1
+    seg_work = w[new]
+    # distinct keys per segment
+    o2 = np.lexsort((key, seg))
+    s2, k2 = seg[o2], key[o2]
+    first = np.ones(len(o2), dtype=bool)
+    first[1:] = (s2[1:] != s2[:-1]) | (k2[1:] != k2[:-1])
+    n_keys = np.bincount(s2[first], minlength=n_seg).astype(np.int64)
+    return seg, seg_work, n_keys
+
+
 def strongest_segments(
     w_idx: Int64Array,
     q_token: Int64Array,
@@ -106,45 +129,28 @@ def strongest_segments(
 
     Seeds: `w_idx` (the work), `q_token` (the text token the fingerprint starts at), `w_token`
     (where it starts in the work, in tokens), `key` (index into `df`: works holding each key).
-    Both bandings of the diagonals are segmented in one pass (each seed twice, the banding a
-    sort key of its own, so that no segment spans two bandings): a few dozen array operations
-    per check, whatever the number of works.
     """
     c = np.zeros(n_works, np.int64)
     d = np.full(n_works, np.iinfo(np.int64).max, np.int64)
-    n = len(w_idx)
-    if not n:
+    if not len(w_idx):
         return c, d
     diagonal = w_token - q_token
-    band = np.floor(
-        np.concatenate([diagonal / DIAGONAL_TOKENS, diagonal / DIAGONAL_TOKENS + 0.5])
-    ).astype(np.int64)
-    banding = np.repeat(np.array([0, 1], np.int64), n)
-    w2, q2, k2 = np.tile(w_idx, 2), np.tile(q_token, 2), np.tile(key, 2)
-    order = np.lexsort((q2, band, banding, w2))
-    w, g, b, q = w2[order], banding[order], band[order], q2[order]
-    k, seed_df = k2[order], np.tile(df[key], 2)[order]
-    new = np.ones(2 * n, dtype=bool)
-    new[1:] = (w[1:] != w[:-1]) | (g[1:] != g[:-1]) | (b[1:] != b[:-1]) | (q[1:] - q[:-1] > gap)
-    seg = np.cumsum(new) - 1
-    starts = np.flatnonzero(new)
-    n_seg = len(starts)
-    seg_work = w[starts]  # non-decreasing: segments come in work order
-    seg_df = np.minimum.reduceat(seed_df, starts)
-    # distinct keys per segment
-    o2 = np.lexsort((k, seg))
-    s_sorted, k_sorted = seg[o2], k[o2]
-    first = np.ones(len(o2), dtype=bool)
-    first[1:] = (s_sorted[1:] != s_sorted[:-1]) | (k_sorted[1:] != k_sorted[:-1])
-    n_keys = np.bincount(s_sorted[first], minlength=n_seg).astype(np.int64)
-    # per work, the segment with most keys, then the rarest key: a lexicographic maximum
-    w_first = np.flatnonzero(np.concatenate([[True], seg_work[1:] != seg_work[:-1]]))
-    most = np.maximum.reduceat(n_keys, w_first)
-    per_seg = np.repeat(most, np.diff(np.append(w_first, n_seg)))
-    rarest = np.where(n_keys == per_seg, seg_df, np.iinfo(np.int64).max)
-    works = seg_work[w_first]
-    c[works] = most
-    d[works] = np.minimum.reduceat(rarest, w_first)
+    seed_df = df[key]
+    for offset in (0.0, 0.5):
+        band = np.floor(diagonal / DIAGONAL_TOKENS + offset).astype(np.int64)
+        seg, seg_work, n_keys = _segments(w_idx, band, q_token, key, gap)
+        seg_df = np.full(len(seg_work), np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(seg_df, seg, seed_df)
+        # per work, the segment with most keys, then the rarest key: a lexicographic maximum
+        best = np.lexsort((seg_df, -n_keys, seg_work))
+        bw = seg_work[best]
+        first = np.ones(len(best), dtype=bool)
+        first[1:] = bw[1:] != bw[:-1]
+        sel = best[first]
+        w = seg_work[sel]
+        better = (n_keys[sel] > c[w]) | ((n_keys[sel] == c[w]) & (seg_df[sel] < d[w]))
+        c[w[better]] = n_keys[sel][better]
+        d[w[better]] = seg_df[sel][better]
     return c, d
 
 
