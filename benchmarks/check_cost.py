@@ -1,23 +1,26 @@
 """What the evidence of a Hit costs a check, and whether two versions of the code agree on it.
 
-Two measurements, each run on several source trees (git revisions or folders holding
-``src/textprint``), every tree in its own child process (`harness.run_child` with
-``PYTHONPATH`` set to the tree's ``src``):
+Two measurements on several source trees (git revisions, or folders holding
+``src/textprint``):
 
 ``time``
     The Registry benchmark's setting (:mod:`benchmarks.textgen.registry`): the first 3,000
     Chinese works (real chapters, poems and wiki passages, 1,000-5,000 characters) registered
-    in memory with ``title`` and ``author`` metadata, then 2,000-character articles of held-out
-    text, some copying a passage of 300-1,000 characters of one work. Per article, the best CPU
-    time of ``--repeat`` checks; per tree, the mean of those bests over the copying articles
-    and over the unrelated ones. Trees alternate for ``--rounds`` rounds (the best round of
-    each is kept), so that a change of the machine's load falls on all of them alike.
+    in memory with ``title`` and ``author`` metadata, one registry per tree, then
+    2,000-character articles of held-out text, six copying a passage of 300-1,000 characters
+    of one work and six unrelated (held-out chapters of the same novels: they share phrases
+    with registered works, so their candidates are verified). Every tree's package is imported
+    into this one process under a name of its own and the trees are timed check by check in
+    turn, so that the machine's load falls on all of them alike. Per article, the best CPU time
+    of ``--repeat`` checks; per tree, the mean of those bests over the copying articles and
+    over the unrelated ones.
 ``equal``
-    The hits of the same checks on each tree: the marks cases of
-    :mod:`benchmarks.textgen.quotes` (quoted, attributed, both, neither, and the two controls)
-    in zh, ja and en, checked with default options and with ``unattributed_only=True``. Every
-    field of every Hit (details, attribution, unattributed share, E-value included) must be
-    equal between trees: floats compared exactly.
+    The hits of the same checks on each tree (each tree in a child process with its ``src``
+    first on ``PYTHONPATH``): the marks cases of :mod:`benchmarks.textgen.quotes` (quoted,
+    attributed, both, neither, and the two controls) in zh, ja and en, checked with default
+    options and with ``unattributed_only=True``. Every field of every Hit (details,
+    attribution, unattributed share, E-value included) must be equal between trees: floats
+    compared exactly.
 
 ``python -m benchmarks.check_cost time --trees 133f472 f82c807 .`` prints the table;
 ``python -m benchmarks.check_cost equal --trees f82c807 .`` prints the number of hits compared
@@ -28,10 +31,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import math
 import os
 import pickle
 import random
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -65,33 +70,21 @@ def _where() -> str:
     return str(Path(textprint.__file__).resolve().parents[1])
 
 
-def time_child(payload: dict[str, Any]) -> dict[str, Any]:
-    """Register the works, then the best CPU time of each article's check."""
-    import textprint as tp
+def _time_works() -> tuple[list[tuple[str, str, dict[str, str]]], list[Any]]:
+    """The works to register (id, text, metadata) and the articles to check."""
     from benchmarks.textgen.registry import WorkSet, choose_targets, make_articles, zh_language
 
     language = zh_language()
     ws = WorkSet(language, N_WORKS)
     ws.wanted = set(choose_targets(ws, 2 * N_COPY, ARTICLE_SEED))
-    reg = tp.Registry()
-    for items in ws.batches():
-        reg.register_many(
-            [(wid, text, {"title": f"作品{wid[-6:]}", "author": "无名氏"}) for wid, text in items]
-        )
+    works = [
+        (wid, text, {"title": f"作品{wid[-6:]}", "author": "无名氏"})
+        for items in ws.batches()
+        for wid, text in items
+    ]
     targets = sorted(ws.kept)[:N_COPY]
     articles = make_articles(ws.kept, targets, N_UNRELATED, language.heldout, "zh", ARTICLE_SEED)
-    out: dict[str, list[float]] = {"copying": [], "unrelated": []}
-    repeat = int(payload["repeat"])
-    found = 0
-    for a in articles:
-        text = a.text
-        hits = reg.check(text)
-        found += a.target is not None and any(h.work_id == a.target for h in hits)
-        times = [H.cpu_time(partial(reg.check, text), repeat=1)[0] for _ in range(repeat)]
-        best = min(times)
-        out["copying" if a.target else "unrelated"].append(best)
-    reg.close()
-    return {"where": _where(), "found": found, **out}
+    return works, articles
 
 
 def equal_child(payload: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +156,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=("time", "equal"))
     parser.add_argument("--trees", nargs="+", default=["HEAD~1", "."])
-    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -171,7 +163,7 @@ def main() -> int:
         srcs = {t: tree_src(t, tmp) for t in args.trees}
         if args.what == "equal":
             return equal(srcs, tmp)
-        time_trees(srcs, args.rounds, args.repeat)
+        time_trees(srcs, tmp, args.repeat)
     return 0
 
 
@@ -195,36 +187,60 @@ def equal(srcs: dict[str, Path], tmp: Path) -> int:
     return 1 if bad else 0
 
 
-def time_trees(srcs: dict[str, Path], rounds: int, repeat: int) -> None:
-    best: dict[str, dict[str, float]] = {}
+def load_trees(srcs: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    """Each tree's package imported in this process under a name of its own (the package
+    imports itself relatively; its tables are read from the installed textprint, the same
+    versioned file)."""
+    pkgs = tmp / "packages"
+    pkgs.mkdir()
+    sys.path.insert(0, str(pkgs))
+    out = {}
+    for i, (name, src) in enumerate(srcs.items()):
+        shutil.copytree(src / "textprint", pkgs / f"textprint_tree{i}")
+        out[name] = importlib.import_module(f"textprint_tree{i}")
+    return out
+
+
+def time_trees(srcs: dict[str, Path], tmp: Path, repeat: int) -> None:
+    """Register the works in one registry per tree, then check each article `repeat` times
+    on every tree in turn (interleaved: the machine's load falls on all alike)."""
     t0 = time.time()
-    for r in range(rounds):
-        for name, src in srcs.items():
-            got = run_on(src, "time_child", {"repeat": repeat})
-            means = {k: 1000 * sum(got[k]) / len(got[k]) for k in ("copying", "unrelated")}
-            print(
-                f"round {r + 1} {name} ({got['where']}): copying {means['copying']:.3f} ms, "
-                f"unrelated {means['unrelated']:.3f} ms, targets found {got['found']}/{N_COPY}",
-                flush=True,
-            )
-            old = best.setdefault(name, {"copying": math.inf, "unrelated": math.inf})
-            for k, v in means.items():
-                old[k] = min(old[k], v)
+    trees = load_trees(srcs, tmp)
+    works, articles = _time_works()
+    regs = {}
+    for name, tp in trees.items():
+        regs[name] = tp.Registry()
+        regs[name].register_many(works)
+    times: dict[str, dict[str, list[float]]] = {n: {"copying": [], "unrelated": []} for n in trees}
+    for a in articles:
+        kind = "copying" if a.target else "unrelated"
+        best = dict.fromkeys(trees, math.inf)
+        for name, reg in regs.items():
+            hits = reg.check(a.text)  # warm, and the target found
+            assert a.target is None or any(h.work_id == a.target for h in hits), name
+        for _ in range(repeat):
+            for name, reg in regs.items():
+                best[name] = min(best[name], H.cpu_time(partial(reg.check, a.text), repeat=1)[0])
+        for name in trees:
+            times[name][kind].append(best[name])
     load = os.getloadavg()[0]
     print(
-        f"\nCPU time per check, ms (mean over articles of the best of {repeat}; best of "
-        f"{rounds} alternating rounds; load average {load:.1f}, {time.time() - t0:.0f} s)"
+        f"CPU time per check, ms: per article the best of {repeat} checks, trees interleaved "
+        f"check by check; the mean over {N_COPY} copying and {N_UNRELATED} unrelated "
+        f"2,000-character articles, {len(works):,} zh works registered (load average "
+        f"{load:.1f}, {time.time() - t0:.0f} s)"
     )
-    first = next(iter(best))
+    first = next(iter(trees))
+    mean = {n: {k: 1000 * sum(v) / len(v) for k, v in t.items()} for n, t in times.items()}
     rows = [
         [
             name,
-            f"{b['copying']:.3f}",
-            f"{b['copying'] - best[first]['copying']:+.3f}",
-            f"{b['unrelated']:.3f}",
-            f"{b['unrelated'] - best[first]['unrelated']:+.3f}",
+            f"{m['copying']:.3f}",
+            f"{m['copying'] - mean[first]['copying']:+.3f}",
+            f"{m['unrelated']:.3f}",
+            f"{m['unrelated'] - mean[first]['unrelated']:+.3f}",
         ]
-        for name, b in best.items()
+        for name, m in mean.items()
     ]
     print(H.table(["tree", "copying", f"vs {first}", "unrelated", f"vs {first}"], rows))
 
