@@ -22,7 +22,9 @@ Two measurements on several source trees (git revisions, or folders holding
     attribution, unattributed share, E-value included) must be equal between trees: floats
     compared exactly.
 
-``python -m benchmarks.check_cost time --trees 133f472 f82c807 .`` prints the table;
+``python -m benchmarks.check_cost time --trees 133f472 f82c807 . --ablate`` prints the table
+(with ``--ablate``, copies of the last tree without the passage facts, the attribution or the
+E-values: what each costs);
 ``python -m benchmarks.check_cost equal --trees f82c807 .`` prints the number of hits compared
 and exits non-zero on any difference.
 """
@@ -157,13 +159,16 @@ def main() -> int:
     parser.add_argument("what", choices=("time", "equal"))
     parser.add_argument("--trees", nargs="+", default=["HEAD~1", "."])
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--ablate", action="store_true", help="also time the last tree without each step"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         srcs = {t: tree_src(t, tmp) for t in args.trees}
         if args.what == "equal":
             return equal(srcs, tmp)
-        time_trees(srcs, tmp, args.repeat)
+        time_trees(srcs, tmp, args.repeat, args.ablate)
     return 0
 
 
@@ -201,11 +206,38 @@ def load_trees(srcs: dict[str, Path], tmp: Path) -> dict[str, Any]:
     return out
 
 
-def time_trees(srcs: dict[str, Path], tmp: Path, repeat: int) -> None:
+#: ``--ablate``: copies of the last tree with one step of the evidence made free, so that the
+#: difference to the tree is what the step costs a check (the hits are then wrong).
+ABLATIONS = ("facts", "attribution", "evalue")
+
+
+def ablated(tp: Any, step: str) -> None:
+    """Make one evidence step of an imported tree free (see ABLATIONS)."""
+    reg = tp.__name__ + ".registry"
+    if step == "facts":
+        verify: Any = importlib.import_module(f"{reg}._verify")
+        evidence: Any = importlib.import_module(f"{reg}._evidence")
+        fact = evidence.PassageFacts("identical", 1.0, (), False, 1, 1, 1)
+        verify.facts_of = lambda q, passages, *_: tuple(fact for _ in passages)
+    elif step == "attribution":
+        quotes: Any = importlib.import_module(f"{reg}._quotes")
+        quotes.attributions = lambda text, passages, *_: [False] * len(passages)
+    else:
+        candidates: Any = importlib.import_module(f"{reg}._candidates")
+        candidates.EValues.__getitem__ = lambda self, i: math.inf
+
+
+def time_trees(srcs: dict[str, Path], tmp: Path, repeat: int, ablate: bool = False) -> None:
     """Register the works in one registry per tree, then check each article `repeat` times
     on every tree in turn (interleaved: the machine's load falls on all alike)."""
     t0 = time.time()
+    if ablate:
+        last = list(srcs.values())[-1]
+        srcs = {**srcs, **{f"without {step}": last for step in ABLATIONS}}
     trees = load_trees(srcs, tmp)
+    if ablate:
+        for step in ABLATIONS:
+            ablated(trees[f"without {step}"], step)
     works, articles = _time_works()
     regs = {}
     for name, tp in trees.items():

@@ -79,9 +79,10 @@ def _covered(p: Prepared, a: int, b: int, other: np.ndarray) -> BoolArray:
     first = np.arange(len(p.shingles), dtype=np.int64)
     inside = (first >= a) & (p.shingle_last <= b)
     hit = inside & np.isin(p.shingles, other)
-    diff = np.zeros(n + 1, np.int64)
-    np.add.at(diff, first[hit] - a, 1)
-    np.add.at(diff, p.shingle_last[hit] - a + 1, -1)
+    # +1 where a covering shingle starts, -1 after it ends (bincount: no ufunc.at scatter)
+    diff = np.bincount(first[hit] - a, minlength=n + 1) - np.bincount(
+        p.shingle_last[hit] - a + 1, minlength=n + 1
+    )
     out: BoolArray = np.cumsum(diff[:-1]) > 0
     return out
 

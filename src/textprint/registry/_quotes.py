@@ -200,7 +200,7 @@ def depth_share(
 ) -> float:
     """Share of the non-space characters of ``text[start:end]`` inside at least `depth`
     spans."""
-    if end <= start:
+    if end <= start or (not spans and depth > 0):  # no quotation: nothing inside one
         return 0.0
     diff = np.zeros(end - start + 1, np.int64)
     for a, b in spans:
