@@ -1,7 +1,7 @@
 """Tasks: nox -s tests lint typecheck docs bench (and the long variants).
 
 All sessions share ONE development environment, ``.nox/dev``, created with uv from
-``pyproject.toml`` (the package in editable mode with the ``ja`` extra and the ``dev``
+``pyproject.toml`` (the package in editable mode with its extras and the ``dev``
 dependency group) and re-created only when ``pyproject.toml`` changes: jieba's dictionary,
 the Japanese dictionaries and Sphinx are installed once, not once per session.
 """
@@ -36,7 +36,7 @@ def dev_env(session: nox.Session) -> str:
             "--python",
             python,
             "-e",
-            ".[ja,parquet,spark]",
+            ".[ja,parquet,spark,fast]",
             "--group",
             "dev",
             env={"UV_PYTHON": python},

@@ -31,6 +31,7 @@ PAGES: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "registry": ("benchmarks.bench_registry", 25, ()),
     "spark": ("benchmarks.bench_spark", 26, ()),
     "spark_check": ("benchmarks.bench_spark_check", 15, ()),
+    "single": ("benchmarks.bench_single", 5, ()),
     "evidence": ("benchmarks.bench_evidence", 4, ()),
 }
 REPO = Path(__file__).resolve().parents[1]

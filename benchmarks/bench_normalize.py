@@ -9,7 +9,9 @@ For each corpus: characters per CPU second of ``normalize`` (one call per docume
 reference ``normalize_reference`` from ``tests/reference.py``, their ratio, the share of input
 characters that the batch path handed to the exact cluster path, and a check that both give the
 same text and the same spans on every timed document. Then the batch path (``normalize_batch``
-over many documents) against one ``normalize`` call per document.
+over many documents) against one ``normalize`` call per document. With numba installed (the
+``fast`` extra), plain texts take the compiled single-text path and every text the compiled
+first tests of the separator rule (``textprint._plain``); the run waits for their compilation.
 
     python -m benchmarks.bench_normalize            # full run: docs/benchmarks/normalize.md
     python -m benchmarks.bench_normalize --quick    # a small slice in seconds, printed only
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 
 import textprint
 from benchmarks import harness as H  # noqa: N812
+from textprint import _plain
 from textprint._normbatch import normalize_batch
 
 CHUNK_DOCS = 32  # documents per normalize_batch call in the "chunked batch" row
@@ -137,6 +140,9 @@ def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
     if ref_fn is None:
         log("normalize_reference not found in tests/reference.py: reference rows are skipped.")
     textprint.normalize("warm-up 學而時習之")  # load the tables once, outside the timings
+    # the compiled loops (numba, the fast extra) are compiled once per process in the
+    # background; wait for them so that no timing depends on when they arrive
+    _plain.compiled(wait=True)
     if ref_fn is not None:
         ref_fn("warm-up 學而時習之")
     slice_chars = 30_000 if args.quick else 300_000

@@ -19,7 +19,7 @@ decision. The rules, as the Registry documents them:
   registration order.
 * **Document frequency.** A fingerprint hash counts once per cluster holding it.
 * **Common phrases.** A hash is common when its document frequency reaches
-  ``max(50, ceil(1% of the clusters))``.
+  ``max(50, ceil(0.1% of the clusters))``.
 
 Band equality is tested on the signature values themselves, not on band keys, so the oracle
 does not share the index's hashing. The Registry's lead wires these into the index
@@ -41,7 +41,7 @@ from textprint.lsh import optimal_bands
 
 EDITION_THRESHOLD = 0.5
 COMMON_MIN = 50
-COMMON_SHARE = 0.01
+COMMON_SHARE = 0.001
 EMPTY = np.uint64(2**64 - 1)
 
 #: One step of a registry's history: ("register", work_id, text) or ("remove", work_id, None).

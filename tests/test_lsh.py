@@ -8,6 +8,7 @@ among candidates, every estimate exact over the full signature).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -16,7 +17,7 @@ import random
 import struct
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 import textprint as tp
 from helpers import edit, fixture_chunks
 from reference_hashing import EMPTY, MASK64, R, fmix64
+from textprint import _plain
 from textprint._index_file import FORMAT_VERSION
 from textprint.lsh import LSHIndex, Match, band_keys, optimal_bands
 
@@ -97,6 +99,28 @@ def fixture(name: str) -> str:
 
 def rows_of(values: np.ndarray) -> list[list[int]]:
     return [[int(v) for v in row] for row in np.asarray(values)]
+
+
+#: How `LSHIndex.query` and `query_many` find candidates: the numpy path, the compiled loops
+#: of :mod:`textprint._plain` (numba; skipped without it), or the same loops run as Python.
+QUERY_LOOPS = pytest.mark.parametrize("loops", ["numpy", "compiled", "python"])
+
+
+@contextlib.contextmanager
+def query_loops(loops: str) -> Iterator[None]:
+    """`LSHIndex.query` and `query_many` on the path `loops` (see `QUERY_LOOPS`)."""
+    compiled = _plain.compiled(wait=True)
+    if loops == "compiled":
+        if compiled is None:
+            pytest.skip("numba is not installed: the compiled loops are off")
+        yield
+        return
+    _plain._KERNELS.funcs = None if loops == "numpy" else _plain.python_loops()
+    try:
+        with np.errstate(over="ignore"):  # numpy scalars warn where the compiled loops wrap
+            yield
+    finally:
+        _plain._KERNELS.funcs = compiled
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,9 +259,17 @@ def signature_sets(draw: st.DrawFn) -> tuple[np.ndarray, list[Any], float]:
     return values, keys, threshold
 
 
+@QUERY_LOOPS
 @settings(deadline=None, derandomize=True, max_examples=120)
 @given(sets=signature_sets(), n_queries=st.integers(1, 6), seed=st.integers(0, 1000))
 def test_query_equals_brute_force_over_candidates(
+    loops: str, sets: tuple[np.ndarray, list[Any], float], n_queries: int, seed: int
+) -> None:
+    with query_loops(loops):
+        query_equals_brute_force_over_candidates(sets, n_queries, seed)
+
+
+def query_equals_brute_force_over_candidates(
     sets: tuple[np.ndarray, list[Any], float], n_queries: int, seed: int
 ) -> None:
     values, keys, threshold = sets
@@ -259,15 +291,25 @@ def test_query_equals_brute_force_over_candidates(
     for qi, q in enumerate(rows_of(queries)):
         assert as_pairs(many[qi]) == query_reference(indexed, q, b, r, threshold)
         assert as_pairs(index.query(queries[qi])) == as_pairs(many[qi])
+        assert as_pairs(index.query(queries[qi], threshold=0)) == as_pairs(all_candidates[qi])
+        assert as_pairs(index.query(queries[qi], top_k=2)) == as_pairs(top2[qi])
         assert as_pairs(all_candidates[qi]) == query_reference(indexed, q, b, r, 0.0)
         assert as_pairs(top2[qi]) == query_reference(indexed, q, b, r, threshold, top_k=2)
         for m in many[qi]:
             assert m.estimated_jaccard >= threshold - 1e-12
 
 
+@QUERY_LOOPS
 @settings(deadline=None, derandomize=True, max_examples=40)
 @given(sets=signature_sets(), data=st.data())
 def test_query_after_removals_equals_brute_force(
+    loops: str, sets: tuple[np.ndarray, list[Any], float], data: st.DataObject
+) -> None:
+    with query_loops(loops):
+        query_after_removals_equals_brute_force(sets, data)
+
+
+def query_after_removals_equals_brute_force(
     sets: tuple[np.ndarray, list[Any], float], data: st.DataObject
 ) -> None:
     values, keys, threshold = sets
@@ -284,7 +326,13 @@ def test_query_after_removals_equals_brute_force(
         assert as_pairs(index.query(np.array(q, dtype=np.uint64), threshold=0)) == expected
 
 
-def test_query_after_compaction_equals_brute_force() -> None:
+@QUERY_LOOPS
+def test_query_after_compaction_equals_brute_force(loops: str) -> None:
+    with query_loops(loops):
+        query_after_compaction_equals_brute_force()
+
+
+def query_after_compaction_equals_brute_force() -> None:
     # more than 1024 rows with most removed: the index compacts itself
     rng = np.random.default_rng(7)
     protos = rng.integers(0, 1 << 62, (40, 32), dtype=np.uint64)
@@ -354,9 +402,17 @@ def near_colliding_sets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return make(n), make(n_queries)
 
 
+@QUERY_LOOPS
 @settings(deadline=None, derandomize=True, max_examples=40)
 @given(sets=near_colliding_sets(), threshold=st.sampled_from([0.0, 0.5, 0.8]))
 def test_query_many_with_near_colliding_band_keys_equals_brute_force(
+    loops: str, sets: tuple[np.ndarray, np.ndarray], threshold: float
+) -> None:
+    with query_loops(loops):
+        query_many_with_near_colliding_band_keys_equals_brute_force(sets, threshold)
+
+
+def query_many_with_near_colliding_band_keys_equals_brute_force(
     sets: tuple[np.ndarray, np.ndarray], threshold: float
 ) -> None:
     values, queries = sets
@@ -367,6 +423,7 @@ def test_query_many_with_near_colliding_band_keys_equals_brute_force(
     got = index.query_many(queries, threshold=threshold)
     for qi, q in enumerate(rows_of(queries)):
         assert as_pairs(got[qi]) == query_reference(indexed, q, 4, 1, threshold)
+        assert as_pairs(index.query(queries[qi], threshold=threshold)) == as_pairs(got[qi])
     # the self-join: every row finds itself first or tied for first
     for i, matches in enumerate(index.query_many(values, threshold=threshold)):
         assert as_pairs(matches) == query_reference(indexed, rows_of(values)[i], 4, 1, threshold)
@@ -394,7 +451,13 @@ def numpy_query_reference(
     return [(keys[i], -e) for e, i in found]
 
 
-def test_query_many_equals_brute_force_at_scale() -> None:
+@pytest.mark.parametrize("loops", ["numpy", "compiled"])  # (as Python: minutes)
+def test_query_many_equals_brute_force_at_scale(loops: str) -> None:
+    with query_loops(loops):
+        query_many_equals_brute_force_at_scale()
+
+
+def query_many_equals_brute_force_at_scale() -> None:
     # thousands of rows: row numbers take 11-12 bits of the packed band keys; near duplicates
     # share several bands; some rows removed, some all EMPTY, some slots EMPTY
     rng = np.random.default_rng(11)
@@ -640,9 +703,10 @@ def test_key_errors_name_the_key_as_the_registry_does() -> None:
     for call, key in calls:
         with pytest.raises(tp.DuplicateWorkError) as dup:
             call()
+        # (the attributes first: mypy cannot type the intersection the isinstance checks make)
+        assert (dup.value.key, dup.value.work_id) == (key, key)
         assert isinstance(dup.value, tp.InvalidParameterError)
         assert isinstance(dup.value, KeyError)
-        assert (dup.value.key, dup.value.work_id) == (key, key)
     with pytest.raises(tp.UnknownWorkError) as missing:
         index.remove(["zz"])
     assert (missing.value.key, missing.value.work_id) == ("zz", "zz")

@@ -181,6 +181,16 @@ def test_batch_matches_one_at_a_time(texts: list[str]) -> None:
         assert batch.ends[a:b].tolist() == expected_ends
 
 
+@given(st.lists(mixed_text, max_size=6))
+def test_every_span_at_once_is_each_span_mapped_back(texts: list[str]) -> None:
+    """``starts``/``ends`` (every position mapped at once) equal the spans of each position
+    looked up alone (`span_start`/`span_end`, the binary searches the later stages use)."""
+    batch, _ = normalize_batch(texts)
+    idx = np.arange(len(batch.folded), dtype=np.int64)
+    assert batch.starts.tolist() == batch.span_start(idx).tolist()
+    assert batch.ends.tolist() == batch.span_end(idx).tolist()
+
+
 @pytest.mark.parametrize("bad", [b"bytes", None, 42, ["list"], 3.5, bytearray(b"x")])
 def test_non_str_raises_invalid_input_like_the_reference(bad: object) -> None:
     with pytest.raises(InvalidInputError, match="text must be a str") as fast:

@@ -6,7 +6,7 @@ fixture of the same language (the host), so the true passage is known in both te
 promises: one Hit per copied work, sorted by copied query characters; passages within 5
 characters of the truth on a verbatim copy; about 200 CJK characters or 40 words reported by
 default, or most of a short work; nothing for unrelated text. Fingerprints found in many
-unrelated works (at least ``max(50, 1%)`` of the clusters of near-duplicate works) are not
+unrelated works (at least ``max(50, 0.1%)`` of the clusters of near-duplicate works) are not
 evidence; editions of one work form one cluster and are never "common" because of each other.
 
 Crash safety and concurrency are in ``test_registry_durability.py``.
@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 import textprint.registry
+import textprint.registry._candidates
 import textprint.registry._long
 import textprint.registry._registry
 import textprint.registry._verify
@@ -833,7 +834,11 @@ def test_index_stays_consistent_over_any_registration_sequence(ops: list[Any]) -
         assert_index_consistent(path)
 
 
-def test_common_limit_follows_the_registrys_own_registrations() -> None:
+def test_common_limit_follows_the_registrys_own_registrations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the share at 1% (the default 0.1% needs 50,000 clusters to pass the minimum of 50)
+    monkeypatch.setattr(textprint.registry._candidates, "COMMON_SHARE", 0.01)
     reg = tp.Registry()
     register_footer_works(reg, 55, FOOTER_ZH)
     # 55 of 55 clusters hold the footer: common (limit max(50, 1%) = 50)

@@ -7,7 +7,7 @@ bug) that the test kills: the suite's mutation score counts on them (docs/reliab
 
 The thresholds (API.md, registry docs):
 
-* common phrases: a fingerprint found in at least ``max(50, ceil(1% of the clusters))``
+* common phrases: a fingerprint found in at least ``max(50, ceil(0.1% of the clusters))``
   clusters of near-duplicate works is not evidence;
 * editions: a work joins the cluster of a registered work whose estimated Jaccard with it is
   at least 0.5 (so its fingerprints are not counted twice by the common-phrase rule);
@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 import _oracles
 import textprint as tp
+import textprint.registry._candidates
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -125,16 +126,35 @@ def test_common_phrase_rule_at_its_minimum_of_fifty_clusters() -> None:
     assert not footer_is_common(reg)
 
 
-def test_common_phrase_rule_at_one_percent_of_the_clusters() -> None:
-    """Above 5,000 clusters the limit is ceil(1% of the clusters).
+def test_common_limit_is_a_tenth_of_a_percent_above_fifty_thousand_clusters() -> None:
+    """The limit is max(50, ceil(0.1% of the clusters)).
+
+    Kills: ``ceil`` turned into ``floor``/``round``, the share or the minimum changed.
+    """
+    limit = textprint.registry._candidates.common_limit
+    assert [limit(n) for n in (0, 1, 5_000, 50_000)] == [COMMON_MIN] * 4
+    assert limit(50_001) == 51  # ceil(50.001)
+    assert limit(50_999) == 51
+    assert limit(51_000) == 51
+    assert limit(51_001) == 52
+    assert limit(1_000_000) == 1_000
+
+
+def test_common_phrase_rule_follows_the_share_of_the_clusters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above COMMON_MIN / share clusters the limit is ceil(share x clusters), counted over the
+    clusters of the registry as it is now (the share set to 1% here, so 5,100 works reach it
+    in CI time; the default share, 0.1%, needs 50,000).
 
     With 5,050 fillers: a footer in 50 of 5,100 clusters is evidence (limit 51); in 51 of
     5,101 it is still evidence (limit ceil(51.01) = 52); in 52 of 5,102 it is common.
 
-    Kills: ``ceil`` turned into ``floor``/``round`` (51 of 5,101 would be common), the share
-    0.01 changed, the clusters counted as works or not recounted after registration, and
-    ``>=`` turned into ``>`` (52 of 5,102 would stay evidence).
+    Kills: ``ceil`` turned into ``floor``/``round`` (51 of 5,101 would be common), the
+    clusters counted as works or not recounted after registration, and ``>=`` turned into
+    ``>`` (52 of 5,102 would stay evidence).
     """
+    monkeypatch.setattr(textprint.registry._candidates, "COMMON_SHARE", 0.01)
     works = footer_works(52)
     reg = tp.Registry()
     reg.register_many(fillers(5050), batch_size=5050)
@@ -577,7 +597,7 @@ def test_clusters_follow_the_documented_edition_rule(history: list[tuple[str, in
     editions (at 63, 64 and 65 of 128 positions), the common-phrase verdict on their shared
     footer is the one an independent replay of the documented rules predicts
     (tests/_oracles.py: clusters from the signatures and the 0.5 threshold, document
-    frequency per cluster, limit max(50, 1%)). 48 other works hold the footer too, so the
+    frequency per cluster, limit max(50, 0.1%)). 48 other works hold the footer too, so the
     verdict turns on how many clusters the editions form.
 
     Kills: a clustering decision that differs from the documented rule (threshold, tie to the

@@ -10,6 +10,7 @@ looks like it (a repeated phrase, a list of numbers, Latin words) is left alone.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from reference import normalize_reference
+from textprint import _normbatch, _separators
 from textprint._normbatch import normalize_batch, normalize_exact
 from textprint._separators import MIN_MARKS, find_separators
 
@@ -198,6 +200,118 @@ def test_chains_need_min_marks() -> None:
     assert MIN_MARKS == 5
     assert tp.normalize(short).text == short
     assert tp.normalize(short + "丶久").text == "天下大势分久"
+
+
+#: What may end a line or a sentence: most of them give a safe cut (`safe_cuts`) after them.
+ENDS = ["。", "！", "？", "，\n", "a\n", "\n", "。\n", "-\n", " \n", "，\r\n"]
+
+
+@st.composite
+def lines_some_washed(draw: st.DrawFn) -> str:
+    """Lines and sentences, some of them washed (a chain of marks), between safe cuts and
+    places that are none."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        out.append(
+            draw(washed())
+            if draw(st.booleans())
+            else draw(st.text(st.sampled_from(HAN + KANA), max_size=12))
+        )
+        out.append(draw(st.sampled_from(ENDS)))
+    return "".join(out)
+
+
+def _whole_refold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Normalize a text with separators again whole (no stretch between safe cuts)."""
+    monkeypatch.setattr(
+        _normbatch, "_safe_cut", lambda text, at, *, before: 0 if before else len(text)
+    )
+
+
+@pytest.mark.parametrize("reach", [2, 256])
+@given(text=lines_some_washed())
+def test_only_the_stretch_around_the_separators_is_normalized_again(reach: int, text: str) -> None:
+    """Normalizing again between the safe cuts around the separators gives what normalizing
+    the text again whole gives (and the reference). With a short reach, separators a few
+    characters apart make stretches of their own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_normbatch, "_CUT_REACH", reach)
+        got = tp.normalize(text)
+    assert as_tuple(got) == normalize_reference(text)
+    with pytest.MonkeyPatch.context() as mp:
+        _whole_refold(mp)
+        assert as_tuple(tp.normalize(text)) == as_tuple(got)
+
+
+@given(
+    st.lists(lines_some_washed(), min_size=1, max_size=3),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_stretches_with_given_decisions_and_views(texts: list[str], ja: list[bool]) -> None:
+    decisions = np.array(ja[: len(texts)], dtype=bool)
+    for path in (normalize_batch, normalize_exact):
+        for han_only_ja in (None, decisions):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(_normbatch, "_CUT_REACH", 2)  # (stretches of their own)
+                got, _ = path(texts, han_only_ja)
+            with pytest.MonkeyPatch.context() as mp:
+                _whole_refold(mp)
+                whole, _ = path(texts, han_only_ja)
+                assert got.folded.tolist() == whole.folded.tolist()
+                assert got.starts.tolist() == whole.starts.tolist()
+                assert got.ends.tolist() == whole.ends.tolist()
+                assert got.lang.tolist() == whole.lang.tolist()
+                assert got.analysis.tolist() == whole.analysis.tolist()
+            # and the views are those of the texts without their separators
+            final = texts if got._texts is None else list(got._texts)  # (None: as given)
+            plain, _ = normalize_exact(final, han_only_ja)
+            assert got.folded.tolist() == plain.folded.tolist()
+            assert got.lang.tolist() == plain.lang.tolist()
+            assert got.analysis.tolist() == plain.analysis.tolist()
+
+
+def test_separators_far_apart_make_stretches_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    line = "國語，\n"
+    text = line + "天丶下丶大丶势丶分丶久。" + line * 3 + "周丨末丨七丨国丨分丨争。" + line * 3
+    stretches: list[list[tuple[int, int]]] = []
+    real = _normbatch._stretches
+
+    def spy(*args: Any) -> list[tuple[int, int]]:
+        stretches.append(real(*args))
+        return stretches[-1]
+
+    monkeypatch.setattr(_normbatch, "_stretches", spy)
+    monkeypatch.setattr(_normbatch, "_CUT_REACH", 8)
+    n = tp.normalize(text)
+    assert [len(s) for s in stretches] == [2]
+    assert as_tuple(n) == normalize_reference(text)
+    assert n.text == "国语,\n天下大势分久。" + "国语,\n" * 3 + "周末七国分争。" + "国语,\n" * 3
+
+
+def test_a_stretch_whose_separators_decided_the_language_is_normalized_whole() -> None:
+    """Kana marks that make a Han text's kana share Japanese: once they go, the text is
+    Chinese, and its other lines fold as Chinese too."""
+    washed_line = "學ヽ而ヽ時ヽ習ヽ之ヽ說ヽ乎。\n"
+    text = "國語，\n" + washed_line + "學習，\n"
+    n = tp.normalize(text)
+    assert n.text == "国语,\n学而时习之说乎。\n学习,\n"
+    assert as_tuple(n) == normalize_reference(text)
+
+
+@given(st.lists(st.one_of(lines_some_washed(), any_washed), min_size=1, max_size=3))
+def test_the_quick_test_on_mark_repeats_alone_changes_nothing(texts: list[str]) -> None:
+    """The quick test looks at the repeats of a mark's class only (`_mark_repeats`): the
+    same separators as when it looks at every repeat, for every chain length."""
+    batch, _ = normalize_batch(texts)
+    args = (batch.folded, batch.classes, batch.bounds)
+    for min_marks in (3, 4, MIN_MARKS, 6):
+        found = find_separators(*args, min_marks=min_marks)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_separators, "_mark_repeats", lambda cand, classes: cand)
+            every = find_separators(*args, min_marks=min_marks)
+        assert found.tolist() == every.tolist()
 
 
 def test_find_separators_on_an_empty_batch() -> None:

@@ -18,7 +18,7 @@ from ._typing import UInt64Array
 from ._validation import check_param
 from .errors import InvalidParameterError
 
-__all__ = ["band_keys", "band_keys_by_band", "optimal_bands"]
+__all__ = ["band_keys", "band_keys_by_band", "optimal_bands", "powers_of_r"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -126,13 +126,13 @@ def _band_keys(values: UInt64Array, bands: int, rows: int, subscripts: str) -> U
     # one contraction with the powers of R (Horner's rule unrolled): unsigned arithmetic wraps
     # modulo 2**64, and einsum's sum-of-products loop is several times faster than `rows`
     # passes of multiply-add over (n, bands) temporaries
-    acc: UInt64Array = np.ascontiguousarray(np.einsum(subscripts, v, _powers_of_r(rows)))
+    acc: UInt64Array = np.ascontiguousarray(np.einsum(subscripts, v, powers_of_r(rows)))
     acc += np.uint64(rows)
     return fmix64(acc)
 
 
 @functools.lru_cache(maxsize=64)
-def _powers_of_r(rows: int) -> UInt64Array:
+def powers_of_r(rows: int) -> UInt64Array:
     """``R**(rows - 1 - t) mod 2**64`` for t in range(rows), read-only."""
     out = np.array([pow(R, rows - 1 - t, 1 << 64) for t in range(rows)], dtype=np.uint64)
     out.flags.writeable = False

@@ -38,9 +38,9 @@ from ._tables import (
     CLASS_OTHER,
     CLASS_SPACE,
     CLASS_WORD,
-    N_CLASSES,
+    class_set,
 )
-from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array
+from ._typing import BoolArray, Int64Array, UInt8Array, UInt32Array, UInt64Array
 
 __all__ = ["MAX_GAP", "MIN_MARKS", "find_separators"]
 
@@ -50,18 +50,12 @@ MIN_MARKS = 5
 MAX_GAP = 3
 
 
-def _class_set(*classes: int) -> BoolArray:
-    out = np.zeros(N_CLASSES, dtype=bool)
-    out[list(classes)] = True
-    return out
-
-
-_CJK = _class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
-_MARK = _class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_CJK = class_set(CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_MARK = class_set(CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 # what may stand between two marks: for a CJK mark, anything but white space and sentence
 # ends; for a letter or digit mark, CJK text only (no letters, digits or white space)
-_GAP_CJK_MARK = ~_class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
-_GAP_WORD_MARK = _class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+_GAP_CJK_MARK = ~class_set(CLASS_SPACE, CLASS_NEWLINE, CLASS_BREAK)
+_GAP_WORD_MARK = class_set(CLASS_OTHER, CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
 
 
 def find_separators(
@@ -86,27 +80,33 @@ def find_separators(
     Notes
     -----
     Linear in ``n`` with three comparisons per character; everything else runs on the
-    characters equal to one 2-4 positions before them (a few percent of CJK text).
+    characters equal to one 2-4 positions before them (a few percent of CJK text), and stops
+    at a first test on those (`_may_chain`) for nearly every text.
     """
     n = len(chars)
     need = min_marks - 1  # links in a chain
     if n < 2 * need + 1:  # the shortest text holding a chain
         return np.zeros(0, dtype=np.int64)
     last = MAX_GAP + 1
-    # positions equal to the character 2, 3 or 4 before: three byte-wide passes over the text
-    eq = np.zeros(n, dtype=bool)
-    for dist in range(2, last + 1):
-        eq[dist:] |= chars[dist:] == chars[:-dist]
-    cand = np.flatnonzero(eq)
-    if len(cand) < need:
+    # positions equal to the character 2, 3 or 4 before: three passes over the text
+    eq = chars[2:] == chars[:-2]
+    for dist in range(3, last + 1):
+        eq[dist - 2 :] |= chars[dist:] == chars[:-dist]
+    cand = eq.nonzero()[0]  # (not flatnonzero: a fixed cost paid by every text)
+    if len(cand) < max(need, 1):  # (_may_chain's first condition)
         return np.zeros(0, dtype=np.int64)
-    # Quick test: sorted by (character, position), a chain's later marks are consecutive
-    # and 2-4 apart (its first mark equals nothing before it). Most texts stop here.
-    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
-    run = np.diff(key) - np.uint64(2) <= np.uint64(last - 2)  # (wraps below 2)
-    for _ in range(need - 2):
-        run = run[1:] & run[:-1]
-    if not run.any():
+    cand += 2
+    if not _may_chain(cand, classes, need):
+        return np.zeros(0, dtype=np.int64)
+    if need >= 2:
+        # the quick test on the repeats of a mark's class: a chain's later marks are such
+        # repeats, consecutive among those of their character (lists like "甲、乙、丙、丁"
+        # stop here instead of in the full search)
+        key, run = _quick_runs(chars, _mark_repeats(cand, classes), need)
+        if not run.any():
+            return np.zeros(0, dtype=np.int64)
+        cand = _in_runs(key, run, need)
+    elif not _quick_runs(chars, cand, need)[1].any():
         return np.zeros(0, dtype=np.int64)
     # the nearest distance at which each position repeats
     d = np.zeros(len(cand), dtype=np.int64)
@@ -121,6 +121,17 @@ def find_separators(
     p = i - d
     doc = np.searchsorted(bounds, i, side="right") - 1
     ok &= p >= bounds[doc]
+    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
+    before = p - 1 >= bounds[doc]
+    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
+    after = i + 1 < bounds[doc + 1]
+    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
+    # (the conditions so far stop most lists, "大鼓、小鼓、怀鼓、花鼓": the gaps are read
+    # for the links left only, and not at all when too few are)
+    if np.count_nonzero(ok) < need:
+        return np.zeros(0, dtype=np.int64)
+    i, p, mark, cls_i = i[ok], p[ok], mark[ok], cls_i[ok]
+    ok = np.ones(len(i), dtype=bool)
     word_mark = cls_i == CLASS_WORD
     any_cjk = np.zeros(len(i), dtype=bool)
     for k in range(1, last):  # the gap: positions p + 1 ... i - 1
@@ -131,15 +142,74 @@ def find_separators(
         ok &= ~inside | (allowed & (chars[at] != mark))
         any_cjk |= inside & _CJK[g_cls]
     ok &= ~word_mark | any_cjk
-    # not a repeated phrase: the neighbours of the two marks differ (where they exist)
-    before = p - 1 >= bounds[doc]
-    ok &= ~before | (chars[np.maximum(p - 1, 0)] != chars[i - 1])
-    after = i + 1 < bounds[doc + 1]
-    ok &= ~after | (chars[np.minimum(i + 1, n - 1)] != chars[p + 1])
     i, p = i[ok], p[ok]
     if len(i) < need:
         return np.zeros(0, dtype=np.int64)
     return _long_chains(i, p, need)
+
+
+def _quick_runs(chars: UInt32Array, cand: Int64Array, need: int) -> tuple[UInt64Array, BoolArray]:
+    """The quick test: the repeat positions `cand` sorted by (character, position) as
+    ``key`` (character << 32 | position), and ``run[x]``: entries ``x .. x + need - 1`` of
+    `key` are one character, each 2-4 after the one before.
+
+    A chain's later marks are such a run (its first mark equals nothing before it, and no
+    mark stands between two marks). Most texts that pass `_may_chain` have none.
+    """
+    key = np.sort((chars[cand].astype(np.uint64) << np.uint64(32)) | cand.astype(np.uint64))
+    run = np.diff(key) - np.uint64(2) <= np.uint64(MAX_GAP - 1)  # 2-4 apart (wraps below 2)
+    for _ in range(need - 2):
+        run = run[1:] & run[:-1]
+    return key, run
+
+
+def _mark_repeats(cand: Int64Array, classes: UInt8Array) -> Int64Array:
+    """The repeat positions `cand` of a mark's class (the only ones a link can end at)."""
+    out: Int64Array = cand.compress(_MARK.take(classes.take(cand)))
+    return out
+
+
+def _in_runs(key: UInt64Array, run: BoolArray, need: int) -> Int64Array:
+    """The positions of the quick test's runs: entries ``x .. x + need - 1`` of `key` for
+    every true ``run[x]``, sorted by position.
+
+    Every later mark of a chain of at least ``need`` links lies in such a run (its later
+    marks are consecutive entries of `key`, 2-4 apart), and whether a position links to the
+    one before it reads the text only: the links of the other positions can make no long
+    chain, so the rest of the search looks at these alone (in a long text, a few dozen
+    positions instead of every repeat).
+    """
+    hit = run.nonzero()[0]
+    keep = np.zeros(len(key), dtype=bool)
+    for k in range(need):  # (a few assignments: np.add.at costs more on a few dozen)
+        keep[hit + k] = True
+    out: Int64Array = np.sort((key[keep] & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    return out
+
+
+def _may_chain(cand: Int64Array, classes: UInt8Array, need: int) -> bool:
+    """The first test: False when the positions `cand` (sorted; each equal to the character
+    2-4 before it) hold no chain, for any text, with a few operations on `cand` alone.
+
+    Each later mark of a chain is such a position of a mark's class, and its ``need`` later
+    marks lie within ``(need - 1) * (MAX_GAP + 1)`` characters; a chain holds a CJK character
+    (its mark, or one in every gap of a letter or digit mark). Nearly every text fails one of
+    these (English fails the last), and pays nothing of the rest of the search.
+    """
+    if need < 2:  # (no span to test)
+        return len(cand) >= need
+    if len(cand) < need:
+        return False
+    # (take and compress, not indexing: every CJK text comes here, and a few array calls
+    # are most of what it pays)
+    cls = classes.take(cand)
+    marks = cand.compress(_MARK.take(cls))
+    if len(marks) < need:
+        return False
+    span = (need - 1) * (MAX_GAP + 1)
+    if int((marks[need - 1 :] - marks[: len(marks) - need + 1]).min()) > span:
+        return False
+    return bool(_CJK.take(cls).any()) or bool(_CJK.take(classes).any())
 
 
 def _long_chains(i: Int64Array, p: Int64Array, need: int) -> Int64Array:

@@ -22,6 +22,8 @@ from .tokenization import Tokenizer
 
 __all__ = [
     "MASK64",
+    "R_INV",
+    "SEPARATOR",
     "R",
     "ShingleBatch",
     "bin_minima",

@@ -33,6 +33,7 @@ __all__ = [
     "UNICODE_VERSION",
     "FastTables",
     "Tables",
+    "class_set",
     "get_fast_tables",
     "get_tables",
 ]
@@ -55,6 +56,14 @@ CLASS_HANGUL = 6
 CLASS_BREAK = 7
 N_CLASSES = 8
 _BREAKS = (0x21, 0x3F, 0x3002)
+
+
+def class_set(*classes: int) -> BoolArray:
+    """``out[c]`` is True for the character classes given: a membership test over a whole
+    class array in one ``out.take(classes)``."""
+    out = np.zeros(N_CLASSES, dtype=bool)
+    out[list(classes)] = True
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -11,23 +11,27 @@ Candidate generation sorts each band's keys once and looks queries up with binar
 (``numpy.searchsorted``): no Python dict per band. Each sorted entry packs a band key's high
 bits with its row number, so one ``numpy.sort`` (not ``argsort``) orders a band; candidates
 found on the truncated key are kept only where the full 64-bit band keys are equal, so the
-packing never changes a result. Estimates are computed for all candidate pairs at once.
+packing never changes a result. Estimates are computed for all candidate pairs at once. One
+query (:meth:`LSHIndex.query`) takes a compiled loop when numba is installed (the ``fast``
+extra; :mod:`textprint._plain`), the same searches on scalars otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._banding import band_keys, band_keys_by_band, optimal_bands
+from ._banding import band_keys, band_keys_by_band, optimal_bands, powers_of_r
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
+from ._plain import compiled, ready
+from ._shingles import MASK64
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_param
 from .errors import (
@@ -134,6 +138,15 @@ class _Sorted:
 
     packed: UInt64Array  # (bands, n_usable), each band sorted
     row_bits: int
+
+
+class _Starts(NamedTuple):
+    """Where a batch of queries' band keys start in the index's sorted bands."""
+
+    qk: UInt64Array  # (bands, n_queries): the queries' band keys
+    at: Int64Array  # (bands, n_queries): position in the band of the first entry equal to the
+    # query's key on the bits above `bits`, or -1 (and for invalid queries)
+    bits: int  # the low bits the comparison ignores (row or query numbers)
 
 
 class LSHIndex:
@@ -319,7 +332,7 @@ class LSHIndex:
         self._keys = [self._keys[i] for i in keep.tolist()]
         self._row_of = {k: i for i, k in enumerate(self._keys)}
         self._values = self._values[keep]
-        self._bkeys = self._bkeys[:, keep]
+        self._bkeys = np.ascontiguousarray(self._bkeys[:, keep])  # (C order: the compiled loops')
         self._valid = self._valid[keep]
         self._has_empty = self._has_empty[keep]
         self._alive = np.ones(len(keep), dtype=bool)
@@ -335,40 +348,65 @@ class LSHIndex:
             self._sorted = _Sorted(packed=packed, row_bits=row_bits)
         return self._sorted
 
-    def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
-        """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
+    def _starts(self, values: UInt64Array, valid: BoolArray) -> _Starts | None:
+        """Where each valid query's band keys start in the index's sorted bands (None when
+        the index or the valid queries are empty)."""
         idx = self._index()
-        empty = np.zeros(0, dtype=np.int64)
         n = idx.packed.shape[1]
         queries = np.flatnonzero(valid)
         if n == 0 or len(queries) == 0:
-            return empty, empty
+            return None
+        n_values = len(values)
         qk = band_keys_by_band(values, self.bands, self.rows)
         # Queries packed and sorted like the index, so that the binary searches below walk the
-        # index in order instead of jumping about in it. Both sides are compared on the key
-        # bits above `bits`, the wider of the two packings: runs of equal truncated keys in the
-        # index stay contiguous, and the needle is the sorted query entry with its id cleared.
-        bits = max(idx.row_bits, (len(values) - 1).bit_length())
+        # index in order instead of jumping about in it (sorting them costs less than the
+        # branch mispredictions of searching in their own order). Both sides are compared on
+        # the key bits above `bits`, the wider of the two packings: runs of equal truncated
+        # keys in the index stay contiguous, and the needle is the sorted query entry with its
+        # id cleared.
+        bits = max(idx.row_bits, (n_values - 1).bit_length())
         q_sorted = _pack(qk[:, queries], queries, bits)
         q_sorted.sort(axis=1)
         id_mask = np.uint64((1 << bits) - 1)
         high = ~id_mask
-        low = np.uint64((1 << idx.row_bits) - 1)
         last = np.int64(n - 1)
-        qs: list[Int64Array] = []
-        rs: list[Int64Array] = []
+        # band by band (arrays of one band stay small and in cache), the matches found in key
+        # order are written back in query order
+        at = np.full((self.bands, n_values), -1, dtype=np.int64)
         for b in range(self.bands):
             packed_b = idx.packed[b]
             needle = q_sorted[b] & high
             lo = np.searchsorted(packed_b, needle, side="left")
             # `needle` has its low bits clear, so a match at `lo` means lo < n
-            hit = np.flatnonzero((packed_b[np.minimum(lo, last)] & high) == needle)
-            if len(hit) == 0:
+            found = (packed_b[np.minimum(lo, last)] & high) == needle
+            at[b, (q_sorted[b][found] & id_mask).astype(np.int64)] = lo[found]
+        return _Starts(qk=qk, at=at, bits=bits)
+
+    def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
+        """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
+        empty = np.zeros(0, dtype=np.int64)
+        starts = self._starts(values, valid)
+        if starts is None:
+            return empty, empty
+        idx = self._index()
+        qk, bits = starts.qk, starts.bits
+        id_mask = np.uint64((1 << bits) - 1)
+        high = ~id_mask
+        low = np.uint64((1 << idx.row_bits) - 1)
+        last = np.int64(idx.packed.shape[1] - 1)
+        n_rows = len(self._keys)
+        # Each band's matches are in query order, so that its pairs come out sorted by (query,
+        # row) and the final stable sort only merges `bands` sorted runs.
+        pairs: list[Int64Array] = []
+        for b in range(self.bands):
+            packed_b = idx.packed[b]
+            q = np.flatnonzero(starts.at[b] >= 0)
+            if len(q) == 0:
                 continue
-            q = (q_sorted[b][hit] & id_mask).astype(np.int64)
-            lo, needle = lo[hit], needle[hit]
-            # runs of more than one equal truncated key are rare: find their ends by binary
-            # search, the others end where they start
+            lo = starts.at[b][q]
+            needle = qk[b][q] & high
+            # runs of more than one equal truncated key (near duplicates share band keys) are
+            # rare: find their ends by binary search, the others end where they start
             longer = np.flatnonzero((packed_b[np.minimum(lo + 1, last)] & high) == needle)
             longer = longer[lo[longer] < last]
             if len(longer):
@@ -381,17 +419,57 @@ class LSHIndex:
             r = (packed_b[lo] & low).astype(np.int64)
             # the packing truncated the keys: keep the pairs whose full keys are equal
             same = self._bkeys[b][r] == qk[b][q]
-            qs.append(q[same])
-            rs.append(r[same])
-        if not qs:
+            pairs.append(q[same] * n_rows + r[same])
+        if not pairs:
             return empty, empty
-        n_rows = len(self._keys)
-        pair = np.concatenate(qs) * n_rows + np.concatenate(rs)
-        pair.sort()
+        pair = np.concatenate(pairs)
+        # sorted runs, one per band (a run of equal truncated keys lists its rows in order
+        # unless the queries' ids are the wider packing, and such runs are short): a stable
+        # sort merges them in about one pass
+        pair.sort(kind="stable")
         keep = np.ones(len(pair), dtype=bool)
         np.not_equal(pair[1:], pair[:-1], out=keep[1:])
         pair = pair[keep]
         return pair // n_rows, pair % n_rows
+
+    def _candidates_one(self, values: UInt64Array) -> tuple[Int64Array, Int64Array]:
+        """`_candidates` of one valid query (``values`` of shape (1, n_hashes)): the same
+        pairs, found with scalar binary searches band by band instead of the batch's
+        vectorised passes (one query would pay for their temporaries, not use them)."""
+        idx = self._index()
+        n = idx.packed.shape[1]
+        empty = np.zeros(0, dtype=np.int64)
+        if n == 0:
+            return empty, empty
+        # one query: the id bits are the index's (see _candidates)
+        low = (1 << idx.row_bits) - 1
+        high = MASK64 ^ low
+        qk = band_keys_by_band(values, self.bands, self.rows)[:, 0].tolist()
+        rows: set[int] = set()
+        packed, bkeys = idx.packed, self._bkeys
+        for b, key in enumerate(qk):
+            packed_b = packed[b]
+            needle = key & high
+            # (numpy scalars: a Python int would make searchsorted convert the whole band)
+            lo = int(packed_b.searchsorted(np.uint64(needle), side="left"))
+            if lo == n:
+                continue
+            at = int(packed_b[lo])
+            if at & high != needle:
+                continue
+            if lo + 1 == n or int(packed_b[lo + 1]) & high != needle:
+                # one entry (nearly always): the packing truncated the keys, so confirm the
+                # row on its full key
+                if int(bkeys[b, at & low]) == key:
+                    rows.add(at & low)
+                continue
+            hi = int(packed_b.searchsorted(np.uint64(needle | low), side="right"))
+            found = (packed_b[lo:hi] & np.uint64(low)).astype(np.int64)
+            rows.update(found[bkeys[b][found] == np.uint64(key)].tolist())
+        if not rows:
+            return empty, empty
+        r = np.array(sorted(rows), dtype=np.int64)
+        return np.zeros(len(r), dtype=np.int64), r
 
     def _estimate(self, values: UInt64Array, q: Int64Array, r: Int64Array) -> Int64Array:
         """Number of positions where query ``q`` and row ``r`` agree on a non-EMPTY value."""
@@ -432,19 +510,29 @@ class LSHIndex:
         if top_k is not None:
             top_k = check_param("top_k", top_k)
         n_queries = len(values)
-        q, r = self._candidates(values, _empty_rows(values)[0])
-        if len(q) == 0:
-            return [[] for _ in range(n_queries)]
-        n_equal = self._estimate(values, q, r)
-        est = n_equal / self.n_hashes
-        keep = np.flatnonzero(est >= thr - 1e-12)
-        q, r, n_equal, est = q[keep], r[keep], n_equal[keep], est[keep]
-        # pairs come sorted by (query, row); a stable sort on (query, -estimate) keeps the row
-        # (insertion) order among equal estimates
-        order = np.argsort(q * (self.n_hashes + 1) + (self.n_hashes - n_equal), kind="stable")
-        r, est = r[order], est[order]
-        bounds = np.zeros(n_queries + 1, dtype=np.int64)
-        np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
+        valid = _empty_rows(values)[0]
+        if n_queries == 1 and valid[0]:  # one query (`query`): the scalar path
+            return [self._query_one(values, thr, top_k)]
+        funcs = ready()  # (compiled for a single-text call or a query; never for a batch)
+        if funcs is None:
+            q, r = self._candidates(values, valid)
+            if len(q) == 0:
+                return [[] for _ in range(n_queries)]
+            n_equal = self._estimate(values, q, r)
+            est = n_equal / self.n_hashes
+            keep = np.flatnonzero(est >= thr - 1e-12)
+            q, r, n_equal, est = q[keep], r[keep], n_equal[keep], est[keep]
+            # pairs come sorted by (query, row); a stable sort on (query, -estimate) keeps the
+            # row (insertion) order among equal estimates
+            order = np.argsort(q * (self.n_hashes + 1) + (self.n_hashes - n_equal), kind="stable")
+            r, est = r[order], est[order]
+            bounds = np.zeros(n_queries + 1, dtype=np.int64)
+            np.cumsum(np.bincount(q, minlength=n_queries), out=bounds[1:])
+        else:
+            # the same matches, estimates and order from one compiled pass (tests/test_lsh.py
+            # holds the two paths equal)
+            bounds, r, n_equal = self._compiled_query(funcs, values, thr)
+            est = n_equal / self.n_hashes
         starts = bounds[:-1]
         # top_k can exceed int64 (a valid Python int): no query has more matches than pairs
         cap = None if top_k is None else min(top_k, len(r))
@@ -453,6 +541,51 @@ class LSHIndex:
         keys = map(self._keys.__getitem__, r.tolist())
         matches = list(map(tuple.__new__, itertools.repeat(Match), zip(keys, est.tolist())))
         return [matches[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+
+    def _compiled_query(
+        self, funcs: dict[str, Callable[..., Any]], values: UInt64Array, thr: float
+    ) -> tuple[Int64Array, Int64Array, Int64Array]:
+        """Bounds per query, rows and agreement counts of the matches, best first, from the
+        compiled loop `_lsh_query` of :mod:`textprint._plain`."""
+        idx = self._index()
+        out: tuple[Int64Array, Int64Array, Int64Array] = funcs["_lsh_query"](
+            np.ascontiguousarray(values),
+            powers_of_r(self.rows),
+            self.rows,
+            idx.packed,
+            idx.row_bits,
+            self._bkeys,
+            self._values,
+            EMPTY,
+            thr - 1e-12,
+        )
+        return out
+
+    def _query_one(self, values: UInt64Array, thr: float, top_k: int | None) -> list[Match]:
+        """`query_many`'s matches of one valid query (``values`` of shape (1, n_hashes)), without
+        the batch's grouping passes: the same estimates, filter and order."""
+        funcs = compiled()  # (numba: compiled in the background on a first call, as a text's)
+        if funcs is None:
+            r = self._candidates_one(values)[1]
+            # (without `b_empty`, every row is tested for EMPTY: _estimate's counts, in one pass)
+            n_equal = agreements(values, self._values[r]) if len(r) else r
+            # a few candidates: Python lists cost less than numpy calls. ``count / n_hashes``
+            # is query_many's estimate bit for bit (both are IEEE divisions of exact integers)
+            n_hashes, lowest = self.n_hashes, thr - 1e-12
+            found = [
+                (count, row)
+                for count, row in zip(n_equal.tolist(), r.tolist())
+                if count / n_hashes >= lowest
+            ]
+            # best first; among equal estimates, rows (insertion order) ascending as they come
+            found.sort(key=_minus_count)
+        else:
+            _, r, n_equal = self._compiled_query(funcs, values, thr)
+            found = list(zip(n_equal.tolist(), r.tolist()))
+        if top_k is not None:
+            found = found[:top_k]
+        keys, n_hashes = self._keys, self.n_hashes
+        return [tuple.__new__(Match, (keys[row], count / n_hashes)) for count, row in found]
 
     def query(
         self, signature: Any, *, threshold: float | None = None, top_k: int | None = None
@@ -532,6 +665,10 @@ class LSHIndex:
                 raise
             raise FormatError(f"{str(path)!r} is corrupt: {exc}") from exc
         return index
+
+
+def _minus_count(found: tuple[int, int]) -> int:
+    return -found[0]
 
 
 def _empty_rows(values: UInt64Array) -> tuple[BoolArray, BoolArray]:

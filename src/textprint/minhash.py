@@ -28,6 +28,7 @@ has ``valid=False``; such rows never collide with anything, each other included.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ import numpy as np
 from ._display import short_repr
 from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
 from ._params import HASH_SCHEME, Params
+from ._plain import compiled, sign
 from ._shingles import (
     MASK64,
     ShingleBatch,
@@ -137,9 +139,13 @@ def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt6
 def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     """Optimal densification (Shrivastava 2017), in place, for the valid rows.
 
-    Empty bin ``j`` of a row takes the original value of the first non-empty bin among the
-    probes ``t = 1, 2, ...``; probes are evaluated in blocks so that rows with very few
-    shingles (many empty bins, long probe sequences) cost a few numpy calls, not hundreds.
+    Empty bin ``j`` of a row takes the value of the first non-empty bin among the probes
+    ``t = 1, 2, ...`` (only empty bins are written and only non-empty ones read, so the
+    order of the writes does not matter). The first ``_TABLE_PROBES`` probes of every bin
+    come from a table made once per ``(n, seed)`` (`_probe_table`): a text of a few dozen
+    shingles resolves nearly every empty bin there, with a handful of numpy calls. The
+    probes after those are evaluated in blocks so that rows with very few shingles (many
+    empty bins, long probe sequences) cost a few numpy calls, not hundreds.
 
     Cost: every empty bin takes part in at most one block of each size (8, 32, 128, 512, then
     1024 up to ``_MAX_PROBES``), so the elements scanned grow linearly with the empty bins;
@@ -148,19 +154,42 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     65536 bins once built 2 GB matrices). The fallback finds the next non-empty bin of every
     remaining bin with one binary search over the non-empty bins of their rows.
     """
+    if not sig.flags.c_contiguous:  # (the flat views below must be views)
+        work = np.ascontiguousarray(sig)
+        _densify(work, valid, n, seed)
+        sig[...] = work
+        return
     empty = sig == EMPTY
     empty[~valid] = False
-    rows, cols = np.nonzero(empty)
-    if len(rows) == 0:
+    flat_empty = np.flatnonzero(empty)  # row * n + bin, row by row
+    if len(flat_empty) == 0:
         return
     filled = ~empty
     filled[~valid] = False
-    original = sig.copy()
-    key = np.uint64(splitmix64(seed ^ _OPH_SALT))
-    nn = np.uint64(n)
-    pending = np.arange(len(rows))
+    flat_filled = filled.reshape(-1)
+    flat_sig = sig.reshape(-1)  # a view: sig is C-contiguous (made here, or a row of it)
+    row_base = flat_empty - flat_empty % n
     t0 = 1
-    block = 8
+    block = _TABLE_PROBES
+    pending = np.arange(len(flat_empty))
+    table = _probe_table(n, seed)
+    if table is not None:
+        # the first probes: their bins looked up, the first non-empty one taken
+        at = table[flat_empty - row_base] + row_base[:, None]
+        hit = flat_filled[at]
+        first = hit.argmax(axis=1)
+        pick = at[np.arange(len(at)), first]
+        found = flat_filled[pick]
+        if found.all():
+            flat_sig[flat_empty] = flat_sig[pick]
+            return
+        flat_sig[flat_empty[found]] = flat_sig[pick[found]]
+        pending = np.flatnonzero(~found)
+        t0 += _TABLE_PROBES
+        block *= 4
+    rows, cols = np.divmod(flat_empty, n)
+    key = _oph_key(seed)
+    nn = np.uint64(n)
     while len(pending) and t0 <= _MAX_PROBES:
         ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
         step = max(1, _PROBE_BUDGET // len(ts))
@@ -175,7 +204,7 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
             found = hit.any(axis=1)
             first = np.argmax(hit, axis=1)
             ok = np.flatnonzero(found)
-            sig[r[ok], c[ok]] = original[r[ok], cand[ok, first[ok]]]
+            sig[r[ok], c[ok]] = sig[r[ok], cand[ok, first[ok]]]
             missed.append(part[~found])
         pending = np.concatenate(missed)
         t0 += len(ts)
@@ -194,12 +223,59 @@ def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
     # none to the right in the row: wrap around to the row's first non-empty bin
     wrap = (at >= len(nz)) | (nxt >= (local + 1) * n)
     nxt[wrap] = nz[np.searchsorted(nz, local[wrap] * n, side="left")]
-    sig[r, c] = original[fr[nxt // n], nxt % n]
+    sig[r, c] = sig[fr[nxt // n], nxt % n]
+
+
+#: Probes per bin kept in `_probe_table`: with half the bins empty, a bin misses all of
+#: them with probability 2**-32, so a short text's densification ends at the table.
+_TABLE_PROBES = 32
+#: Bins up to which `_probe_table` is kept (32 probes of int32: 512 kB at 4096 bins).
+_TABLE_MAX_BINS = 4096
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_table(n: int, seed: int) -> np.ndarray | None:
+    """The bins of the first ``_TABLE_PROBES`` densification probes of every bin.
+
+    Shape ``(n, _TABLE_PROBES)``, dtype int32, read-only; None above ``_TABLE_MAX_BINS``
+    bins. Probe ``t`` of bin ``j`` is ``bin(fmix64(key ^ (j << 32 | t)))``, as in the module
+    docstring.
+    """
+    if n > _TABLE_MAX_BINS or _TABLE_PROBES > _MAX_PROBES:
+        return None
+    key = _oph_key(seed)
+    ts = np.arange(1, _TABLE_PROBES + 1, dtype=np.uint64)
+    bins = np.arange(n, dtype=np.uint64)
+    probe = fmix64(key ^ ((bins[:, None] << _S32) | ts[None, :]))
+    table: np.ndarray = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
+    table.flags.writeable = False
+    return table
+
+
+@functools.lru_cache(maxsize=64)
+def _oph_key(seed: int) -> np.uint64:
+    """Densification's key ``splitmix64(seed ^ 0x6F7068)`` (see the module docstring)."""
+    key: np.uint64 = np.uint64(splitmix64(seed ^ _OPH_SALT))
+    return key
+
+
+#: No keys: one-permutation hashing for `textprint._plain.sign` (read-only, as the classic
+#: scheme's keys are: one argument type for the compiled loop).
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_KEYS.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=16)
+def _classic_keys(n: int, seed: int) -> UInt64Array:
+    """The classic scheme's keys ``splitmix64(seed + 1 + i)``, read-only."""
+    keys = np.array([splitmix64(seed + 1 + i) for i in range(n)], dtype=np.uint64)
+    keys.flags.writeable = False
+    return keys
 
 
 def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
     n_docs = len(bounds) - 1
-    keys = np.array([splitmix64(seed + 1 + i) for i in range(n)], dtype=np.uint64)
+    keys = _classic_keys(n, seed)
     sig = np.full((n_docs, n), EMPTY, dtype=np.uint64)
     counts = np.diff(bounds)
     nonempty = np.flatnonzero(counts > 0)
@@ -368,6 +444,32 @@ class MinHasher:
             f"seed={p.seed}, scheme={p.scheme!r})"
         )
 
+    def _plain_signature(self, text: str) -> UInt64Array | None:
+        """The signature of a plain text by the compiled single-text path
+        (:mod:`textprint._plain`), or None where the batch path answers (no numba, another
+        tokenizer or scheme, a text that is not plain or has no token)."""
+        if (
+            self.scheme == "datasketch"
+            or not isinstance(self.tokenizer, str)
+            or self.tokenizer != "char"
+            or len(text) > CHUNK_CHARS
+        ):
+            return None
+        funcs = compiled()
+        if funcs is None:
+            return None
+        oph = self.scheme == "oph"
+        return sign(
+            text,
+            funcs,
+            k=self.k,
+            seed=self.seed,
+            key=_oph_key(self.seed),
+            max_probes=_MAX_PROBES,
+            keys=_NO_KEYS if oph else _classic_keys(self.n_hashes, self.seed),
+            n_hashes=self.n_hashes,
+        )
+
     def _from_hashes(self, hashes: UInt64Array, bounds: Int64Array) -> UInt64Array:
         if self.scheme == "oph":
             return _oph(hashes, bounds, self.n_hashes, self.seed)
@@ -510,6 +612,9 @@ class MinHasher:
             If `data` is bytes (pass a list of shingles) or an item is not bytes.
         """
         if isinstance(data, str):
+            plain = self._plain_signature(data)
+            if plain is not None:
+                return plain
             long = len(data) > CHUNK_CHARS
             sig: UInt64Array = (self._long(data, CHUNK_CHARS) if long else self._batch([data]))[0]
             if sig[0] == EMPTY:

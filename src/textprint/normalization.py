@@ -9,9 +9,12 @@ language rule and where a text may be cut).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from types import ModuleType
 
 from ._display import short_repr
+from ._kernels import text_of
 from ._normbatch import normalize_batch
 from ._tables import get_tables
 from ._typing import Int64Array
@@ -22,8 +25,20 @@ __all__ = ["NORMALIZATION_VERSION", "Normalized", "normalization_identity", "nor
 
 #: Version of the normalization rules (tables have their own version, recorded beside it).
 NORMALIZATION_VERSION = "3"
+#: Longest text for the compiled single-text path (:mod:`textprint._plain`); longer texts
+#: take the batch path, which is as fast per character from there on.
+_PLAIN_MAX = 1 << 16
 
 
+@functools.cache
+def _plain() -> ModuleType:
+    """textprint._plain, imported on first use (it imports the later stages' rules)."""
+    from . import _plain
+
+    return _plain
+
+
+@functools.cache
 def normalization_identity() -> str:
     """Identity of the normalization rules and tables, recorded in every result."""
     return f"normalize-{NORMALIZATION_VERSION}+{get_tables().identity}"
@@ -129,6 +144,17 @@ def normalize(text: str) -> Normalized:
     ('(株)', [0, 0, 0], [1, 1, 1])
     """
     check_text(text)
+    plain = _plain()
+    funcs = plain.compiled() if len(text) <= _PLAIN_MAX else None
+    found = None if funcs is None else plain.fold(text, funcs)
+    if found is not None:  # the compiled single-text path: each span is one character
+        folded, starts = found
+        ends = starts + 1
+        starts.flags.writeable = False
+        ends.flags.writeable = False
+        return Normalized(
+            text=text_of(folded), starts=starts, ends=ends, identity=normalization_identity()
+        )
     batch, _ = normalize_batch([text])
     starts = batch.starts
     ends = batch.ends

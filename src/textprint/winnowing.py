@@ -6,20 +6,23 @@ sequences at once) is :mod:`textprint._winnow`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from ._display import short_repr
 from ._kernels import batches, owners
 from ._params import HASH_SCHEME, Params
+from ._plain import compiled
+from ._plain import fingerprint as plain_fingerprint
 from ._shingles import ShingleBatch, shingle_batch
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_param, check_text, check_texts
 from ._winnow import winnow_batch
-from .tokenization import Tokenizer
+from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
 
 __all__ = ["Fingerprint", "FingerprintParams", "fingerprint", "fingerprints", "winnow"]
 
@@ -191,7 +194,59 @@ def fingerprint(
     0
     """
     check_text(text)
+    plain = _plain_fingerprint(text, k, window, tokenizer, seed)
+    if plain is not None:
+        return plain
     return fingerprints([text], k=k, window=window, tokenizer=tokenizer, seed=seed)[0]
+
+
+def _plain_fingerprint(
+    text: str, k: int, window: int, tokenizer: str | Tokenizer, seed: int
+) -> Fingerprint | None:
+    """The fingerprint of a plain text by the compiled single-text path
+    (:mod:`textprint._plain`), or None where the batch path answers (no numba, a tokenizer
+    other than ``"char"``, a text that is not plain, no token, a text longer than a chunk)."""
+    if len(text) > _CHUNK or not isinstance(tokenizer, str):
+        return None
+    funcs = compiled()
+    if funcs is None:
+        return None
+    # the types are part of the key: ``True`` and ``5.0`` are refused where ``1`` and ``5``
+    # are not
+    key = cast(Hashable, (type(k), k, type(window), window, type(seed), seed, tokenizer))
+    try:
+        params = _checked_params(key)
+    except TypeError:  # an unhashable argument (or a refused one): checked uncached
+        params = _checked_params.__wrapped__(key)
+    if params.tokenizer != tokenizer_identity("char"):
+        return None
+    k, window, seed = params.k, params.window, params.seed
+    found = plain_fingerprint(text, funcs, k=k, seed=seed, window=window)
+    if found is None:
+        return None
+    n_sh, hashes, starts, ends, selected = found
+    for arr in (hashes, starts, ends, selected):
+        arr.flags.writeable = False
+    return Fingerprint(
+        hashes=hashes,
+        starts=starts,
+        ends=ends,
+        positions=selected,
+        n_shingles=n_sh,
+        params=params,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_params(key: Hashable) -> FingerprintParams:
+    """`fingerprints`' checks of its arguments and their parameter record, made once per
+    distinct ``(type(k), k, type(window), window, type(seed), seed, tokenizer)``."""
+    _, k, _, window, _, seed, tokenizer = cast("tuple[Any, ...]", key)
+    k = check_param("k", k)
+    window = check_param("window", window)
+    seed = check_param("seed", seed)
+    identity = tokenizer_identity(resolve_tokenizer(tokenizer))
+    return FingerprintParams(k=k, window=window, seed=seed, tokenizer=identity)
 
 
 def fingerprints(

@@ -14,7 +14,7 @@ query with them around the shared fingerprints, and reported as one :class:`Hit`
 work.
 
 Fingerprints that occur in many works that are not near-duplicates of each other
-(boilerplate, idioms, licence footers: at least ``max(50, 1%)`` of the clusters of
+(boilerplate, idioms, licence footers: at least ``max(50, 0.1%)`` of the clusters of
 near-duplicate works) do not count as evidence.
 
 The package has one module per stage: `_store` (the file and its rows), `_postings` and

@@ -39,7 +39,7 @@ from ._segments import Found
 
 #: A key held by at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
 COMMON_MIN = 50
-COMMON_SHARE = 0.01
+COMMON_SHARE = 0.001
 #: Works verified per checked text at most, most shared fingerprints first (at least top_k).
 MAX_CANDIDATES = 50
 #: Pairs per shared key and work at most (a phrase a text repeats many times).
