@@ -40,9 +40,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import _plain
 from .._normbatch import normalize_batch
 from .._tables import get_tables
 from .._typing import BoolArray, UInt32Array
+from ..normalization import normalize
 
 #: Opening mark -> the marks that close it.
 PAIRS: dict[str, str] = {
@@ -295,8 +297,15 @@ def _matching(text: str) -> str:
 
 
 def _matching_many(texts: Sequence[str]) -> list[str]:
-    """`_matching` of each text, normalized in one batch (`textprint.normalize` of each, as
-    its ``.text``: the batch normalizes every text on its own, without the offsets)."""
+    """`_matching` of each text: ``textprint.normalize(text).text``, folded to one Han form.
+
+    When normalization's compiled single-text path is ready (numba installed: a few
+    microseconds for a plain window), each text is normalized alone; otherwise all of them in
+    one batch (`normalize_batch`, what ``normalize`` runs: each text on its own, without the
+    offsets), which costs about what one short text's normalization does.
+    """
+    if len(texts) == 1 or _plain.compiled() is not None:
+        return [_one_form(normalize(t).text) for t in texts]
     batch, _ = normalize_batch(texts)
     return [_one_form(batch.text(i)) for i in range(len(texts))]
 
