@@ -170,6 +170,50 @@ def test_evasions_survive_any_window(name: str, start: int, length: int) -> None
     assert name in evidence.evasions_seen(change(work), work)
 
 
+def reference_counts(text: str) -> tuple[int, ...]:
+    """The counts of one side of a passage, one character at a time (the oracle of
+    `_evidence._counts`, which counts both sides in one pass)."""
+    from textprint._separators import find_separators
+    from textprint._tables import (
+        get_tables,
+    )
+
+    t = get_tables()
+    kinds = evidence._kinds()
+    bits = [0] * 7
+    kept = []
+    for ch in text:
+        cp = min(ord(ch), 0x10FFFF)
+        for b in range(7):
+            bits[b] += (int(kinds[cp]) >> b) & 1
+        if t.fold_len[cp] != 0:
+            kept.append(int(t.fold_single[cp]))
+    folded = np.array(kept, dtype=np.uint32)
+    seps = find_separators(folded, t.match_class[folded], np.array([0, len(folded)], np.int64))
+    wide, invisible_, lookalike_, trad, han, token, other = bits
+    return (wide, invisible_, lookalike_, trad, han, len(seps), other, token)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(sorted(EVASIONS)),
+    st.sampled_from(sorted(EVASIONS)),
+    st.integers(0, 1200),
+    st.integers(0, 300),
+    st.text(max_size=20),
+)
+def test_both_sides_counted_in_one_pass_equal_each_counted_alone(
+    a: str, b: str, start: int, length: int, noise: str
+) -> None:
+    change_a, lang_a = EVASIONS[a]
+    change_b, lang_b = EVASIONS[b]
+    post = change_a(fixture(SOURCES[lang_a])[start : start + length]) + noise
+    work = noise + change_b(fixture(SOURCES[lang_b])[start : start + length])
+    p, w = evidence._counts(post, work)
+    assert tuple(p) == reference_counts(post)
+    assert tuple(w) == reference_counts(work)
+
+
 # ---------------------------------------------------------------------------------------------
 # Through a check
 

@@ -315,3 +315,27 @@ def test_text_of_the_posts_own_between_passages_keeps_them_apart() -> None:
     far = tp.Passage(pb.query_start, pb.query_end, 40 + evidence.PIECE_GAP + 1, 200)
     for other in (back, far):
         assert len(set(evidence.copies_of([pa, other], tokens))) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The views attribution reads: normalized in one batch or one at a time, alike
+
+VIEW_TEXT = st.text(
+    st.sampled_from(list("學而時習之カタカナひらがなＡＢab 1\n\u200b\u0301丶·《》「」—")),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(VIEW_TEXT, min_size=1, max_size=6), st.booleans())
+def test_views_in_a_batch_equal_each_normalized_alone(texts: list[str], compiled: bool) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        if not compiled:  # the batch path, as without numba
+            m.setattr(quotes._plain, "compiled", lambda: None)
+        got = quotes._matching_many(texts)
+    assert got == [quotes._one_form(tp.normalize(t).text) for t in texts]
+    view = quotes.NameView("".join(texts) + "。" * 10)
+    spans = [(i, i + 3) for i in range(0, len(view.text) - 3, 5)]
+    view.prepare(spans, 7)
+    fresh = quotes.NameView(view.text)
+    assert [view.around(a, b, 7) for a, b in spans] == [fresh.around(a, b, 7) for a, b in spans]

@@ -28,8 +28,8 @@ each side.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -82,7 +82,39 @@ class Candidate:
     n_shared: int  # distinct fingerprint keys shared
     pairs: tuple[Int64Array, Int64Array, Int64Array, Int64Array]  # q_start, q_end, w_start, w_len
     shared_keys: UInt64Array  # the distinct posting keys shared
-    evalue: float = math.inf  # expected works sharing evidence this strong by chance
+    chance: EValues = field(default_factory=lambda: EValues.known([math.inf]))
+    index: int = 0  # this work's place in `chance`
+
+    @property
+    def evalue(self) -> float:
+        """Expected works sharing evidence this strong by chance (computed on first use)."""
+        return self.chance[self.index]
+
+
+class EValues:
+    """The E-values of the works sharing a seed with one text, computed when one is first
+    asked for: a check asks only for those of the works that pass verification, so a text
+    none of whose candidates pass (an unrelated text sharing a few phrases) costs none."""
+
+    __slots__ = ("_compute", "_values")
+
+    def __init__(self, compute: Callable[[], np.ndarray]) -> None:
+        self._compute: Callable[[], np.ndarray] | None = compute
+        self._values: list[float] = []
+
+    @classmethod
+    def known(cls, values: Sequence[float]) -> EValues:
+        """E-values already computed (a stage that received them, as Spark's verification)."""
+        out = cls(lambda: np.zeros(0))
+        out._compute = None
+        out._values = [float(v) for v in values]
+        return out
+
+    def __getitem__(self, i: int) -> float:
+        if self._compute is not None:
+            self._values = self._compute().tolist()
+            self._compute = None
+        return self._values[i]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -240,8 +272,8 @@ def candidates(
     """The works that can pass the evidence rule, with their regions and E-values, best first.
 
     At most `limit` works are returned, most shared keys first (ties by row). The E-values
-    (`_significance`) are those of every work sharing a fingerprint, computed once the bound
-    leaves a candidate.
+    (`_significance`) are those of every work sharing a fingerprint, computed when one is
+    first asked for (`EValues`).
     """
     rowid, qa, qb, wa, wl, key, pstats = _pairs(look, fp_starts, fp_ends)
     if not len(rowid):
@@ -308,11 +340,15 @@ def candidates(
     can = enough | (src_upper >= min_containment)
     if not can.any():
         return []
-    # the chance of each work's evidence, from the seeds of every work (`_significance`)
-    c, rarity = _levels(look, w_idx, qa, wa, key, stats, q_token_starts, sizes, segment_gap)
-    model = _significance.MODELS[chance_model]
-    expected = _significance.expected_sharing(len(look.unique), sizes, model)
-    e_values = _significance.evalues(c, rarity, expected, model)
+
+    def e_values() -> np.ndarray:
+        """The chance of each work's evidence, from the seeds of every work."""
+        c, rarity = _levels(look, w_idx, qa, wa, key, stats, q_token_starts, sizes, segment_gap)
+        model = _significance.MODELS[chance_model]
+        expected = _significance.expected_sharing(len(look.unique), sizes, model)
+        return _significance.evalues(c, rarity, expected, model)
+
+    chance = EValues(e_values)
     # rank: distinct shared keys, most first, ties by row
     n_shared = distinct_per_group(w_idx, key, len(works))
     ranked = [int(i) for i in np.lexsort((works, -n_shared)) if can[i]][:limit]
@@ -334,7 +370,8 @@ def candidates(
                 n_shared=int(n_shared[i]),
                 pairs=(qa[sel], qb[sel], wa[sel], wl[sel]),
                 shared_keys=np.unique(look.unique[key[sel]]),
-                evalue=float(e_values[i]),
+                chance=chance,
+                index=i,
             )
         )
     return out

@@ -79,9 +79,10 @@ def _covered(p: Prepared, a: int, b: int, other: np.ndarray) -> BoolArray:
     first = np.arange(len(p.shingles), dtype=np.int64)
     inside = (first >= a) & (p.shingle_last <= b)
     hit = inside & np.isin(p.shingles, other)
-    diff = np.zeros(n + 1, np.int64)
-    np.add.at(diff, first[hit] - a, 1)
-    np.add.at(diff, p.shingle_last[hit] - a + 1, -1)
+    # +1 where a covering shingle starts, -1 after it ends (bincount: no ufunc.at scatter)
+    diff = np.bincount(first[hit] - a, minlength=n + 1) - np.bincount(
+        p.shingle_last[hit] - a + 1, minlength=n + 1
+    )
     out: BoolArray = np.cumsum(diff[:-1]) > 0
     return out
 
@@ -100,6 +101,22 @@ def aligned_stats(q: Prepared, s: Prepared, q0: int, q1: int, s0: int, s1: int) 
     cq = _covered(q, q0, q1, s.shingles[s_inside])
     cs = _covered(s, s0, s1, q.shingles[q_inside])
     return AlignedStats(False, int(ql[cq].sum()), int(ql.sum()), int(sl[cs].sum()), int(sl.sum()))
+
+
+class Alignment(NamedTuple):
+    """One alignment of tokens ``q0..q1`` of the text (`q`) with tokens ``s0..s1`` of the
+    work (`s`), inclusive; its `AlignedStats` are computed only for the passages of works
+    that pass the evidence rule (`stats`)."""
+
+    q: Prepared
+    s: Prepared
+    q0: int
+    q1: int
+    s0: int
+    s1: int
+
+    def stats(self) -> AlignedStats:
+        return aligned_stats(self.q, self.s, self.q0, self.q1, self.s0, self.s1)
 
 
 def combine(stats: Sequence[AlignedStats]) -> tuple[str, float | None]:
@@ -168,18 +185,28 @@ class _Counts(NamedTuple):
     tokens: int
 
 
-def _counts(text: str) -> _Counts:
-    cps = _codepoints(text)
-    if not len(cps):
-        return _Counts(0, 0, 0, 0, 0, 0, 0, 0)
+def _counts(post: str, work: str) -> tuple[_Counts, _Counts]:
+    """The counts of both sides of a passage, in one pass over their characters joined."""
+    cps = _codepoints(post + work)
+    n_post = len(post)  # code points: surrogates stay one each (surrogatepass)
     kinds = _kinds()[cps]
-    wide, invisible, lookalike, traditional, han, token, other = (
-        np.bincount(kinds, minlength=256) @ _BITS
-    ).tolist()
+    side = np.zeros(len(cps), dtype=np.int64)
+    side[n_post:] = 256
+    bits = (np.bincount(kinds + side, minlength=512).reshape(2, 256) @ _BITS).tolist()
     t = get_tables()
-    folded = t.fold_single[cps[(kinds & _INVISIBLE) == 0]]
-    seps = find_separators(folded, t.match_class[folded], np.array([0, len(folded)], np.int64))
-    return _Counts(wide, invisible, lookalike, traditional, han, len(seps), other, token)
+    kept = (kinds & _INVISIBLE) == 0
+    folded = t.fold_single[cps[kept]]
+    n_kept = int(np.count_nonzero(kept[:n_post]))
+    seps = find_separators(
+        folded, t.match_class[folded], np.array([0, n_kept, len(folded)], np.int64)
+    )
+    post_seps = int(np.count_nonzero(seps < n_kept))
+    out = []
+    for (wide, invisible, lookalike, traditional, han, token, other), n_seps in zip(
+        bits, (post_seps, len(seps) - post_seps)
+    ):
+        out.append(_Counts(wide, invisible, lookalike, traditional, han, n_seps, other, token))
+    return out[0], out[1]
 
 
 def evasions_seen(post: str, work: str) -> tuple[str, ...]:
@@ -195,7 +222,7 @@ def evasions_seen(post: str, work: str) -> tuple[str, ...]:
     kanji forms: counts that differ either way), ``separators`` (marks repeated between the
     characters: the separator rule's, or more non-token marks than `MARKS_PER_TOKEN` per token).
     """
-    p, w = _counts(post), _counts(work)
+    p, w = _counts(post, work)
     seen = []
     if p.width - w.width >= MIN_WIDTH:
         seen.append("fullwidth")
@@ -346,6 +373,7 @@ __all__ = [
     "EVASIONS",
     "KINDS",
     "AlignedStats",
+    "Alignment",
     "PassageFacts",
     "aligned_stats",
     "counted_as_spans",

@@ -20,7 +20,7 @@ import numpy as np
 from .._typing import Int64Array, UInt64Array
 from ..errors import StorageError
 from . import _candidates, _postings, _significance
-from ._candidates import Candidate, Region
+from ._candidates import Candidate, EValues, Region
 from ._check import Options, candidates_of
 from ._prepare import Text, prepare
 from ._results import MIN_CONTAINMENT, Hit, hits_of
@@ -251,6 +251,7 @@ def verify_joined(
         lambda _: Found(z, z, z, z, z, np.zeros((0, 3), np.int64)), q.fp_hashes, 0, common=common
     )
     boilerplate = _candidates.common_spans(look.common, q.fp_starts, q.fp_ends)
+    chance = EValues.known([evalue for _, _, evalue in candidates])
     cands = [
         Candidate(
             rowid=int(r),
@@ -258,9 +259,10 @@ def verify_joined(
             n_shared=0,
             pairs=(z, z, z, z),
             shared_keys=np.zeros(0, np.uint64),
-            evalue=float(evalue),
+            chance=chance,
+            index=i,
         )
-        for r, regions, evalue in candidates
+        for i, (r, regions, _) in enumerate(candidates)
     ]
     return verify_candidates(q, cands, boilerplate, works, settings, opts)
 

@@ -186,7 +186,8 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
                 tally.w_starts.append(al.w_starts)
                 tally.w_lens.append(al.w_lens)
                 tally.shared.append(np.intersect1d(q.shingles, al.w_shingles(), assume_unique=True))
-                tally.raw.extend((_shifted(x, a), st) for x, st in al.raw)
+                # stats now: the segment's prepared text is not kept
+                tally.raw.extend((_shifted(x, a), al_.stats()) for x, al_ in al.raw)
                 current[al.rowid] = [_shifted(x, a) for x in al.passages]
         else:
             gap = chain_gap(p, reg.window, reg.k)

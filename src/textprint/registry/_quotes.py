@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _plain
+from .._normbatch import normalize_batch
 from .._tables import get_tables
 from .._typing import BoolArray, UInt32Array
 from ..normalization import normalize
@@ -200,7 +202,7 @@ def depth_share(
 ) -> float:
     """Share of the non-space characters of ``text[start:end]`` inside at least `depth`
     spans."""
-    if end <= start:
+    if end <= start or (not spans and depth > 0):  # no quotation: nothing inside one
         return 0.0
     diff = np.zeros(end - start + 1, np.int64)
     for a, b in spans:
@@ -291,7 +293,21 @@ def _matching(text: str) -> str:
     """The matching view of `text`, with every Han character folded to one form of its
     Traditional, Simplified, old and new forms whatever its run's language: a name alone
     (中島敦, 芥川龍之介: Han-only, so Chinese runs) and in a Japanese sentence fold alike."""
-    return _one_form(normalize(text).text)
+    return _matching_many([text])[0]
+
+
+def _matching_many(texts: Sequence[str]) -> list[str]:
+    """`_matching` of each text: ``textprint.normalize(text).text``, folded to one Han form.
+
+    When normalization's compiled single-text path is ready (numba installed: a few
+    microseconds for a plain window), each text is normalized alone; otherwise all of them in
+    one batch (`normalize_batch`, what ``normalize`` runs: each text on its own, without the
+    offsets), which costs about what one short text's normalization does.
+    """
+    if len(texts) == 1 or _plain.compiled() is not None:
+        return [_one_form(normalize(t).text) for t in texts]
+    batch, _ = normalize_batch(texts)
+    return [_one_form(batch.text(i)) for i in range(len(texts))]
 
 
 def _one_form(folded: str) -> str:
@@ -319,13 +335,23 @@ class NameView:
         """`reach` characters of the view before original offset `start` and after `end`
         (read from three times as many original characters: a washed text loses its
         separators and invisible characters to the view)."""
-        key = (start, end, reach)
-        if key not in self._around:
-            raw = 3 * reach
-            before = _matching(self.text[max(0, start - raw) : start])[-reach:]
-            after = _matching(self.text[end : end + raw])[:reach]
-            self._around[key] = (before, after)
-        return self._around[key]
+        self.prepare([(start, end)], reach)
+        return self._around[(start, end, reach)]
+
+    def prepare(self, spans: Sequence[tuple[int, int]], reach: int) -> None:
+        """Make the views `around` returns for these spans, all in one normalization batch
+        (one call costs about as much as a short text's normalization)."""
+        keys = dict.fromkeys((a, b, reach) for a, b in spans)
+        todo = [key for key in keys if key not in self._around]
+        if not todo:
+            return
+        raw = 3 * reach
+        pieces = []
+        for start, end, _ in todo:
+            pieces += [self.text[max(0, start - raw) : start], self.text[end : end + raw]]
+        views = _matching_many(pieces)
+        for i, key in enumerate(todo):
+            self._around[key] = (views[2 * i][-reach:], views[2 * i + 1][:reach])
 
 
 @functools.cache
@@ -406,6 +432,7 @@ def attributions(
         return [False] * len(passages)
     view = text if isinstance(text, NameView) else NameView(text)
     margin = max(len(n) for n, _ in names) + _LONGEST_CUE + CUE_REACH
+    view.prepare(passages, NEAR_CHARS + margin)
     out = []
     for start, end in passages:
         before, after = view.around(start, end, NEAR_CHARS + margin)

@@ -189,6 +189,8 @@ class Registry:
         self._seen_version = -1
         self._n_clusters = 0
         self._sizes: dict[int, _significance.RegistrySizes] = {}  # per segment
+        # the combined summary and the segments it was combined from (one per check else)
+        self._sizes_all: tuple[tuple[int, ...], _significance.RegistrySizes] | None = None
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -614,7 +616,12 @@ class Registry:
                 view.load_works(self._db)
                 assert view.stats is not None
                 self._sizes[seg] = _significance.RegistrySizes.of(view.stats[:, 1])
-        return _significance.RegistrySizes.combine(self._sizes.values())
+        segs = tuple(self._sizes)
+        done = self._sizes_all
+        if done is None or done[0] != segs:
+            combined = _significance.RegistrySizes.combine(self._sizes.values())
+            done = self._sizes_all = (segs, combined)
+        return done[1]
 
     def _find_candidates(
         self, q: Text, opts: Options

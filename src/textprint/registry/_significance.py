@@ -42,6 +42,7 @@ segments' E-values by a Bonferroni bound (the smallest times the number of segme
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -216,15 +217,22 @@ class RegistrySizes(NamedTuple):
         """The size-biased distribution at these sizes: the share of the registry's tokens in
         works at most this large (interpolated inside a bin, in log size)."""
         t = np.maximum(np.asarray(tokens, np.float64), 1.0)
-        mass = np.asarray(self.mass)
-        total = mass.sum()
+        mass, below, total = _cumulative(self.mass)
         if total <= 0:
             return np.ones(len(t))
-        below = np.concatenate([[0.0], np.cumsum(mass)])
         b = _bin_of(t)
         frac = np.clip(np.log(t) / math.log(SIZE_STEP) - b, 0.0, 1.0)
         out: Float64Array = (below[b] + mass[b] * frac) / total
         return out
+
+
+@functools.lru_cache(maxsize=16)
+def _cumulative(mass: tuple[float, ...]) -> tuple[Float64Array, Float64Array, float]:
+    """The mass per bin as an array, the mass below each bin edge, and the total: made once
+    per registry state, not once per check."""
+    m = np.asarray(mass)
+    below: Float64Array = np.concatenate([[0.0], np.cumsum(m)])
+    return m, below, float(m.sum())
 
 
 def _bin_of(tokens: npt.NDArray[np.generic]) -> Int64Array:

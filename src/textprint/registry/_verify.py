@@ -26,8 +26,8 @@ from ..matching import Passage
 from ._candidates import Candidate
 from ._evidence import (
     AlignedStats,
+    Alignment,
     PassageFacts,
-    aligned_stats,
     counted_as_spans,
     passage_facts,
 )
@@ -116,7 +116,7 @@ class Aligned:
     w_lens: Int64Array
     seen: list[Text]  # what was prepared of the work: the whole work, or its regions
     whole: bool
-    raw: list[tuple[Passage, AlignedStats]]  # each passage as aligned, with its stats
+    raw: list[tuple[Passage, Alignment]]  # each passage as aligned
 
     def w_shingles(self) -> UInt64Array:
         """Distinct shingles of the work seen (the whole work's, or its regions')."""
@@ -188,7 +188,7 @@ def align_candidates(
     for c in cands:
         whole = texts.stats[c.rowid].n_chars <= whole_up_to
         found: list[Passage] = []
-        raw: list[tuple[Passage, AlignedStats]] = []
+        raw: list[tuple[Passage, Alignment]] = []
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
         w_shingles: list[Text] = []
@@ -228,7 +228,7 @@ def align_candidates(
                         p.source_end + piece.start,
                     )
                 )
-                raw.append((found[-1], aligned_stats(qs, s, q0, q1, s0, s1)))
+                raw.append((found[-1], Alignment(qs, s, q0, q1, s0, s1)))
         if not found:
             continue
         seen = [prepared[piece_of[c.rowid, -1]]] if whole else w_shingles
@@ -264,17 +264,20 @@ def jaccard_of(q_shingles: UInt64Array, seen: UInt64Array, n_work_shingles: int)
 def facts_of(
     q: Prepared,
     passages: tuple[Passage, ...],
-    raw: list[tuple[Passage, AlignedStats]] | None,
+    raw: list[tuple[Passage, Alignment]] | None,
     texts: WorkTexts | None,
     rowid: int,
 ) -> tuple[PassageFacts, ...]:
     """The per-passage facts of one work's merged passages (`_evidence`)."""
+    stats: list[tuple[Passage, AlignedStats]] | None = (
+        None if raw is None else [(p, a.stats()) for p, a in raw]
+    )
     return passage_facts(
         q.text,
         q.tok_starts,
         q.tok_ends,
         passages,
-        raw,
+        stats,
         None if texts is None else (lambda a, b: texts.around(rowid, a, b)),
         lambda p: visible_chars(q.text, [p]),
     )
@@ -288,12 +291,13 @@ def evidence_of(
     min_chars: int | None,
     min_containment: float,
     texts: WorkTexts | None = None,
-    evalue: float = math.inf,
+    candidate: Candidate | None = None,
     with_facts: bool = True,
 ) -> Evidence | None:
     """The measures of one aligned work, if they pass the evidence rule, with the facts of
     its passages (read from `texts`, the stored texts; none without `with_facts`: evidence
-    that is aligned again before it becomes a Hit)."""
+    that is aligned again before it becomes a Hit) and the `candidate`'s E-value (asked for
+    only when the work passes: `_candidates.EValues`)."""
     q = query.prepared
     assert q is not None
     passages = merge_passages(a.passages)
@@ -316,7 +320,7 @@ def evidence_of(
         jac,
         copied,
         facts=facts,
-        evalue=evalue,
+        evalue=math.inf if candidate is None else candidate.evalue,
         cjk=q.cjk,
         q_token_chars=q_total,
     )
@@ -342,7 +346,7 @@ def verify_texts(
     the passages are read once, from the alignment that makes the Hit.
     """
 
-    evalue = {c.rowid: c.evalue for c in cands}
+    by_row = {c.rowid: c for c in cands}
 
     def passing(cs: Sequence[Candidate], whole_up_to: int) -> list[Evidence]:
         aligned = align_candidates(
@@ -365,7 +369,7 @@ def verify_texts(
                 min_chars=min_chars,
                 min_containment=min_containment,
                 texts=texts,
-                evalue=evalue[a.rowid],
+                candidate=by_row[a.rowid],
                 with_facts=whole_up_to > 0 or texts.stats[a.rowid].n_chars > WHOLE_CHARS,
             )
             if e is not None:
