@@ -55,10 +55,20 @@ import textprint._winnow
 import textprint.matching
 import textprint.minhash
 import textprint.registry._candidates
+from textprint import _plain
 from textprint._alignment import MAX_OCCURRENCES
 from textprint._normbatch import normalize_batch
 from textprint.registry._candidates import MAX_CANDIDATES
 from textprint.registry._registry import CHECK_SEGMENT_CHARS
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _compiled_loops_ready() -> None:
+    """The optional compiled loops (numba) compile once per process on a thread of their own,
+    started by the first single-text call of the session; their allocations must not land in
+    a peak these tests measure (a fresh environment has no compile cache: about 20 s)."""
+    _plain.compiled(wait=True)
+
 
 # The default check runs a fast slice: 5 MB texts, pathological inputs of 15k characters, every
 # counter; the 20 and 50 MB texts and the 250k pathological inputs (about 15 minutes on a loaded
