@@ -78,12 +78,7 @@ class HitLike(Protocol):
 def passage_json(p: Passage, detail: PassageDetail | None = None) -> dict[str, Any]:
     """A passage as ``{"query_start", "query_end", "source_start", "source_end"}``, and its
     `detail`'s fields (kind, similarity, evasions, quoted, attributed, chars) when given."""
-    out: dict[str, Any] = {
-        "query_start": int(p.query_start),
-        "query_end": int(p.query_end),
-        "source_start": int(p.source_start),
-        "source_end": int(p.source_end),
-    }
+    out: dict[str, Any] = {k: int(getattr(p, k)) for k in PASSAGE_KEYS}
     if detail is not None:
         out.update(
             kind=detail.kind,
