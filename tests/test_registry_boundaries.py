@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 import _oracles
 import textprint as tp
 import textprint.registry._candidates
+from _boundary import under_at_over
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -231,14 +232,7 @@ def edition_pairs() -> dict[int, tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize(
-    ("agree", "joins"),
-    [
-        pytest.param(63, False, id="63/128-under"),
-        pytest.param(64, True, id="64/128-at"),
-        pytest.param(65, True, id="65/128-over"),
-    ],
-)
+@under_at_over(("agree", "joins"), 64, of=128)
 def test_an_edition_joins_its_cluster_at_an_estimated_jaccard_of_one_half(
     agree: int, joins: bool
 ) -> None:
@@ -308,14 +302,7 @@ def zh_post(n_chars: int) -> str:
     return host[:300] + work[500 : 500 + n_chars] + host[300:500]
 
 
-@pytest.mark.parametrize(
-    ("n_chars", "found"),
-    [
-        pytest.param(199, False, id="199"),
-        pytest.param(200, True, id="200"),
-        pytest.param(201, True, id="201"),
-    ],
-)
+@under_at_over(("n_chars", "found"), 200)
 def test_default_evidence_is_two_hundred_cjk_characters(
     zh_registry: tp.Registry, n_chars: int, found: bool
 ) -> None:
@@ -355,14 +342,7 @@ def en_posts() -> dict[int, str]:
     return out
 
 
-@pytest.mark.parametrize(
-    ("n_words", "found"),
-    [
-        pytest.param(39, False, id="39"),
-        pytest.param(40, True, id="40"),
-        pytest.param(41, True, id="41"),
-    ],
-)
+@under_at_over(("n_words", "found"), 40)
 def test_default_evidence_is_forty_words(
     zh_registry: tp.Registry, n_words: int, found: bool
 ) -> None:

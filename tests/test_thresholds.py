@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import textprint as tp
+from _boundary import under_at_over
 from reference_hashing import winnow_reference
 from textprint.winnowing import winnow
 
@@ -202,14 +203,7 @@ def index_of(b: np.ndarray, threshold: float) -> tp.LSHIndex:
     return index
 
 
-@pytest.mark.parametrize(
-    ("agree", "found"),
-    [
-        pytest.param(7, False, id="7/16"),
-        pytest.param(8, True, id="8/16"),
-        pytest.param(9, True, id="9/16"),
-    ],
-)
+@under_at_over(("agree", "found"), 8, of=16)
 def test_query_threshold_is_reached_at_equality(agree: int, found: bool) -> None:
     """A match whose estimate equals the index's threshold (8/16 = 0.5) is returned; 7/16 is not.
 
