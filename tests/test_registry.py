@@ -1236,11 +1236,17 @@ def test_sqlite_database_with_an_unrelated_manifest_table(tmp_path: Path) -> Non
         tp.Registry(path)
 
 
-def test_newer_format_version_raises_format_error(registry_path: Path) -> None:
-    with tp.Registry(registry_path) as reg:
+def tampered(path: Path, sql: str) -> Path:
+    """A registry of the zh work at `path`, then `sql` run on its database behind its back."""
+    with tp.Registry(path) as reg:
         reg.register("zh", ZH)
-    with raw(registry_path) as conn:
-        conn.execute("UPDATE manifest SET value = '3' WHERE key = 'format_version'")
+    with raw(path) as conn:
+        conn.execute(sql)
+    return path
+
+
+def test_newer_format_version_raises_format_error(registry_path: Path) -> None:
+    tampered(registry_path, "UPDATE manifest SET value = '3' WHERE key = 'format_version'")
     with pytest.raises(tp.FormatError, match="version 3") as info:
         tp.Registry(registry_path)
     assert "upgrade" in str(info.value)
@@ -1256,21 +1262,13 @@ def test_newer_format_version_raises_format_error(registry_path: Path) -> None:
     ids=["missing-k", "k-not-int", "k-zero"],
 )
 def test_corrupt_manifest_raises_format_error(registry_path: Path, sql: str) -> None:
-    with tp.Registry(registry_path) as reg:
-        reg.register("zh", ZH)
-    with raw(registry_path) as conn:
-        conn.execute(sql)
     with pytest.raises(tp.FormatError):
-        tp.Registry(registry_path)
+        tp.Registry(tampered(registry_path, sql))
 
 
 def test_registry_missing_a_table_raises_format_error(registry_path: Path) -> None:
-    with tp.Registry(registry_path) as reg:
-        reg.register("zh", ZH)
-    with raw(registry_path) as conn:
-        conn.execute("DROP TABLE segments")
     with pytest.raises(tp.FormatError):
-        use_registry(registry_path)
+        use_registry(tampered(registry_path, "DROP TABLE segments"))
 
 
 def use_registry(path: Path) -> None:
