@@ -680,15 +680,21 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
             label = f"{tag(n)} build, {how}" + (f" (mean of {w} batches)" if w > 1 else "")
             marker = "o" if len(rows) < 20 else None
             ax.plot(rows[w - 1 :, 0], smooth, ls=ls, marker=marker, color=color, label=label)
-    ax.set_xscale("log")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("works registered (log scale)")
-    ax.set_ylabel("works/s of each batch of 1,000")
-    ax.set_title("register_many throughput as the registry grows")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    H.save_figure(fig, folder / "registry_throughput.png")
-    out = [H.Plot("registry_throughput.png", "registration throughput along the build")]
+    out = [
+        H.one_panel(
+            fig,
+            ax,
+            folder,
+            "registry_throughput.png",
+            "registration throughput along the build",
+            title="register_many throughput as the registry grows",
+            xlabel="works registered (log scale)",
+            ylabel="works/s of each batch of 1,000",
+            log="x",
+            grid=True,
+        )
+    ]
     sc = scales(res)
     if len(sc) < 2:
         return out
@@ -705,15 +711,20 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
             ls=":",
             color=line.get_color(),
         )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("works (log scale; dotted: projected to 10M)")
-    ax.set_ylabel(f"cost relative to {tag(ns[0])} works (log scale)")
-    ax.set_title("How each cost grows with the registry")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    H.save_figure(fig, folder / "registry_growth.png")
-    return [*out, H.Plot("registry_growth.png", "growth of each cost (dotted: projection)")]
+    growth_plot = H.one_panel(
+        fig,
+        ax,
+        folder,
+        "registry_growth.png",
+        "growth of each cost (dotted: projection)",
+        title="How each cost grows with the registry",
+        xlabel="works (log scale; dotted: projected to 10M)",
+        ylabel=f"cost relative to {tag(ns[0])} works (log scale)",
+        log="xy",
+        grid=True,
+        legend_size=7,
+    )
+    return [*out, growth_plot]
 
 
 def merged(json_dir: Path) -> dict[str, Any]:
