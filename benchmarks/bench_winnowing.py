@@ -451,7 +451,6 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
         title=f"Winnowing fingerprints, k={K}, window={WINDOW}",
         ylabel="million characters per CPU second (log)",
         log="y",
-        legend_size=None,
     )
     return [plot]
 
