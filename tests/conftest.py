@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    import textprint as tp
 
 settings.register_profile(
     "ci",
@@ -107,3 +110,25 @@ def opencc_convert() -> Callable[[str, str], str]:
         return str(converters[config].convert(text, len(text.encode("utf-8"))))
 
     return convert
+
+
+@pytest.fixture
+def registry_path(tmp_path: Path) -> Path:
+    """Where a registry test keeps its file (tests/test_registry_*.py)."""
+    return tmp_path / "works.db"
+
+
+@pytest.fixture(scope="module")
+def fixture_registry() -> Iterator[tp.Registry]:
+    """An in-memory registry of the three long fixtures and five poems (read-only use)."""
+    import textprint as tp
+    from _registry_texts import EN, JA, ZH, song_ci, tang_poems
+
+    reg = tp.Registry()
+    reg.register("zh", ZH, {"title": "红楼梦 第三回"})
+    reg.register("ja", JA, {"title": "羅生門"})
+    reg.register("en", EN, {"title": "A Scandal in Bohemia"})
+    for p in tang_poems()[:5] + song_ci()[:5]:
+        reg.register(p["id"], p["text"], {"title": p["title"], "author": p["author"]})
+    yield reg
+    reg.close()

@@ -36,6 +36,7 @@ import _oracles
 import textprint as tp
 import textprint.registry._candidates
 from _boundary import under_at_over
+from helpers import ids
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -62,10 +63,6 @@ def fixture(name: str) -> str:
 def poems() -> list[str]:
     lines = fixture("zh_poems.jsonl").splitlines()
     return [json.loads(line)["text"] for line in lines if line.strip()]
-
-
-def ids(hits: list[tp.Hit]) -> list[str | int]:
-    return [h.work_id for h in hits]
 
 
 def bodies(n: int) -> list[str]:
