@@ -2,7 +2,8 @@
 
 Anything that is not a registry file of a known format raises FormatError and is left as it
 was (a pickle is never unpickled); every statement the registry runs uses an index and takes
-its values as parameters. The format-2 layout is in test_registry_format.py.
+its values as parameters, and every connection to the file runs with ``synchronous=FULL`` in
+WAL mode. The format-2 layout is in test_registry_format.py.
 """
 
 from __future__ import annotations
@@ -333,3 +334,61 @@ def test_zero_width_characters_do_not_inflate_the_evidence() -> None:
     assert reg.check("转载：" + sprinkled) == []
     (hit,) = reg.check("转载：" + sprinkled, min_chars=100)
     assert hit.copied_chars <= len(plain)
+
+
+# -- durability: synchronous=FULL -----------------------------------------------------------
+
+
+@pytest.fixture
+def lax_sqlite(monkeypatch: pytest.MonkeyPatch) -> list[sqlite3.Connection]:
+    """Every connection sqlite3.connect makes, opened as a build whose default is
+    ``synchronous=OFF`` would open it (this build's default for WAL is already FULL)."""
+    made: list[sqlite3.Connection] = []
+    real = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(*args, **kwargs)
+        conn.execute("PRAGMA synchronous=OFF")
+        made.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return made
+
+
+def _open(conns: list[sqlite3.Connection]) -> list[sqlite3.Connection]:
+    out = []
+    for conn in conns:
+        try:
+            conn.execute("SELECT 1")
+        except sqlite3.ProgrammingError:  # closed
+            continue
+        out.append(conn)
+    return out
+
+
+def test_every_registry_connection_runs_with_full_sync_in_wal_mode(
+    tmp_path: Path, lax_sqlite: list[sqlite3.Connection]
+) -> None:
+    """A work is durable once register returns (API.md: WAL with full sync), even where
+    SQLite's default would be ``synchronous=OFF``: the Registry sets FULL itself on every
+    connection it opens to the file, and WAL.
+
+    Observable hook: sqlite3.connect is wrapped so that each new connection starts with
+    ``synchronous=OFF`` (as on a build with that default); after opening, registering and
+    reopening, each connection the Registry holds open must report FULL (2) or EXTRA (3).
+    ``PRAGMA synchronous`` is per connection, so a second connection could not see it.
+
+    Kills: the ``PRAGMA synchronous=FULL`` statement dropped (or set to NORMAL), and the
+    ``PRAGMA journal_mode=WAL`` statement dropped.
+    """
+    path = tmp_path / "works.db"
+    for _ in range(2):  # create, then reopen
+        with tp.Registry(path) as reg:
+            reg.register(f"zh-{len(reg)}", ZH[:400])
+            live = _open(lax_sqlite)
+            assert live, "the Registry opened no connection through sqlite3.connect"
+            for conn in live:
+                assert conn.execute("PRAGMA synchronous").fetchone()[0] in (2, 3)
+                assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert reg.check(ZH[:400])
