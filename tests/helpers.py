@@ -30,6 +30,7 @@ __all__ = [
     "edit",
     "fixture_chunks",
     "fullwidth",
+    "han",
     "ids",
     "insert_all",
     "require_pinned_opencc",
@@ -150,3 +151,9 @@ def deviation(p: tp.Passage, truth: tuple[int, int, int, int]) -> int:
 def ids(hits: list[tp.Hit]) -> list[str | int]:
     """The work ids of `hits`, in order."""
     return [h.work_id for h in hits]
+
+
+def han(start: int, stop: int) -> str:
+    """Han characters ``start:stop`` of the zh fixture (no punctuation: one token each)."""
+    text = (Path(__file__).parent / "fixtures" / "zh_novel.txt").read_text(encoding="utf-8")
+    return "".join([c for c in text if "\u4e00" <= c <= "\u9fff"][start:stop])
