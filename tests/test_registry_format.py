@@ -289,6 +289,39 @@ def test_the_bound_loses_no_hit_of_the_exhaustive_path(
     assert bounded == everything
 
 
+def test_common_phrases_are_not_read_again_until_the_index_changes(tmp_path: Path) -> None:
+    """A key found common is remembered for the snapshot: the next check does not look it up,
+    and finds the same; a registration forgets it (the limit and the counts change)."""
+    phrase = "天下大势，分久必合，合久必分。"
+    works = [
+        (f"w{i}", ZH[i * 20 : i * 20 + 40] + phrase + ZH2[i * 20 : i * 20 + 40]) for i in range(60)
+    ]
+    path = tmp_path / "r.db"
+    reg = tp.Registry(path)
+    reg.register_many(works)
+    post = "开头的话。" + works[7][1] + ZH[1300:1500]
+    asked: list[np.ndarray] = []
+    look = reg._index.lookup
+
+    def spying(name: str, query: np.ndarray, **kw: Any) -> Any:
+        asked.append(query.copy())
+        return look(name, query, **kw)
+
+    reg._index.lookup = spying  # type: ignore[method-assign]
+    first = hits_of(reg, post)
+    common = reg._index.common.known(reg._limit())
+    assert len(common) > 0  # the phrase's keys
+    assert np.isin(common, asked[0]).all()
+    second = hits_of(reg, post)
+    assert second == first
+    assert not np.isin(common, asked[-1]).any()  # not looked up again
+    assert second == hits_of(tp.Registry(path), post)  # a fresh reader finds the same
+    reg.register("extra", ZH2[:300])
+    asked.clear()
+    hits_of(reg, post)
+    assert np.isin(common, asked[0]).all()  # after the change, looked up again
+
+
 def test_an_unrelated_text_verifies_no_candidate() -> None:
     """Works sharing only scattered chance fingerprints with a text cannot pass: the bound
     keeps them out, so nothing is aligned."""
