@@ -34,12 +34,14 @@ __all__ = [
     "Journal",
     "OutputError",
     "atomic_output",
+    "discard",
     "is_folder",
     "output_format",
     "page_name",
     "rows_of",
     "storage_error",
     "write_rows",
+    "writing",
 ]
 
 #: Output formats by file extension.
@@ -66,6 +68,23 @@ class OutputError(StorageError):
 def storage_error(path: str | Path, exc: OSError) -> OutputError:
     """A failure to write `path` as one line (a full disk, no permission, a directory)."""
     return OutputError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+@contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """An OSError raised inside (while writing `path`) becomes `storage_error`'s OutputError."""
+    try:
+        yield
+    except OSError as exc:
+        raise storage_error(path, exc) from exc
+
+
+def discard(f: IO[Any], path: Path) -> None:
+    """Close `f` and remove `path` (a partial output), whatever fails: nothing is left."""
+    with suppress(OSError):
+        f.close()
+    with suppress(OSError):
+        os.unlink(path)
 
 
 def is_folder(output: str) -> bool:
@@ -113,11 +132,8 @@ def atomic_output(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    try:
-        with atomic_write(target, mode) as f:
-            yield f
-    except OSError as exc:
-        raise storage_error(path, exc) from exc
+    with writing(path), atomic_write(target, mode) as f:
+        yield f
 
 
 class Journal:
@@ -135,7 +151,7 @@ class Journal:
         self.done: set[str] = set()
         self.n_resumed = 0
         self.n_found = 0
-        try:
+        with writing(self.label):
             if resume and not path.exists() and seed_from is not None and seed_from.is_file():
                 with open(seed_from, "rb") as src, open(path, "wb") as dst:
                     while chunk := src.read(1 << 20):
@@ -146,8 +162,6 @@ class Journal:
                     f.truncate(good)
             self._f = open(path, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
             usual_mode(path)
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
 
     def _read_ids(self) -> int:
         """Collect the ids of the complete lines; return the size of those lines in bytes."""
@@ -167,28 +181,19 @@ class Journal:
         return good
 
     def write(self, line: str) -> None:
-        try:
+        with writing(self.label):
             self._f.write(line + "\n")
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
 
     def flush(self) -> None:
-        try:
+        with writing(self.label):
             self._f.flush()
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
 
     def close(self) -> None:
-        try:
+        with writing(self.label):
             self._f.close()
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
 
     def discard(self) -> None:
-        with suppress(OSError):
-            self._f.close()
-        with suppress(OSError):
-            os.unlink(self.path)
+        discard(self._f, self.path)
 
 
 def rows_of(path: Path) -> Iterator[dict[str, Any]]:

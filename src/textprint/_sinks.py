@@ -27,14 +27,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 from ._inputs import Record, pyarrow_parquet
-from ._outputs import (
-    Journal,
-    OutputError,
-    atomic_output,
-    page_name,
-    rows_of,
-    storage_error,
-)
+from ._outputs import Journal, OutputError, atomic_output, discard, page_name, rows_of, writing
 from ._serialize import HIT_FIELDS, hit_json, json_line
 from ._validation import utf8_safe
 from .registry import Hit, Registry
@@ -145,36 +138,25 @@ class _TextFile(_Stream):
 
     def __init__(self, target: Path) -> None:
         self.target, self.path = target, _partial(target)
-        try:
+        with writing(target):
             out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise storage_error(target, exc) from exc
         super().__init__("text", out)
 
     def write(self, record: Record, hits: list[Hit]) -> None:
-        try:
+        with writing(self.target):
             super().write(record, hits)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
 
     def flush(self) -> None:
-        try:
+        with writing(self.target):
             self.out.flush()
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
 
     def close(self) -> None:
-        try:
+        with writing(self.target):
             self.out.close()
             os.replace(self.path, self.target)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
 
     def abort(self, *, keep: bool) -> None:
-        with suppress(OSError):
-            self.out.close()
-        with suppress(OSError):
-            os.unlink(self.path)
+        discard(self.out, self.path)
 
 
 class _Results(_Counts):
@@ -198,7 +180,7 @@ class _Results(_Counts):
 
     def close(self) -> None:
         self.journal.close()
-        try:
+        with writing(self.target):
             if self.fmt == "jsonl":
                 os.replace(self.journal.path, self.target)
                 return
@@ -207,8 +189,6 @@ class _Results(_Counts):
             else:
                 _to_parquet(self.journal.path, self.target)
             os.unlink(self.journal.path)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
 
     def abort(self, *, keep: bool) -> None:
         if keep and self.n_written:
@@ -346,10 +326,8 @@ class _HtmlBatch(_Counts):
 
     def __init__(self, index: Path, pages: Path, registry: Registry, *, resume: bool) -> None:
         self.index, self.pages, self.registry = index, pages, registry
-        try:
+        with writing(pages):
             pages.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise storage_error(pages, exc) from exc
         listing = pages / "index.jsonl"
         if not resume and listing.is_file():  # a new run: the old run's pages go
             with suppress(OSError, ValueError, KeyError):
