@@ -27,7 +27,15 @@ from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 from ._inputs import Record, pyarrow_parquet
-from ._outputs import Journal, OutputError, atomic_output, discard, page_name, rows_of, writing
+from ._outputs import (
+    Journal,
+    OutputError,
+    PartialFile,
+    atomic_output,
+    page_name,
+    rows_of,
+    writing,
+)
 from ._serialize import HIT_FIELDS, hit_json, json_line
 from ._validation import utf8_safe
 from .registry import Hit, Registry
@@ -104,10 +112,18 @@ class _Counts:
         self.n_found += bool(hits)
 
 
+class _Out(Protocol):
+    """Where a stream writes: standard output, or a `PartialFile`."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class _Stream(_Counts):
     """``text`` or ``jsonl`` to standard output, flushed batch by batch."""
 
-    def __init__(self, fmt: str, out: IO[str]) -> None:
+    def __init__(self, fmt: str, out: _Out) -> None:
         self.done = set()
         self.fmt, self.out = fmt, out
 
@@ -137,26 +153,16 @@ class _TextFile(_Stream):
     """``text`` into a file: written beside it, renamed into place at the end."""
 
     def __init__(self, target: Path) -> None:
-        self.target, self.path = target, _partial(target)
-        with writing(target):
-            out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
-        super().__init__("text", out)
-
-    def write(self, record: Record, hits: list[Hit]) -> None:
-        with writing(self.target):
-            super().write(record, hits)
-
-    def flush(self) -> None:
-        with writing(self.target):
-            self.out.flush()
+        self.target, self.file = target, PartialFile(_partial(target), label=target)
+        super().__init__("text", self.file)
 
     def close(self) -> None:
+        self.file.close()
         with writing(self.target):
-            self.out.close()
-            os.replace(self.path, self.target)
+            os.replace(self.file.path, self.target)
 
     def abort(self, *, keep: bool) -> None:
-        discard(self.out, self.path)
+        self.file.discard()
 
 
 class _Results(_Counts):
