@@ -6,7 +6,9 @@ cast to uint64 so that no mixed signed/unsigned expression becomes a float), and
 plain Python on numpy arrays (the tests run them so). :mod:`textprint._plain` says what a plain
 text is, compiles these loops in the background and dispatches to them; the arithmetic is the
 one documented once in :mod:`textprint.hashing`, :mod:`textprint.minhash` and
-:mod:`textprint.winnowing`, its constants passed in as arguments.
+:mod:`textprint.winnowing`, its constants passed in as arguments. The one set of facts they
+bake in is the tables' character classes, spelled ``_tables.CLASS_*`` where they are tested
+(numba reads them as compile-time constants).
 """
 
 from __future__ import annotations
@@ -16,17 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from . import _tables
 from ._separators import MAX_GAP, MIN_MARKS
 from ._shingles import MASK64, SEPARATOR, R
-from ._tables import (
-    CLASS_HAN,
-    CLASS_HANGUL,
-    CLASS_KANA,
-    CLASS_NEWLINE,
-    CLASS_SPACE,
-    CLASS_WORD,
-    SPECIAL,
-)
 from ._text_runs import HYPHENS
 
 __all__ = ["LOOPS", "MAYBE_CHAIN", "NOT_PLAIN", "NO_TOKEN", "PLAIN", "fmix64"]
@@ -62,7 +56,7 @@ def _chains_possible(chars: Any, classes: Any) -> bool:
     n = len(chars)
     has_cjk = False
     for i in range(n):
-        if classes[i] in (CLASS_HAN, CLASS_KANA, CLASS_HANGUL):
+        if classes[i] in (_tables.CLASS_HAN, _tables.CLASS_KANA, _tables.CLASS_HANGUL):
             has_cjk = True
             break
     if not has_cjk:
@@ -96,7 +90,12 @@ def _chains_possible(chars: Any, classes: Any) -> bool:
         run[i & 7] = r
         if r >= need:
             in_run = True
-        if classes[i] in (CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL):
+        if classes[i] in (
+            _tables.CLASS_WORD,
+            _tables.CLASS_HAN,
+            _tables.CLASS_KANA,
+            _tables.CLASS_HANGUL,
+        ):
             recent[seen % need] = i
             seen += 1
             if seen >= need and i - recent[seen % need] <= span:
@@ -115,7 +114,7 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any)
     for i in range(n):
         c = cps[i]
         k = code[c]
-        if k >= SPECIAL or k in (CLASS_KANA, CLASS_HANGUL):
+        if k >= _tables.SPECIAL or k in (_tables.CLASS_KANA, _tables.CLASS_HANGUL):
             return NOT_PLAIN, 0
         folded[i] = zh_fold[c]
         cls[i] = k
@@ -127,14 +126,21 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any)
     for i in range(n):
         k, f = cls[i], folded[i]
         keep = True
-        if k in (CLASS_SPACE, CLASS_NEWLINE):
-            if f != (0x20 if k == CLASS_SPACE else 0x0A):
+        if k in (_tables.CLASS_SPACE, _tables.CLASS_NEWLINE):
+            if f != (0x20 if k == _tables.CLASS_SPACE else 0x0A):
                 return NOT_PLAIN, 0
-            if k == CLASS_NEWLINE and i > 0 and (prev_f in (_HYPHEN_A, _HYPHEN_B)):
+            if k == _tables.CLASS_NEWLINE and i > 0 and (prev_f in (_HYPHEN_A, _HYPHEN_B)):
                 return NOT_PLAIN, 0
-            if i + 1 < n and (cls[i + 1] == CLASS_SPACE or cls[i + 1] == CLASS_NEWLINE):
+            if i + 1 < n and (
+                cls[i + 1] == _tables.CLASS_SPACE or cls[i + 1] == _tables.CLASS_NEWLINE
+            ):
                 return NOT_PLAIN, 0
-            if i > 0 and i + 1 < n and prev_k == CLASS_HAN and cls[i + 1] == CLASS_HAN:
+            if (
+                i > 0
+                and i + 1 < n
+                and prev_k == _tables.CLASS_HAN
+                and cls[i + 1] == _tables.CLASS_HAN
+            ):
                 keep = False  # CJK text has no spaces between words: a re-wrap
         if keep:
             folded[m] = f
@@ -152,7 +158,7 @@ def _view(cps: Any, code: Any, zh_fold: Any, folded: Any, cls: Any, origin: Any)
     seen = 0
     for i in range(2, m):
         k = cls[i]
-        if k not in (CLASS_WORD, CLASS_HAN):
+        if k not in (_tables.CLASS_WORD, _tables.CLASS_HAN):
             continue
         f = folded[i]
         hit = f == folded[i - 2]
@@ -175,14 +181,14 @@ def _char_tokens(cls: Any, tok_start: Any, tok_end: Any) -> int:
     i = 0
     while i < n:
         k = cls[i]
-        if k == CLASS_HAN:
+        if k == _tables.CLASS_HAN:
             tok_start[t] = i
             tok_end[t] = i + 1
             t += 1
             i += 1
-        elif k == CLASS_WORD:
+        elif k == _tables.CLASS_WORD:
             j = i + 1
-            while j < n and cls[j] == CLASS_WORD:
+            while j < n and cls[j] == _tables.CLASS_WORD:
                 j += 1
             tok_start[t] = i
             tok_end[t] = j
