@@ -54,7 +54,17 @@ from ._shingles import MASK64, R_INV, SEPARATOR, splitmix64
 from ._tables import get_fast_tables
 from ._typing import Int64Array, UInt32Array, UInt64Array
 
-__all__ = ["compiled", "fingerprint", "fold", "python_loops", "ready", "sign"]
+__all__ = [
+    "MAYBE_CHAIN",
+    "NOT_PLAIN",
+    "PLAIN",
+    "compiled",
+    "fingerprint",
+    "fold",
+    "python_loops",
+    "ready",
+    "sign",
+]
 
 # --------------------------------------------------------------------------------------------
 # Compiled on first use
