@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from helpers import tokenizer_available
+from textprint import _schemes as schemes
 from textprint import minhash as mhmod
 from textprint._shingles import shingle_batch
 from textprint._text_runs import kana_decides_ja
@@ -85,7 +86,7 @@ def unfmix64(y: int) -> int:
     mh_seeds,
 )
 def test_oph_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    _assert_rows(mhmod._oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
+    _assert_rows(schemes.oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
 
 
 def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, reference: Any) -> None:
@@ -99,7 +100,7 @@ def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, refe
 @settings(deadline=None, derandomize=True, max_examples=120)
 @given(st.lists(st.lists(hash_value, max_size=30), min_size=1, max_size=4), n_hashes, mh_seeds)
 def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    sig = mhmod._classic(_flat(docs), _bounds(docs), n, seed)
+    sig = schemes.classic(_flat(docs), _bounds(docs), n, seed)
     _assert_rows(sig, docs, n, seed, ref.classic_reference)
 
 
@@ -110,9 +111,9 @@ def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: in
     ds_seeds,
 )
 def test_datasketch_kernel_equals_reference(docs: list[list[bytes]], n: int, seed: int) -> None:
-    sha = mhmod._sha32([x for d in docs for x in d])
+    sha = schemes.sha32([x for d in docs for x in d])
     bounds = _bounds(docs)  # type: ignore[arg-type]
-    sig = mhmod._datasketch_from_sha(sha, bounds, n, seed)
+    sig = schemes.datasketch_from_sha(sha, bounds, n, seed)
     assert sig.dtype == np.uint64
     for d, items in enumerate(docs):
         assert sig[d].tolist() == ref.datasketch_reference(items, n, seed), d
@@ -122,7 +123,7 @@ def test_oph_densification_fallback_equals_reference() -> None:
     # one shingle, 700 bins: a few empty bins find no filled bin in 4096 random probes and take
     # the fallback (the next filled bin to the right, cyclically)
     h = [12345678901234567]
-    sig = mhmod._oph(np.array(h, dtype=np.uint64), np.array([0, 1]), 700, 5)
+    sig = schemes.oph(np.array(h, dtype=np.uint64), np.array([0, 1]), 700, 5)
     fallbacks: list[int] = []
     assert sig[0].tolist() == ref.oph_reference(h, 700, 5, fallbacks)
     assert len(fallbacks) == 3
@@ -134,13 +135,13 @@ def test_large_documents_equal_reference() -> None:
     rng = np.random.default_rng(5)
     docs = [rng.integers(0, ref.MASK64, size=s, dtype=np.uint64).tolist() for s in (0, 40_000, 3)]
     bounds, flat, n = _bounds(docs), _flat(docs), 300
-    classic = mhmod._classic(flat, bounds, n, 3)
+    classic = schemes.classic(flat, bounds, n, 3)
     keys = np.array([ref.splitmix64(3 + 1 + i) for i in range(n)], dtype=np.uint64)
     permuted = fmix64(np.array(docs[1], dtype=np.uint64)[:, None] ^ keys[None, :])
     assert classic[1].tolist() == permuted.min(axis=0).tolist()
     assert (classic[0] == EMPTY).all()
     assert classic[2].tolist() == ref.classic_reference(docs[2], n, 3)
-    oph = mhmod._oph(flat, bounds, n, 3)
+    oph = schemes.oph(flat, bounds, n, 3)
     for d, hashes in enumerate(docs):
         assert oph[d].tolist() == ref.oph_reference(hashes, n, 3)
 
@@ -150,11 +151,11 @@ def test_valid_values_never_take_the_reserved_value() -> None:
     # classic: a shingle hash whose first permuted value is exactly 2**64 - 1
     h = unfmix64(ref.MASK64) ^ ref.splitmix64(seed + 1)
     assert ref.fmix64(h ^ ref.splitmix64(seed + 1)) == ref.MASK64
-    classic = mhmod._classic(np.array([h], dtype=np.uint64), np.array([0, 1]), 4, seed)
+    classic = schemes.classic(np.array([h], dtype=np.uint64), np.array([0, 1]), 4, seed)
     assert classic[0, 0] == ref.MAX_VALUE
     assert (classic != EMPTY).all()
     # oph: a shingle hash of 2**64 - 1 itself
-    oph = mhmod._oph(np.array([ref.MASK64], dtype=np.uint64), np.array([0, 1]), 8, seed)
+    oph = schemes.oph(np.array([ref.MASK64], dtype=np.uint64), np.array([0, 1]), 8, seed)
     assert (oph == ref.MAX_VALUE).all()
     assert oph[0].tolist() == ref.oph_reference([ref.MASK64], 8, seed)
 
@@ -859,9 +860,9 @@ def test_densification_in_slices_and_on_many_rows_equals_reference(
     }
     assert len(fallbacks) > 3
     for budget in (1, 7, 1 << 17):
-        monkeypatch.setattr(mhmod, "_PROBE_BUDGET", budget)
+        monkeypatch.setattr(schemes, "_PROBE_BUDGET", budget)
         for (n, seed), rows in want.items():
-            assert mhmod._oph(_flat(docs), _bounds(docs), n, seed).tolist() == rows, budget
+            assert schemes.oph(_flat(docs), _bounds(docs), n, seed).tolist() == rows, budget
 
 
 # ------------------------------------------------------------------------------ input errors
