@@ -31,14 +31,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from ._display import short_repr
 from ._kernels import EMPTY, agreements, batches, gather_ranges
-from ._params import HASH_SCHEME, Params
+from ._params import HashParams
 from ._plain import compiled, sign
+from ._results import SizedResult
 from ._schemes import (
     MAX_PROBES,
     NO_KEYS,
@@ -72,22 +72,17 @@ __all__ = ["EMPTY", "SCHEMES", "MinHasher", "SignatureParams", "Signatures", "ja
 CHUNK_CHARS = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureParams(Params):
-    """Everything that produced a signature (``check_compatible`` compares two)."""
-
-    _what: ClassVar[str] = "these signatures"
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureParams(HashParams, what="these signatures"):
+    """Everything that produced a signature: the shingle hash's settings, the signature's
+    length and its scheme (``check_compatible`` compares two)."""
 
     n_hashes: int
-    k: int
-    seed: int
     scheme: str
-    tokenizer: str
-    hash: str = HASH_SCHEME
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Signatures:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Signatures(SizedResult, size="values"):
     """MinHash signatures of a batch of texts.
 
     Attributes
@@ -103,18 +98,12 @@ class Signatures:
     valid: BoolArray
     params: SignatureParams
 
-    def __len__(self) -> int:
-        return len(self.values)
-
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if copy is False and dtype is not None and np.dtype(dtype) != self.values.dtype:
             raise ValueError("converting signatures to another dtype needs a copy")
         if copy or (dtype is not None and np.dtype(dtype) != self.values.dtype):
             return np.array(self.values, dtype=dtype, copy=True)
         return self.values
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
 
 def _stream_shingles(

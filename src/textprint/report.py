@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ._display import short_repr
 from ._report_pages import CSP, NOTEBOOK_STYLE, STYLE, index_html
+from ._results import Result
 from ._serialize import hit_json, passages_json
 from ._validation import check_text, iterates, utf8_safe
 from .errors import InvalidInputError
@@ -70,8 +70,8 @@ class _Match:
     unattributed_share: float | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Evidence:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Evidence(Result):
     """The evidence that a query copies one or more works.
 
     Build it with :func:`evidence`; render it with :meth:`to_html`, :meth:`to_json` or
@@ -84,9 +84,6 @@ class Evidence:
     created_at: str = ""
     query_id: str | int | None = None
     query_metadata: Any = None
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
     def _repr_html_(self) -> str:
         body = _body_html(self, "textprint evidence", heading="h3")
