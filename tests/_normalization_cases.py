@@ -1,11 +1,13 @@
-"""Texts and hypothesis strategies for the normalization tests (tests/test_normalization.py,
-tests/test_normalization_evasions.py): fixtures, the shipped tables' folds, and mixed-script
-text with everything an evader or a messy file puts into it."""
+"""Texts and hypothesis strategies for the tests of the text layer (tests/test_normalization.py,
+tests/test_normalization_evasions.py, tests/test_tokenization.py): fixtures, the shipped
+tables' folds, mixed-script text with everything an evader or a messy file puts into it, and
+the width and script variants the folds must undo."""
 
 from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +125,52 @@ PIECE = st.one_of(
 )
 mixed_text = st.lists(PIECE, max_size=40).map("".join)
 any_text = st.one_of(mixed_text, st.text(), st.text(st.characters(codec="utf-8")))
+
+
+# the full- and half-width forms, and Traditional vs Simplified, as the tests of
+# normalization and tokenization compare them
+
+HALF_KATAKANA = {
+    unicodedata.normalize("NFKC", chr(c)): chr(c)
+    for c in range(0xFF61, 0xFFA0)
+    if len(unicodedata.normalize("NFKC", chr(c))) == 1
+}
+HALF_KATAKANA |= {"\u3099": "\uff9e", "\u309a": "\uff9f"}
+FULL_KATAKANA = sorted(
+    c
+    for c in map(chr, range(0x30A1, 0x30FB))
+    if all(d in HALF_KATAKANA for d in unicodedata.normalize("NFD", c))
+)
+
+
+def to_half_width(text: str) -> str:
+    out = []
+    for c in text:
+        if "\uff01" <= c <= "\uff5e":
+            out.append(chr(ord(c) - 0xFEE0))
+        elif c == "\u3000":
+            out.append(" ")
+        else:
+            out.extend(HALF_KATAKANA.get(d, d) for d in unicodedata.normalize("NFD", c))
+    return "".join(out)
+
+
+def assert_folds_alike(
+    simplified: str, traditional: str, opencc_convert: Callable[[str, str], str]
+) -> None:
+    """Normalizing both gives the same text, except where only a phrase can tell.
+
+    OpenCC's s2t works by phrases, and a phrase may pick a variant that no character fold takes
+    back (轿夫 -> 轎伕, and 伕 alone stays 伕 in OpenCC's own t2s too). Those positions are found
+    with OpenCC's t2s on one character per line; they must be rare.
+    """
+    assert len(traditional) == len(simplified)
+    assert traditional != simplified
+    one_per_line = "\n".join(" " if c == "\n" else c for c in traditional)
+    per_char = opencc_convert("t2s", one_per_line).split("\n")
+    phrase_only = {i for i, (s, c) in enumerate(zip(simplified, per_char)) if s != c}
+    assert len(phrase_only) <= max(1, len(simplified) // 200)
+    n_s, n_t = tp.normalize(simplified), tp.normalize(traditional)
+    assert len(n_s.text) == len(n_t.text)
+    differ = {int(n_s.starts[i]) for i, (a, b) in enumerate(zip(n_s.text, n_t.text)) if a != b}
+    assert differ <= phrase_only

@@ -5,7 +5,6 @@ normalize (and fingerprint) alike. The oracle besides the fast path: ``tests/ref
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -14,37 +13,26 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from _normalization_cases import CP, EN, INVISIBLES, SONG, TABLES, TANG, chars, fixture, mixed_text
+from _normalization_cases import (
+    CP,
+    EN,
+    FULL_KATAKANA,
+    INVISIBLES,
+    SONG,
+    TABLES,
+    TANG,
+    assert_folds_alike,
+    chars,
+    fixture,
+    mixed_text,
+    to_half_width,
+)
 from helpers import break_at, insert_all
 from reference import normalize_reference
 from textprint._tables import CLASS_HAN, CLASS_KANA
 
 # --------------------------------------------------------------------------------------------
 # Equalities: the evasions normalization undoes.
-
-HALF_KATAKANA = {
-    unicodedata.normalize("NFKC", chr(c)): chr(c)
-    for c in range(0xFF61, 0xFFA0)
-    if len(unicodedata.normalize("NFKC", chr(c))) == 1
-}
-HALF_KATAKANA |= {"\u3099": "\uff9e", "\u309a": "\uff9f"}
-FULL_KATAKANA = sorted(
-    c
-    for c in map(chr, range(0x30A1, 0x30FB))
-    if all(d in HALF_KATAKANA for d in unicodedata.normalize("NFD", c))
-)
-
-
-def to_half_width(text: str) -> str:
-    out = []
-    for c in text:
-        if "\uff01" <= c <= "\uff5e":
-            out.append(chr(ord(c) - 0xFEE0))
-        elif c == "\u3000":
-            out.append(" ")
-        else:
-            out.extend(HALF_KATAKANA.get(d, d) for d in unicodedata.normalize("NFD", c))
-    return "".join(out)
 
 
 @given(
@@ -73,27 +61,6 @@ def test_full_width_golden(full: str, half: str) -> None:
 @pytest.fixture(scope="module")
 def s2t(opencc_convert: Callable[[str, str], str]) -> Callable[[str], str]:
     return lambda text: opencc_convert("s2t", text)
-
-
-def assert_folds_alike(
-    simplified: str, traditional: str, opencc_convert: Callable[[str, str], str]
-) -> None:
-    """Normalizing both gives the same text, except where only a phrase can tell.
-
-    OpenCC's s2t works by phrases, and a phrase may pick a variant that no character fold takes
-    back (轿夫 -> 轎伕, and 伕 alone stays 伕 in OpenCC's own t2s too). Those positions are found
-    with OpenCC's t2s on one character per line; they must be rare.
-    """
-    assert len(traditional) == len(simplified)
-    assert traditional != simplified
-    one_per_line = "\n".join(" " if c == "\n" else c for c in traditional)
-    per_char = opencc_convert("t2s", one_per_line).split("\n")
-    phrase_only = {i for i, (s, c) in enumerate(zip(simplified, per_char)) if s != c}
-    assert len(phrase_only) <= max(1, len(simplified) // 200)
-    n_s, n_t = tp.normalize(simplified), tp.normalize(traditional)
-    assert len(n_s.text) == len(n_t.text)
-    differ = {int(n_s.starts[i]) for i, (a, b) in enumerate(zip(n_s.text, n_t.text)) if a != b}
-    assert differ <= phrase_only
 
 
 @pytest.mark.parametrize("name", ["zh_novel.txt", "zh_novel_2.txt"])

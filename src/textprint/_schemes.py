@@ -1,9 +1,10 @@
 """The three MinHash schemes' kernels: one-permutation hashing with densification, classic,
 datasketch's ``affine32`` (private; :mod:`textprint.minhash` documents their arithmetic).
 
-Each takes the flat shingle hashes of a batch with its document bounds (``bounds[i]:bounds[i+1]``
-are document ``i``'s) and returns the rows of the signatures, ``EMPTY`` in every position of a
-document with no shingle.
+The schemes (`oph`, `classic`, `datasketch_from_sha`) take the flat shingle hashes of a batch
+with its document bounds (``bounds[i]:bounds[i+1]`` are document ``i``'s) and return the rows
+of the signatures, ``EMPTY`` in every position of a document with no shingle; the rest are
+their parts (bins, densification, keys, the datasketch scheme's inputs).
 """
 
 from __future__ import annotations

@@ -121,10 +121,10 @@ class LSHIndex:
     ) -> LSHIndex:
         """An index whose bands and rows minimize weighted false positives and negatives.
 
-        The banding is :func:`optimal_bands`'s, datasketch's objective: of every ``(bands,
-        rows)`` with ``bands * rows <= n_hashes``, the one minimizing the weighted sum of the
-        chance that a pair below the threshold becomes a candidate and the chance that a pair
-        above it does not, both integrated over the Jaccard similarity.
+        The banding is that of :func:`~textprint.lsh.optimal_bands` (datasketch's objective):
+        of every ``(bands, rows)`` with ``bands * rows <= n_hashes``, the one minimizing the
+        weighted sum of the chance that a pair below the threshold becomes a candidate and the
+        chance that a pair above it does not, both integrated over the Jaccard similarity.
 
         Parameters
         ----------
