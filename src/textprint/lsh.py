@@ -13,7 +13,8 @@ bits with its row number, so one ``numpy.sort`` (not ``argsort``) orders a band;
 found on the truncated key are kept only where the full 64-bit band keys are equal, so the
 packing never changes a result. Estimates are computed for all candidate pairs at once. One
 query (:meth:`LSHIndex.query`) takes a compiled loop when numba is installed (the ``fast``
-extra; :mod:`textprint._plain`), the same searches on scalars otherwise.
+extra; the loop is in :mod:`textprint._lsh_loop`, handed out by :mod:`textprint._plain`), the
+same searches on scalars otherwise.
 """
 
 from __future__ import annotations
@@ -467,7 +468,8 @@ class LSHIndex:
         self, funcs: dict[str, Callable[..., Any]], values: UInt64Array, thr: float
     ) -> tuple[Int64Array, Int64Array, Int64Array]:
         """Bounds per query, rows and agreement counts of the matches, best first, from the
-        compiled loop `_lsh_query` of :mod:`textprint._plain`."""
+        compiled loop `_lsh_query` (:mod:`textprint._lsh_loop`, handed out by
+        :mod:`textprint._plain`)."""
         idx = self._index()
         out: tuple[Int64Array, Int64Array, Int64Array] = funcs["_lsh_query"](
             np.ascontiguousarray(values),
