@@ -1,13 +1,14 @@
-"""Run the big fuzz: tests/test_fuzz.py under the hypothesis ``fuzz`` profile, and count.
+"""Run the big fuzz: the fuzz test modules under the hypothesis ``fuzz`` profile, and count.
 
 Corpus: generated. The properties of tests/test_fuzz.py build mixed-script text (Han with the
 astral extensions, kana with voicing marks, Hangul jamo, full-width forms, combining sequences,
 lone surrogates, invisible/bidi/tag characters, controls, real fixture text with evasions, texts
-of 100,000+ characters) and junk arguments, and feed them to every public function. Under the
-``fuzz`` profile each property runs ``--factor`` times its CI example count (45: about 100,000
-inputs in total); examples are random but reproducible from ``--seed``.
+of 100,000+ characters) and feed it to every public function; tests/test_fuzz_api.py feeds them
+junk arguments; tests/test_fuzz_regressions.py pins the bugs the two found. Under the ``fuzz``
+profile each property runs ``--factor`` times its CI example count (45: about 100,000 inputs in
+total); examples are random but reproducible from ``--seed``.
 
-Printed: inputs fuzzed per public function (counted by the test module itself, each call
+Printed: inputs fuzzed per public function (counted by the test modules themselves, each call
 with a generated input, shrinking included), failures (with their first line), wall-clock and
 CPU time. Optionally also runs the atheris harness (fuzz/atheris_harness.py) for
 ``--atheris-runs`` inputs.
@@ -36,11 +37,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_FILE = "tests/test_fuzz.py"
+#: The fuzz: properties on generated text, junk arguments, the regression tests of what they
+#: found (tests/_fuzz.py holds what they share, budget() and the input counts among it).
+FUZZ_TEST_MODULES = (
+    "tests/test_fuzz.py",
+    "tests/test_fuzz_api.py",
+    "tests/test_fuzz_regressions.py",
+)
 
 
 def select(profile: str) -> list[str]:
-    """pytest options: no cache; under ``fuzz`` every test of the module whatever its markers
+    """pytest options: no cache; under ``fuzz`` every test of the modules whatever their markers
     (test_long_text is marked slow, which the default addopts deselect); under ``ci`` the
     default selection, so the figures are those of the CI slice that the default check runs.
     """
@@ -49,12 +56,12 @@ def select(profile: str) -> list[str]:
 
 
 def collect(args: argparse.Namespace) -> list[str]:
-    """The test ids of the fuzz module (for splitting it over --jobs processes)."""
+    """The test ids of the fuzz modules (for splitting them over --jobs processes)."""
     cmd = [
         sys.executable,
         "-m",
         "pytest",
-        TEST_FILE,
+        *FUZZ_TEST_MODULES,
         "--collect-only",
         "-q",
         *select(args.profile),
@@ -62,13 +69,13 @@ def collect(args: argparse.Namespace) -> list[str]:
     if args.k:
         cmd += ["-k", args.k]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line.startswith(TEST_FILE + "::")]
+    return [line for line in out.splitlines() if line.split("::")[0] in FUZZ_TEST_MODULES]
 
 
 def run_pytest(
     args: argparse.Namespace, counts: list[Path], junits: list[Path]
 ) -> tuple[int, float, float]:
-    """Run the fuzz module in len(counts) processes; return the worst exit code, wall, CPU."""
+    """Run the fuzz modules in len(counts) processes; return the worst exit code, wall, CPU."""
     env = {
         **os.environ,
         "HYPOTHESIS_PROFILE": args.profile,
@@ -76,7 +83,7 @@ def run_pytest(
     }
     jobs = len(counts)
     if jobs == 1:
-        parts = [[TEST_FILE, *(["-k", args.k] if args.k else [])]]
+        parts = [[*FUZZ_TEST_MODULES, *(["-k", args.k] if args.k else [])]]
     else:  # round-robin over the test ids: the costly properties spread over the processes
         ids = collect(args)
         parts = [ids[j::jobs] for j in range(jobs)]
