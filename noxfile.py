@@ -108,7 +108,8 @@ def crash(session: nox.Session) -> None:
 def fuzz(session: nox.Session) -> None:
     """About 115,000 generated inputs over every public function; prints the figures.
 
-    benchmarks/run_fuzz.py runs tests/test_fuzz.py under the hypothesis ``fuzz`` profile with
+    benchmarks/run_fuzz.py runs tests/test_fuzz.py, tests/test_fuzz_api.py and
+    tests/test_fuzz_regressions.py under the hypothesis ``fuzz`` profile with
     ``--factor 45`` (45 times the CI slice's example counts) and ``--seed 0`` unless told
     otherwise: ``nox -s fuzz -- --jobs 2 --seed 1 --json fuzz.json``.
     """

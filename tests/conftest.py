@@ -4,10 +4,11 @@ Hypothesis profiles (choose with the environment variable ``HYPOTHESIS_PROFILE``
 
 - ``ci`` (default): 200 examples, derandomized (the same examples on every run and machine), no
   deadline (dictionaries load slowly on first use), no example database. The fuzz properties of
-  tests/test_fuzz.py set their own example counts for it (``budget(n)``): together they are the
-  fixed-seed CI slice of the fuzz, about 2,600 inputs, run by the default check.
-- ``fuzz``: many more random examples, for a long local or nightly run (tests/test_fuzz.py runs
-  ``TEXTPRINT_FUZZ_FACTOR`` times its CI counts; ``nox -s fuzz`` sets the seed).
+  tests/test_fuzz.py and tests/test_fuzz_api.py set their own example counts for it
+  (``budget(n)`` in tests/_fuzz.py): together they are the fixed-seed CI slice of the fuzz,
+  about 2,600 inputs, run by the default check.
+- ``fuzz``: many more random examples, for a long local or nightly run (the fuzz properties run
+  ``TEXTPRINT_FUZZ_FACTOR`` times their CI counts; ``nox -s fuzz`` sets the seed).
 """
 
 from __future__ import annotations
