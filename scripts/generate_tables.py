@@ -25,11 +25,13 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.util
 import io
 import subprocess
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +40,24 @@ UNICODE_VERSION = "14.0.0"
 OPENCC_VERSION = "1.4.2"
 TABLES_VERSION = "1"
 MAX_CP = 0x110000
-OUT = Path(__file__).resolve().parent.parent / "src" / "textprint" / "_data"
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "textprint"
+OUT = PACKAGE / "_data"
+
+
+def _load_compose() -> Callable[..., list[int]]:
+    """The package's composition algorithm, loaded by path: the package itself needs the tables
+    this script writes, and ``_compose.py`` imports nothing, so one copy of the rule serves both.
+    """
+    spec = importlib.util.spec_from_file_location("_textprint_compose", PACKAGE / "_compose.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    compose: Callable[..., list[int]] = module.compose_sequence
+    return compose
+
+
+compose = _load_compose()
 
 # Default_Ignorable_Code_Point, DerivedCoreProperties.txt of Unicode 14.0.0 (not exposed by
 # unicodedata). These are the invisible characters NFKC keeps: soft hyphen, combining grapheme
@@ -227,48 +246,6 @@ def composition_pairs() -> dict[tuple[int, int], int]:
         if unicodedata.normalize("NFC", chr(parts[0]) + chr(parts[1])) == chr(cp):
             pairs[(parts[0], parts[1])] = cp
     return pairs
-
-
-def compose(seq: list[int], ccc: dict[int, int], pairs: dict[tuple[int, int], int]) -> list[int]:
-    """Canonical ordering and composition (UAX #15), the same algorithm the package ships."""
-    # canonical ordering: stable sort of each run of non-starters by combining class
-    out = list(seq)
-    i = 0
-    while i < len(out):
-        if ccc.get(out[i], 0) == 0:
-            i += 1
-            continue
-        j = i
-        while j < len(out) and ccc.get(out[j], 0) != 0:
-            j += 1
-        out[i:j] = sorted(out[i:j], key=lambda c: ccc.get(c, 0))
-        i = j
-    if not out:
-        return out
-    res = [out[0]]
-    starter = 0 if ccc.get(out[0], 0) == 0 else -1
-    last_ccc = -1 if starter == 0 else 256
-    for c in out[1:]:
-        cc = ccc.get(c, 0)
-        if starter >= 0 and (last_ccc < cc or (last_ccc == -1 and cc == 0)):
-            s = res[starter]
-            comp = None
-            if 0x1100 <= s <= 0x1112 and 0x1161 <= c <= 0x1175:
-                comp = 0xAC00 + ((s - 0x1100) * 21 + (c - 0x1161)) * 28
-            elif 0xAC00 <= s <= 0xD7A3 and (s - 0xAC00) % 28 == 0 and 0x11A8 <= c <= 0x11C2:
-                comp = s + (c - 0x11A7)
-            else:
-                comp = pairs.get((s, c))
-            if comp is not None:
-                res[starter] = comp
-                continue
-        if cc == 0:
-            starter = len(res)
-            last_ccc = -1
-        else:
-            last_ccc = cc
-        res.append(c)
-    return res
 
 
 def char_class(cp: int) -> int:

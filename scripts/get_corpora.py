@@ -129,6 +129,13 @@ class Corpus:
     sha256: str  # tree digest of the copy the published figures were measured on
 
 
+def manifest(corpus: str) -> list[str]:
+    """The source paths a corpus keeps, in order: ``corpora/CORPUS.paths`` beside this script
+    (one a line; ``#`` starts a comment line)."""
+    text = (HERE / "corpora" / f"{corpus}.paths").read_text(encoding="utf-8")
+    return [p for p in text.splitlines() if p and not p.startswith("#")]
+
+
 def jsonl(records: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> bytes:
     """One JSON object per line, as the benchmarks read them."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
@@ -213,27 +220,7 @@ def build_cmrc(source: Source) -> dict[str, bytes]:
 
 # zh-chinese-poetry ---------------------------------------------------------------------------
 
-POETRY_FILES = [
-    "五代诗词/nantang/poetrys.json",
-    "元曲/yuanqu.json",
-    *[f"全唐诗/poet.tang.{n}.json" for n in range(0, 10000, 1000)],
-    "全唐诗/唐诗三百首.json",
-    "四书五经/daxue.json",
-    "四书五经/mengzi.json",
-    "四书五经/zhongyong.json",
-    *[f"宋词/ci.song.{n}.json" for n in range(0, 5000, 1000)],
-    "宋词/宋词三百首.json",
-    "幽梦影/youmengying.json",
-    "曹操诗集/caocao.json",
-    "楚辞/chuci.json",
-    "纳兰性德/纳兰性德诗集.json",
-    "蒙学/guwenguanzhi.json",
-    "蒙学/qianjiashi.json",
-    "蒙学/youxueqionglin.json",
-    "蒙学/zengguangxianwen.json",
-    "论语/lunyu.json",
-    "诗经/shijing.json",
-]
+POETRY_FILES = manifest("zh-chinese-poetry")
 BODY_KEYS = ("paragraphs", "para", "content")
 
 
@@ -327,9 +314,8 @@ def clean_aozora(raw: bytes) -> tuple[list[str], str]:
 
 
 def build_aozora(source: Source) -> dict[str, bytes]:
-    manifest = (HERE / "corpora" / "aozora-pd-ja.paths").read_text(encoding="utf-8")
     records = []
-    for path in (p for p in manifest.splitlines() if p and not p.startswith("#")):
+    for path in manifest("aozora-pd-ja"):
         match = AOZORA_PATH.match(path)
         if match is None:
             raise SystemExit(f"aozora-pd-ja.paths: not an Aozora card path: {path}")
@@ -394,47 +380,6 @@ def build_jglue(source: Source) -> dict[str, bytes]:
 
 # en-gutenberg --------------------------------------------------------------------------------
 
-GUTENBERG_PATHS = [
-    "data/books/Anna_Karenina_LeoTolstoy.txt",
-    "data/pg1399.txt",
-    "data/books/Pride_and_Prejudice_JaneAusten.txt",
-    "data/pg1342.txt",
-    "data/pg161.txt",
-    "data/books/pg161.txt",
-    "data/books/1184-0.txt",
-    "data/pg1184.txt",
-    "data/books/120-0.txt",
-    "data/pg120.txt",
-    "data/books/Grimms_Fairy_Tales.txt",
-    "data/books/2591-0.txt",
-    "data/books/Household_Stories_BrothersGrimm.txt",
-    "data/books/11-0.txt",
-    "data/books/16-0.txt",
-    "data/books/219-0.txt",
-    "data/books/244-0.txt",
-    "data/books/2852-0.txt",
-    "data/books/308-0.txt",
-    "data/books/35-0.txt",
-    "data/books/36-0.txt",
-    "data/books/41-0.txt",
-    "data/books/43-0.txt",
-    "data/books/46-0.txt",
-    "data/books/74-0.txt",
-    "data/books/The-Art-of-War.txt",
-    "data/pg1661.txt",
-    "data/pg834.txt",
-    "data/pg108.txt",
-    "data/books/pg1232.txt",
-    "data/books/pg55.txt",
-    "data/books/pg844.txt",
-    "data/books/pg174.txt",
-    "data/books/pg23.txt",
-    "data/books/pg7370.txt",
-    "data/books/pg1080.txt",
-    "data/books/pg2542.txt",
-    "data/books/Collected_Speeches_FrederickDouglass.txt",
-    "data/books/pg7256.txt",
-]
 PG_START = re.compile(r"^\*\*\*\s*START OF.*$", re.M)
 PG_END = re.compile(r"^[ \t]*\*\*\*\s*END OF.*$", re.M)
 PG_EBOOK = re.compile(r"\[e(?:book|text) #(\d+)\]", re.I)
@@ -459,7 +404,7 @@ def strip_gutenberg(raw: bytes) -> tuple[dict[str, str], str]:
 
 def build_gutenberg(source: Source) -> dict[str, bytes]:
     records = []
-    for i, path in enumerate(GUTENBERG_PATHS):
+    for i, path in enumerate(manifest("en-gutenberg")):
         fields, text = strip_gutenberg(source.read(path))
         records.append(
             {

@@ -1,10 +1,11 @@
 """A slow, obviously correct reference of :func:`textprint.normalize` (the oracle of its kernel).
 
 Pure Python, one character at a time, written from the documented rules and not from the numpy
-code. It reads the same frozen tables (``textprint._tables.get_tables()``), but only as plain
-lookups: the per-character decomposed NFKC_Casefold mapping, canonical combining classes and
-primary composites (the dicts of the exact path), and the dense per-code-point arrays turned into
-dicts or single-character lookups. The numpy path's precomputed per-character compositions
+code. It reads the same frozen tables (``textprint._tables.get_tables()``; every fact it takes
+from the package is spelled ``_tables.NAME`` where it is used), but only as plain lookups: the
+per-character decomposed NFKC_Casefold mapping, canonical combining classes and primary
+composites (the dicts of the exact path), and the dense per-code-point arrays turned into dicts
+or single-character lookups. The numpy path's precomputed per-character compositions
 (``fold_single``/``fold_pool``) are not used: every character is decomposed and recomposed here.
 
 The rules, in order (API.md, "Text"):
@@ -45,15 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textprint._tables import (
-    CLASS_HAN,
-    CLASS_HANGUL,
-    CLASS_KANA,
-    CLASS_NEWLINE,
-    CLASS_SPACE,
-    CLASS_WORD,
-    get_tables,
-)
+from textprint import _tables
 from textprint.errors import InvalidInputError
 
 __all__ = [
@@ -96,7 +89,7 @@ def _changed(dense: np.ndarray) -> dict[int, int]:
 
 @functools.lru_cache(maxsize=1)
 def _lookups() -> _Lookups:
-    t = get_tables()
+    t = _tables.get_tables()
     return _Lookups(
         decomposition=t.decomposition,
         ccc=t.ccc,
@@ -192,19 +185,23 @@ def separators_reference(folded: str, classes: list[int]) -> list[int]:
     separators.
     """
     n = len(folded)
-    cjk = (CLASS_HAN, CLASS_KANA, CLASS_HANGUL)
+    cjk = (_tables.CLASS_HAN, _tables.CLASS_KANA, _tables.CLASS_HANGUL)
     prev: dict[int, int] = {}  # mark position -> linked position before it
     for i, mark in enumerate(folded):
-        if classes[i] not in (CLASS_WORD, *cjk):
+        if classes[i] not in (_tables.CLASS_WORD, *cjk):
             continue
         p = folded.rfind(mark, 0, i)
         if p < 0 or not 2 <= i - p <= 4:
             continue
         gap = range(p + 1, i)
-        if any(classes[k] in (CLASS_SPACE, CLASS_NEWLINE) or folded[k] in RUN_BREAKS for k in gap):
+        if any(
+            classes[k] in (_tables.CLASS_SPACE, _tables.CLASS_NEWLINE) or folded[k] in RUN_BREAKS
+            for k in gap
+        ):
             continue
-        if classes[i] == CLASS_WORD and (
-            any(classes[k] == CLASS_WORD for k in gap) or not any(classes[k] in cjk for k in gap)
+        if classes[i] == _tables.CLASS_WORD and (
+            any(classes[k] == _tables.CLASS_WORD for k in gap)
+            or not any(classes[k] in cjk for k in gap)
         ):
             continue
         if p >= 1 and folded[p - 1] == folded[i - 1]:
@@ -261,10 +258,10 @@ def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
         return view_class[k]
 
     def is_space(k: int) -> bool:
-        return cls(k) in (CLASS_SPACE, CLASS_NEWLINE)
+        return cls(k) in (_tables.CLASS_SPACE, _tables.CLASS_NEWLINE)
 
     def is_cjk(k: int) -> bool:
-        return cls(k) in (CLASS_HAN, CLASS_KANA)
+        return cls(k) in (_tables.CLASS_HAN, _tables.CLASS_KANA)
 
     n = len(chars)
     drop: set[int] = set()
@@ -278,7 +275,7 @@ def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
         while j < n and is_space(j):
             j += 1
         run = range(i, j)  # chars[i:j] is a maximal run of white space
-        breaks = [k for k in run if cls(k) == CLASS_NEWLINE]
+        breaks = [k for k in run if cls(k) == _tables.CLASS_NEWLINE]
         keep = breaks[0] if breaks else i
         drop.update(k for k in run if k != keep)
         replace[keep] = ord("\n") if breaks else ord(" ")
@@ -290,8 +287,8 @@ def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
             and i >= 2
             and j < n
             and chr(chars[i - 1]) in HYPHENS
-            and cls(i - 2) == CLASS_WORD
-            and cls(j) == CLASS_WORD
+            and cls(i - 2) == _tables.CLASS_WORD
+            and cls(j) == _tables.CLASS_WORD
         ):
             drop.update((keep, i - 1))
         i = j
@@ -310,7 +307,11 @@ def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
 
     def counts(members: list[int]) -> tuple[int, int, int]:
         found = [classes[k] for k in members]
-        return found.count(CLASS_HAN), found.count(CLASS_KANA), found.count(CLASS_HANGUL)
+        return (
+            found.count(_tables.CLASS_HAN),
+            found.count(_tables.CLASS_KANA),
+            found.count(_tables.CLASS_HANGUL),
+        )
 
     def japanese_share(han: int, kana: int) -> bool:
         return kana > 0 and 10 * kana >= han + kana
@@ -320,10 +321,10 @@ def _fold_reference(text: str) -> tuple[str, list[int], list[int], list[int]]:
     out: list[str] = []
 
     def kana_between_han(members: list[int]) -> bool:
-        han_at = [k for k in members if classes[k] == CLASS_HAN]
+        han_at = [k for k in members if classes[k] == _tables.CLASS_HAN]
         if not han_at:
             return False
-        return any(classes[k] == CLASS_KANA for k in range(han_at[0] + 1, han_at[-1]))
+        return any(classes[k] == _tables.CLASS_KANA for k in range(han_at[0] + 1, han_at[-1]))
 
     for members in runs:
         han, kana, hangul = counts(members)
@@ -359,14 +360,14 @@ def char_tokens_reference(text: str) -> tuple[list[str], list[int], list[int]]:
     in_word = False
     for k, ch in enumerate(folded):
         c = lk.char_class(ord(ch))
-        if c == CLASS_WORD and in_word:
+        if c == _tables.CLASS_WORD and in_word:
             tokens[-1] += ch
             t_ends[-1] = ends[k]
-        elif c in (CLASS_WORD, CLASS_HAN, CLASS_KANA, CLASS_HANGUL):
+        elif c in (_tables.CLASS_WORD, _tables.CLASS_HAN, _tables.CLASS_KANA, _tables.CLASS_HANGUL):
             tokens.append(ch)
             t_starts.append(starts[k])
             t_ends.append(ends[k])
-        in_word = c == CLASS_WORD
+        in_word = c == _tables.CLASS_WORD
     return tokens, t_starts, t_ends
 
 
@@ -380,8 +381,8 @@ def document_language_reference(text: str) -> str:
     folded, _, _ = normalize_reference(text)
     lk = _lookups()
     found = [lk.char_class(ord(ch)) for ch in folded]
-    han, kana = found.count(CLASS_HAN), found.count(CLASS_KANA)
-    hangul, word = found.count(CLASS_HANGUL), found.count(CLASS_WORD)
+    han, kana = found.count(_tables.CLASS_HAN), found.count(_tables.CLASS_KANA)
+    hangul, word = found.count(_tables.CLASS_HANGUL), found.count(_tables.CLASS_WORD)
     cjk = han + kana + hangul
     if cjk == 0 or 3 * cjk < word:
         return "other"

@@ -263,22 +263,22 @@ def test_output_that_is_a_folder(
 
 
 @pytest.mark.parametrize("command", ["check", "check-html", "dedup", "compare"])
+@pytest.mark.parametrize("where", [("no", "such", "dir", "r.html"), ("plain-file", "r.html")])
 def test_output_that_cannot_be_written(
     command: str,
+    where: tuple[str, ...],
     inputs: dict[str, Callable[[str], list[str]]],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Problem 3 of the build: an unwritable -o is one line, and leaves nothing behind."""
-    afile = tmp_path / "plain-file"
-    afile.write_text("x", encoding="utf-8")
+    """Problem 3 of the build: an unwritable -o (under a missing folder, or under a file) is
+    one line, and leaves nothing behind."""
+    (tmp_path / "plain-file").write_text("x", encoding="utf-8")
     capsys.readouterr()
-    for out in (tmp_path / "no" / "such" / "dir" / "r.html", afile / "r.html"):
-        out_s = str(out) if command != "dedup" else str(out.with_suffix(".jsonl"))
-        if command == "check":
-            out_s = str(out.with_suffix(".jsonl"))
-        assert main(inputs[command](out_s)) == 2
-        one_line_error(capsys, "cannot write")
+    out = tmp_path.joinpath(*where)
+    out_s = str(out.with_suffix(".jsonl")) if command in ("check", "dedup") else str(out)
+    assert main(inputs[command](out_s)) == 2
+    one_line_error(capsys, "cannot write")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

@@ -48,18 +48,8 @@ from hypothesis import strategies as st
 
 import textprint as tp
 from helpers import tokenizer_available
-from textprint.errors import (
-    DuplicateWorkError,
-    FormatError,
-    IncompatibleError,
-    InvalidInputError,
-    InvalidParameterError,
-    MissingDependencyError,
-    StorageError,
-    TextprintError,
-    TooShortError,
-    UnknownWorkError,
-)
+from textprint import errors
+from textprint.errors import InvalidInputError, InvalidParameterError, TooShortError
 from textprint.hashing import hash_bytes
 from textprint.minhash import EMPTY
 
@@ -762,12 +752,12 @@ BUILTIN = {
     InvalidParameterError: ValueError,
     InvalidInputError: TypeError,
     TooShortError: ValueError,
-    IncompatibleError: ValueError,
-    FormatError: ValueError,
-    DuplicateWorkError: KeyError,
-    UnknownWorkError: KeyError,
-    StorageError: OSError,
-    MissingDependencyError: ImportError,
+    errors.IncompatibleError: ValueError,
+    errors.FormatError: ValueError,
+    errors.DuplicateWorkError: KeyError,
+    errors.UnknownWorkError: KeyError,
+    errors.StorageError: OSError,
+    errors.MissingDependencyError: ImportError,
 }
 
 JUNK = st.one_of(
@@ -931,17 +921,17 @@ def test_argument_errors_are_documented(name: str, junk: Any) -> None:
     # anything but a TextprintError propagates and fails the test: internal errors are bugs
     try:
         call(env, junk)
-    except TextprintError as exc:
+    except errors.TextprintError as exc:
         error = exc
     else:
         return
     cls = type(error)
-    assert cls in BUILTIN or issubclass(cls, StorageError), f"{name}: undocumented {cls}"
+    assert cls in BUILTIN or issubclass(cls, errors.StorageError), f"{name}: undocumented {cls}"
     builtin = next(b for c, b in BUILTIN.items() if isinstance(error, c))
     assert isinstance(error, builtin), f"{name}: {cls.__name__} is not a {builtin.__name__}"
     assert str(error), f"{name}: {cls.__name__} without a message"
     # none of these calls reads a file (every Registry here is in memory)
-    assert not isinstance(error, FormatError), f"{name}: {error}"
+    assert not isinstance(error, errors.FormatError), f"{name}: {error}"
 
 
 # ------------------------------------------------------------------ regression tests (bugs)

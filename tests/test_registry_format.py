@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import textprint as tp
 import textprint.registry._candidates as candidates_module
+import textprint.registry._verify as verify_module
 from _registry_worker import assert_index_consistent, raw
 from reference_registry import read_segments
 from textprint.registry import _postings
@@ -237,6 +238,8 @@ def copy_cases(draw: Any) -> tuple[list[tuple[str, str]], str]:
         src = draw(st.sampled_from(sources))
         a = draw(st.integers(0, len(src) - 200))
         works.append((f"w{i}", src[a : a + draw(st.integers(40, 1200))]))
+    if draw(st.booleans()):  # a work longer than a stored block: verified by regions only
+        works.append(("long", "\n".join(draw(st.permutations(sources)))))
     pieces = []
     for _ in range(draw(st.integers(1, 4))):
         _, work = draw(st.sampled_from(works))
@@ -262,9 +265,10 @@ def hits_of(reg: tp.Registry, text: str, **kwargs: Any) -> list[Any]:
 def test_the_bound_loses_no_hit_of_the_exhaustive_path(
     case: tuple[list[tuple[str, str]], str], min_chars: int | None
 ) -> None:
-    """A check keeps only the works whose regions can hold the evidence (the bound) and
-    verifies at most MAX_CANDIDATES; verifying every work that shares a fingerprint, with no
-    bound and no cap, finds exactly the same hits."""
+    """A check keeps only the works whose regions can hold the evidence (the bound),
+    verifies at most MAX_CANDIDATES and aligns only the regions sharing enough seeds to hold a
+    passage; verifying every work that shares a fingerprint, with no bound and no cap, and
+    aligning every region, finds exactly the same hits."""
     works, post = case
     reg = tp.Registry()
     reg.register_many(works, too_short="accept")
@@ -275,10 +279,47 @@ def test_the_bound_loses_no_hit_of_the_exhaustive_path(
         kwargs.update(min_chars=0, min_containment=0.0, limit=10**9)
         return real(*args, **kwargs)
 
+    def hopeless(q: Any, piece_idx: np.ndarray, *args: Any) -> np.ndarray:
+        return np.zeros(len(piece_idx), dtype=bool)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(candidates_module, "candidates", exhaustive)
+        mp.setattr(verify_module, "_hopeless", hopeless)
         everything = hits_of(reg, post, min_chars=min_chars)
     assert bounded == everything
+
+
+def test_common_phrases_are_not_read_again_until_the_index_changes(tmp_path: Path) -> None:
+    """A key found common is remembered for the snapshot: the next check does not look it up,
+    and finds the same; a registration forgets it (the limit and the counts change)."""
+    phrase = "天下大势，分久必合，合久必分。"
+    works = [
+        (f"w{i}", ZH[i * 20 : i * 20 + 40] + phrase + ZH2[i * 20 : i * 20 + 40]) for i in range(60)
+    ]
+    path = tmp_path / "r.db"
+    reg = tp.Registry(path)
+    reg.register_many(works)
+    post = "开头的话。" + works[7][1] + ZH[1300:1500]
+    asked: list[np.ndarray] = []
+    look = reg._index.lookup
+
+    def spying(name: str, query: np.ndarray, **kw: Any) -> Any:
+        asked.append(query.copy())
+        return look(name, query, **kw)
+
+    reg._index.lookup = spying  # type: ignore[method-assign]
+    first = hits_of(reg, post)
+    common = reg._index.common.known(reg._limit())
+    assert len(common) > 0  # the phrase's keys
+    assert np.isin(common, asked[0]).all()
+    second = hits_of(reg, post)
+    assert second == first
+    assert not np.isin(common, asked[-1]).any()  # not looked up again
+    assert second == hits_of(tp.Registry(path), post)  # a fresh reader finds the same
+    reg.register("extra", ZH2[:300])
+    asked.clear()
+    hits_of(reg, post)
+    assert np.isin(common, asked[0]).all()  # after the change, looked up again
 
 
 def test_an_unrelated_text_verifies_no_candidate() -> None:

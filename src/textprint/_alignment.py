@@ -16,7 +16,7 @@ from ._kernels import gather_ranges, owners
 from ._shingles import ShingleBatch, hash_shingles
 from ._tables import CLASS_WORD, get_tables
 from ._tokens import TokenBatch, tokenize_batch
-from ._typing import Int64Array, UInt64Array
+from ._typing import BoolArray, Int64Array, UInt64Array
 from .matching import Passage
 from .tokenization import Tokenizer
 
@@ -27,7 +27,10 @@ __all__ = [
     "REFINE_CHARS",
     "Prepared",
     "align",
+    "cjk_docs",
     "coverage",
+    "min_seeds",
+    "needed_tokens",
     "prepare_batch",
     "to_passages",
 ]
@@ -63,19 +66,30 @@ def prepare_batch(
     tokens = tokenize_batch(texts, tokenizer)
     sh = hash_shingles(tokens, k=k, seed=seed)
     uni = hash_shingles(tokens, k=1, seed=seed)
-    return [_prepared(tokens, sh, uni, d, texts[d]) for d in range(len(texts))]
+    cjk = cjk_docs(tokens).tolist()
+    return [_prepared(tokens, sh, uni, d, texts[d], cjk[d]) for d in range(len(texts))]
+
+
+def cjk_docs(tokens: TokenBatch) -> BoolArray:
+    """Per document of `tokens`: whether at least half of its tokens are single characters
+    that are not letters or digits of a word (CJK text tokenized by character); False for a
+    document without tokens."""
+    lens = tokens.tok_end - tokens.tok_start
+    single = (lens == 1) & (get_tables().classes[tokens.cps[tokens.tok_start]] != CLASS_WORD)
+    n = np.diff(tokens.bounds)
+    doc = np.repeat(np.arange(len(n), dtype=np.int64), n)
+    n_single = np.bincount(doc[single], minlength=len(n))
+    out: BoolArray = (n > 0) & (2 * n_single >= n)
+    return out
 
 
 def _prepared(
-    tokens: TokenBatch, sh: ShingleBatch, uni: ShingleBatch, d: int, text: str
+    tokens: TokenBatch, sh: ShingleBatch, uni: ShingleBatch, d: int, text: str, cjk: bool
 ) -> Prepared:
     ta, tb = int(tokens.bounds[d]), int(tokens.bounds[d + 1])
     sa, sb = int(sh.bounds[d]), int(sh.bounds[d + 1])
     first = sh.token[sa:sb] - ta
     last = np.minimum(first + sh.params.k - 1, tb - ta - 1)
-    lens = tokens.tok_end[ta:tb] - tokens.tok_start[ta:tb]
-    classes = get_tables().classes[tokens.cps[tokens.tok_start[ta:tb]]]
-    cjk = bool(len(lens)) and bool(((lens == 1) & (classes != CLASS_WORD)).mean() >= 0.5)
     return Prepared(
         text=text,
         shingles=sh.hashes[sa:sb],
@@ -168,17 +182,29 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
     return max(0, min(a1, b1) - max(a0, b0))
 
 
+def needed_tokens(cjk: bool, q_tokens: int, s_tokens: int, min_tokens: int | None) -> int:
+    """The fewest tokens a passage between texts of `q_tokens` and `s_tokens` tokens holds
+    (`min_tokens`, by default MIN_TOKENS_CJK when either text is `cjk`, else
+    MIN_TOKENS_WORDS); a whole short text copied counts even below it."""
+    need = min_tokens
+    if need is None:
+        need = MIN_TOKENS_CJK if cjk else MIN_TOKENS_WORDS
+    return max(1, min(need, q_tokens, s_tokens))
+
+
+def min_seeds(need: int, k: int) -> int:
+    """The fewest seeds (pairs of equal shingles) a passage of at least `need` tokens holds
+    under `align`'s evidence rule: two texts with fewer seeds in all have no passage."""
+    return min(-(-need // 2), max(1, need - k + 1))
+
+
 def align(
     q: Prepared, s: Prepared, *, k: int, gap: int, min_tokens: int | None
 ) -> tuple[list[tuple[int, int, int, int]], float, float, float]:
     """Token-level passages (inclusive token ranges) and the three measures."""
     i, j = _seeds(q.shingles, s.shingles)
     chains = _chains(_runs(i, j, k), gap)
-    need = min_tokens
-    if need is None:
-        need = MIN_TOKENS_CJK if (q.cjk or s.cjk) else MIN_TOKENS_WORDS
-    # short texts: a whole short work copied counts even below the usual minimum
-    need = max(1, min(need, q.n_tokens, s.n_tokens))
+    need = needed_tokens(q.cjk or s.cjk, q.n_tokens, s.n_tokens, min_tokens)
     cands: list[tuple[int, int, int, int, int]] = []
     for qs, qe, ss, se, n in chains:
         q0, q1 = qs, int(q.shingle_last[qe])
@@ -187,6 +213,7 @@ def align(
         # Evidence: seeds on at least half of the tokens needed, or every shingle of the span a
         # seed (a verbatim copy): a span of `length` tokens has only max(1, length - k + 1)
         # shingles, fewer than half its tokens below 2k - 2 tokens (a whole short text).
+        # (`min_seeds` is the least this asks of a passage.)
         if length >= need and (n * 2 >= min(length, need) or n >= max(1, length - k + 1)):
             cands.append((n, q0, q1, s0, s1))
     # strongest passages first; drop one whose query range is mostly inside a kept one

@@ -26,6 +26,7 @@ written beside them before ``marshal`` reads them.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.metadata
 import importlib.util
 import logging
@@ -206,6 +207,18 @@ def _distribution_version(name: str, missing: str) -> str:
         raise MissingDependencyError(missing) from exc
 
 
+def _identity(
+    name: str, packages: Sequence[str], files: Sequence[Path], missing: str, *, mode: str = ""
+) -> str:
+    """A Japanese analyzer's identity: ``NAME-PKG-VERSION+...[+mode-MODE]+dict.sha256:DIGEST``,
+    its packages' versions and the digest of the files that decide its spans
+    (`_files_digest`, first 12 hex digits)."""
+    digest = _files_digest(files, missing=missing)[:12]
+    versions = "+".join(f"{p}-{_distribution_version(p, missing)}" for p in packages)
+    settings = [f"mode-{mode}"] if mode else []
+    return "+".join([f"{name}-{versions}", *settings, f"dict.sha256:{digest}"])
+
+
 def _package_dir(module: str, missing: str) -> Path:
     """The folder of an installed package, found without importing (running) it."""
     spec = importlib.util.find_spec(module)
@@ -255,6 +268,14 @@ def _files_digest(paths: Sequence[Path], *, missing: str) -> str:
 # jieba
 
 
+def _require(module: str, missing: str) -> Any:
+    """Import `module`, or raise MissingDependencyError with `missing` (which names the extra)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(missing) from exc
+
+
 def _import_jieba() -> Any:
     """Import jieba with its import-time noise silenced.
 
@@ -267,10 +288,7 @@ def _import_jieba() -> Any:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-        try:
-            import jieba
-        except ImportError as exc:
-            raise MissingDependencyError(_JIEBA_MISSING) from exc
+        jieba = _require("jieba", _JIEBA_MISSING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
     return jieba
 
@@ -437,19 +455,13 @@ class _MecabAnalyzer:
     """MeCab through fugashi with the unidic-lite dictionary, one tagger per thread."""
 
     def __init__(self) -> None:
-        try:
-            import fugashi
-            import unidic_lite
-        except ImportError as exc:
-            raise MissingDependencyError(_MECAB_MISSING) from exc
+        fugashi = _require("fugashi", _MECAB_MISSING)
+        unidic_lite = _require("unidic_lite", _MECAB_MISSING)
         dicdir = Path(unidic_lite.DICDIR)
         files = ["dicrc", "char.bin", "unk.dic", "matrix.bin", "sys.dic"]
-        digest = _files_digest([dicdir / f for f in files], missing=_MECAB_MISSING)[:12]
-        fugashi_version = _distribution_version("fugashi", _MECAB_MISSING)
-        unidic_version = _distribution_version("unidic-lite", _MECAB_MISSING)
         self.name = "mecab"
-        self.identity = (
-            f"mecab-fugashi-{fugashi_version}+unidic-lite-{unidic_version}+dict.sha256:{digest}"
+        self.identity = _identity(
+            "mecab", ("fugashi", "unidic-lite"), [dicdir / f for f in files], _MECAB_MISSING
         )
         # -d and -r pin the dictionary and an empty mecabrc, so neither a full "unidic"
         # package nor a user's ~/.mecabrc (which may add a user dictionary) changes the spans.
@@ -497,11 +509,8 @@ class _SudachiAnalyzer:
     """Sudachi in split mode B with sudachidict-core, one tokenizer per thread."""
 
     def __init__(self) -> None:
-        try:
-            import sudachipy
-            from sudachipy.errors import SudachiError
-        except ImportError as exc:
-            raise MissingDependencyError(_SUDACHI_MISSING) from exc
+        sudachipy = _require("sudachipy", _SUDACHI_MISSING)
+        sudachi_error = _require("sudachipy.errors", _SUDACHI_MISSING).SudachiError
         system_dic = _package_dir("sudachidict_core", _SUDACHI_MISSING) / "resources" / "system.dic"
         resources = Path(sudachipy.__file__).parent / "resources"
         # The default settings and character tables come with sudachipy and change the spans
@@ -509,16 +518,12 @@ class _SudachiAnalyzer:
         files = [system_dic] + [
             resources / f for f in ("sudachi.json", "char.def", "unk.def", "rewrite.def")
         ]
-        digest = _files_digest(files, missing=_SUDACHI_MISSING)[:12]
-        sudachipy_version = _distribution_version("sudachipy", _SUDACHI_MISSING)
-        dict_version = _distribution_version("sudachidict-core", _SUDACHI_MISSING)
         self.name = "sudachi"
-        self.identity = (
-            f"sudachi-sudachipy-{sudachipy_version}+sudachidict-core-{dict_version}"
-            f"+mode-B+dict.sha256:{digest}"
+        self.identity = _identity(
+            "sudachi", ("sudachipy", "sudachidict-core"), files, _SUDACHI_MISSING, mode="B"
         )
         self._sudachipy: Any = sudachipy
-        self._error: type[Exception] = SudachiError
+        self._error: type[Exception] = sudachi_error
         self._system_dic = system_dic
         self._lock = threading.Lock()
         self._dictionary: Any = None

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._compose import compose_sequence
 from ._kernels import first_mask, owners, ranks
 from ._tables import CLASS_HAN, CLASS_KANA, CLASS_NEWLINE, CLASS_SPACE, CLASS_WORD, Tables
 from ._text_runs import HYPHENS
@@ -33,47 +34,8 @@ def compose(seq: Sequence[int], tables: Tables) -> list[int]:
     leave a pair that composes when the result is normalized again ("く" + U+3099): the
     normalization would not be idempotent, and the mark would be a token of its own.
     """
-    ccc, pairs, common = tables.ccc, tables.pairs, tables.common
-    out = list(seq)
-    i = 0
-    while i < len(out):  # stable sort of each run of non-starters by combining class
-        if ccc.get(out[i], 0) == 0:
-            i += 1
-            continue
-        j = i
-        while j < len(out) and ccc.get(out[j], 0) != 0:
-            j += 1
-        out[i:j] = sorted(out[i:j], key=lambda c: ccc.get(c, 0))
-        i = j
-    if not out:
-        return out
-    res = [out[0]]
-    starter = 0 if ccc.get(out[0], 0) == 0 else -1
-    last_ccc = -1 if starter == 0 else 256  # -1: nothing between the starter and this char
-    for c in out[1:]:
-        cc = ccc.get(c, 0)
-        if starter >= 0 and last_ccc < cc:
-            s = res[starter]
-            comp: int | None
-            if 0x1100 <= s <= 0x1112 and 0x1161 <= c <= 0x1175:  # Hangul L + V
-                comp = 0xAC00 + ((s - 0x1100) * 21 + (c - 0x1161)) * 28
-            elif 0xAC00 <= s <= 0xD7A3 and (s - 0xAC00) % 28 == 0 and 0x11A8 <= c <= 0x11C2:
-                comp = s + (c - 0x11A7)  # Hangul LV + T
-            else:
-                comp = pairs.get((s, c))
-                if comp is None:
-                    folded = int(common[s])
-                    comp = None if folded == s else pairs.get((folded, c))
-            if comp is not None:
-                res[starter] = comp
-                continue
-        if cc == 0:
-            starter = len(res)
-            last_ccc = -1
-        else:
-            last_ccc = cc
-        res.append(c)
-    return res
+    common = tables.common
+    return compose_sequence(seq, tables.ccc, tables.pairs, lambda cp: int(common[cp]))
 
 
 def compose_stage(

@@ -337,13 +337,8 @@ class Reader:
                     io.TextIOWrapper(raw, encoding=self.encoding, newline="") as f,
                 ):
                     text = f.read()
-            except TextprintError as exc:
-                self._fail(p, exc)
-                continue
-            except Exception as exc:
-                if not _reading_failure(exc):
-                    raise
-                self._fail(p, _read_error(p, exc))
+            except Exception as exc:  # (_failed re-raises what is not a reading failure)
+                self._failed(p, exc)
                 continue
             rel = p.relative_to(path).as_posix()
             rid = rel[: len(rel) - len(next(s for s in _TEXT_FILES if rel.lower().endswith(s)))]
@@ -354,6 +349,17 @@ class Reader:
         if not self.skip:
             raise exc
         self.skipped.append(Skipped(str(path), str(exc)))
+
+    def _failed(self, path: Path, exc: Exception) -> None:
+        """`_fail` with what reading `path` raised: a TextprintError as it is, a reading
+        failure (`_reading_failure`) as `_read_error` says it; anything else is a bug and
+        propagates."""
+        if isinstance(exc, TextprintError):
+            self._fail(path, exc)
+        elif _reading_failure(exc):
+            self._fail(path, _read_error(path, exc))
+        else:
+            raise exc
 
     def __iter__(self) -> Iterator[Record]:
         for raw in self.paths:
@@ -370,12 +376,7 @@ class Reader:
                     rec = next(records)
                 except StopIteration:
                     break
-                except TextprintError as exc:
-                    self._fail(path, exc)
-                    break
-                except Exception as exc:
-                    if not _reading_failure(exc):
-                        raise
-                    self._fail(path, _read_error(path, exc))
+                except Exception as exc:  # (as in _folder)
+                    self._failed(path, exc)
                     break
                 yield rec

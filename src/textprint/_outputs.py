@@ -33,6 +33,7 @@ from .errors import InvalidInputError, StorageError
 __all__ = [
     "Journal",
     "OutputError",
+    "PartialFile",
     "atomic_output",
     "is_folder",
     "output_format",
@@ -40,6 +41,7 @@ __all__ = [
     "rows_of",
     "storage_error",
     "write_rows",
+    "writing",
 ]
 
 #: Output formats by file extension.
@@ -66,6 +68,15 @@ class OutputError(StorageError):
 def storage_error(path: str | Path, exc: OSError) -> OutputError:
     """A failure to write `path` as one line (a full disk, no permission, a directory)."""
     return OutputError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+@contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """An OSError raised inside (while writing `path`) becomes `storage_error`'s OutputError."""
+    try:
+        yield
+    except OSError as exc:
+        raise storage_error(path, exc) from exc
 
 
 def is_folder(output: str) -> bool:
@@ -113,14 +124,44 @@ def atomic_output(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    try:
-        with atomic_write(target, mode) as f:
-            yield f
-    except OSError as exc:
-        raise storage_error(path, exc) from exc
+    with writing(path), atomic_write(target, mode) as f:
+        yield f
 
 
-class Journal:
+class PartialFile:
+    """A text file written beside an output (``.NAME.partial``) until it is complete.
+
+    Opened for writing (or appending) with the mode a new file gets; a failure to write is
+    the OutputError that names `label`, the output the file becomes; `discard` leaves
+    nothing behind.
+    """
+
+    def __init__(self, path: Path, *, label: Path, append: bool = False) -> None:
+        self.path, self.label = path, label
+        with writing(label):
+            self._f = open(path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+            usual_mode(path)
+
+    def write(self, text: str) -> None:
+        with writing(self.label):
+            self._f.write(text)
+
+    def flush(self) -> None:
+        with writing(self.label):
+            self._f.flush()
+
+    def close(self) -> None:
+        with writing(self.label):
+            self._f.close()
+
+    def discard(self) -> None:
+        with suppress(OSError):
+            self._f.close()
+        with suppress(OSError):
+            os.unlink(self.path)
+
+
+class Journal(PartialFile):
     """A JSON Lines file written line by line as results come, resumable after a crash.
 
     Lines go to `path` (opened for appending); :meth:`done` holds the ids already in it when
@@ -131,11 +172,11 @@ class Journal:
         self, path: Path, *, resume: bool, seed_from: Path | None = None, label: Path | None = None
     ) -> None:
         self.path = path
-        self.label = label or path  # the name errors give: the output the journal becomes
         self.done: set[str] = set()
         self.n_resumed = 0
         self.n_found = 0
-        try:
+        label = label or path  # the name errors give: the output the journal becomes
+        with writing(label):
             if resume and not path.exists() and seed_from is not None and seed_from.is_file():
                 with open(seed_from, "rb") as src, open(path, "wb") as dst:
                     while chunk := src.read(1 << 20):
@@ -144,10 +185,7 @@ class Journal:
                 good = self._read_ids()
                 with open(path, "r+b") as f:
                     f.truncate(good)
-            self._f = open(path, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
-            usual_mode(path)
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
+        super().__init__(path, label=label, append=resume)
 
     def _read_ids(self) -> int:
         """Collect the ids of the complete lines; return the size of those lines in bytes."""
@@ -167,28 +205,7 @@ class Journal:
         return good
 
     def write(self, line: str) -> None:
-        try:
-            self._f.write(line + "\n")
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
-
-    def flush(self) -> None:
-        try:
-            self._f.flush()
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
-
-    def close(self) -> None:
-        try:
-            self._f.close()
-        except OSError as exc:
-            raise storage_error(self.label, exc) from exc
-
-    def discard(self) -> None:
-        with suppress(OSError):
-            self._f.close()
-        with suppress(OSError):
-            os.unlink(self.path)
+        super().write(line + "\n")
 
 
 def rows_of(path: Path) -> Iterator[dict[str, Any]]:

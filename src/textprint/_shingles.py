@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -169,6 +170,7 @@ def poly_ranges(units: UInt32Array, a: Int64Array, e: Int64Array, seed: int) -> 
     return fmix64(key * _pow(e - a) + body)
 
 
+@dataclass(slots=True, eq=False)
 class ShingleBatch:
     """Shingle hashes of a batch (the currency between hashing and the later stages).
 
@@ -179,23 +181,12 @@ class ShingleBatch:
     signature path never needs them).
     """
 
-    __slots__ = ("_last", "_token", "bounds", "hashes", "params", "tokens")
-
-    def __init__(
-        self,
-        hashes: UInt64Array,
-        token: Int64Array | None,
-        last: Int64Array | None,
-        bounds: Int64Array,
-        tokens: TokenBatch,
-        params: HashParams,
-    ) -> None:
-        self.hashes = hashes
-        self._token = token
-        self._last = last
-        self.bounds = bounds
-        self.tokens = tokens
-        self.params = params
+    hashes: UInt64Array
+    bounds: Int64Array
+    tokens: TokenBatch
+    params: HashParams
+    _token: Int64Array | None = None
+    _last: Int64Array | None = None
 
     def _layout(self) -> tuple[Int64Array, Int64Array]:
         if self._token is None or self._last is None:
@@ -369,7 +360,7 @@ def hash_shingles(tokens: TokenBatch, *, k: int, seed: int) -> ShingleBatch:
     total = int(bounds[-1])
     if total == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return ShingleBatch(np.zeros(0, dtype=np.uint64), empty, empty, bounds, tokens, params)
+        return ShingleBatch(np.zeros(0, dtype=np.uint64), bounds, tokens, params, empty, empty)
     a_val, lens = _token_values(tokens)
     # Horner's initial value: the first step maps it to key * R**L + T (see _token_values)
     key2 = ((splitmix64(seed) - SEPARATOR) * R_INV) & MASK64
@@ -410,8 +401,6 @@ def hash_shingles(tokens: TokenBatch, *, k: int, seed: int) -> ShingleBatch:
         hashes[bounds[short]] = _ranges_prefix(a_val[idx], sub_m, start, start + n_tok[short], key2)
     return ShingleBatch(
         hashes=_fmix64_inplace(hashes),
-        token=None,
-        last=None,
         bounds=bounds,
         tokens=tokens,
         params=params,

@@ -30,10 +30,11 @@ from ._inputs import Record, pyarrow_parquet
 from ._outputs import (
     Journal,
     OutputError,
+    PartialFile,
     atomic_output,
     page_name,
     rows_of,
-    storage_error,
+    writing,
 )
 from ._serialize import HIT_FIELDS, hit_json, json_line
 from ._validation import utf8_safe
@@ -111,10 +112,18 @@ class _Counts:
         self.n_found += bool(hits)
 
 
+class _Out(Protocol):
+    """Where a stream writes: standard output, or a `PartialFile`."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class _Stream(_Counts):
     """``text`` or ``jsonl`` to standard output, flushed batch by batch."""
 
-    def __init__(self, fmt: str, out: IO[str]) -> None:
+    def __init__(self, fmt: str, out: _Out) -> None:
         self.done = set()
         self.fmt, self.out = fmt, out
 
@@ -144,37 +153,16 @@ class _TextFile(_Stream):
     """``text`` into a file: written beside it, renamed into place at the end."""
 
     def __init__(self, target: Path) -> None:
-        self.target, self.path = target, _partial(target)
-        try:
-            out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise storage_error(target, exc) from exc
-        super().__init__("text", out)
-
-    def write(self, record: Record, hits: list[Hit]) -> None:
-        try:
-            super().write(record, hits)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
-
-    def flush(self) -> None:
-        try:
-            self.out.flush()
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
+        self.target, self.file = target, PartialFile(_partial(target), label=target)
+        super().__init__("text", self.file)
 
     def close(self) -> None:
-        try:
-            self.out.close()
-            os.replace(self.path, self.target)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
+        self.file.close()
+        with writing(self.target):
+            os.replace(self.file.path, self.target)
 
     def abort(self, *, keep: bool) -> None:
-        with suppress(OSError):
-            self.out.close()
-        with suppress(OSError):
-            os.unlink(self.path)
+        self.file.discard()
 
 
 class _Results(_Counts):
@@ -198,7 +186,7 @@ class _Results(_Counts):
 
     def close(self) -> None:
         self.journal.close()
-        try:
+        with writing(self.target):
             if self.fmt == "jsonl":
                 os.replace(self.journal.path, self.target)
                 return
@@ -207,8 +195,6 @@ class _Results(_Counts):
             else:
                 _to_parquet(self.journal.path, self.target)
             os.unlink(self.journal.path)
-        except OSError as exc:
-            raise storage_error(self.target, exc) from exc
 
     def abort(self, *, keep: bool) -> None:
         if keep and self.n_written:
@@ -346,10 +332,8 @@ class _HtmlBatch(_Counts):
 
     def __init__(self, index: Path, pages: Path, registry: Registry, *, resume: bool) -> None:
         self.index, self.pages, self.registry = index, pages, registry
-        try:
+        with writing(pages):
             pages.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise storage_error(pages, exc) from exc
         listing = pages / "index.jsonl"
         if not resume and listing.is_file():  # a new run: the old run's pages go
             with suppress(OSError, ValueError, KeyError):

@@ -48,6 +48,7 @@ __all__ = [
     "doc_languages",
     "kana_decides_ja",
     "natural_cut",
+    "natural_cuts",
     "piece_bounds",
     "run_languages",
     "safe_cuts",
@@ -277,26 +278,56 @@ def natural_cut(text: str, lo: int, hi: int) -> int:
     character folding to ``! ? 。``), else after its last white space, else the last position
     that does not part a character from a mark composing with it; `hi` when there is none.
     Callers that need every piece at least half as long as allowed pass the second half of the
-    range as ``[lo, hi)``.
+    range as ``[lo, hi)``. `natural_cuts` finds many at once.
 
     >>> natural_cut("第一句。第二句，还没完", 0, 10)
     4
     """
-    lo, hi = max(lo, 0), min(hi, len(text))
-    if hi <= lo:
-        return hi
+    one = np.zeros(1, np.int64)
+    return int(natural_cuts([text], one, one + lo, one + hi)[0])
+
+
+def natural_cuts(texts: list[str], which: Int64Array, lo: Int64Array, hi: Int64Array) -> Int64Array:
+    """`natural_cut` of ``texts[which[i]]`` in ``[lo[i], hi[i])``, for every ``i`` at once.
+
+    >>> lo, hi = np.array([0, 0]), np.array([7, 3])
+    >>> natural_cuts(["第一句。第二句", "a b"], np.array([0, 1]), lo, hi).tolist()
+    [4, 2]
+    """
     tables = get_tables()
-    c = codepoints(text[lo:hi])
+    lens = np.array([len(t) for t in texts], dtype=np.int64)
+    base = np.cumsum(lens) - lens  # where each text starts in the joined text
+    c = codepoints("".join(texts))
+    n = len(c)
+    size = lens[which]
+    lo, hi = np.maximum(lo, 0), np.minimum(hi, size)
+    out: Int64Array = hi.astype(np.int64)
+    todo = hi > lo
+    # in the joined text (an empty range anywhere in its text: it is not looked at)
+    a = base[which] + np.clip(lo, 0, size)
+    b = np.maximum(base[which] + np.clip(hi, 0, size), a)
+    end = base[which] + size
     cls = tables.match_class[tables.fold_single[c]]
     single = tables.fold_len[c] == 1
     for mark in (cls == CLASS_NEWLINE, single & (cls == CLASS_BREAK), cls == CLASS_SPACE):
-        found = np.flatnonzero(mark)
-        if len(found):
-            return lo + int(found[-1]) + 1
-    # the character after each candidate cut lo + 1 .. hi must not continue a cluster
-    after = codepoints(text[lo + 1 : hi + 1])
-    ok = ~tables.cluster[after]
-    if hi == len(text):
-        ok = np.append(ok, True)
-    found = np.flatnonzero(ok)
-    return lo + 1 + int(found[-1]) if len(found) else hi
+        last = _last_before(mark, b)  # the last marked position before b, or -1
+        found = todo & (last >= a)
+        out[found] = last[found] + 1 - base[which][found]
+        todo &= ~found
+    # else the last position a + 1 .. b that starts no cluster continuation (or ends the text)
+    ok = np.ones(n + 1, dtype=bool)
+    ok[:n] = ~tables.cluster[c]
+    ok[end] = True
+    last = _last_before(ok, np.minimum(b + 1, n + 1))
+    found = todo & (last > a)
+    out[found] = last[found] - base[which][found]
+    return out
+
+
+def _last_before(mark: BoolArray, at: Int64Array) -> Int64Array:
+    """For each ``at[i]``: the last marked position before it, or -1."""
+    running = np.full(len(mark) + 1, -1, dtype=np.int64)
+    marked = np.where(mark, np.arange(len(mark), dtype=np.int64), -1)
+    np.maximum.accumulate(marked, out=running[1:])
+    out: Int64Array = running[at]
+    return out

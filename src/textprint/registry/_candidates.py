@@ -35,7 +35,7 @@ import numpy as np
 
 from .._typing import BoolArray, Int64Array, UInt64Array
 from . import _postings, _significance
-from ._segments import Found
+from ._segments import CommonKeys, Found
 
 #: A key held by at least max(COMMON_MIN, COMMON_SHARE * clusters) clusters is common.
 COMMON_MIN = 50
@@ -133,31 +133,48 @@ Lookup_ = Callable[[UInt64Array], Found]
 
 
 def find(
-    lookup: Lookup_, fp_hashes: UInt64Array, limit: int, *, common: UInt64Array | None = None
+    lookup: Lookup_,
+    fp_hashes: UInt64Array,
+    limit: int,
+    *,
+    common: UInt64Array | None = None,
+    cache: CommonKeys | None = None,
 ) -> Lookup:
     """Look the fingerprints up, sort out the common phrases.
 
     `common`: the sorted common keys when they are known already (then `lookup` returns no
     postings of them); otherwise a key is common when its postings hold at least `limit`
-    clusters.
+    clusters. `cache`: common keys an earlier lookup of the same index found (not looked up
+    again), and where the common keys this one finds are added.
     """
     keys = _postings.key_of(fp_hashes)
     unique, inv = np.unique(keys, return_inverse=True)
-    found = lookup(unique)
     if common is not None:
         common_u = np.isin(unique, common)
-        return Lookup(keys=keys, common=common_u[inv], found=found, unique=unique)
-    common_u = np.zeros(len(unique), dtype=bool)
+        return Lookup(keys=keys, common=common_u[inv], found=lookup(unique), unique=unique)
+    known = (
+        np.zeros(len(unique), dtype=bool) if cache is None else np.isin(unique, cache.known(limit))
+    )
+    if known.any():
+        asked = np.flatnonzero(~known)
+        found = lookup(unique[asked])
+        found = found._replace(qi=asked[found.qi])
+    else:
+        found = lookup(unique)
+    common_u = known.copy()
     if len(found.qi):
         counts = np.bincount(found.qi, minlength=len(unique))
         heavy = counts >= limit
         if heavy.any():
             sel = heavy[found.qi]
             n_clusters = distinct_per_group(found.qi[sel], found.cluster[sel], len(unique))
-            common_u = n_clusters >= limit
-            if common_u.any():
-                keep = ~common_u[found.qi]
+            new_common = n_clusters >= limit
+            if new_common.any():
+                keep = ~new_common[found.qi]
                 found = Found(*(getattr(found, f)[keep] for f in Found._fields))
+                if cache is not None:
+                    cache.add(unique[new_common], limit)
+                common_u |= new_common
     return Lookup(keys=keys, common=common_u[inv], found=found, unique=unique)
 
 
@@ -278,9 +295,30 @@ def candidates(
     rowid, qa, qb, wa, wl, key, pstats = _pairs(look, fp_starts, fp_ends)
     if not len(rowid):
         return []
-    works, first = np.unique(rowid, return_index=True)
+    works, first, n_pairs = np.unique(rowid, return_index=True, return_counts=True)
     stats = pstats[first]  # per work: n_chars, n_tokens, token_chars
     w_idx = np.searchsorted(works, rowid)
+
+    seeds = (w_idx, qa, wa, key)  # of every work (the pairs are narrowed below)
+
+    def e_values() -> np.ndarray:
+        """The chance of each work's evidence, from the seeds of every work."""
+        c, rarity = _levels(look, *seeds, stats, q_token_starts, sizes, segment_gap)
+        model = _significance.MODELS[chance_model]
+        expected = _significance.expected_sharing(len(look.unique), sizes, model)
+        return _significance.evalues(c, rarity, expected, model)
+
+    def passable(q_chars: np.ndarray, q_tokens: np.ndarray, src_upper: np.ndarray) -> BoolArray:
+        """The bound: enough of the text, or of the work, within reach."""
+        if min_chars is not None:
+            enough = q_chars >= min_chars
+        elif cjk:
+            enough = q_chars >= min_chars_cjk
+        else:
+            enough = q_tokens >= min_words
+        out: BoolArray = enough | (src_upper >= min_containment)
+        return out
+
     w_cpt = np.maximum(1.0, stats[:, 0] / np.maximum(stats[:, 1], 1))
     m_q = math.ceil(margin * max(1.0, q_chars_per_token))
     m_w = np.ceil(margin * w_cpt).astype(np.int64)[w_idx]
@@ -293,6 +331,20 @@ def candidates(
     rb = np.minimum(qb + m_q, q_len)
     sa = np.maximum(wa - m_w, 0)
     sb = np.minimum(wa + wl + m_w, stats[w_idx, 0])
+    # a work holding one pair (most works: a phrase shared by chance) has one rectangle for
+    # its bound; only the others, and those it lets pass, go on to be joined into regions
+    alone = n_pairs[w_idx] == 1
+    keep = ~alone
+    keep[alone] = passable(
+        rb[alone] - ra[alone],
+        np.searchsorted(q_token_starts, rb[alone]) - np.searchsorted(q_token_starts, ra[alone]),
+        np.maximum(sb[alone] - sa[alone], 0) / np.maximum(stats[w_idx[alone], 2], 1),
+    )
+    if not keep.any():
+        return []
+    w_idx, qa, qb, wa, wl, key, ra, rb, sa, sb, j_w = (
+        x[keep] for x in (w_idx, qa, qb, wa, wl, key, ra, rb, sa, sb, j_w)
+    )
     # query-side components per work, then work-side components inside them
     o1 = np.lexsort((ra, w_idx))
     c1 = _components(w_idx[o1], ra[o1], rb[o1], j_q)
@@ -331,23 +383,9 @@ def candidates(
     )
     w_cover = _union_lengths(reg_work, reg_sa, reg_sb, len(works))
     src_upper = w_cover / np.maximum(stats[:, 2], 1)
-    if min_chars is not None:
-        enough = q_chars >= min_chars
-    elif cjk:
-        enough = q_chars >= min_chars_cjk
-    else:
-        enough = q_tokens >= min_words
-    can = enough | (src_upper >= min_containment)
+    can = passable(q_chars, q_tokens, src_upper)
     if not can.any():
         return []
-
-    def e_values() -> np.ndarray:
-        """The chance of each work's evidence, from the seeds of every work."""
-        c, rarity = _levels(look, w_idx, qa, wa, key, stats, q_token_starts, sizes, segment_gap)
-        model = _significance.MODELS[chance_model]
-        expected = _significance.expected_sharing(len(look.unique), sizes, model)
-        return _significance.evalues(c, rarity, expected, model)
-
     chance = EValues(e_values)
     # rank: distinct shared keys, most first, ties by row
     n_shared = distinct_per_group(w_idx, key, len(works))

@@ -70,7 +70,10 @@ def find_candidates(
     """The candidates of one prepared text in a registry, and the spans of its common
     phrases."""
     look = _candidates.find(
-        lambda keys: reg._index.lookup(_postings.FP, keys), q.fp_hashes, reg._limit()
+        lambda keys: reg._index.lookup(_postings.FP, keys),
+        q.fp_hashes,
+        reg._limit(),
+        cache=reg._index.common,
     )
     return candidates_of(q, look, window=reg.window, k=reg.k, opts=opts, sizes=reg._work_sizes())
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._alignment import Prepared
+from .._alignment import Prepared, cjk_docs
 from .._shingles import ShingleBatch, hash_shingles
-from .._tables import CLASS_HAN, CLASS_KANA, CLASS_WORD, get_tables
+from .._tables import CLASS_HAN, CLASS_KANA
 from .._text_runs import KANA_SHARE
 from .._tokens import TokenBatch, tokenize_batch
 from .._typing import BoolArray, Int64Array, UInt64Array
@@ -39,7 +39,6 @@ class Text:
     fp_ends: Int64Array
     prepared: Prepared | None
     shingle_hashes: UInt64Array  # every shingle's hash, in order
-    n_shingles: int  # distinct shingles
     n_tokens: int
     token_chars: int
     cjk: bool
@@ -52,6 +51,18 @@ class Text:
         if self._distinct is None:
             self._distinct = np.unique(self.shingle_hashes)
         return self._distinct
+
+    @property
+    def n_shingles(self) -> int:
+        """How many distinct shingles the text holds (computed when first asked for: the
+        pieces of works a check aligns never need it)."""
+        if self._distinct is not None:
+            return len(self._distinct)
+        # a sort: cheaper than a unique for a few thousand values
+        if len(self.shingle_hashes) < 2:
+            return len(self.shingle_hashes)
+        ordered = np.sort(self.shingle_hashes)
+        return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
 
 
 def groups(lengths: Sequence[int], limit: int = GROUP_CHARS) -> list[tuple[int, int]]:
@@ -113,15 +124,6 @@ def _doc_ja(tokens: TokenBatch) -> list[bool]:
     return [bool(k_ > 0 and k_ >= KANA_SHARE * (h + k_)) for h, k_ in zip(han, kana)]
 
 
-def _distinct(hashes: UInt64Array) -> int:
-    """How many distinct values `hashes` holds (a sort: cheaper than a unique for a few
-    thousand values)."""
-    if len(hashes) < 2:
-        return len(hashes)
-    ordered = np.sort(hashes)
-    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
-
-
 def _texts(
     texts: list[str],
     tokens: TokenBatch,
@@ -135,18 +137,19 @@ def _texts(
     first, last = sh.first_last(selected, doc)
     fp_starts, fp_ends = tokens.spans(first, last, doc)
     fp_hashes = sh.hashes[selected]
-    classes = get_tables().classes
     doc_ja = _doc_ja(tokens)
-    n_distinct = [_distinct(sh.hashes[sh.bounds[d] : sh.bounds[d + 1]]) for d in range(len(texts))]
+    cjk_of = cjk_docs(tokens).tolist()
+    n_tok = np.diff(tokens.bounds)
+    tok_doc = np.repeat(np.arange(len(texts), dtype=np.int64), n_tok)
+    lens = tokens.ends - tokens.starts
+    token_chars = np.bincount(tok_doc, weights=lens, minlength=len(texts)).astype(np.int64)
     out: list[Text] = []
     for d, text in enumerate(texts):
         ta, tb = int(tokens.bounds[d]), int(tokens.bounds[d + 1])
         sa, sb = int(sh.bounds[d]), int(sh.bounds[d + 1])
         i, j = cut[d], cut[d + 1]
         starts, ends = tokens.starts[ta:tb], tokens.ends[ta:tb]
-        lens = ends - starts
-        cls = classes[tokens.cps[tokens.tok_start[ta:tb]]]
-        cjk = bool(tb > ta) and bool(((lens == 1) & (cls != CLASS_WORD)).mean() >= 0.5)
+        cjk = cjk_of[d]
         prepared = None
         if uni is not None:
             f = sh.token[sa:sb] - ta
@@ -166,9 +169,8 @@ def _texts(
                 fp_ends=fp_ends[i:j],
                 prepared=prepared,
                 shingle_hashes=sh.hashes[sa:sb],
-                n_shingles=int(n_distinct[d]),
                 n_tokens=tb - ta,
-                token_chars=int(lens.sum()),
+                token_chars=int(token_chars[d]),
                 cjk=cjk,
                 doc_ja=doc_ja[d],
             )

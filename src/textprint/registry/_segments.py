@@ -407,6 +407,36 @@ def concat_found(parts: Sequence[Found]) -> Found:
     return Found(*(np.concatenate([getattr(p, f) for p in parts]) for f in Found._fields))
 
 
+class CommonKeys:
+    """The keys one snapshot of an index has shown to be common phrases at one `limit`, so
+    that later lookups need not read their postings again (common phrases recur: a check at
+    a million works meets about 21,000 postings of them, most of what it reads). The owner
+    forgets them (`clear`) whenever the index changes; a key is added only after its postings
+    were counted, so a lookup finds exactly what it finds without them."""
+
+    __slots__ = ("keys", "limit")
+
+    #: Keys kept at most (a few per common phrase met; far more than a registry has).
+    MAX_KEYS = 1 << 20
+
+    def __init__(self) -> None:
+        self.keys: UInt64Array = np.zeros(0, np.uint64)  # sorted
+        self.limit = -1
+
+    def clear(self) -> None:
+        self.keys, self.limit = np.zeros(0, np.uint64), -1
+
+    def known(self, limit: int) -> UInt64Array:
+        return self.keys if limit == self.limit else self.keys[:0]
+
+    def add(self, keys: UInt64Array, limit: int) -> None:
+        if limit != self.limit:
+            self.clear()
+            self.limit = limit
+        if len(keys) and len(self.keys) < self.MAX_KEYS:
+            self.keys = np.union1d(self.keys, keys)
+
+
 class Index:
     """A reader's view of every live segment and of the removed works, refreshed when the
     database changes (`refresh`)."""
@@ -416,9 +446,12 @@ class Index:
         self.views: dict[int, SegmentView] = {}
         self.removed = np.zeros(0, dtype=np.int64)  # sorted row ids
         self.removed_rows: list[tuple[int, int, int]] = []
+        #: common keys found in this snapshot (`_candidates.find`); forgotten at each refresh
+        self.common = CommonKeys()
 
     def refresh(self) -> None:
         """Adopt the current segment list and removed works (inside the caller's snapshot)."""
+        self.common.clear()
         rows = self.store.segments()
         live = {r[0] for r in rows}
         for seg in list(self.views):

@@ -147,8 +147,23 @@ def strongest_segments(
     d = np.full(n_works, np.iinfo(np.int64).max, np.int64)
     if not len(w_idx):
         return c, d
-    diagonal = w_token - q_token
     seed_df = df[key]
+    # a work holding one seed (most of them: a phrase shared by chance) has one segment of
+    # one key; only the others are cut into segments
+    alone = np.bincount(w_idx, minlength=n_works)[w_idx] == 1
+    c[w_idx[alone]] = 1
+    d[w_idx[alone]] = seed_df[alone]
+    rest = ~alone
+    if not rest.any():
+        return c, d
+    w_idx, q_token, w_token, key, seed_df = (
+        w_idx[rest],
+        q_token[rest],
+        w_token[rest],
+        key[rest],
+        seed_df[rest],
+    )
+    diagonal = w_token - q_token
     for offset in (0.0, 0.5):
         band = np.floor(diagonal / DIAGONAL_TOKENS + offset).astype(np.int64)
         seg, seg_work, n_keys = _segments(w_idx, band, q_token, key, gap)

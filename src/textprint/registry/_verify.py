@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._alignment import Prepared, align, to_passages
-from .._text_runs import natural_cut
-from .._typing import Int64Array, UInt64Array
+from .._alignment import Prepared, align, min_seeds, needed_tokens, to_passages
+from .._kernels import gather_ranges, owners
+from .._text_runs import natural_cuts
+from .._typing import BoolArray, Int64Array, UInt64Array
 from ..matching import Passage
-from ._candidates import Candidate
+from ._candidates import Candidate, Region
 from ._evidence import (
     AlignedStats,
     Alignment,
@@ -51,19 +52,32 @@ class _Piece:
     end: int
 
 
-def _widen(text: str, a: int, b: int, at_start: bool, at_end: bool) -> tuple[int, int]:
-    """`[a, b)` (offsets into `text`, a stretch of a work) grown to natural cuts within
-    CUT_REACH characters: to the work's start or end when the stretch reaches it (`at_start`,
-    `at_end`), else just after a line break, sentence end or space (`natural_cut`)."""
-    if a > 0:
-        a = 0 if at_start and a <= CUT_REACH else natural_cut(text, max(0, a - CUT_REACH), a)
-    if b < len(text):
-        b = (
-            len(text)
-            if at_end and len(text) - b <= CUT_REACH
-            else natural_cut(text, b, min(len(text), b + CUT_REACH))
-        )
-    return a, b
+def _widen_pieces(
+    pieces: list[_Piece], regions: list[tuple[int, Region]], texts: WorkTexts
+) -> None:
+    """Each region's piece (its stretch of the work with CUT_REACH characters around it) cut
+    down to the region grown to natural cuts within those characters: to the work's start or
+    end when the region reaches it, else just after a line break, sentence end or space
+    (`natural_cuts`), so that the piece normalizes as it does inside the whole work."""
+    if not regions:
+        return
+    at = [i for i, _ in regions]
+    around = [texts.slice(pieces[i].rowid, pieces[i].start, pieces[i].end) for i in at]
+    lo = np.array([pieces[i].start for i in at], dtype=np.int64)
+    hi = np.array([pieces[i].end for i in at], dtype=np.int64)
+    n_chars = np.array([texts.stats[pieces[i].rowid].n_chars for i in at], dtype=np.int64)
+    a = np.array([r.w_start for _, r in regions], dtype=np.int64) - lo
+    b = np.array([r.w_end for _, r in regions], dtype=np.int64) - lo
+    n = hi - lo
+    which = np.arange(len(at), dtype=np.int64)
+    left = natural_cuts(around, which, np.maximum(0, a - CUT_REACH), a)
+    left = np.where((lo == 0) & (a <= CUT_REACH), 0, left)
+    right = natural_cuts(around, which, b, np.minimum(n, b + CUT_REACH))
+    right = np.where((hi == n_chars) & (n - b <= CUT_REACH), n, right)
+    start = lo + np.where(a > 0, left, a)
+    end = lo + np.where(b < n, right, b)
+    for i, s, e in zip(at, start.tolist(), end.tolist()):
+        pieces[i] = _Piece(pieces[i].rowid, s, e)
 
 
 #: Reads stored text blocks: ``{rowid: [block, ...]}`` -> ``{(rowid, block): data}``.
@@ -157,6 +171,7 @@ def align_candidates(
     texts.load(wanted)
     pieces: list[_Piece] = []
     piece_of: dict[tuple[int, int], int] = {}
+    regions: list[tuple[int, Region]] = []  # (piece, region) of the works verified by regions
     for c in cands:
         n = texts.stats[c.rowid].n_chars
         if n <= whole_up_to:
@@ -164,11 +179,11 @@ def align_candidates(
             pieces.append(_Piece(c.rowid, 0, n))
             continue
         for i, r in enumerate(c.regions):
-            lo, hi = max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)
-            around = texts.slice(c.rowid, lo, hi)
-            a, b = _widen(around, r.w_start - lo, r.w_end - lo, lo == 0, hi == n)
             piece_of[(c.rowid, i)] = len(pieces)
-            pieces.append(_Piece(c.rowid, lo + a, lo + b))
+            regions.append((len(pieces), r))
+            lo, hi = max(0, r.w_start - CUT_REACH), min(n, r.w_end + CUT_REACH)
+            pieces.append(_Piece(c.rowid, lo, hi))
+    _widen_pieces(pieces, regions, texts)
     piece_texts = [texts.slice(p.rowid, p.start, p.end) for p in pieces]
     # a piece normalizes as it does inside its whole work: with the work's decision on
     # Han-only runs (Japanese when the work's kana reach KANA_SHARE)
@@ -184,6 +199,19 @@ def align_candidates(
         align=True,
         han_only_ja=han_only_ja,
     )
+    # each region's tokens of the text, and whether it can hold a passage at all
+    at = [
+        (piece_of[(c.rowid, i if texts.stats[c.rowid].n_chars > whole_up_to else -1)], r)
+        for c in cands
+        for i, r in enumerate(c.regions)
+    ]
+    piece_idx = np.array([i for i, _ in at], dtype=np.int64)
+    ta = np.searchsorted(q.tok_starts, np.array([r.q_start for _, r in at], dtype=np.int64))
+    tb = np.searchsorted(
+        q.tok_ends, np.array([r.q_end for _, r in at], dtype=np.int64), side="right"
+    )
+    hopeless = _hopeless(q, piece_idx, ta, tb, [t.prepared for t in prepared], k)
+    spans = iter(zip(ta.tolist(), tb.tolist(), hopeless.tolist()))
     out: list[Aligned] = []
     for c in cands:
         whole = texts.stats[c.rowid].n_chars <= whole_up_to
@@ -192,16 +220,15 @@ def align_candidates(
         covered_q = np.zeros(q.n_tokens, dtype=bool)
         covered_w: list[tuple[Int64Array, Int64Array]] = []
         w_shingles: list[Text] = []
-        for i, r in enumerate(c.regions):
+        for i in range(len(c.regions)):
             pi = piece_of[(c.rowid, -1 if whole else i)]
             piece = pieces[pi]
             s = prepared[pi].prepared
             assert s is not None
             if not whole:
                 w_shingles.append(prepared[pi])
-            ta = int(np.searchsorted(q.tok_starts, r.q_start, side="left"))
-            tb = int(np.searchsorted(q.tok_ends, r.q_end, side="right"))
-            if tb <= ta:
+            ta, tb, skip = next(spans)
+            if skip or tb <= ta:
                 continue
             qs = token_slice(q, ta, tb)
             tok, _, _, _ = align(qs, s, k=k, gap=3 * k, min_tokens=None)
@@ -244,6 +271,50 @@ def align_candidates(
                 raw=raw,
             )
         )
+    return out
+
+
+def _hopeless(
+    q: Prepared,
+    piece_idx: Int64Array,
+    ta: Int64Array,
+    tb: Int64Array,
+    pieces: Sequence[Prepared | None],
+    k: int,
+) -> BoolArray:
+    """Per region (the text's tokens ``[ta, tb)`` against the prepared piece `piece_idx`):
+    True when aligning them can find no passage, because they share fewer seeds than any
+    passage holds (`min_seeds`). Counted for all regions at once, as pairs of equal shingle
+    hashes (an upper bound of the seeds `align` uses, which also skips hashes frequent in both
+    texts): most regions of a long work are a fingerprint shared by chance, with no passage
+    around it."""
+    n = len(piece_idx)
+    out = np.zeros(n, dtype=bool)
+    if not n or not len(q.shingles):
+        return out
+    prep = [pieces[i] for i in piece_idx.tolist()]
+    assert all(p is not None for p in prep)
+    s_hashes = [p.shingles for p in prep if p is not None]
+    s_len = np.array([len(h) for h in s_hashes], dtype=np.int64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), s_len)
+    hashes = np.concatenate(s_hashes) if s_len.sum() else np.zeros(0, np.uint64)
+    # the text's shingles, sorted; shingle i lies in [ta, tb) when i >= ta and its last < tb
+    order = np.argsort(q.shingles, kind="stable")
+    sorted_q = q.shingles[order]
+    run_end = np.searchsorted(sorted_q, sorted_q, side="right")  # end of each equal run
+    lo = np.minimum(np.searchsorted(sorted_q, hashes), len(sorted_q) - 1)
+    hit = sorted_q[lo] == hashes
+    lo, owner = lo[hit], owner[hit]
+    hi = run_end[lo]
+    idx, _ = gather_ranges(lo, hi)
+    first = order[idx]
+    r = owner[owners(hi - lo)]
+    inside = (first >= ta[r]) & (q.shingle_last[first] < tb[r])
+    seeds = np.bincount(r[inside], minlength=n)
+    for t, p in enumerate(prep):
+        assert p is not None
+        need = needed_tokens(q.cjk or p.cjk, int(tb[t] - ta[t]), p.n_tokens, None)
+        out[t] = seeds[t] < min_seeds(need, k)
     return out
 
 
