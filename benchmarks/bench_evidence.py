@@ -546,6 +546,7 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
     ax.set_title("E-value calibration on unrelated posts (held-out split)", fontsize=10)
     bx.set_ylim(0.25, 4.0)
     bx.set_yticks([0.25, 0.5, 1, 2, 4], ["1/4", "1/2", "1", "2", "4"])
+    bx.set_yticks([], minor=True)
     bx.set_xlabel("E-value threshold t")
     bx.set_ylabel("observed / expected")
     bx.set_title("The same as a ratio", fontsize=10)
