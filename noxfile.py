@@ -47,11 +47,15 @@ def dev_env(session: nox.Session) -> str:
     return python
 
 
+def pytest(session: nox.Session, *args: str) -> None:
+    """Run pytest in the shared environment, quiet and without a cache folder."""
+    session.run(dev_env(session), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (fixed-seed, CI-sized); pass pytest arguments after --."""
-    python = dev_env(session)
-    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+    pytest(session, *session.posargs)
 
 
 @nox.session
@@ -79,13 +83,8 @@ def docs(session: nox.Session) -> None:
         python, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", "docs/_build/html"
     )
     # every code example on the pages runs, as the docstrings' examples do in the tests
-    session.run(
-        python,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+    pytest(
+        session,
         "--doctest-glob=*.md",
         "-o",
         "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE",
@@ -96,28 +95,13 @@ def docs(session: nox.Session) -> None:
 @nox.session(default=False)
 def slow(session: nox.Session) -> None:
     """The long variants of the tests (full corpora checks, 50 MB inputs, 100 kills)."""
-    python = dev_env(session)
-    session.run(
-        python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "slow", *session.posargs
-    )
+    pytest(session, "-m", "slow", *session.posargs)
 
 
 @nox.session(default=False)
 def crash(session: nox.Session) -> None:
     """Crash safety at full size: 100 SIGKILLs of a process registering >= 10,000 works."""
-    python = dev_env(session)
-    session.run(
-        python,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-m",
-        "slow",
-        "tests/test_registry_durability.py",
-        *session.posargs,
-    )
+    pytest(session, "-m", "slow", "tests/test_registry_durability.py", *session.posargs)
 
 
 @nox.session(default=False)

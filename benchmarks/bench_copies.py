@@ -36,7 +36,7 @@ import textprint as tp
 from benchmarks import harness as H  # noqa: N812
 from benchmarks.quality import char_f1, log_cases, snippet, write_quality_page
 from benchmarks.textgen import EVASIONS, Case, CopyGenerator, RunGuard, Work, check_case
-from benchmarks.textgen.works import CORPORA_OF, aozora_groups, load_language
+from benchmarks.textgen.works import aozora_groups, corpora_for, load_language
 
 SEED = 0
 TOP_CANDIDATES = 10
@@ -456,7 +456,7 @@ def show_copy(log: H.Log, s: Score, works: dict[str, str]) -> None:
 
 
 def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
-    H.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
+    H.require_corpora(*corpora_for(args.langs))
     tp.compare("warm up 天下大势 てすと", "warm up 天下大势 てすと")
     languages = [run_language(lang, args, log) for lang in args.langs]
     ed = editions(log, args.quick) if "ja" in args.langs else None
@@ -522,9 +522,7 @@ def render(results: dict[str, Any]) -> H.Page:
         command="python -m benchmarks.bench_copies",
         summary=summary,
         tables=tables,
-        protocol=PROTOCOL
-        + "\n\n"
-        + H.corpora_note(*[n for r in langs for n in CORPORA_OF[r["lang"]]]),
+        protocol=PROTOCOL + "\n\n" + H.corpora_note(*corpora_for(r["lang"] for r in langs)),
         sections=sections,
     )
     if ed is not None:

@@ -441,11 +441,16 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
         label="per-chunk working set (generator input)",
     )
     ax.set_xticks(x, labels, fontsize=8)
-    ax.set_ylabel("tracemalloc, MB")
-    ax.set_title("Peak memory of MinHasher.signatures")
-    ax.legend(fontsize=8)
-    H.save_figure(fig, folder / "memory_peak.png")
-    return [H.Plot("memory_peak.png", "Peak memory, output and per-chunk working set")]
+    plot = H.one_panel(
+        fig,
+        ax,
+        folder,
+        "memory_peak.png",
+        "Peak memory, output and per-chunk working set",
+        title="Peak memory of MinHasher.signatures",
+        ylabel="tracemalloc, MB",
+    )
+    return [plot]
 
 
 if __name__ == "__main__":

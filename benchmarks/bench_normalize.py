@@ -432,16 +432,7 @@ def render(results: dict[str, Any]) -> H.Page:
             ),
         ],
         protocol=f"""
-{
-            H.corpora_note(
-                "zh-classic-novels",
-                "zh-cmrc2018-wiki",
-                "zh-chinese-poetry",
-                "aozora-pd-ja",
-                "ja-jglue",
-                "en-gutenberg",
-            )
-        }
+{H.corpora_note(*H.CORPUS_FILES)}
 All 461 chapters of zh-classic-novels, and slices of the others spread over each corpus; the
 NFD slice decomposes an Aozora slice so that every voiced kana takes the exact cluster path.
 `textprint.normalize` is called once per document and `normalize_reference`
@@ -466,12 +457,18 @@ def plots(results: dict[str, Any], folder: Path) -> list[H.Plot]:
         for xi, fv, rv in zip(x, fast_v, ref_v):
             ax.text(xi, max(fv, rv) * 1.15, f"{fv / rv:.1f}x", ha="center", fontsize=8)
     ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
-    ax.set_yscale("log")
-    ax.set_ylabel("characters / CPU second (log)")
-    ax.set_title("normalize: fast path vs exact reference")
-    ax.legend()
-    H.save_figure(fig, folder / "normalize_speed.png")
-    return [H.Plot("normalize_speed.png", "normalize speed per corpus (log scale)")]
+    plot = H.one_panel(
+        fig,
+        ax,
+        folder,
+        "normalize_speed.png",
+        "normalize speed per corpus (log scale)",
+        title="normalize: fast path vs exact reference",
+        ylabel="characters / CPU second (log)",
+        log="y",
+        legend_size=None,
+    )
+    return [plot]
 
 
 if __name__ == "__main__":

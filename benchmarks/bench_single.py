@@ -312,14 +312,18 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
     xs = list(LENGTHS)
     for name in TOOLS:
         ax.plot(xs, [res["single"][str(x)][name] for x in xs], marker="o", label=name)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("characters per text")
-    ax.set_ylabel("microseconds per call (CPU)")
-    ax.set_title("Cost of one call against text length")
-    ax.legend(fontsize=8)
-    H.save_figure(fig, folder / "single_cost.png")
-    return [H.Plot("single_cost.png", "Microseconds per call against text length, per tool")]
+    plot = H.one_panel(
+        fig,
+        ax,
+        folder,
+        "single_cost.png",
+        "Microseconds per call against text length, per tool",
+        title="Cost of one call against text length",
+        xlabel="characters per text",
+        ylabel="microseconds per call (CPU)",
+        log="xy",
+    )
+    return [plot]
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -144,6 +144,26 @@ def write_dataset(n_max: int, folder: Path, rep: H.Log) -> list[dict[str, int]]:
     return counts
 
 
+class Setup(NamedTuple):
+    """What a Spark benchmark starts from (`setup`)."""
+
+    tps: Any  # textprint.integrations.spark
+    cache: Path  # Spark's scratch folder, and the documents' below it
+    data: Path
+    counts: list[dict[str, int]]  # write_dataset's
+
+
+def setup(args: argparse.Namespace, rep: H.Log, n_max: int) -> Setup:
+    """Check the corpora and pyspark, then write (or reuse) the first `n_max` documents.
+
+    bench_spark_check starts here too: both read the same Parquet files from the same cache.
+    """
+    H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
+    tps = require_spark()
+    cache = args.cache_dir or Path(tempfile.gettempdir()) / "textprint-bench-spark"
+    return Setup(tps, cache, cache / "docs", write_dataset(n_max, cache / "docs", rep))
+
+
 def counts_at(counts: list[dict[str, int]], n: int) -> dict[str, int]:
     if n % ROWS_PER_FILE == 0:
         return counts[n // ROWS_PER_FILE - 1]
@@ -159,13 +179,8 @@ def files_for(folder: Path, n: int) -> list[str]:
 
 
 def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
-    H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
-    tps = require_spark()
-
     sizes = SIZES_QUICK if args.quick else tuple(args.sizes or SIZES)
-    cache = args.cache_dir or Path(tempfile.gettempdir()) / "textprint-bench-spark"
-    data = cache / "docs"
-    counts = write_dataset(max(sizes), data, rep)
+    tps, cache, data, counts = setup(args, rep, max(sizes))
     spark = start_spark(cache)
     stages = Stages(spark)
     if not stages.available:

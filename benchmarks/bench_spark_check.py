@@ -34,7 +34,6 @@ import argparse
 import dataclasses
 import os
 import sys
-import tempfile
 import time
 from functools import partial
 from pathlib import Path
@@ -44,17 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 
 import textprint as tp
 from benchmarks import harness as H  # noqa: N812
-from benchmarks.bench_spark import ROWS_PER_FILE, files_for, write_dataset
-from benchmarks.spark_steps import (
-    CORES,
-    Stages,
-    Step,
-    fmt_mb,
-    require_spark,
-    start_spark,
-    step_line,
-    timed,
-)
+from benchmarks import spark_steps as S  # noqa: N812
+from benchmarks.bench_spark import ROWS_PER_FILE, files_for, setup
 
 SIZES = (10_000,)
 SIZES_QUICK = (2_000,)
@@ -64,14 +54,10 @@ HEADERS = ["posts", "step", "wall s", "CPU s", "posts/s/core (wall)", "posts/s/c
 
 
 def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
-    H.require_corpora("zh-chinese-poetry", "zh-classic-novels")
-    tps = require_spark()
+    sizes = SIZES_QUICK if args.quick else tuple(args.sizes or SIZES)
+    tps, cache, data, counts = setup(args, rep, max(max(sizes), LOCAL_N, args.works))
     import pyarrow.parquet as pq
 
-    sizes = SIZES_QUICK if args.quick else tuple(args.sizes or SIZES)
-    cache = args.cache_dir or Path(tempfile.gettempdir()) / "textprint-bench-spark"
-    data = cache / "docs"
-    counts = write_dataset(max(max(sizes), LOCAL_N, args.works), data, rep)
     first = pq.read_table(files_for(data, ROWS_PER_FILE)[0]).column("text").to_pylist()
     n_real = counts[0]["real"] if counts else 0
     if args.works > min(n_real, len(first)):
@@ -92,10 +78,10 @@ def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
         f"({LOCAL_N / local_cpu:,.0f} posts/s on one core), {n_local_hits:,} hits"
     )
 
-    spark = start_spark(cache)
-    stages = Stages(spark)
+    spark = S.start_spark(cache)
+    stages = S.Stages(spark)
     loads = [os.getloadavg()]
-    rep(f"Spark {spark.version}, local[{CORES}], {os.cpu_count()} CPUs")
+    rep(f"Spark {spark.version}, local[{S.CORES}], {os.cpu_count()} CPUs")
     sample_df = spark.createDataFrame(list(enumerate(sample)), "id bigint, text string")
     agreement = []
     for name, nbytes in (("broadcast", tps.BROADCAST_BYTES), ("join", 0)):
@@ -108,7 +94,7 @@ def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
     spark.catalog.clearCache()
     stages.since_mark()
 
-    steps: list[Step] = []
+    steps: list[S.Step] = []
     local_rates: dict[str, float] = {}
     for n in sizes:
         posts = [
@@ -131,9 +117,9 @@ def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
                 out = tps.check(df, reg, broadcast_bytes=nbytes)
                 out.write.format("noop").mode("overwrite").save()
 
-            s, _ = timed(spark, stages, n, name, step, None)
+            s, _ = S.timed(spark, stages, n, name, step, None)
             steps.append(s)
-            rep(step_line(s))
+            rep(S.step_line(s))
             spark.catalog.clearCache()
     loads.append(os.getloadavg())
     spark.stop()
@@ -149,15 +135,15 @@ def measure(args: argparse.Namespace, rep: H.Log) -> dict[str, Any]:
 
 
 def render(res: dict[str, Any]) -> H.Page:
-    steps = [Step(**d) for d in res["steps"]]
+    steps = [S.Step(**d) for d in res["steps"]]
     rates = {int(n): r for n, r in res["local_rates"].items()}
     rows: list[list[object]] = []
     for s in steps:
         cpu_rate = s.n / s.cpu if s.cpu else float("nan")
         rows.append([
             f"{s.n:,}", s.name, f"{s.wall:.1f}", f"{s.cpu:.0f}" if s.cpu else "n/a",
-            f"{s.n / (s.wall * CORES):,.0f}", f"{cpu_rate:,.0f}", f"{cpu_rate / rates[s.n]:.2f}x",
-            fmt_mb(s.shuffle_write), f"{s.stages} / {s.tasks}",
+            f"{s.n / (s.wall * S.CORES):,.0f}", f"{cpu_rate:,.0f}", f"{cpu_rate / rates[s.n]:.2f}x",
+            S.fmt_mb(s.shuffle_write), f"{s.stages} / {s.tasks}",
         ])  # fmt: skip
     best = max(steps, key=lambda s: (s.n, s.n / s.cpu if s.cpu else 0.0))
     start, end = res["loads"]
@@ -166,7 +152,7 @@ def render(res: dict[str, Any]) -> H.Page:
         command="python -m benchmarks.bench_spark_check",
         summary=[
             f"`tps.check` of {best.n:,} posts against {res['works']:,} works in local mode "
-            f"({CORES} cores): {best.name} runs at **{best.n / best.cpu:,.0f} posts per CPU "
+            f"({S.CORES} cores): {best.name} runs at **{best.n / best.cpu:,.0f} posts per CPU "
             f"second**, {best.n / best.cpu / rates[best.n]:.2f}x the local `check_many`."
             if best.cpu
             else f"`tps.check` of {best.n:,} posts: CPU time not available.",
@@ -180,7 +166,7 @@ def render(res: dict[str, Any]) -> H.Page:
                 align="rlrrrrrrr",
                 note="Local `Registry.check_many` on one core, same posts, in this process: "
                 + ", ".join(f"{r:,.0f} posts per CPU second at {n:,}" for n, r in rates.items())
-                + f". posts/s/core (wall) = posts / (wall seconds x {CORES} cores); (CPU) = "
+                + f". posts/s/core (wall) = posts / (wall seconds x {S.CORES} cores); (CPU) = "
                 "posts / CPU seconds of the driver, the JVM and the Python workers.",
             )
         ],

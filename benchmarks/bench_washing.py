@@ -49,7 +49,7 @@ from benchmarks.quality import char_f1, log_cases, snippet, write_quality_page
 from benchmarks.textgen import RunGuard
 from benchmarks.textgen.washcases import WashCase, WashGenerator, check_wash_case
 from benchmarks.textgen.washings import EVASIONS, WASHINGS
-from benchmarks.textgen.works import CORPORA_OF, load_language
+from benchmarks.textgen.works import corpora_for, load_language
 
 SEED = 18
 LANGS = ("zh", "ja", "en")
@@ -263,7 +263,7 @@ def show(log: H.Log, o: Outcome, works: dict[str, str]) -> None:
 
 
 def measure(args: argparse.Namespace, log: H.Log) -> dict[str, Any]:
-    H.require_corpora(*[n for lang in args.langs for n in CORPORA_OF[lang]])
+    H.require_corpora(*corpora_for(args.langs))
     tp.compare("warm up 天下大势 てすと", "warm up 天下大势 てすと")
     return {"languages": [run_language(lang, args, log) for lang in args.langs]}
 
@@ -295,9 +295,7 @@ def render(results: dict[str, Any]) -> H.Page:
         command="python -m benchmarks.bench_washing",
         summary=summary,
         tables=tables,
-        protocol=PROTOCOL
-        + "\n\n"
-        + H.corpora_note(*[n for r in langs for n in CORPORA_OF[r["lang"]]]),
+        protocol=PROTOCOL + "\n\n" + H.corpora_note(*corpora_for(r["lang"] for r in langs)),
     )
 
 

@@ -442,12 +442,17 @@ def plots(res: dict[str, Any], folder: Path) -> list[H.Plot]:
             label=tool,
         )
     ax.set_xticks(range(len(cnames)), cnames)
-    ax.set_yscale("log")
-    ax.set_ylabel("million characters per CPU second (log)")
-    ax.set_title(f"Winnowing fingerprints, k={K}, window={WINDOW}")
-    ax.legend()
-    H.save_figure(fig, folder / "winnowing_throughput.png")
-    return [H.Plot("winnowing_throughput.png", "Throughput (log scale)")]
+    plot = H.one_panel(
+        fig,
+        ax,
+        folder,
+        "winnowing_throughput.png",
+        "Throughput (log scale)",
+        title=f"Winnowing fingerprints, k={K}, window={WINDOW}",
+        ylabel="million characters per CPU second (log)",
+        log="y",
+    )
+    return [plot]
 
 
 if __name__ == "__main__":

@@ -36,12 +36,25 @@ EQUIVALENT = ROOT / "scripts" / "mutants_equivalent.txt"
 VERIFIED = ROOT / "mutants" / "verified.json"
 #: The test files a module's survivors are re-run against in full (--verify).
 MODULE_TESTS = {
-    "normalization": ["test_normalization.py", "test_determinism.py"],
+    "normalization": [
+        "test_normalization.py",
+        "test_normalization_evasions.py",
+        "test_determinism.py",
+    ],
     "hashing": ["test_hashing.py", "test_determinism.py"],
     "winnowing": ["test_winnowing.py"],
-    "minhash": ["test_minhash.py", "test_datasketch_interop.py", "test_determinism.py"],
-    "lsh": ["test_lsh.py"],
-    "matching": ["test_matching.py"],
+    "minhash": [
+        "test_minhash.py",
+        "test_minhash_estimates.py",
+        "test_minhash_long.py",
+        "test_datasketch_interop.py",
+        "test_determinism.py",
+    ],
+    "_schemes": ["test_minhash.py", "test_minhash_estimates.py", "test_minhash_long.py"],
+    "lsh": ["test_lsh.py", "test_lsh_index.py"],
+    "_lsh_keys": ["test_lsh.py", "test_lsh_index.py"],
+    "_sorted_bands": ["test_lsh.py", "test_lsh_index.py"],
+    "matching": ["test_matching.py", "test_matching_results.py"],
     "report": ["test_report.py", "test_report_boundaries.py"],
 }
 BOUNDARY_TESTS = ["test_thresholds.py"]

@@ -32,22 +32,24 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def dump_dom(url: str, tmp_path: Path) -> str:
-    """The DOM of `url` after it has loaded (its scripts run), as Chromium serializes it."""
+def headless(*args: str, profile: Path) -> str:
+    """Run headless Chromium with `FLAGS`, a fresh profile folder and `args`; return its stdout.
+
+    The one way the tests and the docs' screenshot scripts start the browser.
+    """
     out = subprocess.run(
-        [
-            CHROMIUM or "chromium",
-            *FLAGS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            url,
-        ],
+        [CHROMIUM or "chromium", *FLAGS, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
     return out.stdout
+
+
+def dump_dom(url: str, tmp_path: Path) -> str:
+    """The DOM of `url` after it has loaded (its scripts run), as Chromium serializes it."""
+    return headless("--dump-dom", url, profile=tmp_path / "profile")
 
 
 class _Recorder(http.server.SimpleHTTPRequestHandler):

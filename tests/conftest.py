@@ -12,14 +12,20 @@ Hypothesis profiles (choose with the environment variable ``HYPOTHESIS_PROFILE``
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    import textprint as tp
+    from textprint import _analyzers
 
 settings.register_profile(
     "ci",
@@ -107,3 +113,78 @@ def opencc_convert() -> Callable[[str, str], str]:
         return str(converters[config].convert(text, len(text.encode("utf-8"))))
 
     return convert
+
+
+@pytest.fixture
+def registry_path(tmp_path: Path) -> Path:
+    """Where a registry test keeps its file (tests/test_registry_*.py)."""
+    return tmp_path / "works.db"
+
+
+@pytest.fixture(scope="module")
+def fixture_registry() -> Iterator[tp.Registry]:
+    """An in-memory registry of the three long fixtures and five poems (read-only use)."""
+    import textprint as tp
+    from _registry_texts import EN, JA, ZH, song_ci, tang_poems
+
+    reg = tp.Registry()
+    reg.register("zh", ZH, {"title": "红楼梦 第三回"})
+    reg.register("ja", JA, {"title": "羅生門"})
+    reg.register("en", EN, {"title": "A Scandal in Bohemia"})
+    for p in tang_poems()[:5] + song_ci()[:5]:
+        reg.register(p["id"], p["text"], {"title": p["title"], "author": p["author"]})
+    yield reg
+    reg.close()
+
+
+@pytest.fixture(scope="module")
+def private_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A module whose tests use this never writes to the user's real cache directory."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEXTPRINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache") / "textprint"))
+        yield
+
+
+@pytest.fixture(scope="module")
+def jieba_python(tmp_path_factory: pytest.TempPathFactory) -> _analyzers._JiebaAnalyzer:
+    """jieba itself (not rjieba), with its cache built once for the module."""
+    from _jieba_cases import README_SENTENCE
+    from textprint import _analyzers as analyzers
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEXTPRINT_CACHE_DIR", str(tmp_path_factory.mktemp("jieba") / "textprint"))
+        analyzer = analyzers._JiebaAnalyzer(use_rjieba=False)
+        analyzer.segment(README_SENTENCE)
+    return analyzer
+
+
+@pytest.fixture
+def tiny_dict(tmp_path: Path) -> Path:
+    """A jieba dictionary of a few words (its prefix dictionary builds in microseconds)."""
+    from _jieba_cases import TINY_DICT
+
+    path = tmp_path / "tiny_dict.txt"
+    path.write_text(TINY_DICT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def planted_tmp_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A poisoned ``<tempdir>/jieba.cache``, as any local user could plant in ``/tmp``.
+
+    jieba looks for its cache in ``tempfile.gettempdir()``; pointing that at a folder of our own
+    plants the same file without touching the real ``/tmp/jieba.cache``, which other processes
+    on the machine (ones using ``jieba.dt``) may be reading at the same moment.
+    """
+    from _jieba_cases import POISON, README_SENTENCE
+    from textprint import _analyzers as analyzers
+
+    shared_tmp = tmp_path / "shared-tmp"
+    shared_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared_tmp))
+    path = Path(tempfile.gettempdir()) / "jieba.cache"
+    path.write_bytes(marshal.dumps(POISON))
+    # The attack works on jieba's own loader: a fresh jieba.Tokenizer reads the planted file.
+    victim = analyzers._import_jieba().Tokenizer()
+    assert victim.lcut(README_SENTENCE, HMM=False) == [README_SENTENCE]
+    return path

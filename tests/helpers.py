@@ -10,6 +10,7 @@ import importlib.metadata
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -22,13 +23,20 @@ from textprint._tables import OPENCC_VERSION
 
 __all__ = [
     "HAN",
+    "TOLERANCE",
     "break_at",
+    "cut_at_space",
+    "deviation",
     "edit",
     "fixture_chunks",
+    "fullwidth",
+    "han",
+    "ids",
     "insert_all",
     "require_pinned_opencc",
     "run_python",
     "tokenizer_available",
+    "word_span",
 ]
 
 #: Common Han characters, the replacements `edit` draws from.
@@ -111,3 +119,41 @@ def require_pinned_opencc() -> None:
         pytest.skip("opencc is not installed")
     if version != OPENCC_VERSION:
         pytest.skip(f"opencc {version} is installed; the tables pin {OPENCC_VERSION}")
+
+
+#: How far (in characters) a passage found in a verbatim copy may be from the truth.
+TOLERANCE = 5
+
+
+def word_span(text: str, first: int, n_words: int) -> tuple[int, int]:
+    """Character span of words ``first .. first+n_words-1`` of `text` (split on whitespace)."""
+    words = list(re.finditer(r"\S+", text))
+    return words[first].start(), words[first + n_words - 1].end()
+
+
+def cut_at_space(text: str, n: int) -> str:
+    """The first about `n` characters of `text`, ending at a whitespace."""
+    return text[: text.rindex(" ", 0, n)]
+
+
+def fullwidth(text: str) -> str:
+    """ASCII to full-width forms (and the space to the ideographic space)."""
+    return "".join(
+        chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in text
+    )
+
+
+def deviation(p: tp.Passage, truth: tuple[int, int, int, int]) -> int:
+    """The largest distance between the passage's four offsets and the true ones."""
+    return max(abs(x - y) for x, y in zip(p, truth))
+
+
+def ids(hits: list[tp.Hit]) -> list[str | int]:
+    """The work ids of `hits`, in order."""
+    return [h.work_id for h in hits]
+
+
+def han(start: int, stop: int) -> str:
+    """Han characters ``start:stop`` of the zh fixture (no punctuation: one token each)."""
+    text = (Path(__file__).parent / "fixtures" / "zh_novel.txt").read_text(encoding="utf-8")
+    return "".join([c for c in text if "\u4e00" <= c <= "\u9fff"][start:stop])

@@ -7,18 +7,13 @@ The jieba prefix-dictionary cache is checked for the attacks it exists to stop: 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import logging
-import marshal
 import os
-import shutil
-import stat
 import sys
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +21,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textprint import _analyzers, _files
+from _jieba_cases import (
+    README_SENTENCE,
+    README_WORDS,
+    cache_copied_in,
+    file_sha256,
+    need_japanese,
+    segmented,
+)
+from textprint import _analyzers
 from textprint._analyzers import ANALYZER_NAMES, get_analyzer
 from textprint.errors import InvalidInputError, InvalidParameterError, MissingDependencyError
 
 FIXTURES = Path(__file__).parent / "fixtures"
-README_SENTENCE = "我来到北京清华大学"
-README_WORDS = ["我", "来到", "北京", "清华大学"]
-
-# A tiny jieba dictionary: building its prefix dictionary takes microseconds, not seconds, so the
-# cache tests can rebuild freely. Its words give README_SENTENCE the README's segmentation.
-TINY_DICT = "我 1000 r\n来到 500 v\n来 100 v\n到 100 v\n北京 800 ns\n清华 200 nt\n大学 400 n\n"
-TINY_DICT += "清华大学 300 nt\n"
-
-# If jieba ever loaded this, README_SENTENCE would come back as a single word.
-POISON = (
-    {**{README_SENTENCE[: i + 1]: 0 for i in range(len(README_SENTENCE))}, README_SENTENCE: 10**9},
-    10**9,
-)
-
-ja_required = {
-    "mecab": ("fugashi", "unidic_lite"),
-    "sudachi": ("sudachipy", "sudachidict_core"),
-}
+pytestmark = pytest.mark.usefixtures("private_cache_env")
 
 
 def _corpora() -> Path | None:
@@ -68,15 +54,6 @@ def _jsonl_texts(relative: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f]
 
 
-def _need(name: str) -> None:
-    for module in ja_required.get(name, ()):
-        pytest.importorskip(module)
-
-
-def _words(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    return [text[s:e] for s, e in spans]
-
-
 def _check_spans(text: str, spans: list[tuple[int, int]], *, skippable: str = "") -> None:
     """In order, in range, non-empty, not whitespace-only; what lies between is whitespace."""
     position = 0
@@ -94,58 +71,10 @@ def _check_spans(text: str, spans: list[tuple[int, int]], *, skippable: str = ""
     assert joined == "".join(ch for ch in text if not ch.isspace() and ch not in skippable)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No test here writes to the user's real cache directory."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TEXTPRINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache") / "textprint"))
-        yield
-
-
-@pytest.fixture(scope="module")
-def jieba_python(tmp_path_factory: pytest.TempPathFactory) -> _analyzers._JiebaAnalyzer:
-    """jieba itself (not rjieba), with its cache built once for the module."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TEXTPRINT_CACHE_DIR", str(tmp_path_factory.mktemp("jieba") / "textprint"))
-        analyzer = _analyzers._JiebaAnalyzer(use_rjieba=False)
-        analyzer.segment(README_SENTENCE)
-    return analyzer
-
-
 @pytest.fixture(scope="module")
 def jieba_rust() -> _analyzers._JiebaAnalyzer:
     pytest.importorskip("rjieba")
     return _analyzers._JiebaAnalyzer(use_rjieba=True)
-
-
-@pytest.fixture
-def tiny_dict(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny_dict.txt"
-    path.write_text(TINY_DICT, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def planted_tmp_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A poisoned ``<tempdir>/jieba.cache``, as any local user could plant in ``/tmp``.
-
-    jieba looks for its cache in ``tempfile.gettempdir()``; pointing that at a folder of our own
-    plants the same file without touching the real ``/tmp/jieba.cache``, which other processes
-    on the machine (ones using ``jieba.dt``) may be reading at the same moment.
-    """
-    shared_tmp = tmp_path / "shared-tmp"
-    shared_tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(shared_tmp))
-    path = Path(tempfile.gettempdir()) / "jieba.cache"
-    path.write_bytes(marshal.dumps(POISON))
-    # The attack works on jieba's own loader: a fresh jieba.Tokenizer reads the planted file.
-    victim = _analyzers._import_jieba().Tokenizer()
-    assert victim.lcut(README_SENTENCE, HMM=False) == [README_SENTENCE]
-    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +99,7 @@ def test_unhashable_name_is_an_invalid_parameter() -> None:
 
 @pytest.mark.parametrize("name", ANALYZER_NAMES)
 def test_get_analyzer_is_cached(name: str) -> None:
-    _need(name)
+    need_japanese(name)
     analyzer = get_analyzer(name)
     assert get_analyzer(name) is analyzer
     assert analyzer.name == name
@@ -178,7 +107,7 @@ def test_get_analyzer_is_cached(name: str) -> None:
 
 @pytest.mark.parametrize("name", ANALYZER_NAMES)
 def test_non_str_is_refused(name: str) -> None:
-    _need(name)
+    need_japanese(name)
     with pytest.raises(InvalidInputError, match="must be a str"):
         get_analyzer(name).segment(README_SENTENCE.encode())  # type: ignore[arg-type]
 
@@ -243,7 +172,7 @@ def test_jieba_identity_names_version_and_dictionary_sha256() -> None:
     version = importlib.metadata.version("jieba")
     dictionary = _analyzers._package_dir("jieba", "") / "dict.txt"
     # What `sha256sum dict.txt` prints, so anyone can check it.
-    assert analyzer.identity == f"jieba-{version}+dict.sha256:{_sha256(dictionary)[:12]}"
+    assert analyzer.identity == f"jieba-{version}+dict.sha256:{file_sha256(dictionary)[:12]}"
 
 
 def test_jieba_identity_does_not_depend_on_rjieba(
@@ -254,13 +183,13 @@ def test_jieba_identity_does_not_depend_on_rjieba(
 
 def test_jieba_identity_follows_the_dictionary(tiny_dict: Path) -> None:
     analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert analyzer.identity.endswith(f"+dict.sha256:{_sha256(tiny_dict)[:12]}")
+    assert analyzer.identity.endswith(f"+dict.sha256:{file_sha256(tiny_dict)[:12]}")
     assert analyzer.identity != get_analyzer("jieba").identity
 
 
 def test_japanese_identities() -> None:
-    _need("mecab")
-    _need("sudachi")
+    need_japanese("mecab")
+    need_japanese("sudachi")
     mecab = get_analyzer("mecab").identity
     sudachi = get_analyzer("sudachi").identity
     fugashi = importlib.metadata.version("fugashi")
@@ -303,7 +232,7 @@ def test_jieba_readme_example(
     # jieba's README: 【精确模式】: 我/ 来到/ 北京/ 清华大学
     for analyzer in (jieba_python, jieba_rust, get_analyzer("jieba")):
         spans = analyzer.segment(README_SENTENCE)
-        assert _words(README_SENTENCE, spans) == README_WORDS
+        assert segmented(README_SENTENCE, spans) == README_WORDS
         assert spans == [(0, 1), (1, 3), (3, 5), (5, 9)]
 
 
@@ -311,7 +240,7 @@ def test_jieba_hmm_is_off(jieba_python: _analyzers._JiebaAnalyzer) -> None:
     # jieba's README: with the HMM, "杭研" is found although "it is not in the dictionary";
     # without it, it stays two characters.
     text = "他来到了网易杭研大厦"
-    assert _words(text, jieba_python.segment(text)) == [
+    assert segmented(text, jieba_python.segment(text)) == [
         "他",
         "来到",
         "了",
@@ -335,11 +264,11 @@ def test_jieba_is_private_and_quiet(
 
 
 def test_mecab_fugashi_readme_example() -> None:
-    _need("mecab")
+    need_japanese("mecab")
     # fugashi's README, with unidic-lite: 麩 菓子 は 、 麩 を 主材 料 と し た 日本 の 菓子 。
     text = "麩菓子は、麩を主材料とした日本の菓子。"
     expected = "麩 菓子 は 、 麩 を 主材 料 と し た 日本 の 菓子 。".split(" ")  # noqa: SIM905
-    assert _words(text, get_analyzer("mecab").segment(text)) == expected
+    assert segmented(text, get_analyzer("mecab").segment(text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -352,18 +281,18 @@ def test_mecab_fugashi_readme_example() -> None:
     ],
 )
 def test_sudachi_readme_examples_in_mode_b(text: str, expected: list[str]) -> None:
-    _need("sudachi")
-    assert _words(text, get_analyzer("sudachi").segment(text)) == expected
+    need_japanese("sudachi")
+    assert segmented(text, get_analyzer("sudachi").segment(text)) == expected
 
 
 @pytest.mark.parametrize("name", ["mecab", "sudachi"])
 def test_japanese_whitespace_and_astral_offsets(name: str) -> None:
-    _need(name)
+    need_japanese(name)
     # Blanks of every kind are dropped; an astral character counts as one code point.
     text = "  すもも も\tもも\r\nもものうち　です。 𠮷野家😀へ "
     spans = get_analyzer(name).segment(text)
     _check_spans(text, spans)
-    words = _words(text, spans)
+    words = segmented(text, spans)
     assert words[:4] == ["すもも", "も", "もも", "もも"]
     assert "𠮷" in "".join(words)
     assert words[-1] == "へ"
@@ -371,7 +300,7 @@ def test_japanese_whitespace_and_astral_offsets(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["mecab", "sudachi"])
 def test_japanese_lines_are_segmented_independently(name: str) -> None:
-    _need(name)
+    need_japanese(name)
     analyzer = get_analyzer(name)
     first, second = "吾輩は猫である", "名前はまだ無い。"
     together = analyzer.segment(first + "\n" + second)
@@ -382,24 +311,24 @@ def test_japanese_lines_are_segmented_independently(name: str) -> None:
 
 
 def test_mecab_reads_past_a_nul() -> None:
-    _need("mecab")
+    need_japanese("mecab")
     text = "テスト\0です"
-    assert _words(text, get_analyzer("mecab").segment(text)) == ["テスト", "です"]
+    assert segmented(text, get_analyzer("mecab").segment(text)) == ["テスト", "です"]
 
 
 def test_sudachi_keeps_yomigana_inside_the_span() -> None:
-    _need("sudachi")
+    need_japanese("sudachi")
     # Sudachi's IgnoreYomiganaPlugin reads 徳島（とくしま） as one word; the span must still be
     # exactly the characters it covers.
     text = "徳島（とくしま）に行く"
     spans = get_analyzer("sudachi").segment(text)
     _check_spans(text, spans)
-    assert _words(text, spans)[-2:] == ["に", "行く"]
+    assert segmented(text, spans)[-2:] == ["に", "行く"]
 
 
 @pytest.mark.parametrize("name", ANALYZER_NAMES)
 def test_empty_and_blank(name: str) -> None:
-    _need(name)
+    need_japanese(name)
     analyzer = get_analyzer(name)
     for text in ["", " ", "\n", "\r\n", "\u3000\t \n\n"]:
         assert analyzer.segment(text) == []
@@ -418,7 +347,7 @@ def test_empty_and_blank(name: str) -> None:
     ],
 )
 def test_spans_slice_and_concatenate_back(name: str, fixture: str) -> None:
-    _need(name)
+    need_japanese(name)
     text = (FIXTURES / fixture).read_text(encoding="utf-8")
     spans = get_analyzer(name).segment(text)
     _check_spans(text, spans)
@@ -430,7 +359,7 @@ def test_spans_slice_and_concatenate_back(name: str, fixture: str) -> None:
 
 
 def test_sudachi_long_line_is_cut_at_sentence_ends() -> None:
-    _need("sudachi")
+    need_japanese("sudachi")
     analyzer = get_analyzer("sudachi")
     sentence = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。"
     text = sentence * (3 * _analyzers._MAX_PIECE_BYTES // len(sentence.encode()) + 1)
@@ -438,8 +367,8 @@ def test_sudachi_long_line_is_cut_at_sentence_ends() -> None:
     assert "\n" not in text
     spans = analyzer.segment(text)
     _check_spans(text, spans)
-    one = _words(sentence, analyzer.segment(sentence))
-    assert _words(text, spans) == one * (len(text) // len(sentence))
+    one = segmented(sentence, analyzer.segment(sentence))
+    assert segmented(text, spans) == one * (len(text) // len(sentence))
 
 
 @pytest.mark.parametrize(
@@ -456,7 +385,7 @@ def test_sudachi_long_line_is_cut_at_sentence_ends() -> None:
     ids=["kana", "ascii", "combining", "halfwidth", "square-era", "ligature", "spaced"],
 )
 def test_sudachi_over_the_byte_limit(text: str) -> None:
-    _need("sudachi")
+    need_japanese("sudachi")
     assert len(text.encode()) > 49_149
     spans = get_analyzer("sudachi").segment(text)
     _check_spans(text, spans)
@@ -519,7 +448,7 @@ def test_segment_never_raises_and_spans_are_well_formed(
     elif name == "jieba-rust":
         analyzer = request.getfixturevalue("jieba_rust")
     else:
-        _need(name)
+        need_japanese(name)
         analyzer = get_analyzer(name)
     spans = analyzer.segment(text)
     # MeCab reads a C string, so a NUL is read as a blank and dropped.
@@ -583,226 +512,6 @@ def test_rjieba_is_used_only_for_checked_versions(monkeypatch: pytest.MonkeyPatc
 
 
 # --------------------------------------------------------------------------------------------
-# jieba's cache: private, checked, never <tempdir>/jieba.cache
-
-
-def _cache_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if not p.name.startswith("."))
-
-
-def test_cache_dir_is_created_0700(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    directory = tmp_path / "deep" / "er" / "textprint"
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    cache, checksum = _cache_files(directory)
-    assert analyzer.cache_file == cache
-    digest = _sha256(tiny_dict)[:12]
-    assert (cache.name, checksum.name) == (
-        f"jieba-{importlib.metadata.version('jieba')}-{digest}.cache",
-        f"jieba-{importlib.metadata.version('jieba')}-{digest}.sha256",
-    )
-    assert checksum.read_text().strip() == _sha256(cache)
-    assert stat.S_IMODE(cache.stat().st_mode) & 0o077 == 0
-
-
-def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert _files.private_cache_dir() == tmp_path / "xdg" / "textprint"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert _files.private_cache_dir() == tmp_path / "home" / ".cache" / "textprint"
-    assert stat.S_IMODE((tmp_path / "home" / ".cache" / "textprint").stat().st_mode) == 0o700
-
-
-def test_cache_is_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path) -> None:
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(tmp_path / "c"))
-    _analyzers._JiebaAnalyzer(dictionary=tiny_dict).segment(README_SENTENCE)
-    built = {p.name: p.stat().st_mtime_ns for p in _cache_files(tmp_path / "c")}
-    calls = []
-    monkeypatch.setattr(_analyzers, "_store_cache", lambda *a: calls.append(a))
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert calls == []
-    assert {p.name: p.stat().st_mtime_ns for p in _cache_files(tmp_path / "c")} == built
-
-
-def _cache_copied_in(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh cache directory holding a copy of the module's real jieba cache (so a new
-    analyzer builds in a fraction of a second), set as TEXTPRINT_CACHE_DIR."""
-    directory = tmp_path / "textprint"
-    directory.mkdir(mode=0o700)
-    for path in (source, source.with_suffix(".sha256")):
-        shutil.copy2(path, directory / path.name)
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
-    return directory
-
-
-def test_planted_tmp_jieba_cache_has_no_effect(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    jieba_python: _analyzers._JiebaAnalyzer,
-    planted_tmp_cache: Path,
-) -> None:
-    before = planted_tmp_cache.read_bytes()
-    source = jieba_python.cache_file
-    assert source is not None
-    directory = _cache_copied_in(source, tmp_path, monkeypatch)
-    analyzer = _analyzers._JiebaAnalyzer(use_rjieba=False)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert analyzer.cache_file == directory / source.name
-    # Nor was it overwritten (jieba would have "repaired" a cache it failed to read).
-    assert planted_tmp_cache.read_bytes() == before
-
-
-def test_no_cache_in_tempdir_even_without_a_cache_dir(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path, planted_tmp_cache: Path
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(blocker / "textprint"))
-    before = planted_tmp_cache.read_bytes()
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert analyzer.cache_file is None
-    assert planted_tmp_cache.read_bytes() == before
-
-
-def _build(monkeypatch: pytest.MonkeyPatch, directory: Path, dictionary: Path) -> Path:
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=dictionary)
-    analyzer.segment(README_SENTENCE)
-    assert analyzer.cache_file is not None
-    return analyzer.cache_file
-
-
-def _plant(cache: Path, data: bytes, *, matching_checksum: bool) -> None:
-    cache.write_bytes(data)
-    if matching_checksum:
-        cache.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest() + "\n")
-
-
-@pytest.mark.parametrize(
-    ("data", "matching_checksum"),
-    [
-        (marshal.dumps(POISON), False),  # tampered: digest mismatch
-        (b"\x00garbage, not marshal", True),  # checksum fine, content unreadable
-        (marshal.dumps(["not", "a", "tuple"]), True),  # checksum fine, wrong shape
-    ],
-    ids=["tampered", "garbage", "wrong-shape"],
-)
-def test_bad_cache_is_ignored_and_rebuilt(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    tiny_dict: Path,
-    data: bytes,
-    matching_checksum: bool,
-) -> None:
-    cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
-    good = cache.read_bytes()
-    _plant(cache, data, matching_checksum=matching_checksum)
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert marshal.loads(cache.read_bytes()) == marshal.loads(good)
-    assert cache.with_suffix(".sha256").read_text().strip() == _sha256(cache)
-
-
-def test_symlinked_cache_is_not_followed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
-    elsewhere = tmp_path / "elsewhere.cache"
-    _plant(elsewhere, marshal.dumps(POISON), matching_checksum=False)
-    cache.unlink()
-    cache.symlink_to(elsewhere)
-    cache.with_suffix(".sha256").write_text(_sha256(elsewhere) + "\n")
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert not cache.is_symlink()
-
-
-def test_cache_in_a_directory_others_can_write_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
-    _plant(cache, marshal.dumps(POISON), matching_checksum=True)
-    (tmp_path / "c").chmod(0o777)
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert analyzer.cache_file is None
-    assert marshal.loads(cache.read_bytes()) == POISON  # refused, so not even rewritten
-
-
-def test_cache_file_others_can_write_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
-    _plant(cache, marshal.dumps(POISON), matching_checksum=True)
-    cache.chmod(0o666)
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
-def test_cache_dir_owned_by_someone_else_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    cache = _build(monkeypatch, tmp_path / "c", tiny_dict)
-    _plant(cache, marshal.dumps(POISON), matching_checksum=True)
-    os.chown(tmp_path / "c", 65534, 65534)
-    assert _files.private_cache_dir() is None
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-
-
-def test_missing_home_means_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.delenv("TEXTPRINT_CACHE_DIR")
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("HOME", str(blocker / "home"))
-    assert _files.private_cache_dir() is None
-
-
-def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int) -> Path:
-    """An empty cache directory of `mode`, set as TEXTPRINT_CACHE_DIR."""
-    directory = tmp_path / "c"
-    directory.mkdir(mode=mode)
-    monkeypatch.setenv("TEXTPRINT_CACHE_DIR", str(directory))
-    return directory
-
-
-def test_unwritable_cache_dir_means_no_cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    directory = _cache_dir(tmp_path, monkeypatch, 0o700)
-
-    def refuse(path: Path, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError(13, "Permission denied", str(path))
-
-    # Simulated: the tests may run as root, whom a read-only mode does not stop.
-    monkeypatch.setattr(_analyzers, "atomic_write", refuse)
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert analyzer.cache_file is None
-    assert list(directory.iterdir()) == []
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores modes")
-def test_read_only_cache_dir_means_no_cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_dict: Path
-) -> None:
-    _cache_dir(tmp_path, monkeypatch, 0o500)
-    analyzer = _analyzers._JiebaAnalyzer(dictionary=tiny_dict)
-    assert _words(README_SENTENCE, analyzer.segment(README_SENTENCE)) == README_WORDS
-    assert analyzer.cache_file is None
-
-
-# --------------------------------------------------------------------------------------------
 # Threads
 
 
@@ -833,7 +542,7 @@ def test_four_threads_get_the_same_spans(
     analyzer: _analyzers.Analyzer
     if name == "jieba-python":
         # Fresh, with the module's cache copied in, so that the four threads race to build it.
-        _cache_copied_in(request.getfixturevalue("jieba_python").cache_file, tmp_path, monkeypatch)
+        cache_copied_in(request.getfixturevalue("jieba_python").cache_file, tmp_path, monkeypatch)
         analyzer = _analyzers._JiebaAnalyzer(use_rjieba=False)
         fixture = "zh_novel.txt"
     elif name == "jieba-rust":
@@ -841,7 +550,7 @@ def test_four_threads_get_the_same_spans(
         analyzer = _analyzers._JiebaAnalyzer(use_rjieba=True)
         fixture = "zh_novel.txt"
     else:
-        _need(name)
+        need_japanese(name)
         # Fresh, so that each thread creates its own tagger at the same moment.
         analyzer = _analyzers._MecabAnalyzer() if name == "mecab" else _analyzers._SudachiAnalyzer()
         fixture = "ja_aozora.txt"

@@ -19,27 +19,14 @@ from typing import Any
 
 import pytest
 
+from _browser import headless, needs_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTH, FIRST_SCREEN = 1280, 1000
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-    f"--window-size={WIDTH},{FIRST_SCREEN}",
-]
+FIRST_SCREEN_FLAGS = ("--hide-scrollbars", f"--window-size={WIDTH},{FIRST_SCREEN}")
 # A speed-up as the benchmark pages print it: "41x", "4.5x", "19.25 ×".
 RATIO = r"\d+(?:\.\d+)?\s?[x×](?![\w])"
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's)"
-)
 
 # Runs in the page: for each pattern, where its first visible occurrence in the article is.
 # "Visible" means inside the viewport's width and not clipped by a scrolling ancestor (a wide
@@ -124,18 +111,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "html"
 
 
-def _chromium(args: list[str], profile: Path) -> str:
-    assert CHROMIUM is not None
-    done = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
-
-
 def first_screen(site: Path, page: str, tmp_path: Path) -> dict[str, Any]:
     """Measure `page` of `site` in Chromium at 1280 px and screenshot its first screen."""
     source = site / page
@@ -144,7 +119,12 @@ def first_screen(site: Path, page: str, tmp_path: Path) -> dict[str, Any]:
     probe.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
     try:
         shot = tmp_path / (page.replace("/", "_").removesuffix(".html") + ".png")
-        _chromium([f"--screenshot={shot}", probe.as_uri()], tmp_path / "profile-shot")
+        headless(
+            *FIRST_SCREEN_FLAGS,
+            f"--screenshot={shot}",
+            probe.as_uri(),
+            profile=tmp_path / "profile-shot",
+        )
         header = shot.read_bytes()[:24]  # PNG signature, then IHDR: width, height
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         assert (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")) == (
@@ -155,7 +135,9 @@ def first_screen(site: Path, page: str, tmp_path: Path) -> dict[str, Any]:
         if keep:
             Path(keep).mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, Path(keep) / shot.name)
-        dom = _chromium(["--dump-dom", probe.as_uri()], tmp_path / "profile-dom")
+        dom = headless(
+            *FIRST_SCREEN_FLAGS, "--dump-dom", probe.as_uri(), profile=tmp_path / "profile-dom"
+        )
     finally:
         probe.unlink()
     found = re.search(r'<pre id="first-screen-guard"[^>]*>(.*?)</pre>', dom, re.S)
@@ -169,21 +151,20 @@ def _on_first_screen(item: dict[str, Any] | None) -> bool:
     return item is not None and item["bottom"] <= FIRST_SCREEN
 
 
+# what a reader must see without scrolling: the landing page's install line and demo, the
+# benchmark index's headline ratio
 @needs_chromium
-def test_landing_page_shows_install_and_demo_on_the_first_screen(
-    site: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("page", "items"),
+    [("index.html", ("install", "demo")), ("benchmarks/index.html", ("ratio",))],
+    ids=["landing-install-and-demo", "benchmark-index-ratio"],
+)
+def test_page_shows_its_essentials_on_the_first_screen(
+    site: Path, tmp_path: Path, page: str, items: tuple[str, ...]
 ) -> None:
-    seen = first_screen(site, "index.html", tmp_path)
-    assert _on_first_screen(seen["install"]), seen["install"]
-    assert _on_first_screen(seen["demo"]), seen["demo"]
-
-
-@needs_chromium
-def test_benchmark_index_shows_a_headline_ratio_on_the_first_screen(
-    site: Path, tmp_path: Path
-) -> None:
-    seen = first_screen(site, "benchmarks/index.html", tmp_path)
-    assert _on_first_screen(seen["ratio"]), seen["ratio"]
+    seen = first_screen(site, page, tmp_path)
+    for item in items:
+        assert _on_first_screen(seen[item]), (item, seen[item])
 
 
 @needs_chromium

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from helpers import run_python
+from helpers import han, run_python
 from textprint import _shingles as hashing
 from textprint._shingles import hash_shingles, shingle_batch
 from textprint._tokens import TokenBatch
@@ -364,3 +364,52 @@ def test_identical_in_fresh_processes_with_other_hash_seeds() -> None:
         out = run_python(code, str(TESTS), hash_seed=hash_seed)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == here, f"PYTHONHASHSEED={hash_seed}: {out.stderr}"
+
+
+# -- texts longer than one power table; shingles on both sides of the direct window path ------
+
+
+@pytest.mark.parametrize("n_chars", [2**16 - 10, 2**16 + 10, 2**17 + 5_000])
+def test_hashes_of_a_text_past_2_to_the_16_units_equal_the_bytes_path(n_chars: int) -> None:
+    """A text of more than 2**16 code units hashes each shingle as the bytes path does: the
+    powers of R are looked up 16 bits of exponent at a time, and beyond 2**16 a second (and
+    third) table multiplies in.
+
+    Kills: the higher digits' factor assigned instead of multiplied (``out =`` for ``out *=``),
+    read from the wrong level, and the level tables computed with another modulus.
+    """
+    base = han(0, 600)
+    text = (base * (n_chars // len(base) + 1))[:n_chars]
+    text = text[: n_chars - 20] + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"  # a distinct tail
+    fp = tp.fingerprint(text, tokenizer="char")
+    assert int(fp.positions.max()) > 2**16 - 100
+    want = hash_bytes(tp.shingles(text, tokenizer="char"), seed=0)
+    assert fp.hashes.tolist() == want[fp.positions].tolist()
+
+
+@pytest.mark.parametrize("k", [1, 12, 13, 40])
+def test_hashes_on_both_sides_of_the_direct_window_path(k: int) -> None:
+    """Shingles of up to 12 tokens are hashed window by window, longer ones from prefix sums;
+    both give every shingle the hash of its bytes, in a batch of several texts (one of them
+    shorter than k, one empty).
+
+    Kills: the prefix path (k > 12) with its range ends or starts wrong, which no unit test
+    reached (they use k <= 12).
+    """
+    english = (TESTS / "fixtures" / "en_gutenberg.txt").read_text(encoding="utf-8")[:800]
+    texts = [han(0, 200), "", han(300, 305), english, han(500, 640)]
+    for fp, text in zip(tp.fingerprints(texts, k=k, window=4, tokenizer="char"), texts):
+        want = hash_bytes(tp.shingles(text, k=k, tokenizer="char"), seed=0)
+        assert fp.hashes.dtype == np.uint64
+        assert fp.hashes.tolist() == want[fp.positions].tolist()
+        assert fp.n_shingles == len(want)
+
+
+def test_no_token_anywhere_gives_uint64_hashes() -> None:
+    """A batch with no token at all still gives uint64 hashes (API.md: empty input gives an
+    empty result of the right dtype). The mutant that creates hash_shingles' empty array
+    without its dtype survives this: the value is replaced before it is returned."""
+    for fp in tp.fingerprints(["", "，。！", " \u200b "]):
+        assert fp.hashes.dtype == np.uint64
+        assert len(fp) == 0
+    assert tp.MinHasher(8).signatures(["", "。"]).values.dtype == np.uint64

@@ -1,13 +1,12 @@
 """MinHash: the oph/classic/datasketch kernels against the pure-Python references, text path
-against bytes path, batches and chunks, too-short rows, Jaccard estimate quality, errors and
-golden vectors."""
+against bytes path, batches and chunks, too-short rows, parameters, errors and golden vectors.
+
+The Jaccard estimate and its quality: ``tests/test_minhash_estimates.py``; long texts signed in
+pieces: ``tests/test_minhash_long.py``."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import json
-import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from helpers import tokenizer_available
-from textprint import minhash as mhmod
-from textprint._shingles import shingle_batch
-from textprint._text_runs import kana_decides_ja
-from textprint._tokens import piece_cuts
+from textprint import _schemes as schemes
 from textprint.errors import (
     IncompatibleError,
     InvalidInputError,
@@ -85,7 +80,7 @@ def unfmix64(y: int) -> int:
     mh_seeds,
 )
 def test_oph_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    _assert_rows(mhmod._oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
+    _assert_rows(schemes.oph(_flat(docs), _bounds(docs), n, seed), docs, n, seed, ref.oph_reference)
 
 
 def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, reference: Any) -> None:
@@ -99,7 +94,7 @@ def _assert_rows(sig: np.ndarray, docs: list[list[int]], n: int, seed: int, refe
 @settings(deadline=None, derandomize=True, max_examples=120)
 @given(st.lists(st.lists(hash_value, max_size=30), min_size=1, max_size=4), n_hashes, mh_seeds)
 def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: int) -> None:
-    sig = mhmod._classic(_flat(docs), _bounds(docs), n, seed)
+    sig = schemes.classic(_flat(docs), _bounds(docs), n, seed)
     _assert_rows(sig, docs, n, seed, ref.classic_reference)
 
 
@@ -110,9 +105,9 @@ def test_classic_kernel_equals_reference(docs: list[list[int]], n: int, seed: in
     ds_seeds,
 )
 def test_datasketch_kernel_equals_reference(docs: list[list[bytes]], n: int, seed: int) -> None:
-    sha = mhmod._sha32([x for d in docs for x in d])
+    sha = schemes.sha32([x for d in docs for x in d])
     bounds = _bounds(docs)  # type: ignore[arg-type]
-    sig = mhmod._datasketch_from_sha(sha, bounds, n, seed)
+    sig = schemes.datasketch_from_sha(sha, bounds, n, seed)
     assert sig.dtype == np.uint64
     for d, items in enumerate(docs):
         assert sig[d].tolist() == ref.datasketch_reference(items, n, seed), d
@@ -122,7 +117,7 @@ def test_oph_densification_fallback_equals_reference() -> None:
     # one shingle, 700 bins: a few empty bins find no filled bin in 4096 random probes and take
     # the fallback (the next filled bin to the right, cyclically)
     h = [12345678901234567]
-    sig = mhmod._oph(np.array(h, dtype=np.uint64), np.array([0, 1]), 700, 5)
+    sig = schemes.oph(np.array(h, dtype=np.uint64), np.array([0, 1]), 700, 5)
     fallbacks: list[int] = []
     assert sig[0].tolist() == ref.oph_reference(h, 700, 5, fallbacks)
     assert len(fallbacks) == 3
@@ -134,13 +129,13 @@ def test_large_documents_equal_reference() -> None:
     rng = np.random.default_rng(5)
     docs = [rng.integers(0, ref.MASK64, size=s, dtype=np.uint64).tolist() for s in (0, 40_000, 3)]
     bounds, flat, n = _bounds(docs), _flat(docs), 300
-    classic = mhmod._classic(flat, bounds, n, 3)
+    classic = schemes.classic(flat, bounds, n, 3)
     keys = np.array([ref.splitmix64(3 + 1 + i) for i in range(n)], dtype=np.uint64)
     permuted = fmix64(np.array(docs[1], dtype=np.uint64)[:, None] ^ keys[None, :])
     assert classic[1].tolist() == permuted.min(axis=0).tolist()
     assert (classic[0] == EMPTY).all()
     assert classic[2].tolist() == ref.classic_reference(docs[2], n, 3)
-    oph = mhmod._oph(flat, bounds, n, 3)
+    oph = schemes.oph(flat, bounds, n, 3)
     for d, hashes in enumerate(docs):
         assert oph[d].tolist() == ref.oph_reference(hashes, n, 3)
 
@@ -150,11 +145,11 @@ def test_valid_values_never_take_the_reserved_value() -> None:
     # classic: a shingle hash whose first permuted value is exactly 2**64 - 1
     h = unfmix64(ref.MASK64) ^ ref.splitmix64(seed + 1)
     assert ref.fmix64(h ^ ref.splitmix64(seed + 1)) == ref.MASK64
-    classic = mhmod._classic(np.array([h], dtype=np.uint64), np.array([0, 1]), 4, seed)
+    classic = schemes.classic(np.array([h], dtype=np.uint64), np.array([0, 1]), 4, seed)
     assert classic[0, 0] == ref.MAX_VALUE
     assert (classic != EMPTY).all()
     # oph: a shingle hash of 2**64 - 1 itself
-    oph = mhmod._oph(np.array([ref.MASK64], dtype=np.uint64), np.array([0, 1]), 8, seed)
+    oph = schemes.oph(np.array([ref.MASK64], dtype=np.uint64), np.array([0, 1]), 8, seed)
     assert (oph == ref.MAX_VALUE).all()
     assert oph[0].tolist() == ref.oph_reference([ref.MASK64], 8, seed)
 
@@ -293,174 +288,6 @@ def test_invalid_rows_never_collide(scheme: str) -> None:
     assert tp.jaccard(sigs.values[0], sigs.values[2]) == 0.0
     assert tp.jaccard(sigs.values[2], sigs.values[2]) == 1.0
     assert np.asarray(tp.jaccard(sigs.values, sigs.values)).tolist() == [0.0, 0.0, 1.0]
-
-
-# ------------------------------------------------------------------------------ jaccard
-
-
-def test_jaccard_values_and_types() -> None:
-    a = np.array([1, 2, 3, 4], dtype=np.uint64)
-    b = np.array([1, 2, 0, 5], dtype=np.uint64)
-    j = tp.jaccard(a, b)
-    assert isinstance(j, float)
-    assert j == 0.5
-    two = tp.jaccard(np.stack([a, a]), np.stack([b, a]))
-    assert isinstance(two, np.ndarray)
-    assert two.dtype == np.float64
-    assert two.tolist() == [0.5, 1.0]
-    # a reserved value in one position is never a match, valid elsewhere
-    e = np.array([ref.MASK64, 2, 3, 4], dtype=np.uint64)
-    assert tp.jaccard(e, e) == 0.75
-
-
-def test_jaccard_accepts_signatures() -> None:
-    mh = tp.MinHasher(n_hashes=64)
-    s1 = mh.signatures(["天下大势，分久必合，合久必分", "to be or not to be"])
-    s2 = mh.signatures(["天下大勢，分久必合，合久必分", "to be or not to be, that is"])
-    est = tp.jaccard(s1, s2)
-    assert isinstance(est, np.ndarray)
-    assert est[0] == 1.0
-    assert 0.0 <= est[1] < 1.0
-    assert np.asarray(tp.jaccard(s1, np.asarray(s2))).tolist() == est.tolist()
-
-
-def test_jaccard_of_signatures_from_other_tokenizers() -> None:
-    a = tp.MinHasher(n_hashes=16).signatures(["天下大势，分久必合"])
-    other = dataclasses.replace(a.params, tokenizer="jieba-0.42.1")
-    b = dataclasses.replace(a, params=other)
-    with pytest.raises(IncompatibleError, match=r"tokenizer=.* vs 'jieba-0\.42\.1'"):
-        tp.jaccard(a, b)
-    with pytest.raises(IncompatibleError, match="hash='tp64-1' vs 'tp64-2'"):
-        tp.jaccard(a, dataclasses.replace(a, params=dataclasses.replace(a.params, hash="tp64-2")))
-
-
-def test_jaccard_shape_and_dtype_errors() -> None:
-    a = np.zeros(16, dtype=np.uint64)
-    with pytest.raises(InvalidParameterError, match=r"\(16,\) and \(32,\)") as err:
-        tp.jaccard(a, np.zeros(32, dtype=np.uint64))
-    assert isinstance(err.value, ValueError)
-    with pytest.raises(InvalidParameterError, match="same shape"):
-        tp.jaccard(np.zeros((2, 16), dtype=np.uint64), np.zeros((3, 16), dtype=np.uint64))
-    with pytest.raises(InvalidParameterError, match="sig_b must have dtype uint64, got int64"):
-        tp.jaccard(a, np.zeros(16, dtype=np.int64))
-    with pytest.raises(InvalidParameterError, match="sig_a must have dtype uint64"):
-        tp.jaccard([1, 2], a[:2])
-    with pytest.raises(InvalidParameterError, match="shape"):
-        tp.jaccard(np.zeros((1, 1, 4), dtype=np.uint64), np.zeros((1, 1, 4), dtype=np.uint64))
-    with pytest.raises(InvalidParameterError, match="shape"):
-        tp.jaccard(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64))
-
-
-@pytest.mark.parametrize(
-    ("other", "needles"),
-    [
-        ({"seed": 1}, ["seed=0 vs 1"]),
-        ({"n_hashes": 64}, ["n_hashes=32 vs 64"]),
-        ({"scheme": "classic"}, ["scheme='oph' vs 'classic'"]),
-        ({"k": 4, "seed": 2}, ["k=5 vs 4", "seed=0 vs 2"]),
-    ],
-)
-def test_jaccard_of_incompatible_signatures(other: dict[str, object], needles: list[str]) -> None:
-    base = {"n_hashes": 32, "k": 5, "seed": 0, "scheme": "oph"}
-    a = tp.MinHasher(**base).signatures(["天下大势，分久必合"])  # type: ignore[arg-type]
-    b = tp.MinHasher(**{**base, **other}).signatures(["天下大势，分久必合"])  # type: ignore[arg-type]
-    with pytest.raises(IncompatibleError) as err:
-        tp.jaccard(a, b)
-    assert isinstance(err.value, ValueError)
-    for needle in needles:
-        assert needle in str(err.value)
-    with pytest.raises(IncompatibleError):
-        a.params.check_compatible(b.params)
-
-
-# ------------------------------------------------------------------------------ quality
-
-MAE_SOURCES = (
-    "zh_novel",
-    "zh_novel_2",
-    "ja_aozora",
-    "ja_aozora_2",
-    "en_gutenberg",
-    "en_gutenberg_2",
-)
-
-
-def _mutate(units: list[str], vocab: list[str], rate: float, rng: random.Random) -> list[str]:
-    out: list[str] = []
-    for u in units:
-        r = rng.random()
-        if r < rate / 3:
-            out.append(rng.choice(vocab))  # replace
-        elif r < 2 * rate / 3:
-            pass  # delete
-        elif r < rate:
-            out.extend([u, rng.choice(vocab)])  # insert
-        else:
-            out.append(u)
-    return out
-
-
-def _mutated_pairs(n_pairs: int, seed: int = 2024) -> list[tuple[str, str, float]]:
-    """Pairs (fixture cut, mutated copy, exact Jaccard of their 5-shingle sets) with Jaccard
-    spread over [0.3, 1.0]: the mutation rate cycles through bands (a mutation breaks about k
-    shingles, so J ~ s / (2 - s) with s = (1 - rate)**5); pairs outside [0.3, 1] are dropped."""
-    rng = random.Random(seed)
-    texts = {name: ref.fixture(name) for name in MAE_SOURCES}
-    rates = [(0.002, 0.012), (0.012, 0.04), (0.04, 0.08), (0.08, 0.14)]
-    pairs: list[tuple[str, str, float]] = []
-    attempt = 0
-    while len(pairs) < n_pairs:
-        low, high = rates[attempt % len(rates)]
-        attempt += 1
-        name = rng.choice(MAE_SOURCES)
-        if name.startswith("en"):
-            units = texts[name].split()
-            size, sep = rng.randint(60, 140), " "
-        else:
-            units = [c for c in texts[name] if not c.isspace()]
-            size, sep = rng.randint(120, 300), ""
-        start = rng.randrange(len(units) - size)
-        base = units[start : start + size]
-        # one pair in 25 is an exact copy
-        rate = 0.0 if attempt % 25 == 1 else rng.uniform(low, high)
-        mutated = _mutate(base, units, rate, rng)
-        a, b = sep.join(base), sep.join(mutated)
-        sa, sb = set(tp.shingles(a)), set(tp.shingles(b))
-        j = len(sa & sb) / len(sa | sb)
-        if 0.3 <= j <= 1.0:
-            pairs.append((a, b, j))
-    return pairs
-
-
-@pytest.fixture(scope="module")
-def mutated_pairs() -> list[tuple[str, str, float]]:
-    return _mutated_pairs(240)
-
-
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_jaccard_estimate_quality(scheme: str, mutated_pairs: list[tuple[str, str, float]]) -> None:
-    exact = np.array([j for _, _, j in mutated_pairs])
-    assert len(exact) >= 200
-    assert exact.min() < 0.35
-    assert exact.max() == 1.0
-    assert exact.min() >= 0.3
-    mh = tp.MinHasher(n_hashes=128, seed=0, scheme=scheme)
-    sa = mh.signatures([a for a, _, _ in mutated_pairs])
-    sb = mh.signatures([b for _, b, _ in mutated_pairs])
-    est = tp.jaccard(sa, sb)
-    err = np.asarray(est) - exact
-    mae = float(np.abs(err).mean())
-    edited = exact < 1.0
-    mae_edited = float(np.abs(err[edited]).mean())
-    bias = float(err.mean())
-    msg = (
-        f"scheme={scheme}: MAE={mae:.4f} (edited pairs only: {mae_edited:.4f}), "
-        f"bias={bias:+.4f}, max error={np.abs(err).max():.3f} over {len(exact)} pairs "
-        f"({int(edited.sum())} edited) with exact Jaccard in [{exact.min():.2f}, {exact.max():.2f}]"
-    )
-    assert mae <= 0.04, msg
-    assert mae_edited <= 0.04, msg
-    assert abs(bias) <= 0.02, msg
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -605,242 +432,6 @@ def test_signature_golden_vectors() -> None:
         assert actual[f"datasketch/seed={seed}"] == m.hashvalues[:16].tolist()
 
 
-# ------------------------------------------------------------------------------ long texts
-
-
-INSTALLED = [name for name in ("char", "jieba", "mecab", "sudachi") if tokenizer_available(name)]
-#: Traditional Chinese (folded to Simplified on Chinese runs, to shinjitai on Japanese ones)
-#: and Japanese lines: their mix decides whether Han-only runs are Japanese in the document.
-# short sentences (fewer than LONG_HAN_RUN Han each): their fold follows the document's language
-ZH_LINE = "話說天下大勢。分久必合。合久必分。周末七國分爭。併入於秦。"
-JA_LINE = "國の學校で舊い體育館を見た。かなりの廣さだった！"
-#: Pieces that put every rule of a safe cut to work: line breaks after letters, CJK and
-#: punctuation (kept, dropped between CJK, joined after a hyphen), CR LF, sentence ends,
-#: marks that compose with what precedes them, invisible characters, white space, and
-#: decorative separators (a chain never crosses a sentence end or a line: _separators).
-CUT_PIECES = st.one_of(
-    st.sampled_from(
-        [
-            "\n",
-            "\r\n",
-            "\r",
-            "。",
-            "！",
-            "?",
-            "-",
-            "-\n",
-            " ",
-            "\u3000",
-            "\u200b",
-            "\u0301",
-            "\u3099",
-            "\u1161",
-            "㍻",
-            "ﬁ",
-            "exam",
-            "ple",
-            "国學",
-            "か",
-            "カ",
-            "한",
-            ZH_LINE,
-            JA_LINE,
-            "\ud800",
-            "天丶下丶大丶势丶分丶久",
-            "話丨說丨天丨下丨大丨勢丨",
-            "丶",
-        ]
-    ),
-    ref.text_strategy(3),
-)
-LONG_TEXT = st.lists(CUT_PIECES, max_size=40).map("".join)
-
-
-def _shingle_hashes_in_pieces(
-    mh: tp.MinHasher, text: str, chunk: int, monkeypatch: pytest.MonkeyPatch
-) -> list[int]:
-    """The shingle hashes the pieces of `text` contribute (every piece, every pass)."""
-    seen: list[list[int]] = []
-    passes: list[int] = []
-    minima, pieces = mhmod.MinHasher._minima, mhmod.MinHasher._pieces
-
-    def record(self: tp.MinHasher, sh: Any) -> np.ndarray:
-        seen[-1].extend(sh.hashes.tolist())
-        return minima(self, sh)
-
-    def one_pass(self: tp.MinHasher, *args: Any) -> Any:
-        seen.append([])
-        passes.append(1)
-        return pieces(self, *args)
-
-    with monkeypatch.context() as m:
-        m.setattr(mhmod.MinHasher, "_minima", record)
-        m.setattr(mhmod.MinHasher, "_pieces", one_pass)
-        mh._long(text, chunk)
-    return seen[-1] if passes else []
-
-
-@settings(deadline=None, derandomize=True, max_examples=150)
-@given(LONG_TEXT, st.sampled_from(INSTALLED), st.integers(1, 6), st.integers(1, 60))
-def test_a_long_text_in_pieces_has_the_shingles_of_the_whole(
-    text: str, tokenizer: str, k: int, chunk: int
-) -> None:
-    # The shingle hashes of the pieces, boundary shingles included, are exactly (as a
-    # multiset) those of the whole text: so are all minima, whatever the scheme.
-    if len(text) <= chunk:
-        return  # signatures() cuts only texts longer than the chunk
-    mh = tp.MinHasher(n_hashes=8, k=k, tokenizer=tokenizer)
-    cuts = piece_cuts(text, chunk, tokenizer)
-    assert cuts[0] == 0
-    assert cuts[-1] == len(text)
-    assert all(a < b for a, b in itertools.pairwise(cuts))
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        got = _shingle_hashes_in_pieces(mh, text, chunk, monkeypatch)
-    if len(cuts) <= 2:
-        return  # no safe cut: the text is signed whole
-    want = shingle_batch([text], k=k, seed=0, tokenizer=tokenizer).hashes.tolist()
-    assert sorted(got) == sorted(want)
-
-
-@settings(deadline=None, derandomize=True, max_examples=40)
-@given(
-    st.lists(st.sampled_from([ZH_LINE, JA_LINE, "國學舊體。", "かなカナ。"]), max_size=60),
-    st.sampled_from(["\n", "\r\n", ""]),
-    st.sampled_from(INSTALLED),
-    st.sampled_from(SCHEMES),
-    st.integers(20, 200),
-)
-def test_pieces_follow_the_documents_language(
-    lines: list[str], end: str, tokenizer: str, scheme: str, chunk: int
-) -> None:
-    # A piece whose own kana share decides otherwise than the document's is normalized with
-    # the document's decision (Traditional -> Simplified or kyujitai -> shinjitai on
-    # its Han-only runs), in both directions.
-    text = end.join(lines)
-    mh = tp.MinHasher(n_hashes=256, k=3, tokenizer=tokenizer, scheme=scheme)
-    assert mh.signatures([text], chunk_chars=chunk).values.tolist() == (
-        mh.signatures([text]).values.tolist()
-    )
-
-
-@pytest.mark.parametrize("tokenizer", INSTALLED)
-@pytest.mark.parametrize("mostly", ["zh", "ja"])
-def test_a_piece_that_disagrees_with_the_document_is_folded_like_it(
-    tokenizer: str, mostly: str
-) -> None:
-    few, many = (JA_LINE, ZH_LINE) if mostly == "zh" else (ZH_LINE, JA_LINE)
-    text = "\n".join([many] * 40 + [few] * 12 + [many] * 40)
-    mh = tp.MinHasher(n_hashes=512, k=3, tokenizer=tokenizer, scheme="classic")
-    cuts = piece_cuts(text, 100, tokenizer)
-    local, counts = mhmod.MinHasher._pieces(mh, text, cuts, None)
-    doc_ja = kana_decides_ja(sum(h for h, _ in counts), sum(k for _, k in counts))
-    assert doc_ja == (mostly == "ja")
-    assert any(h and kana_decides_ja(h, k) != doc_ja for h, k in counts)
-    whole = mh.signatures([text]).values
-    assert local.tolist() != whole.tolist()  # the pieces alone fold some lines otherwise
-    assert mh.signatures([text], chunk_chars=100).values.tolist() == whole.tolist()
-
-
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("tokenizer", INSTALLED)
-def test_long_fixtures_in_pieces_equal_whole(scheme: str, tokenizer: str) -> None:
-    texts = [ref.fixture(n) for n in ("zh_novel", "ja_aozora", "ja_aozora_old", "en_gutenberg")]
-    texts.append("\r\n".join(texts))
-    mh = tp.MinHasher(n_hashes=128, seed=8, scheme=scheme, tokenizer=tokenizer)
-    whole = mh.signatures(texts)
-    for chunk in (40, 300, 2000):
-        part = mh.signatures(texts, chunk_chars=chunk)
-        assert np.array_equal(part.values, whole.values), chunk
-        assert np.array_equal(part.valid, whole.valid)
-
-
-def test_golden_vectors_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    cut = ref.fixture("zh_novel")[:300]
-    # read, never (re)written here: test_signature_golden_vectors owns the file
-    expected = json.loads((ref.GOLDEN_DIR / "signatures.json").read_text(encoding="utf-8"))
-    for scheme in SCHEMES:
-        for seed in (0, 1):
-            mh = tp.MinHasher(n_hashes=128, seed=seed, scheme=scheme)
-            for chunk in (10, 64, 150):
-                assert len(piece_cuts(cut, chunk, "char")) > 2  # cut
-                sig = mh.signatures([cut], chunk_chars=chunk).values[0]
-                assert sig[:16].tolist() == expected[f"{scheme}/seed={seed}"], (scheme, chunk)
-            monkeypatch.setattr(mhmod, "CHUNK_CHARS", 100)  # signature() cuts long texts too
-            assert mh.signature(cut)[:16].tolist() == expected[f"{scheme}/seed={seed}"]
-            monkeypatch.undo()
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "漢" * 500,  # no sentence end, no line break: no safe cut, signed whole
-        "。" * 500,  # no token
-        "。" * 300 + "天下" + "。" * 300,  # fewer than k tokens in all: one short shingle
-        "天下。" + "\n" * 400 + "大势",
-        "a\u0301。" * 200,
-    ],
-)
-def test_long_texts_without_cuts_or_tokens(text: str) -> None:
-    for scheme in SCHEMES:
-        mh = tp.MinHasher(n_hashes=32, scheme=scheme)
-        whole = mh.signatures([text])
-        part = mh.signatures([text], chunk_chars=7)
-        assert part.values.tolist() == whole.values.tolist()
-        assert part.valid.tolist() == whole.valid.tolist()
-
-
-def test_user_tokenizer_texts_are_signed_whole() -> None:
-    class Words:
-        identity = "words-1"
-
-        def tokenize(self, text: str) -> tp.Tokens:
-            return tp.tokenize(text, tokenizer="char")
-
-    mh = tp.MinHasher(n_hashes=32, tokenizer=Words())
-    text = ref.fixture("zh_novel")
-    assert mh.signatures([text], chunk_chars=50).values.tolist() == (
-        mh.signatures([text]).values.tolist()
-    )
-
-
-def test_signatures_stream_a_generator(monkeypatch: pytest.MonkeyPatch) -> None:
-    mh = tp.MinHasher(n_hashes=16)
-    read: list[int] = []
-    at_first_batch: list[int] = []
-
-    def texts() -> Any:
-        for i in range(100):
-            read.append(i)
-            yield f"text number {i} of many"
-
-    batch = mhmod.MinHasher._batch
-
-    def spy(self: tp.MinHasher, docs: list[str]) -> np.ndarray:
-        at_first_batch.append(len(read))
-        return batch(self, docs)
-
-    monkeypatch.setattr(mhmod.MinHasher, "_batch", spy)
-    sigs = mh.signatures(texts(), chunk_chars=100)
-    assert len(sigs) == 100
-    assert at_first_batch[0] <= 6  # read chunk by chunk, not materialized
-    assert (
-        sigs.values.tolist()
-        == mh.signatures([f"text number {i} of many" for i in range(100)]).values.tolist()
-    )
-
-
-def test_signatures_bad_item_of_a_generator_names_it() -> None:
-    def texts() -> Any:
-        yield "a b c"
-        yield "d e f"
-        yield 7
-
-    with pytest.raises(InvalidInputError, match=r"texts\[2\] must be a str, got int"):
-        tp.MinHasher(n_hashes=8).signatures(texts(), chunk_chars=3)
-    with pytest.raises(InvalidInputError, match="0-d array"):
-        tp.MinHasher(n_hashes=8).signatures(np.array("x"))
-
-
 # ------------------------------------------------------------------------------ densification
 
 
@@ -859,9 +450,9 @@ def test_densification_in_slices_and_on_many_rows_equals_reference(
     }
     assert len(fallbacks) > 3
     for budget in (1, 7, 1 << 17):
-        monkeypatch.setattr(mhmod, "_PROBE_BUDGET", budget)
+        monkeypatch.setattr(schemes, "_PROBE_BUDGET", budget)
         for (n, seed), rows in want.items():
-            assert mhmod._oph(_flat(docs), _bounds(docs), n, seed).tolist() == rows, budget
+            assert schemes.oph(_flat(docs), _bounds(docs), n, seed).tolist() == rows, budget
 
 
 # ------------------------------------------------------------------------------ input errors

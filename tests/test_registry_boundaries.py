@@ -13,8 +13,10 @@ The thresholds (API.md, registry docs):
   at least 0.5 (so its fingerprints are not counted twice by the common-phrase rule);
 * evidence: a hit needs ``source_containment >= min_containment`` (default 0.5), or
   ``copied_chars >= min_chars`` (default 200 CJK characters, or 40 words of other scripts);
-* ``top_k`` hits at most, even beyond the number of candidates verified by default;
-* durability: every connection to the file runs with ``synchronous=FULL`` in WAL mode.
+* ``top_k`` hits at most, even beyond the number of candidates verified by default.
+
+That every connection to the file runs with ``synchronous=FULL`` in WAL mode is tested (with
+the mutation it kills) in test_registry_files.py.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from __future__ import annotations
 import functools
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -35,6 +35,8 @@ from hypothesis import strategies as st
 import _oracles
 import textprint as tp
 import textprint.registry._candidates
+from _boundary import under_at_over
+from helpers import ids
 from textprint.lsh import optimal_bands
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,10 +63,6 @@ def fixture(name: str) -> str:
 def poems() -> list[str]:
     lines = fixture("zh_poems.jsonl").splitlines()
     return [json.loads(line)["text"] for line in lines if line.strip()]
-
-
-def ids(hits: list[tp.Hit]) -> list[str | int]:
-    return [h.work_id for h in hits]
 
 
 def bodies(n: int) -> list[str]:
@@ -231,14 +229,7 @@ def edition_pairs() -> dict[int, tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize(
-    ("agree", "joins"),
-    [
-        pytest.param(63, False, id="63/128-under"),
-        pytest.param(64, True, id="64/128-at"),
-        pytest.param(65, True, id="65/128-over"),
-    ],
-)
+@under_at_over(("agree", "joins"), 64, of=128)
 def test_an_edition_joins_its_cluster_at_an_estimated_jaccard_of_one_half(
     agree: int, joins: bool
 ) -> None:
@@ -308,14 +299,7 @@ def zh_post(n_chars: int) -> str:
     return host[:300] + work[500 : 500 + n_chars] + host[300:500]
 
 
-@pytest.mark.parametrize(
-    ("n_chars", "found"),
-    [
-        pytest.param(199, False, id="199"),
-        pytest.param(200, True, id="200"),
-        pytest.param(201, True, id="201"),
-    ],
-)
+@under_at_over(("n_chars", "found"), 200)
 def test_default_evidence_is_two_hundred_cjk_characters(
     zh_registry: tp.Registry, n_chars: int, found: bool
 ) -> None:
@@ -355,14 +339,7 @@ def en_posts() -> dict[int, str]:
     return out
 
 
-@pytest.mark.parametrize(
-    ("n_words", "found"),
-    [
-        pytest.param(39, False, id="39"),
-        pytest.param(40, True, id="40"),
-        pytest.param(41, True, id="41"),
-    ],
-)
+@under_at_over(("n_words", "found"), 40)
 def test_default_evidence_is_forty_words(
     zh_registry: tp.Registry, n_words: int, found: bool
 ) -> None:
@@ -501,64 +478,6 @@ def test_top_k_beyond_the_default_candidates_finds_every_copied_work() -> None:
     post = "。".join(text for _, text in works)
     assert sorted(ids(reg.check(post, top_k=55))) == [w for w, _ in works]
     assert len(reg.check(post, top_k=54)) == 54
-
-
-# -- durability: synchronous=FULL -----------------------------------------------------------
-
-
-@pytest.fixture
-def lax_sqlite(monkeypatch: pytest.MonkeyPatch) -> list[sqlite3.Connection]:
-    """Every connection sqlite3.connect makes, opened as a build whose default is
-    ``synchronous=OFF`` would open it (this build's default for WAL is already FULL)."""
-    made: list[sqlite3.Connection] = []
-    real = sqlite3.connect
-
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        conn = real(*args, **kwargs)
-        conn.execute("PRAGMA synchronous=OFF")
-        made.append(conn)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    return made
-
-
-def _open(conns: list[sqlite3.Connection]) -> list[sqlite3.Connection]:
-    out = []
-    for conn in conns:
-        try:
-            conn.execute("SELECT 1")
-        except sqlite3.ProgrammingError:  # closed
-            continue
-        out.append(conn)
-    return out
-
-
-def test_every_registry_connection_runs_with_full_sync_in_wal_mode(
-    tmp_path: Path, lax_sqlite: list[sqlite3.Connection]
-) -> None:
-    """A work is durable once register returns (API.md: WAL with full sync), even where
-    SQLite's default would be ``synchronous=OFF``: the Registry sets FULL itself on every
-    connection it opens to the file, and WAL.
-
-    Observable hook: sqlite3.connect is wrapped so that each new connection starts with
-    ``synchronous=OFF`` (as on a build with that default); after opening, registering and
-    reopening, each connection the Registry holds open must report FULL (2) or EXTRA (3).
-    ``PRAGMA synchronous`` is per connection, so a second connection could not see it.
-
-    Kills: the ``PRAGMA synchronous=FULL`` statement dropped (or set to NORMAL), and the
-    ``PRAGMA journal_mode=WAL`` statement dropped.
-    """
-    path = tmp_path / "works.db"
-    for _ in range(2):  # create, then reopen
-        with tp.Registry(path) as reg:
-            reg.register(f"zh-{len(reg)}", fixture("zh_novel.txt")[:400])
-            live = _open(lax_sqlite)
-            assert live, "the Registry opened no connection through sqlite3.connect"
-            for conn in live:
-                assert conn.execute("PRAGMA synchronous").fetchone()[0] in (2, 3)
-                assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-            assert reg.check(fixture("zh_novel.txt")[:400])
 
 
 # -- clusters against an independent oracle -------------------------------------------------

@@ -24,6 +24,7 @@ import textprint as tp
 import textprint.registry._candidates as candidates_module
 import textprint.registry._verify as verify_module
 from _registry_worker import assert_index_consistent, raw
+from helpers import ids
 from reference_registry import read_segments
 from textprint.registry import _postings
 
@@ -39,10 +40,6 @@ def fixture(name: str) -> str:
 ZH, ZH2 = fixture("zh_novel.txt"), fixture("zh_novel_2.txt")
 JA, JA2 = fixture("ja_aozora.txt"), fixture("ja_aozora_2.txt")
 EN, EN2 = fixture("en_gutenberg.txt"), fixture("en_gutenberg_2.txt")
-
-
-def ids(hits: list[tp.Hit]) -> list[str | int]:
-    return [h.work_id for h in hits]
 
 
 # -- packed postings ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 
 import textprint as tp
 from _browser import dump_dom, needs_chromium, serving
+from _report_page import ReportPage
 
 # Astral CJK (Extension B) characters inside and around the copied text: their offsets differ
 # between code points and UTF-16 units.
@@ -131,7 +131,7 @@ def test_evidence_hit_needs_a_list_and_text_sources() -> None:
     with pytest.raises(tp.InvalidInputError, match=r"sources\['w'\] must be a str"):
         tp.evidence(POST, [hit], sources={"w": b"bytes"})  # type: ignore[dict-item]
     # settings with keys of mixed types render in both forms
-    ev = tp.evidence(POST, [hit], registry=reg, settings={1: "one", "k": 5})
+    ev = tp.evidence(POST, [hit], registry=reg, settings={1: "one", "k": 5})  # type: ignore[dict-item]
     assert "<th>1</th>" in ev.to_html()
     assert json.loads(ev.to_json())["settings"] == {"1": "one", "k": 5}
 
@@ -145,49 +145,12 @@ def test_html_escapes_everything_and_has_a_strict_csp() -> None:
         assert attr not in page.replace('href="#', "")
 
 
-class _Dom(HTMLParser):
-    """Collects <pre> texts, passage anchors with their <mark> text, and element ids."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.marks: dict[str, str] = {}
-        self.pres: list[str] = []
-        self._anchor: str | None = None
-        self._in_pre = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.add(str(a["id"]))
-        if tag == "a" and a.get("href", "").startswith("#"):  # type: ignore[union-attr]
-            self.links.append(str(a["href"])[1:])
-            self._anchor = str(a["id"])
-            self.marks[self._anchor] = ""
-        if tag == "pre":
-            self._in_pre = True
-            self.pres.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._anchor = None
-        if tag == "pre":
-            self._in_pre = False
-
-    def handle_data(self, data: str) -> None:
-        if self._anchor is not None:
-            self.marks[self._anchor] += data
-        if self._in_pre:
-            self.pres[-1] += data
-
-
 @needs_chromium
 def test_report_in_a_real_browser(tmp_path: Path) -> None:
     ev = _evidence()
     page = tmp_path / "report.html"
     page.write_text(ev.to_html(), encoding="utf-8")
-    dom = _Dom()
+    dom = ReportPage()
     dom.feed(dump_dom(page.as_uri(), tmp_path))
     data = ev.to_dict()
     (match,) = data["matches"]
@@ -195,8 +158,8 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
     assert dom.pres == [POST, WORK]
     # every highlighted span is exactly the original slice, in both texts
     for i, p in enumerate(match["passages"]):
-        assert dom.marks[f"m0-q{i}"] == POST[p["query_start"] : p["query_end"]]
-        assert dom.marks[f"m0-s{i}"] == WORK[p["source_start"] : p["source_end"]]
+        assert dom.anchors[f"m0-q{i}"] == POST[p["query_start"] : p["query_end"]]
+        assert dom.anchors[f"m0-s{i}"] == WORK[p["source_start"] : p["source_end"]]
     # every link between the two sides resolves
     assert dom.links
     assert all(target in dom.ids for target in dom.links)

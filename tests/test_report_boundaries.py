@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from html.parser import HTMLParser
 
 import pytest
 
 import textprint as tp
+from _report_page import ReportPage
 
 ASTRAL = "𠀀𠀁𠀂"  # CJK Extension B: one code point, two UTF-16 units each
 
@@ -37,37 +37,6 @@ def hit(passages: list[tuple[int, int, int, int]], work_id: str = "w") -> tp.Hit
         passages=ps,
         copied_chars=sum(p.query_end - p.query_start for p in ps),
     )
-
-
-class _Sides(HTMLParser):
-    """The text of each <pre> (query side, work side) and the text of each <mark> in it."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pres: list[str] = []
-        self.marks: list[list[str]] = []
-        self._in_pre = self._in_mark = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "pre":
-            self._in_pre = True
-            self.pres.append("")
-            self.marks.append([])
-        elif tag == "mark" and self._in_pre:
-            self._in_mark = True
-            self.marks[-1].append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "pre":
-            self._in_pre = False
-        elif tag == "mark":
-            self._in_mark = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_pre:
-            self.pres[-1] += data
-            if self._in_mark:
-                self.marks[-1][-1] += data
 
 
 MARKUP = '<b class="x">&amp;</b>\'"'
@@ -106,11 +75,11 @@ def test_html_reads_back_the_exact_texts_with_markup_anywhere(where: str) -> Non
     page = ev.to_html()
     assert "<b " not in page
     assert '<b class="x">' not in page
-    dom = _Sides()
+    dom = ReportPage()
     dom.feed(page)
     assert dom.pres == [query, work]
-    assert dom.marks[0] == [query[p[0] : p[1]] for p in passages]
-    assert dom.marks[1] == [work[p[2] : p[3]] for p in passages]
+    assert dom.pre_marks[0] == [query[p[0] : p[1]] for p in passages]
+    assert dom.pre_marks[1] == [work[p[2] : p[3]] for p in passages]
 
 
 def test_overlapping_source_passages_are_marked_once() -> None:
@@ -127,11 +96,11 @@ def test_overlapping_source_passages_are_marked_once() -> None:
         (10, 18, 7, 15),  # overlaps the first on the work side
         (19, 21, 9, 11),  # inside both: nothing left to mark
     ]
-    dom = _Sides()
+    dom = ReportPage()
     dom.feed(tp.evidence(query, [hit(passages)], sources={"w": work}).to_html())
     assert dom.pres == [query, work]
-    assert dom.marks[1] == [work[3:11], work[11:15]]
-    assert "" not in dom.marks[0] + dom.marks[1]
+    assert dom.pre_marks[1] == [work[3:11], work[11:15]]
+    assert "" not in dom.pre_marks[0] + dom.pre_marks[1]
 
 
 def astral_texts() -> tuple[str, str, list[tuple[int, int, int, int]]]:
@@ -180,11 +149,11 @@ def test_html_marks_astral_passages_whole() -> None:
     before it.
     """
     query, work, passages = astral_texts()
-    dom = _Sides()
+    dom = ReportPage()
     dom.feed(tp.evidence(query, [hit(passages)], sources={"w": work}).to_html())
     assert dom.pres == [query, work]
-    assert dom.marks[0] == [query[p[0] : p[1]] for p in passages]
-    assert dom.marks[1] == [work[p[2] : p[3]] for p in passages]
+    assert dom.pre_marks[0] == [query[p[0] : p[1]] for p in passages]
+    assert dom.pre_marks[1] == [work[p[2] : p[3]] for p in passages]
 
 
 @pytest.mark.parametrize("before", ["\uffff", "\U00010000", "\ud800", "\U0010ffff"])

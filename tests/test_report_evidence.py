@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 import textprint as tp
 from _browser import dump_dom, needs_chromium
+from _report_page import ReportPage
 from textprint._serialize import HIT_FIELDS, hit_json
 from textprint.cli import main
 
@@ -61,39 +61,6 @@ def test_the_json_form_carries_the_evidence(reg: tp.Registry) -> None:
     assert "kind" not in c["passages"][0]
 
 
-class _Marks(HTMLParser):
-    """The class of every highlighted passage, by its anchor's id, and the report's cells."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.classes: dict[str, str] = {}
-        self.evalue = ""
-        self._anchor = ""
-        self._cell = ""
-        self.legend: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "a" and (a.get("class") or "") == "passage":
-            self._anchor = a.get("id") or ""
-        elif tag == "mark" and self._anchor:
-            self.classes[self._anchor] = a.get("class") or ""
-        elif tag == "mark":
-            self.legend.append(a.get("class") or "")
-        elif tag == "td":
-            self._cell = a.get("class") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._anchor = ""
-        if tag == "td":
-            self._cell = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._cell == "evalue":
-            self.evalue += data
-
-
 @needs_chromium
 def test_the_report_shows_quoted_and_unattributed_passages_apart(
     reg: tp.Registry, tmp_path: Path
@@ -102,12 +69,17 @@ def test_the_report_shows_quoted_and_unattributed_passages_apart(
     report = tp.evidence(POST, hits[:1], registry=reg)
     page = tmp_path / "report.html"
     page.write_text(report.to_html(), encoding="utf-8")
-    dom = _Marks()
+    dom = ReportPage()
     dom.feed(dump_dom(page.as_uri(), tmp_path))
     # the quoted passage and the unattributed one are marked apart, in both texts
-    assert dom.classes == {"m0-q0": "quoted", "m0-s0": "quoted", "m0-q1": "free", "m0-s1": "free"}
+    assert dom.mark_classes == {
+        "m0-q0": "quoted",
+        "m0-s0": "quoted",
+        "m0-q1": "free",
+        "m0-s1": "free",
+    }
     assert sorted(dom.legend) == ["free", "quoted"]
-    assert float(dom.evalue) == pytest.approx(hits[0].evalue, rel=0.1)
+    assert float(dom.cells["evalue"]) == pytest.approx(hits[0].evalue, rel=0.1)
     html = report.to_html()
     assert "identical" in html
     assert "copied without quotation or attribution" in html

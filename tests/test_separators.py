@@ -30,6 +30,19 @@ KANA = list("あいうえおかきくけこさしすせそたちつてとカタ�
 FILLER = ["，", "、", "：", "“", "”", " ", "\n", "。", "！", "？", "a", "b", "1", "2", "😀"]
 
 
+def marked(draw: st.DrawFn, chars: list[str], mark: str) -> list[str]:
+    """`chars` with `mark` put after every 1-3 of them (none after the last)."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        g = draw(st.integers(1, 3))
+        out += chars[i : i + g]
+        i += g
+        if i < len(chars):
+            out.append(mark)
+    return out
+
+
 @st.composite
 def washed(draw: st.DrawFn) -> str:
     """Text with marks put after every 1-3 characters in places (and plain text between)."""
@@ -39,15 +52,7 @@ def washed(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             mark = draw(st.sampled_from(MARKS))
             spaced = draw(st.booleans())
-            out: list[str] = []
-            i = 0
-            while i < len(body):
-                g = draw(st.integers(1, 3))
-                out += body[i : i + g]
-                i += g
-                if i < len(body):
-                    out.append(f" {mark} " if spaced else mark)
-            body = out
+            body = marked(draw, body, f" {mark} " if spaced else mark)
         parts.append("".join(body))
     return "".join(parts)
 
@@ -108,16 +113,8 @@ def copy_and_washed_copy(draw: st.DrawFn) -> tuple[str, str]:
     washed_: list[str] = []
     for _ in range(draw(st.integers(1, 4))):
         sentence = draw(st.lists(st.sampled_from(pool), min_size=16, max_size=30, unique=True))
-        out: list[str] = []
-        i = 0
-        while i < len(sentence):
-            g = draw(st.integers(1, 3))
-            out += sentence[i : i + g]
-            i += g
-            if i < len(sentence):
-                out.append(mark)
         plain.append("".join(sentence) + "。")
-        washed_.append("".join(out) + "。")
+        washed_.append("".join(marked(draw, sentence, mark)) + "。")
     return "".join(plain), "".join(washed_)
 
 

@@ -203,7 +203,7 @@ SIGNATURE_TEXTS: list[str | None] = [
         ("datasketch", {"n_hashes": 64, "k": 3, "seed": 7}),
     ],
 )
-def test_signatures_equal_minhasher(spark: Any, scheme: str, options: dict[str, int]) -> None:
+def test_signatures_equal_minhasher(spark: Any, scheme: str, options: dict[str, Any]) -> None:
     from pyspark.sql.types import ArrayType, BooleanType, LongType
 
     texts = SIGNATURE_TEXTS
@@ -482,47 +482,32 @@ def test_bad_column_names_raise(
         call(df, registry)
 
 
+#: (function, option, a value out of its range). check is lazy: a bad option must be refused
+#: when it is called, as Registry.check refuses it; those cases run no Spark job.
+BAD_OPTIONS = [
+    ("signatures", "n_hashes", 0),
+    ("signatures", "scheme", "md5"),
+    ("dedup", "threshold", 0.0),
+    ("dedup", "threshold", 1.5),
+    ("dedup", "max_bucket", 1),
+    ("check", "top_k", 0),
+    ("check", "min_chars", -1),
+    ("check", "min_containment", 1.5),
+    ("check", "batch_size", 0),
+    ("check", "broadcast_bytes", -1),
+]
+
+
 @pytest.mark.parametrize(
-    "call",
-    [
-        pytest.param(lambda df, reg: tps.signatures(df, n_hashes=0), id="signatures-n_hashes"),
-        pytest.param(lambda df, reg: tps.signatures(df, scheme="md5"), id="signatures-scheme"),
-        pytest.param(lambda df, reg: tps.dedup(df, threshold=0.0), id="dedup-threshold"),
-        pytest.param(lambda df, reg: tps.dedup(df, threshold=1.5), id="dedup-threshold-high"),
-        pytest.param(
-            lambda df, reg: tps.dedup(df, max_bucket=1),
-            id="dedup-max_bucket",
-        ),
-        # check is lazy: a bad option must be refused when it is called, as Registry.check
-        # refuses it; these cases run no Spark job
-        pytest.param(
-            lambda df, reg: tps.check(df, reg, top_k=0),
-            id="check-top_k",
-        ),
-        pytest.param(
-            lambda df, reg: tps.check(df, reg, min_chars=-1),
-            id="check-min_chars",
-        ),
-        pytest.param(
-            lambda df, reg: tps.check(df, reg, min_containment=1.5),
-            id="check-min_containment",
-        ),
-        pytest.param(
-            lambda df, reg: tps.check(df, reg, batch_size=0),
-            id="check-batch_size",
-        ),
-        pytest.param(
-            lambda df, reg: tps.check(df, reg, broadcast_bytes=-1),
-            id="check-broadcast_bytes",
-        ),
-    ],
+    ("function", "option", "value"), BAD_OPTIONS, ids=[f"{f}-{o}={v}" for f, o, v in BAD_OPTIONS]
 )
 def test_bad_parameters_raise_like_the_local_api(
-    spark: Any, registry: tp.Registry, call: Callable[[Any, Any], Any]
+    spark: Any, registry: tp.Registry, function: str, option: str, value: object
 ) -> None:
     df = spark.createDataFrame([(0, "天下大势，分久必合，合久必分。")], "id bigint, text string")
-    with pytest.raises(tp.InvalidParameterError):
-        call(df, registry)
+    args = (df, registry) if function == "check" else (df,)
+    with pytest.raises(tp.InvalidParameterError, match=f"^{option}="):
+        getattr(tps, function)(*args, **{option: value})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +532,7 @@ def component_edges() -> list[tuple[int, int]]:
         v = rng.integers(0, n, m) + base
         edges += [(int(a), int(b)) for a, b in zip(u, v)]
         base += n
-    rng.shuffle(edges)  # type: ignore[arg-type]
+    rng.shuffle(edges)
     return edges
 
 

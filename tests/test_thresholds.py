@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import textprint as tp
+from _boundary import under_at_over
+from helpers import han
 from reference_hashing import winnow_reference
 from textprint.winnowing import winnow
 
@@ -80,12 +82,6 @@ def test_gap_zero_keeps_every_run_apart() -> None:
     assert len(tp.compare(query, source, gap=0).passages) == 2
     with pytest.raises(tp.InvalidParameterError, match="gap"):
         tp.compare(query, source, gap=-1)
-
-
-def han(start: int, stop: int) -> str:
-    """Han characters ``start:stop`` of the zh fixture (no punctuation: one token each)."""
-    chars = [c for c in fixture("zh_novel.txt") if "\u4e00" <= c <= "\u9fff"]
-    return "".join(chars[start:stop])
 
 
 def test_a_chain_counts_the_seeds_of_all_its_runs() -> None:
@@ -202,14 +198,7 @@ def index_of(b: np.ndarray, threshold: float) -> tp.LSHIndex:
     return index
 
 
-@pytest.mark.parametrize(
-    ("agree", "found"),
-    [
-        pytest.param(7, False, id="7/16"),
-        pytest.param(8, True, id="8/16"),
-        pytest.param(9, True, id="9/16"),
-    ],
-)
+@under_at_over(("agree", "found"), 8, of=16)
 def test_query_threshold_is_reached_at_equality(agree: int, found: bool) -> None:
     """A match whose estimate equals the index's threshold (8/16 = 0.5) is returned; 7/16 is not.
 
@@ -574,58 +563,6 @@ def test_winnow_batch_masks_the_window_from_position_zero() -> None:
     bounds = np.array([0, 2, 6], dtype=np.int64)
     want = [p for d, s in enumerate(seqs) for p in np.add(winnow_reference(s, 3), bounds[d])]
     assert winnow_batch(h, bounds, 3).tolist() == want
-
-
-# -- hashing: texts longer than one power table ---------------------------------------------
-
-
-@pytest.mark.parametrize("n_chars", [2**16 - 10, 2**16 + 10, 2**17 + 5_000])
-def test_hashes_of_a_text_past_2_to_the_16_units_equal_the_bytes_path(n_chars: int) -> None:
-    """A text of more than 2**16 code units hashes each shingle as the bytes path does: the
-    powers of R are looked up 16 bits of exponent at a time, and beyond 2**16 a second (and
-    third) table multiplies in.
-
-    Kills: the higher digits' factor assigned instead of multiplied (``out =`` for ``out *=``),
-    read from the wrong level, and the level tables computed with another modulus.
-    """
-    from textprint.hashing import hash_bytes
-
-    base = han(0, 600)
-    text = (base * (n_chars // len(base) + 1))[:n_chars]
-    text = text[: n_chars - 20] + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"  # a distinct tail
-    fp = tp.fingerprint(text, tokenizer="char")
-    assert int(fp.positions.max()) > 2**16 - 100
-    want = hash_bytes(tp.shingles(text, tokenizer="char"), seed=0)
-    assert fp.hashes.tolist() == want[fp.positions].tolist()
-
-
-@pytest.mark.parametrize("k", [1, 12, 13, 40])
-def test_hashes_on_both_sides_of_the_direct_window_path(k: int) -> None:
-    """Shingles of up to 12 tokens are hashed window by window, longer ones from prefix sums;
-    both give every shingle the hash of its bytes, in a batch of several texts (one of them
-    shorter than k, one empty).
-
-    Kills: the prefix path (k > 12) with its range ends or starts wrong, which no unit test
-    reached (they use k <= 12).
-    """
-    from textprint.hashing import hash_bytes
-
-    texts = [han(0, 200), "", han(300, 305), fixture("en_gutenberg.txt")[:800], han(500, 640)]
-    for fp, text in zip(tp.fingerprints(texts, k=k, window=4, tokenizer="char"), texts):
-        want = hash_bytes(tp.shingles(text, k=k, tokenizer="char"), seed=0)
-        assert fp.hashes.dtype == np.uint64
-        assert fp.hashes.tolist() == want[fp.positions].tolist()
-        assert fp.n_shingles == len(want)
-
-
-def test_no_token_anywhere_gives_uint64_hashes() -> None:
-    """A batch with no token at all still gives uint64 hashes (API.md: empty input gives an
-    empty result of the right dtype). The mutant that creates hash_shingles' empty array
-    without its dtype survives this: the value is replaced before it is returned."""
-    for fp in tp.fingerprints(["", "，。！", " \u200b "]):
-        assert fp.hashes.dtype == np.uint64
-        assert len(fp) == 0
-    assert tp.MinHasher(8).signatures(["", "。"]).values.dtype == np.uint64
 
 
 def test_too_short_signature_points_to_the_batch_path() -> None:

@@ -23,9 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textprint as tp
-from helpers import break_at, insert_all, tokenizer_available
-from reference import char_tokens_reference, document_language_reference
-from test_normalization import (
+from _normalization_cases import (
     EN,
     INVISIBLES,
     JA,
@@ -40,6 +38,8 @@ from test_normalization import (
     mixed_text,
     to_half_width,
 )
+from helpers import break_at, insert_all, tokenizer_available
+from reference import char_tokens_reference, document_language_reference
 from textprint._tables import CLASS_HAN, CLASS_HANGUL, CLASS_KANA, CLASS_WORD, get_tables
 from textprint._tokens import tokenize_batch
 from textprint.errors import (

@@ -11,7 +11,7 @@ results alone). The harness does the rest, once for every script:
 - `timing`: CPU timing, best of n, peers interleaved round by round (`interleaved`);
 - `throughput`: throughput tables, each peer's speed-up next to the tool names;
 - `child`: a function run in a fresh process (memory probes, hash-seed checks);
-- `plots`: figures at 150 dpi, log scales and speed-up bars;
+- `plots`: figures at 150 dpi, one labelled panel (`one_panel`), log scales and speed-up bars;
 - `page`: the page layout every benchmark page shares (result box, tables with the peers'
   ratios beside the tool names, plots, protocol, raw output folded away).
 """
@@ -31,7 +31,7 @@ from .corpora import (
 )
 from .machine import machine_info, package_version
 from .page import Page, Plot, Raw, Table, escape, table
-from .plots import plt, save_figure, speedup_bars
+from .plots import one_panel, plt, save_figure, speedup_bars
 from .run import DOCS, RESULTS, Log, main
 from .throughput import noise_note, throughput_headers, throughput_rows, throughput_table
 from .timing import Timings, cpu_time, each, fmt_rate, interleaved, rate
@@ -59,6 +59,7 @@ __all__ = [
     "machine_info",
     "main",
     "noise_note",
+    "one_panel",
     "package_version",
     "peak_rss_reset",
     "plt",

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .page import Plot
+
 DPI = 150
 
 
@@ -25,6 +27,40 @@ def save_figure(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt().close(fig)
+
+
+def one_panel(
+    fig: Any,
+    ax: Any,
+    folder: Path,
+    name: str,
+    caption: str,
+    *,
+    title: str,
+    xlabel: str = "",
+    ylabel: str = "",
+    log: str = "",
+    grid: bool = False,
+    legend_size: float | None = 8,
+) -> Plot:
+    """Finish a figure of one panel as the pages draw them, save it as ``folder/name`` and
+    return the page's `Plot` of it (with `caption`).
+
+    `log` names the axes on a log scale (``"x"``, ``"y"`` or ``"xy"``); `grid` draws faint grid
+    lines at the major and minor ticks; `legend_size` None is matplotlib's default size.
+    """
+    for axis in log:
+        getattr(ax, f"set_{axis}scale")("log")
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if grid:
+        ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=legend_size)
+    save_figure(fig, folder / name)
+    return Plot(name, caption)
 
 
 def speedup_bars(

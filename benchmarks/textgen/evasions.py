@@ -34,52 +34,25 @@ NONE = -1
 
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 LOOKALIKE = dict(zip("aeopcAEOPC", "аеорсАЕОРС"))
+# per language, each mark and what a washer may write in its place (several marks a row)
 PUNCT_MAP: dict[str, dict[str, tuple[str, ...]]] = {
     "zh": {
-        "，": (",", "、", " ", ""),
-        "。": (".", "．", "！", ""),
-        "、": (",", "，"),
-        "：": (":", "，"),
-        "；": (";", "，"),
-        "！": ("!", "。"),
-        "？": ("?",),
-        "“": ('"', "「"),
-        "”": ('"', "」"),
-        "‘": ("'", "『"),
-        "’": ("'", "』"),
-        "《": ("<", "〈"),
-        "》": (">", "〉"),
-        "（": ("(",),
-        "）": (")",),
+        "，": (",", "、", " ", ""), "。": (".", "．", "！", ""), "、": (",", "，"),
+        "：": (":", "，"), "；": (";", "，"), "！": ("!", "。"), "？": ("?",), "“": ('"', "「"),
+        "”": ('"', "」"), "‘": ("'", "『"), "’": ("'", "』"), "《": ("<", "〈"), "》": (">", "〉"),
+        "（": ("(",), "）": (")",),
     },
     "ja": {
-        "、": ("，", ",", ""),
-        "。": ("．", ".", ""),
-        "「": ("『", "“", '"'),
-        "」": ("』", "”", '"'),
-        "『": ("「",),
-        "』": ("」",),
-        "！": ("!",),
-        "？": ("?",),
-        "（": ("(",),
-        "）": (")",),
-        "…": ("...", "・・・"),
-        "―": ("-", "ー"),
+        "、": ("，", ",", ""), "。": ("．", ".", ""), "「": ("『", "“", '"'),
+        "」": ("』", "”", '"'), "『": ("「",), "』": ("」",), "！": ("!",), "？": ("?",),
+        "（": ("(",), "）": (")",), "…": ("...", "・・・"), "―": ("-", "ー"),
     },
     "en": {
-        ",": (";", " ,", ""),
-        ".": (";", "!", " .", ""),
-        ";": (",", "."),
-        ":": (" -", ","),
-        "'": ("’",),
-        '"': ("“", "”", "''"),
-        "-": ("–", "—", " "),
-        "!": (".",),
-        "?": (".",),
-        "(": ("[",),
-        ")": ("]",),
+        ",": (";", " ,", ""), ".": (";", "!", " .", ""), ";": (",", "."), ":": (" -", ","),
+        "'": ("’",), '"': ("“", "”", "''"), "-": ("–", "—", " "), "!": (".",), "?": (".",),
+        "(": ("[",), ")": ("]",),
     },
-}
+}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,6 +105,16 @@ def map_chars(t: Tagged, f: Callable[[str], str]) -> Tagged:
             for ch in r:
                 out.append(ch, p, NONE if len(r) > 1 else s)
     return out
+
+
+#: a transform of tagged text: (text, random stream, language) -> the transformed text
+Transform = Callable[[Tagged, random.Random, str], Tagged]
+
+
+def by_name(prefix: str, *transforms: Transform) -> dict[str, Transform]:
+    """`transforms` in the order given, each under its function's name less `prefix`
+    (``t_case`` -> ``"case"``): the names the suites and their pages use."""
+    return {f.__name__.removeprefix(prefix): f for f in transforms}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,15 +258,10 @@ def t_rewrap(t: Tagged, rng: random.Random, lang: str) -> Tagged:
     return out
 
 
-FORMAT_TRANSFORMS: dict[str, Callable[[Tagged, random.Random, str], Tagged]] = {
-    "traditional": t_traditional,
-    "fullwidth": t_fullwidth,
-    "punctuation": t_punctuation,
-    "lookalike": t_lookalike,
-    "case": t_case,
-    "rewrap": t_rewrap,
-    "zerowidth": t_zerowidth,  # last: it goes between the characters the others made
-}
+# zerowidth last: it goes between the characters the others made
+FORMAT_TRANSFORMS = by_name(
+    "t_", t_traditional, t_fullwidth, t_punctuation, t_lookalike, t_case, t_rewrap, t_zerowidth
+)
 
 
 def edit_chars(t: Tagged, rng: random.Random, rate: float, vocab: Sequence[str]) -> Tagged:

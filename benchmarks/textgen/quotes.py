@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .copies import CopyGenerator
+from .copies import CopyGenerator, Work
 from .evasions import FORMAT_TRANSFORMS, HOST, Tagged, edit_chars, edit_words
 from .washings import w_sep_han
 
@@ -85,41 +85,28 @@ UNBALANCED = {"zh": "“", "ja": "「", "en": "“"}
 #: title and {a} the author ("t" forms need a title, "a" forms an author).
 ATTRIBUTIONS: dict[str, list[tuple[str, str, str]]] = {
     "zh": [
-        ("after", "ta", "——{a}《{t}》"),
-        ("before", "t", "转载自《{t}》："),
-        ("after", "ta", "（出自{a}《{t}》）"),
-        ("before", "t", "引自《{t}》："),
-        ("after", "t", "（摘自{t}）"),
-        ("after", "a", "——{a}"),
-        ("after", "t", "来源：{t}"),
-        ("before", "a", "作者：{a}\n"),
-        ("before", "t", "《{t}》里写道："),
+        ("after", "ta", "——{a}《{t}》"), ("before", "t", "转载自《{t}》："),
+        ("after", "ta", "（出自{a}《{t}》）"), ("before", "t", "引自《{t}》："),
+        ("after", "t", "（摘自{t}）"), ("after", "a", "——{a}"), ("after", "t", "来源：{t}"),
+        ("before", "a", "作者：{a}\n"), ("before", "t", "《{t}》里写道："),
     ],
     "ja": [
-        ("after", "ta", "——{a}『{t}』より"),
-        ("after", "ta", "出典：{a}「{t}」"),
-        ("before", "t", "引用元：『{t}』\n"),
-        ("after", "a", "（{a}）"),
+        ("after", "ta", "——{a}『{t}』より"), ("after", "ta", "出典：{a}「{t}」"),
+        ("before", "t", "引用元：『{t}』\n"), ("after", "a", "（{a}）"),
         ("before", "ta", "{a}は『{t}』でこう書いている。"),
     ],
     "en": [
-        ("after", "ta", " — {a}, {t}"),
-        ("after", "ta", "\nSource: {t} by {a}"),
-        ("after", "t", " (from {t})"),
-        ("before", "ta", "As {a} wrote in {t}: "),
-        ("before", "t", "Excerpt from {t}.\n"),
-        ("after", "a", " (by {a})"),
+        ("after", "ta", " — {a}, {t}"), ("after", "ta", "\nSource: {t} by {a}"),
+        ("after", "t", " (from {t})"), ("before", "ta", "As {a} wrote in {t}: "),
+        ("before", "t", "Excerpt from {t}.\n"), ("after", "a", " (by {a})"),
     ],
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class MarkWork:
-    """A registered work: id, text and the metadata it is registered with."""
+class MarkWork(Work):
+    """A registered work with the metadata it is registered with (its title and author)."""
 
-    work_id: str
-    base_id: str
-    text: str
     metadata: dict[str, Any]
 
 

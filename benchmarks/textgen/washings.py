@@ -64,7 +64,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from .evasions import HOST, NONE, Tagged, edit_chars, edit_words, is_word_char, map_chars
+from .evasions import HOST, NONE, Tagged, by_name, edit_chars, edit_words, is_word_char, map_chars
 
 WASHINGS: dict[str, tuple[str, ...]] = {
     "zh": (
@@ -406,9 +406,4 @@ def w_vertical(t: Tagged, rng: random.Random, lang: str) -> Tagged:
     return out
 
 
-POST_WASHINGS: dict[str, Callable[[Tagged, random.Random, str], Tagged]] = {
-    "sep_ascii": w_sep_ascii,
-    "sep_symbol": w_sep_symbol,
-    "sep_han": w_sep_han,
-    "vertical": w_vertical,
-}
+POST_WASHINGS = by_name("w_", w_sep_ascii, w_sep_symbol, w_sep_han, w_vertical)

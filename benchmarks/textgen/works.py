@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from benchmarks.harness import Log, iter_docs
@@ -122,6 +122,11 @@ CORPORA_OF = {
     "ja": ("aozora-pd-ja", "ja-jglue"),
     "en": ("en-gutenberg",),
 }
+
+
+def corpora_for(langs: Iterable[str]) -> list[str]:
+    """The corpora the works and hosts of `langs` come from, language by language."""
+    return [name for lang in langs for name in CORPORA_OF[lang]]
 
 
 def load_language(

@@ -25,12 +25,11 @@ import console  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "_static" / "batch-report.png"
 # the same headless Chromium as the report tests: no network at start, one scale
-FLAGS = [*_browser.FLAGS, "--hide-scrollbars", "--force-device-scale-factor=1"]
+FLAGS = ["--hide-scrollbars", "--force-device-scale-factor=1"]
 
 
 def main() -> None:
-    chromium = _browser.CHROMIUM
-    if chromium is None:
+    if _browser.CHROMIUM is None:
         raise SystemExit("needs Chromium: apt-get install chromium")
     with tempfile.TemporaryDirectory(prefix="tp-shot-") as tmp:
         cwd = Path(tmp)
@@ -43,17 +42,12 @@ def main() -> None:
         ):
             subprocess.run(["bash", "-c", command], cwd=cwd, env=env, check=False)
         index = cwd / "reports" / "index.html"
-        subprocess.run(
-            [
-                chromium,
-                *FLAGS,
-                f"--user-data-dir={cwd / 'profile'}",
-                f"--screenshot={OUT}",
-                "--window-size=1280,300",
-                index.as_uri() + "#sort=share-desc",
-            ],
-            check=True,
-            capture_output=True,
+        _browser.headless(
+            *FLAGS,
+            f"--screenshot={OUT}",
+            "--window-size=1280,300",
+            index.as_uri() + "#sort=share-desc",
+            profile=cwd / "profile",
         )
     print(f"wrote {OUT}")
 

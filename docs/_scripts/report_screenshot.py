@@ -20,7 +20,6 @@ import doctest
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image  # Pillow, installed with matplotlib in the dev environment
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+
+from _browser import CHROMIUM, headless
 
 DOCS = Path(__file__).resolve().parent.parent
 TUTORIAL = DOCS / "tutorial" / "registry.md"
@@ -62,32 +65,8 @@ document.body.appendChild(out);
 CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 
 
-def chromium(binary: str, profile: Path, *args: str) -> str:
-    done = subprocess.run(
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return done.stdout
-
-
 def main() -> int:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
+    if CHROMIUM is None:
         raise SystemExit("needs Chromium (Debian: apt install chromium)")
     for lang, package in (("zh", "fonts-noto-cjk"), ("und-zsye", "fonts-noto-color-emoji")):
         fonts = subprocess.run(["fc-list", f":lang={lang}"], capture_output=True, text=True)
@@ -108,7 +87,9 @@ def main() -> int:
         )
         probe.write_text(probe_html, encoding="utf-8")
         size = f"--window-size={COLUMN},{HEIGHT}"
-        dom = chromium(binary, Path(tmp) / "p1", size, "--dump-dom", probe.as_uri())
+        dom = headless(
+            "--hide-scrollbars", size, "--dump-dom", probe.as_uri(), profile=Path(tmp) / "p1"
+        )
         found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)
         if found is None:
             raise SystemExit("could not measure the report in Chromium")
@@ -116,13 +97,13 @@ def main() -> int:
         top, height = int(measured["top"]), int(measured["height"])
         # the whole report as it is (its policy intact), then the section's first screen
         full = Path(tmp) / "full.png"
-        chromium(
-            binary,
-            Path(tmp) / "p2",
+        headless(
+            "--hide-scrollbars",
             f"--window-size={COLUMN},{height}",
             f"--force-device-scale-factor={SCALE}",
             f"--screenshot={full}",
             page.as_uri(),
+            profile=Path(tmp) / "p2",
         )
         with Image.open(full) as image:
             first = max(0, top - MARGIN) * SCALE

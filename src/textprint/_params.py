@@ -1,10 +1,14 @@
 """The parameter records every result carries, and the one compatibility check (private).
 
 A result records everything that produced it (``k``, ``seed``, the tokenizer's identity, the
-hash scheme ...) in a frozen dataclass derived from `Params`. Results made with different
-parameters must never be combined: `Params.check_compatible` compares two records field by
-field and raises :class:`~textprint.errors.IncompatibleError` naming every difference (and
-carrying them as ``.differences``).
+hash scheme ...) in a frozen dataclass derived from `HashParams`, which declares the settings
+of the shingle hash once; each stage's record adds only its own settings (``window``,
+``n_hashes`` and ``scheme``, ``min_tokens`` and ``gap``), keyword-only, and names what it
+describes by the class keyword ``what``. Their ranges are not repeated here: every entry point
+checks a setting by its name in :data:`textprint._validation.PARAMETERS` before it records it.
+Results made with different parameters must never be combined: `Params.check_compatible`
+compares two records field by field and raises :class:`~textprint.errors.IncompatibleError`
+naming every difference (and carrying them as ``.differences``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ class Params:
     """Base of the frozen parameter records: the compatibility check, written once."""
 
     __slots__ = ()
-    #: What the records describe, for messages ("these fingerprints were made with ...").
+    #: What the records describe, for messages ("these fingerprints were made with ..."): set
+    #: by the class keyword ``what`` (``class FingerprintParams(HashParams, what=...)``).
     _what: ClassVar[str] = "these results"
+
+    def __init_subclass__(cls, *, what: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if what is not None:  # (None: the copy ``dataclass(slots=True)`` makes keeps it)
+            cls._what = what
 
     def check_compatible(self, other: object, what: str | None = None) -> None:
         """Raise IncompatibleError naming every setting that differs.
@@ -64,9 +74,10 @@ class Params:
 
 @dataclass(frozen=True, slots=True)
 class HashParams(Params):
-    """Everything that determines a shingle hash: compared before results are combined."""
+    """Everything that determines a shingle hash: compared before results are combined.
 
-    _what: ClassVar[str] = "these results"
+    The base of every stage's record, which adds its own settings after these.
+    """
 
     k: int
     seed: int

@@ -13,15 +13,15 @@ bits with its row number, so one ``numpy.sort`` (not ``argsort``) orders a band;
 found on the truncated key are kept only where the full 64-bit band keys are equal, so the
 packing never changes a result. Estimates are computed for all candidate pairs at once. One
 query (:meth:`LSHIndex.query`) takes a compiled loop when numba is installed (the ``fast``
-extra; :mod:`textprint._plain`), the same searches on scalars otherwise.
+extra; the loop is in :mod:`textprint._lsh_loop`, handed out by :mod:`textprint._plain`), the
+same searches on scalars otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,18 +30,19 @@ import numpy as np
 from ._banding import band_keys, band_keys_by_band, optimal_bands, powers_of_r
 from ._index_file import read_index, write_index
 from ._kernels import EMPTY, agreements, gather_ranges
+from ._lsh_keys import as_keys, as_signatures, check_keys, duplicate, empty_rows
 from ._plain import compiled, ready
 from ._shingles import MASK64
+from ._sorted_bands import SortedBands, Starts, pack, sort_bands
 from ._typing import BoolArray, Int64Array, UInt64Array
 from ._validation import check_param
 from .errors import (
     DuplicateWorkError,
     FormatError,
-    InvalidInputError,
     InvalidParameterError,
     UnknownWorkError,
 )
-from .minhash import SignatureParams, Signatures
+from .minhash import SignatureParams
 
 __all__ = ["LSHIndex", "Match", "band_keys", "optimal_bands"]
 
@@ -54,99 +55,6 @@ class Match(NamedTuple):
 
     key: str | int
     estimated_jaccard: float
-
-
-def _as_signatures(
-    signatures: Any, n_hashes: int | None
-) -> tuple[UInt64Array, SignatureParams | None]:
-    params = signatures.params if isinstance(signatures, Signatures) else None
-    values = np.asarray(signatures)
-    if values.ndim == 1:
-        values = values[None, :]
-    if values.dtype != np.uint64 or values.ndim != 2:
-        raise InvalidParameterError(
-            f"signatures must be uint64 of shape (n, n_hashes), got {values.dtype} {values.shape}"
-        )
-    if n_hashes is not None and values.shape[1] != n_hashes:
-        raise InvalidParameterError(
-            f"signatures have {values.shape[1]} hashes, the index was built for n_hashes={n_hashes}"
-        )
-    return values, params
-
-
-def _key_list(keys: Any) -> list[str | int]:
-    """`keys` as a list of str and int (numpy integers become int); other types are refused."""
-    if isinstance(keys, (str, bytes)):
-        raise InvalidInputError(
-            f"keys must be a sequence of str or int, not a bare {type(keys).__name__}; "
-            "wrap a single key in a list"
-        )
-    if isinstance(keys, np.ndarray) and keys.ndim != 1:
-        if keys.ndim == 0:
-            raise InvalidInputError(
-                "keys must be a sequence of str or int, got a 0-d array; wrap a single key in "
-                "a list"
-            )
-        raise InvalidParameterError(
-            f"keys must be one-dimensional (one key per signature), got an array of shape "
-            f"{keys.shape}"
-        )
-    if not isinstance(keys, Iterable):
-        raise InvalidInputError(f"keys must be a sequence of str or int, got {type(keys).__name__}")
-    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
-        out: list[str | int] = keys.tolist()  # integer keys from numpy: no per-key checks
-        return out
-    if isinstance(keys, range):
-        return list(keys)
-    out = list(keys)
-    if set(map(type, out)) <= {int, str}:  # the common case, checked without a Python loop
-        return out
-    for k in out:
-        if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
-            raise InvalidInputError(f"key {k!r} must be a str or an int, got {type(k).__name__}")
-    return [int(k) if isinstance(k, np.integer) else k for k in out]
-
-
-def _duplicate(keys: list[str | int]) -> str | int | None:
-    """A key that appears twice in `keys`, or None."""
-    if len(set(keys)) == len(keys):
-        return None
-    seen: set[str | int] = set()
-    return next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-
-
-def _check_keys(keys: Any, n: int) -> list[str | int]:
-    out = _key_list(keys)
-    if len(out) != n:
-        raise InvalidParameterError(f"got {len(out)} keys for {n} signatures")
-    dup = _duplicate(out)
-    if dup is not None:
-        raise DuplicateWorkError(
-            f"key {dup!r} appears twice in this call; keys must be unique", key=dup
-        )
-    return out
-
-
-@dataclass(slots=True)
-class _Sorted:
-    """Per band, the usable rows' band keys, sorted, each packed with its row number.
-
-    ``packed[b, i] = (key & ~low) | row``: the key's high bits above the row number's
-    ``row_bits`` bits. Equal truncated keys are a superset of equal keys; callers confirm
-    candidates on the full keys.
-    """
-
-    packed: UInt64Array  # (bands, n_usable), each band sorted
-    row_bits: int
-
-
-class _Starts(NamedTuple):
-    """Where a batch of queries' band keys start in the index's sorted bands."""
-
-    qk: UInt64Array  # (bands, n_queries): the queries' band keys
-    at: Int64Array  # (bands, n_queries): position in the band of the first entry equal to the
-    # query's key on the bits above `bits`, or -1 (and for invalid queries)
-    bits: int  # the low bits the comparison ignores (row or query numbers)
 
 
 class LSHIndex:
@@ -201,7 +109,7 @@ class LSHIndex:
         self._alive = np.zeros(0, dtype=bool)
         self._valid = np.zeros(0, dtype=bool)
         self._has_empty = np.zeros(0, dtype=bool)  # rows holding at least one EMPTY value
-        self._sorted: _Sorted | None = None
+        self._sorted: SortedBands | None = None
 
     @classmethod
     def for_threshold(
@@ -214,15 +122,33 @@ class LSHIndex:
     ) -> LSHIndex:
         """An index whose bands and rows minimize weighted false positives and negatives.
 
+        The banding is that of :func:`~textprint.lsh.optimal_bands` (datasketch's objective):
+        of every ``(bands, rows)`` with ``bands * rows <= n_hashes``, the one minimizing the
+        weighted sum of the chance that a pair below the threshold becomes a candidate and the
+        chance that a pair above it does not, both integrated over the Jaccard similarity.
+
         Parameters
         ----------
         threshold : float
         n_hashes : int, default 128
         false_positive_weight, false_negative_weight : float, default 0.5
+            Weights of the two errors; raise the second to miss fewer near-duplicates at the
+            cost of more candidates to verify.
 
         Returns
         -------
         LSHIndex
+
+        Examples
+        --------
+        >>> import textprint as tp
+        >>> index = tp.LSHIndex.for_threshold(0.8, n_hashes=128)
+        >>> index.bands, index.rows
+        (9, 13)
+        >>> fewer_misses = tp.LSHIndex.for_threshold(0.8, false_negative_weight=0.9,
+        ...                                          false_positive_weight=0.1)
+        >>> fewer_misses.bands, fewer_misses.rows
+        (14, 9)
         """
         bands, rows = optimal_bands(
             threshold,
@@ -273,8 +199,8 @@ class LSHIndex:
             If a key appears twice in `keys` or is already in the index (``.key`` names it;
             an InvalidParameterError and a KeyError); nothing is added then.
         """
-        values, params = _as_signatures(signatures, self.n_hashes)
-        key_list = _check_keys(keys, len(values))
+        values, params = as_signatures(signatures, self.n_hashes)
+        key_list = check_keys(keys, len(values))
         if not self._row_of.keys().isdisjoint(key_list):
             k = next(k for k in key_list if k in self._row_of)
             raise DuplicateWorkError(
@@ -284,7 +210,7 @@ class LSHIndex:
         start = len(self._keys)
         self._keys.extend(key_list)
         self._row_of.update(zip(key_list, range(start, start + len(key_list))))  # C-level
-        valid, has_empty = _empty_rows(values)
+        valid, has_empty = empty_rows(values)
         self._values = np.concatenate([self._values, values])
         self._bkeys = np.concatenate(
             [self._bkeys, band_keys_by_band(values, self.bands, self.rows)], axis=1
@@ -312,8 +238,8 @@ class LSHIndex:
             If a key is not in the index (a KeyError; ``.key`` names it); nothing is removed
             then.
         """
-        key_list = _key_list(keys)
-        dup = _duplicate(key_list)
+        key_list = as_keys(keys)
+        dup = duplicate(key_list)
         if dup is not None:
             raise DuplicateWorkError(
                 f"key {dup!r} appears twice in the keys to remove; keys must be unique", key=dup
@@ -338,17 +264,13 @@ class LSHIndex:
         self._alive = np.ones(len(keep), dtype=bool)
         self._sorted = None
 
-    def _index(self) -> _Sorted:
+    def _index(self) -> SortedBands:
         if self._sorted is None:
             usable = np.flatnonzero(self._alive & self._valid)
-            row_bits = max(1, (len(self._keys) - 1).bit_length())
-            keys = self._bkeys if len(usable) == len(self._keys) else self._bkeys[:, usable]
-            packed = _pack(keys, usable, row_bits)
-            packed.sort(axis=1)
-            self._sorted = _Sorted(packed=packed, row_bits=row_bits)
+            self._sorted = sort_bands(self._bkeys, usable, len(self._keys))
         return self._sorted
 
-    def _starts(self, values: UInt64Array, valid: BoolArray) -> _Starts | None:
+    def _starts(self, values: UInt64Array, valid: BoolArray) -> Starts | None:
         """Where each valid query's band keys start in the index's sorted bands (None when
         the index or the valid queries are empty)."""
         idx = self._index()
@@ -365,7 +287,7 @@ class LSHIndex:
         # keys in the index stay contiguous, and the needle is the sorted query entry with its
         # id cleared.
         bits = max(idx.row_bits, (n_values - 1).bit_length())
-        q_sorted = _pack(qk[:, queries], queries, bits)
+        q_sorted = pack(qk[:, queries], queries, bits)
         q_sorted.sort(axis=1)
         id_mask = np.uint64((1 << bits) - 1)
         high = ~id_mask
@@ -380,7 +302,7 @@ class LSHIndex:
             # `needle` has its low bits clear, so a match at `lo` means lo < n
             found = (packed_b[np.minimum(lo, last)] & high) == needle
             at[b, (q_sorted[b][found] & id_mask).astype(np.int64)] = lo[found]
-        return _Starts(qk=qk, at=at, bits=bits)
+        return Starts(qk=qk, at=at, bits=bits)
 
     def _candidates(self, values: UInt64Array, valid: BoolArray) -> tuple[Int64Array, Int64Array]:
         """Unique (query, row) pairs sharing at least one band key, sorted by query then row."""
@@ -503,14 +425,14 @@ class LSHIndex:
         list of list of Match
             Per query, ``(key, estimated_jaccard)`` best first (ties by insertion order).
         """
-        values, params = _as_signatures(signatures, self.n_hashes)
+        values, params = as_signatures(signatures, self.n_hashes)
         if params is not None and self.params is not None:
             self.params.check_compatible(params, "the index and the query")
         thr = self.threshold if threshold is None else check_param("query_threshold", threshold)
         if top_k is not None:
             top_k = check_param("top_k", top_k)
         n_queries = len(values)
-        valid = _empty_rows(values)[0]
+        valid = empty_rows(values)[0]
         if n_queries == 1 and valid[0]:  # one query (`query`): the scalar path
             return [self._query_one(values, thr, top_k)]
         funcs = ready()  # (compiled for a single-text call or a query; never for a batch)
@@ -546,7 +468,8 @@ class LSHIndex:
         self, funcs: dict[str, Callable[..., Any]], values: UInt64Array, thr: float
     ) -> tuple[Int64Array, Int64Array, Int64Array]:
         """Bounds per query, rows and agreement counts of the matches, best first, from the
-        compiled loop `_lsh_query` of :mod:`textprint._plain`."""
+        compiled loop `_lsh_query` (:mod:`textprint._lsh_loop`, handed out by
+        :mod:`textprint._plain`)."""
         idx = self._index()
         out: tuple[Int64Array, Int64Array, Int64Array] = funcs["_lsh_query"](
             np.ascontiguousarray(values),
@@ -669,26 +592,3 @@ class LSHIndex:
 
 def _minus_count(found: tuple[int, int]) -> int:
     return -found[0]
-
-
-def _empty_rows(values: UInt64Array) -> tuple[BoolArray, BoolArray]:
-    """Per row: valid (not all EMPTY, i.e. not a too-short text) and holding any EMPTY value.
-
-    EMPTY is the largest uint64, so one maximum over the whole array (no temporary) settles
-    the common case of no EMPTY anywhere.
-    """
-    n = len(values)
-    if n == 0 or values.max() != EMPTY:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    has_empty: BoolArray = values.max(axis=1) == EMPTY
-    valid = np.ones(n, dtype=bool)
-    rows = np.flatnonzero(has_empty)
-    valid[rows] = values[rows].min(axis=1) != EMPTY
-    return valid, has_empty
-
-
-def _pack(keys: UInt64Array, rows: Int64Array, row_bits: int) -> UInt64Array:
-    """``(keys & ~low) | rows`` with ``low`` the lowest `row_bits` bits: shape (bands, n)."""
-    out: UInt64Array = keys & ~np.uint64((1 << row_bits) - 1)
-    out |= rows.astype(np.uint64)
-    return out

@@ -22,10 +22,11 @@ Stage 6 of the pipeline. Seed, chain, refine:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
-from ._display import comparison_html, short_repr
-from ._params import HASH_SCHEME, Params
+from ._display import comparison_html
+from ._params import HashParams
+from ._results import Result
 from ._validation import check_param, check_text
 from .tokenization import Tokenizer, tokenizer_identity
 
@@ -41,22 +42,17 @@ class Passage(NamedTuple):
     source_end: int
 
 
-@dataclass(frozen=True, slots=True)
-class CompareParams(Params):
-    """Everything that produced a comparison (``check_compatible`` compares two)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompareParams(HashParams, what="these comparisons"):
+    """Everything that produced a comparison: the shingle hash's settings and what makes a
+    passage (``check_compatible`` compares two)."""
 
-    _what: ClassVar[str] = "these comparisons"
-
-    k: int
-    seed: int
-    tokenizer: str
     min_tokens: int | None
     gap: int
-    hash: str = HASH_SCHEME
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Comparison:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Comparison(Result):
     """How much of two texts is shared, and where.
 
     Attributes
@@ -77,9 +73,6 @@ class Comparison:
     source_containment: float
     jaccard: float
     params: CompareParams
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
     def _repr_html_(self) -> str:
         return comparison_html(self)

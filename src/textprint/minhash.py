@@ -28,29 +28,33 @@ has ``valid=False``; such rows never collide with anything, each other included.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, ClassVar, cast
+from typing import Any
 
 import numpy as np
 
-from ._display import short_repr
-from ._kernels import EMPTY, agreements, batches, gather_ranges, owners, text_of
-from ._params import HASH_SCHEME, Params
+from ._kernels import EMPTY, agreements, batches, gather_ranges
+from ._params import HashParams
 from ._plain import compiled, sign
-from ._shingles import (
-    MASK64,
-    ShingleBatch,
-    bin_minima,
-    fmix64,
-    hash_shingles,
-    shingle_batch,
-    shingle_layout,
-    splitmix64,
+from ._results import SizedResult
+from ._schemes import (
+    MAX_PROBES,
+    NO_KEYS,
+    classic,
+    classic_keys,
+    datasketch_from_sha,
+    oph_bins,
+    oph_key,
+    sha32,
+    shingle_bytes,
 )
+
+# (under the names the tests of the compiled loops and bench_minhash.py import them by)
+from ._schemes import densify as _densify
+from ._schemes import oph as _oph
+from ._shingles import ShingleBatch, hash_shingles, shingle_batch
 from ._text_runs import kana_decides_ja
 from ._tokens import TokenBatch, piece_cuts, tokenize_batch
 from ._typing import BoolArray, Int64Array, UInt32Array, UInt64Array
@@ -62,36 +66,23 @@ from .tokenization import Tokenizer, resolve_tokenizer, tokenizer_identity
 __all__ = ["EMPTY", "SCHEMES", "MinHasher", "SignatureParams", "Signatures", "jaccard"]
 
 
-_MAX_VALUE = np.uint64(MASK64 - 1)
-_OPH_SALT = 0x6F7068
-_S32 = np.uint64(32)
 #: Characters processed at once by `signatures`: bounds memory and keeps the temporaries small
 #: enough to be reused by the allocator (larger chunks re-fault them, smaller ones pay numpy's
 #: per-call overhead; docs/benchmarks/minhash.md times the sizes, memory.md sizes them).
 CHUNK_CHARS = 1 << 16
-# Densification gives up on random probing after this many probes and takes the next non-empty
-# bin to the right instead (for 128 bins and one non-empty bin, probability ~1e-14 per bin).
-_MAX_PROBES = 4096
-#: Densification evaluates at most this many (bin, probe) pairs at once (a few MB).
-_PROBE_BUDGET = 1 << 17
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureParams(Params):
-    """Everything that produced a signature (``check_compatible`` compares two)."""
-
-    _what: ClassVar[str] = "these signatures"
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureParams(HashParams, what="these signatures"):
+    """Everything that produced a signature: the shingle hash's settings, the signature's
+    length and its scheme (``check_compatible`` compares two)."""
 
     n_hashes: int
-    k: int
-    seed: int
     scheme: str
-    tokenizer: str
-    hash: str = HASH_SCHEME
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Signatures:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Signatures(SizedResult, size="values"):
     """MinHash signatures of a batch of texts.
 
     Attributes
@@ -107,245 +98,12 @@ class Signatures:
     valid: BoolArray
     params: SignatureParams
 
-    def __len__(self) -> int:
-        return len(self.values)
-
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if copy is False and dtype is not None and np.dtype(dtype) != self.values.dtype:
             raise ValueError("converting signatures to another dtype needs a copy")
         if copy or (dtype is not None and np.dtype(dtype) != self.values.dtype):
             return np.array(self.values, dtype=dtype, copy=True)
         return self.values
-
-    def __repr__(self) -> str:
-        return short_repr(self)
-
-
-def _oph_bins(sh_hashes: UInt64Array, bounds: Int64Array, n: int) -> UInt64Array:
-    """The bins of one-permutation hashing before densification (``EMPTY`` where empty).
-
-    Bin minima merge with ``np.minimum``: the bins of a text are the minimum of the bins of
-    pieces whose shingles, together, are the text's (how a long text is signed in pieces).
-    """
-    return bin_minima(sh_hashes, bounds, n)
-
-
-def _oph(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
-    sig = _oph_bins(sh_hashes, bounds, n)
-    _densify(sig, np.diff(bounds) > 0, n, seed)
-    return sig
-
-
-def _densify(sig: UInt64Array, valid: BoolArray, n: int, seed: int) -> None:
-    """Optimal densification (Shrivastava 2017), in place, for the valid rows.
-
-    Empty bin ``j`` of a row takes the value of the first non-empty bin among the probes
-    ``t = 1, 2, ...`` (only empty bins are written and only non-empty ones read, so the
-    order of the writes does not matter). The first ``_TABLE_PROBES`` probes of every bin
-    come from a table made once per ``(n, seed)`` (`_probe_table`): a text of a few dozen
-    shingles resolves nearly every empty bin there, with a handful of numpy calls. The
-    probes after those are evaluated in blocks so that rows with very few shingles (many
-    empty bins, long probe sequences) cost a few numpy calls, not hundreds.
-
-    Cost: every empty bin takes part in at most one block of each size (8, 32, 128, 512, then
-    1024 up to ``_MAX_PROBES``), so the elements scanned grow linearly with the empty bins;
-    the (bins x probes) matrices are evaluated in slices of at most ``_PROBE_BUDGET``
-    elements, so memory stays bounded however many bins are empty (a one-shingle text with
-    65536 bins once built 2 GB matrices). The fallback finds the next non-empty bin of every
-    remaining bin with one binary search over the non-empty bins of their rows.
-    """
-    if not sig.flags.c_contiguous:  # (the flat views below must be views)
-        work = np.ascontiguousarray(sig)
-        _densify(work, valid, n, seed)
-        sig[...] = work
-        return
-    empty = sig == EMPTY
-    empty[~valid] = False
-    flat_empty = np.flatnonzero(empty)  # row * n + bin, row by row
-    if len(flat_empty) == 0:
-        return
-    filled = ~empty
-    filled[~valid] = False
-    flat_filled = filled.reshape(-1)
-    flat_sig = sig.reshape(-1)  # a view: sig is C-contiguous (made here, or a row of it)
-    row_base = flat_empty - flat_empty % n
-    t0 = 1
-    block = _TABLE_PROBES
-    pending = np.arange(len(flat_empty))
-    table = _probe_table(n, seed)
-    if table is not None:
-        # the first probes: their bins looked up, the first non-empty one taken
-        at = table[flat_empty - row_base] + row_base[:, None]
-        hit = flat_filled[at]
-        first = hit.argmax(axis=1)
-        pick = at[np.arange(len(at)), first]
-        found = flat_filled[pick]
-        if found.all():
-            flat_sig[flat_empty] = flat_sig[pick]
-            return
-        flat_sig[flat_empty[found]] = flat_sig[pick[found]]
-        pending = np.flatnonzero(~found)
-        t0 += _TABLE_PROBES
-        block *= 4
-    rows, cols = np.divmod(flat_empty, n)
-    key = _oph_key(seed)
-    nn = np.uint64(n)
-    while len(pending) and t0 <= _MAX_PROBES:
-        ts = np.arange(t0, min(t0 + block, _MAX_PROBES + 1), dtype=np.uint64)
-        step = max(1, _PROBE_BUDGET // len(ts))
-        missed: list[np.ndarray] = []
-        for lo in range(0, len(pending), step):
-            part = pending[lo : lo + step]
-            r, c = rows[part], cols[part]
-            probe = fmix64(key ^ ((c.astype(np.uint64)[:, None] << _S32) | ts[None, :]))
-            cand = (((probe >> _S32) * nn) >> _S32).astype(np.int64)
-            del probe
-            hit = filled[r[:, None], cand]
-            found = hit.any(axis=1)
-            first = np.argmax(hit, axis=1)
-            ok = np.flatnonzero(found)
-            sig[r[ok], c[ok]] = sig[r[ok], cand[ok, first[ok]]]
-            missed.append(part[~found])
-        pending = np.concatenate(missed)
-        t0 += len(ts)
-        block = min(block * 4, 1024)
-    if len(pending) == 0:
-        return
-    # After _MAX_PROBES probes (rows with a handful of shingles and thousands of bins), the
-    # empty bin takes the next non-empty bin to its right, circularly: deterministic, and part
-    # of the format. The non-empty bins of the rows concerned, as sorted flat positions, answer
-    # every such bin with one binary search (not a scan of its row per bin).
-    r, c = rows[pending], cols[pending]
-    fr, local = np.unique(r, return_inverse=True)
-    nz = np.flatnonzero(filled[fr])  # row i of fr, bin j -> i * n + j, sorted
-    at = np.searchsorted(nz, local * n + c, side="right")
-    nxt = nz[np.minimum(at, len(nz) - 1)]
-    # none to the right in the row: wrap around to the row's first non-empty bin
-    wrap = (at >= len(nz)) | (nxt >= (local + 1) * n)
-    nxt[wrap] = nz[np.searchsorted(nz, local[wrap] * n, side="left")]
-    sig[r, c] = sig[fr[nxt // n], nxt % n]
-
-
-#: Probes per bin kept in `_probe_table`: with half the bins empty, a bin misses all of
-#: them with probability 2**-32, so a short text's densification ends at the table.
-_TABLE_PROBES = 32
-#: Bins up to which `_probe_table` is kept (32 probes of int32: 512 kB at 4096 bins).
-_TABLE_MAX_BINS = 4096
-
-
-@functools.lru_cache(maxsize=16)
-def _probe_table(n: int, seed: int) -> np.ndarray | None:
-    """The bins of the first ``_TABLE_PROBES`` densification probes of every bin.
-
-    Shape ``(n, _TABLE_PROBES)``, dtype int32, read-only; None above ``_TABLE_MAX_BINS``
-    bins. Probe ``t`` of bin ``j`` is ``bin(fmix64(key ^ (j << 32 | t)))``, as in the module
-    docstring.
-    """
-    if n > _TABLE_MAX_BINS or _TABLE_PROBES > _MAX_PROBES:
-        return None
-    key = _oph_key(seed)
-    ts = np.arange(1, _TABLE_PROBES + 1, dtype=np.uint64)
-    bins = np.arange(n, dtype=np.uint64)
-    probe = fmix64(key ^ ((bins[:, None] << _S32) | ts[None, :]))
-    table: np.ndarray = (((probe >> _S32) * np.uint64(n)) >> _S32).astype(np.int32)
-    table.flags.writeable = False
-    return table
-
-
-@functools.lru_cache(maxsize=64)
-def _oph_key(seed: int) -> np.uint64:
-    """Densification's key ``splitmix64(seed ^ 0x6F7068)`` (see the module docstring)."""
-    key: np.uint64 = np.uint64(splitmix64(seed ^ _OPH_SALT))
-    return key
-
-
-#: No keys: one-permutation hashing for `textprint._plain.sign` (read-only, as the classic
-#: scheme's keys are: one argument type for the compiled loop).
-_NO_KEYS = np.zeros(0, dtype=np.uint64)
-_NO_KEYS.flags.writeable = False
-
-
-@functools.lru_cache(maxsize=16)
-def _classic_keys(n: int, seed: int) -> UInt64Array:
-    """The classic scheme's keys ``splitmix64(seed + 1 + i)``, read-only."""
-    keys = np.array([splitmix64(seed + 1 + i) for i in range(n)], dtype=np.uint64)
-    keys.flags.writeable = False
-    return keys
-
-
-def _classic(sh_hashes: UInt64Array, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
-    n_docs = len(bounds) - 1
-    keys = _classic_keys(n, seed)
-    sig = np.full((n_docs, n), EMPTY, dtype=np.uint64)
-    counts = np.diff(bounds)
-    nonempty = np.flatnonzero(counts > 0)
-    if len(nonempty) == 0:
-        return sig
-    # rows of at most ~8 M values at a time
-    step = max(1, (1 << 23) // n)
-    doc = owners(counts)
-    for lo in range(0, len(sh_hashes), step):
-        hi = min(lo + step, len(sh_hashes))
-        vals = np.minimum(fmix64(sh_hashes[lo:hi, None] ^ keys[None, :]), _MAX_VALUE)
-        d = doc[lo:hi]
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-        mins = np.minimum.reduceat(vals, starts, axis=0)
-        sig[d[starts]] = np.minimum(sig[d[starts]], mins)
-    return sig
-
-
-def _datasketch_perms(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    # The exact draws of datasketch 2.x MinHash._init_permutations for scheme "affine32".
-    # RandomState's stream is frozen by numpy's compatibility policy.
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 31, n, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, n, dtype=np.uint32)
-    return a, b
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return cast(np.ndarray, h ^ (h >> np.uint32(16)))
-
-
-def _datasketch_from_sha(sha32: np.ndarray, bounds: Int64Array, n: int, seed: int) -> UInt64Array:
-    a, b = _datasketch_perms(n, seed)
-    n_docs = len(bounds) - 1
-    sig = np.full((n_docs, n), EMPTY, dtype=np.uint64)
-    counts = np.diff(bounds)
-    if len(sha32) == 0:
-        return sig
-    hv = _fmix32(sha32.astype(np.uint32))
-    doc = owners(counts)
-    step = max(1, (1 << 23) // n)
-    for lo in range(0, len(hv), step):
-        hi = min(lo + step, len(hv))
-        vals = hv[lo:hi, None] * a[None, :] + b[None, :]
-        d = doc[lo:hi]
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-        mins = np.minimum.reduceat(vals, starts, axis=0).astype(np.uint64)
-        sig[d[starts]] = np.minimum(sig[d[starts]], mins)
-    return sig
-
-
-def _sha32(items: Iterable[bytes]) -> np.ndarray:
-    return np.fromiter(
-        (int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in items), dtype=np.uint32
-    )
-
-
-def _shingle_bytes(sh: ShingleBatch) -> list[bytes]:
-    """The shingle bytes of a batch, in order (one Python string per shingle)."""
-    tokens = sh.tokens
-    first, last, _ = shingle_layout(tokens, sh.params.k)
-    text = text_of(tokens.cps)
-    words = [text[s:e] for s, e in zip(tokens.tok_start.tolist(), tokens.tok_end.tolist())]
-    return [
-        " ".join(words[a : b + 1]).encode("utf-8") for a, b in zip(first.tolist(), last.tolist())
-    ]
 
 
 def _stream_shingles(
@@ -458,40 +216,39 @@ class MinHasher:
         funcs = compiled()
         if funcs is None:
             return None
-        oph = self.scheme == "oph"
         return sign(
             text,
             funcs,
             k=self.k,
             seed=self.seed,
-            key=_oph_key(self.seed),
-            max_probes=_MAX_PROBES,
-            keys=_NO_KEYS if oph else _classic_keys(self.n_hashes, self.seed),
+            key=oph_key(self.seed),
+            max_probes=MAX_PROBES,
+            keys=NO_KEYS if self.scheme == "oph" else classic_keys(self.n_hashes, self.seed),
             n_hashes=self.n_hashes,
         )
 
     def _from_hashes(self, hashes: UInt64Array, bounds: Int64Array) -> UInt64Array:
         if self.scheme == "oph":
             return _oph(hashes, bounds, self.n_hashes, self.seed)
-        return _classic(hashes, bounds, self.n_hashes, self.seed)
+        return classic(hashes, bounds, self.n_hashes, self.seed)
 
     def _batch(self, texts: list[str]) -> UInt64Array:
         sh = shingle_batch(texts, k=self.k, seed=self.seed, tokenizer=self.tokenizer)
         if self.scheme == "datasketch":
-            return _datasketch_from_sha(
-                _sha32(_shingle_bytes(sh)), sh.bounds, self.n_hashes, self.seed
+            return datasketch_from_sha(
+                sha32(shingle_bytes(sh)), sh.bounds, self.n_hashes, self.seed
             )
         return self._from_hashes(sh.hashes, sh.bounds)
 
     def _minima(self, sh: ShingleBatch) -> UInt64Array:
         """Per-document minima before densification: they merge with ``np.minimum``."""
         if self.scheme == "datasketch":
-            return _datasketch_from_sha(
-                _sha32(_shingle_bytes(sh)), sh.bounds, self.n_hashes, self.seed
+            return datasketch_from_sha(
+                sha32(shingle_bytes(sh)), sh.bounds, self.n_hashes, self.seed
             )
         if self.scheme == "oph":
-            return _oph_bins(sh.hashes, sh.bounds, self.n_hashes)
-        return _classic(sh.hashes, sh.bounds, self.n_hashes, self.seed)
+            return oph_bins(sh.hashes, sh.bounds, self.n_hashes)
+        return classic(sh.hashes, sh.bounds, self.n_hashes, self.seed)
 
     def _long(self, text: str, chunk_chars: int) -> UInt64Array:
         """Signature (shape (1, n_hashes)) of one text longer than `chunk_chars`, in pieces.
@@ -639,7 +396,7 @@ class MinHasher:
             for i, x in enumerate(items):
                 if not isinstance(x, (bytes, bytearray, memoryview)):
                     raise InvalidInputError(f"shingle {i} must be bytes, got {type(x).__name__}")
-            sig = _datasketch_from_sha(_sha32(items), bounds, self.n_hashes, self.seed)[0]
+            sig = datasketch_from_sha(sha32(items), bounds, self.n_hashes, self.seed)[0]
             return sig
         sig = self._from_hashes(hash_bytes(items, seed=self.seed), bounds)[0]
         return sig

@@ -13,9 +13,9 @@ import functools
 from dataclasses import dataclass
 from types import ModuleType
 
-from ._display import short_repr
 from ._kernels import text_of
 from ._normbatch import normalize_batch
+from ._results import SizedResult
 from ._tables import get_tables
 from ._typing import Int64Array
 from ._validation import check_text
@@ -44,8 +44,8 @@ def normalization_identity() -> str:
     return f"normalize-{NORMALIZATION_VERSION}+{get_tables().identity}"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Normalized:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Normalized(SizedResult, size="text"):
     """The matching view of a text.
 
     Attributes
@@ -68,9 +68,6 @@ class Normalized:
     ends: Int64Array
     identity: str
 
-    def __len__(self) -> int:
-        return len(self.text)
-
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized range ``[start, end)`` back to a range of the original text.
 
@@ -88,9 +85,6 @@ class Normalized:
                 f"range [{start}, {end}) must satisfy 0 <= start < end <= {len(self.text)}"
             )
         return int(self.starts[start]), int(self.ends[end - 1])
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
 
 def normalize(text: str) -> Normalized:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ._display import short_repr
+from ._results import SizedResult
 from ._typing import Int64Array
 from ._validation import check_text
 from .errors import InvalidParameterError
@@ -34,8 +34,8 @@ AUTO_TOKENIZER = "char"
 CHAR_VERSION = "1"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Tokens:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Tokens(SizedResult, size="tokens"):
     """Tokens of a text.
 
     Attributes
@@ -55,12 +55,6 @@ class Tokens:
     ends: Int64Array
     lang: str
     tokenizer: str
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
 
 @runtime_checkable

@@ -9,15 +9,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import numpy as np
 
-from ._display import short_repr
 from ._kernels import batches, owners
-from ._params import HASH_SCHEME, Params
+from ._params import HashParams
 from ._plain import compiled
 from ._plain import fingerprint as plain_fingerprint
+from ._results import SizedResult
 from ._shingles import ShingleBatch, shingle_batch
 from ._typing import Int64Array, UInt64Array
 from ._validation import check_param, check_text, check_texts
@@ -33,21 +33,16 @@ __all__ = ["Fingerprint", "FingerprintParams", "fingerprint", "fingerprints", "w
 _CHUNK = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class FingerprintParams(Params):
-    """Everything that produced a fingerprint (``check_compatible`` compares two)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FingerprintParams(HashParams, what="these fingerprints"):
+    """Everything that produced a fingerprint: the shingle hash's settings and the window
+    (``check_compatible`` compares two)."""
 
-    _what: ClassVar[str] = "these fingerprints"
-
-    k: int
     window: int
-    seed: int
-    tokenizer: str
-    hash: str = HASH_SCHEME
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Fingerprint:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Fingerprint(SizedResult, size="hashes"):
     """The winnowed fingerprint of a text.
 
     Attributes
@@ -69,12 +64,6 @@ class Fingerprint:
     positions: Int64Array
     n_shingles: int
     params: FingerprintParams
-
-    def __len__(self) -> int:
-        return len(self.hashes)
-
-    def __repr__(self) -> str:
-        return short_repr(self)
 
 
 def winnow(hashes: UInt64Array, window: int) -> Int64Array:

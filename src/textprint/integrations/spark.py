@@ -13,42 +13,31 @@ recovers it).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._serialize import DETAIL_KEYS, HIT_FIELDS, PASSAGE_KEYS, hit_json
-from .._validation import check_choice, check_int, check_probability
+from .._validation import check_choice, check_param
 from ..deduplication import ALL_PAIRS_MAX, MAX_BUCKET
-from ..errors import InvalidParameterError, MissingDependencyError
+from ..errors import InvalidParameterError
 from ..lsh import band_keys, optimal_bands
 from ..minhash import EMPTY, MinHasher
 from ..registry import Registry
 from ..registry._export import (
     MIN_CONTAINMENT,
-    POSTING_FIELDS,
-    ExportedWork,
     IndexExport,
     Options,
-    WorkIdentity,
-    WorkStats,
-    candidates_from_postings,
     check_prepared,
     lookup_in,
-    posting_columns,
-    posting_keys,
-    prepare_texts,
-    verify_joined,
 )
+from ._spark_batches import add_hits, arrow_schema, prepared_rows, require
+from ._spark_join import check_joined
 
 __all__ = ["BROADCAST_BYTES", "HITS_SCHEMA", "DedupResult", "check", "dedup", "signatures"]
 
 logger = logging.getLogger("textprint")
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Default of :func:`check`'s `broadcast_bytes`: larger evidence indexes are joined.
 BROADCAST_BYTES = 256 << 20
@@ -63,17 +52,6 @@ HITS_SCHEMA = (
     "details array<struct<kind: string, similarity: double, evasions: array<string>, "
     "quoted: boolean, attributed: boolean, chars: bigint>>"
 )
-
-
-def _require() -> Any:
-    try:
-        import pyarrow as pa
-        import pyspark  # noqa: F401
-    except ImportError as exc:
-        raise MissingDependencyError(
-            'the Spark integration needs pyspark and pyarrow: pip install "textprint[spark]"'
-        ) from exc
-    return pa
 
 
 def signatures(
@@ -104,7 +82,7 @@ def signatures(
     pyspark.sql.DataFrame
         `df` with the two columns added; values equal ``MinHasher(...).signatures`` row by row.
     """
-    pa = _require()
+    pa = require()
     from pyspark.sql.types import ArrayType, BooleanType, LongType, StructField, StructType
 
     if text_col not in df.columns:
@@ -241,7 +219,7 @@ def dedup(
     for name, col in (("id_col", id_col), ("text_col", text_col)):
         if col not in df.columns:
             raise InvalidParameterError(f"{name}={col!r} is not a column of the DataFrame")
-    max_bucket = check_int(max_bucket, "max_bucket", low=2)
+    max_bucket = check_param("max_bucket", max_bucket)
     bands, rows = optimal_bands(threshold, n_hashes=n_hashes)
     spark = df.sparkSession
     sc = spark.sparkContext
@@ -257,7 +235,7 @@ def dedup(
         seed=seed,
     ).select(F.col(id_col).alias("id"), "signature", "valid")
     signed = signed.persist()
-    pa = _require()
+    pa = require()
     from pyspark.sql.types import LongType, StructField, StructType
 
     id_type = signed.schema["id"].dataType
@@ -408,7 +386,7 @@ def check(
     texts with their keys (``MEMORY_AND_DISK``), which are read twice;
     ``spark.catalog.clearCache()`` releases them once the hits are written.
     """
-    pa = _require()
+    pa = require()
     from pyspark.sql.types import _parse_datatype_string
 
     for col in (text_col, id_col):
@@ -416,13 +394,13 @@ def check(
             raise InvalidParameterError(f"{col!r} is not a column of the DataFrame")
     # validate now, as Registry.check does: a bad option must not reach the executors
     if min_chars is not None:
-        min_chars = check_int(min_chars, "min_chars", low=0)
-    min_containment = check_probability(min_containment, "min_containment")
+        min_chars = check_param("min_chars", min_chars)
+    min_containment = check_param("min_containment", min_containment)
     if top_k is not None:
-        top_k = check_int(top_k, "top_k", low=1)
+        top_k = check_param("top_k", top_k)
     unattributed_only = check_choice(unattributed_only, "unattributed_only", (False, True))
-    batch_size = check_int(batch_size, "batch_size", low=1)
-    broadcast_bytes = check_int(broadcast_bytes, "broadcast_bytes", low=0)
+    batch_size = check_param("batch_size", batch_size)
+    broadcast_bytes = check_param("broadcast_bytes", broadcast_bytes)
     export = registry.export_index()
     opts = Options(min_chars, min_containment, top_k, unattributed_only)
     spark = df.sparkSession
@@ -430,229 +408,18 @@ def check(
     schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
     if export.nbytes > broadcast_bytes:
         logger.info("check: index of %d bytes > broadcast_bytes, joining", export.nbytes)
-        return _check_joined(df, text_col, id_col, export, opts, batch_size)
+        return check_joined(df, text_col, id_col, export, opts, batch_size, schema)
     payload = spark.sparkContext.broadcast(export)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         ex: IndexExport = payload.value
         lookup = lookup_in(ex)
         for batch in batches:
-            ids = batch.column(id_col).to_pylist()
-            texts = [t if t is not None else "" for t in batch.column(text_col).to_pylist()]
             out: dict[str, list[Any]] = {n: [] for n in schema.names}
-            for lo in range(0, len(texts), batch_size):
-                part = texts[lo : lo + batch_size]
-                for rid, q in zip(ids[lo : lo + batch_size], prepare_texts(part, ex.settings)):
-                    hits = check_prepared(q, lookup, ex.common, ex.works, ex.settings, opts)
-                    _add_hits(out, rid, hits)
-            yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
+            rows = prepared_rows(batch, ex.settings, batch_size, ids=id_col, texts=text_col)
+            for rid, q, _ in rows:
+                hits = check_prepared(q, lookup, ex.common, ex.works, ex.settings, opts)
+                add_hits(out, rid, hits)
+            yield pa.RecordBatch.from_pydict(out, schema=arrow_schema(schema))
 
     return df.select(id_col, text_col).mapInArrow(run, schema)
-
-
-#: A hit's columns besides the id, work_id and passages (metadata stays in the registry).
-_HIT_COLUMNS = tuple(f for f in HIT_FIELDS if f not in ("work_id", "metadata", "passages"))
-
-
-def _add_hits(out: dict[str, list[Any]], rid: Any, hits: list[Any]) -> None:
-    """Append one text's Hits to the columns of a HITS_SCHEMA batch."""
-    for h in hits:
-        row = hit_json(h)  # the one JSON form of a Hit
-        out["id"].append(rid)
-        # Arrow strings are UTF-8: a lone surrogate in an id becomes U+FFFD here
-        out["work_id"].append(_LONE_SURROGATE.sub("\ufffd", str(row["work_id"])))
-        for name in _HIT_COLUMNS:
-            out[name].append(row[name])
-        # the offsets of each passage here, how it was copied in `details`
-        out["passages"].append([{k: p[k] for k in PASSAGE_KEYS} for p in row["passages"]])
-        out["details"].append(
-            [{k: p[k] for k in DETAIL_KEYS} for p in row["passages"] if "kind" in p]
-        )
-
-
-def _utf8(value: str | bytes | None) -> bytes | None:
-    """A registry id or metadata value as stored (str, or UTF-8 bytes with lone surrogates)."""
-    if value is None:
-        return None
-    return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
-
-
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode("utf-8", "surrogatepass")
-
-
-def _check_joined(
-    df: Any,
-    text_col: str,
-    id_col: str,
-    export: IndexExport,
-    opts: Options,
-    batch_size: int,
-) -> Any:
-    """:func:`check` for an index too large to broadcast: postings and works are joined.
-
-    1. Each text gets a row number and its distinct posting keys; persisted.
-    2. Its keys are joined with the postings; per text, its postings are collected, and the
-       registry's candidate stage picks the works that can pass, with their regions.
-    3. The candidates are joined with the works (identity, statistics, compressed text) and
-       verified by the registry's verification stage, as in the broadcast path.
-    """
-    pa = _require()
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
-    from pyspark.sql.types import _parse_datatype_string
-
-    spark = df.sparkSession
-    settings = export.settings
-    id_type = df.schema[id_col].dataType.simpleString()
-    common_b = spark.sparkContext.broadcast(export.common)
-
-    def keys_run(batches: Iterator[Any]) -> Iterator[Any]:
-        for batch in batches:
-            texts = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-            keys: list[list[int]] = []
-            for lo in range(0, len(texts), batch_size):
-                for q in prepare_texts(texts[lo : lo + batch_size], settings):
-                    keys.append(posting_keys(q))
-            yield pa.RecordBatch.from_arrays(
-                [
-                    batch.column("_rid"),
-                    batch.column("id"),
-                    batch.column("text"),
-                    pa.array(keys, type=pa.list_(pa.int64())),
-                ],
-                names=["_rid", "id", "text", "keys"],
-            )
-
-    texts = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).withColumn(
-        "_rid", F.monotonically_increasing_id()
-    )
-    fp = texts.select("_rid", "id", "text").mapInArrow(
-        keys_run,
-        _parse_datatype_string(f"_rid bigint, id {id_type}, text string, keys array<bigint>"),
-    )
-    fp = fp.persist(StorageLevel.MEMORY_AND_DISK)
-    postings = spark.createDataFrame(pa.table(posting_columns(export)))
-    shared = (
-        fp.select("_rid", F.explode("keys").alias("key"))
-        .join(postings, "key")
-        .groupBy("_rid")
-        .agg(F.collect_list(F.struct(*POSTING_FIELDS)).alias("p"))
-    )
-    todo = fp.join(shared, "_rid").select("_rid", "text", "p")
-
-    def candidates_run(batches: Iterator[Any]) -> Iterator[Any]:
-        common = common_b.value
-        for batch in batches:
-            rids = batch.column("_rid").to_pylist()
-            docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-            posts = batch.column("p").to_pylist()
-            out: dict[str, list[Any]] = {
-                "_rid": [],
-                "rank": [],
-                "work": [],
-                "regions": [],
-                "evalue": [],
-            }
-            for lo in range(0, len(docs), batch_size):
-                prepared = prepare_texts(docs[lo : lo + batch_size], settings)
-                for rid, q, p in zip(rids[lo : lo + batch_size], prepared, posts[lo:]):
-                    found = candidates_from_postings(q, p, common, settings, opts)
-                    for rank, (work, regions, evalue) in enumerate(found):
-                        out["_rid"].append(rid)
-                        out["rank"].append(rank)
-                        out["work"].append(work)
-                        out["regions"].append(regions)
-                        out["evalue"].append(evalue)
-            yield pa.RecordBatch.from_pydict(
-                out,
-                schema=pa.schema(
-                    [
-                        ("_rid", pa.int64()),
-                        ("rank", pa.int64()),
-                        ("work", pa.int64()),
-                        ("regions", pa.list_(pa.list_(pa.int64()))),
-                        ("evalue", pa.float64()),
-                    ]
-                ),
-            )
-
-    cands = todo.mapInArrow(
-        candidates_run,
-        "_rid bigint, rank bigint, work bigint, regions array<array<bigint>>, evalue double",
-    )
-    ws = export.works
-    work_table = pa.table(
-        {
-            "work": list(ws),
-            "wid": [_utf8(w.identity.work_id) for w in ws.values()],
-            "is_int": [bool(w.identity.id_is_int) for w in ws.values()],
-            "meta": [_utf8(w.identity.metadata) for w in ws.values()],
-            "stats": [list(w.stats) for w in ws.values()],
-            "blocks": [list(w.blocks) for w in ws.values()],
-        },
-        schema=pa.schema(
-            [
-                ("work", pa.int64()),
-                ("wid", pa.binary()),
-                ("is_int", pa.bool_()),
-                ("meta", pa.binary()),
-                ("stats", pa.list_(pa.int64())),
-                ("blocks", pa.list_(pa.binary())),
-            ]
-        ),
-    )
-    works_df = spark.createDataFrame(work_table)
-    grouped = (
-        cands.join(works_df, "work")
-        .groupBy("_rid")
-        .agg(
-            F.collect_list(
-                F.struct(
-                    "rank", "work", "regions", "evalue", "wid", "is_int", "meta", "stats", "blocks"
-                )
-            ).alias("c")
-        )
-    )
-    verify_todo = fp.join(grouped, "_rid").select("id", "text", "c")
-    schema: Any = _parse_datatype_string(HITS_SCHEMA.format(id_type=id_type))
-
-    def verify_run(batches: Iterator[Any]) -> Iterator[Any]:
-        common = common_b.value
-        for batch in batches:
-            ids = batch.column("id").to_pylist()
-            docs = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-            cands_l = batch.column("c").to_pylist()
-            out: dict[str, list[Any]] = {n: [] for n in schema.names}
-            for lo in range(0, len(docs), batch_size):
-                prepared = prepare_texts(docs[lo : lo + batch_size], settings)
-                for rid, q, rows in zip(ids[lo : lo + batch_size], prepared, cands_l[lo:]):
-                    works = {
-                        int(x["work"]): ExportedWork(
-                            identity=WorkIdentity(
-                                int(x["work"]),
-                                _text(x["wid"]) or "",
-                                int(x["is_int"]),
-                                _text(x["meta"]),
-                            ),
-                            stats=WorkStats(int(x["work"]), *(int(v) for v in x["stats"][1:])),
-                            blocks=tuple(x["blocks"]),
-                        )
-                        for x in rows
-                    }
-                    # best first, as the candidate stage ranked them
-                    order = [
-                        (int(x["work"]), x["regions"], float(x["evalue"]))
-                        for x in sorted(rows, key=lambda x: x["rank"])
-                    ]
-                    hits = verify_joined(q, order, works, common, settings, opts)
-                    _add_hits(out, rid, hits)
-            yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(pa, schema))
-
-    return verify_todo.mapInArrow(verify_run, schema)
-
-
-def _arrow_schema(pa: Any, schema: Any) -> Any:
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    return to_arrow_schema(schema)
