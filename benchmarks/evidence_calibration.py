@@ -13,7 +13,12 @@ names, stock phrases, quotations both happen to make).
 
 Every work sharing a fingerprint with a post gets the E-value a check gives its candidates
 (`_candidates.levels`, `_significance.evalues`). Calibration: for each threshold ``t``, the
-number of (post, work) pairs with ``E <= t``, per post, should be ``t``.
+number of (post, work) pairs with ``E <= t``, per post, should be the mean over the posts of
+``min(t, Lambda)``: no E-value exceeds ``Lambda``, the works the model expects to share a seed
+with the post at all, so a post with ``Lambda < t`` expects all of its ``Lambda`` there. A
+threshold is measured when it expects at least `MIN_EVENTS` matches over the posts and is at
+most the posts' median ``Lambda`` (beyond, most posts have no works left to count, and the
+comparison measures ``kappa`` alone).
 
 ``bench_evidence --fit`` measures the constants of the chance models on the *fit* split (another
 seed: other works and posts) and prints them; the page reports the shipped constants on the
@@ -27,7 +32,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,9 +41,9 @@ from benchmarks import harness as H  # noqa: N812
 from benchmarks.textgen import drop_overlapping
 from textprint.registry import _candidates, _postings, _significance
 
-#: Posts per language (--quick: a tenth). Chance matches are rare in Chinese and rarer in
-#: English: the smallest E-values measured need many posts.
-N_POSTS = {"zh": 15000, "ja": 3000, "en": 8000}
+#: Posts per language (--quick: a tenth): at least MIN_EVENTS / 0.001, so that E <= 0.001
+#: expects 15-20 chance matches in every language (posts are cheap; registering is not).
+N_POSTS = {"zh": 20000, "ja": 15000, "en": 15000}
 #: Works registered per language at most (--quick: a tenth).
 MAX_WORKS = 6000
 #: Post lengths (characters), drawn log-uniformly: English posts are longer (a 2,000-word
@@ -68,15 +73,30 @@ class Levels:
     def n_posts(self) -> int:
         return len(self.model)
 
+    def lambdas(self, models: dict[str, _significance.ChanceModel] | None = None) -> np.ndarray:
+        """Per post, Lambda: the works expected to share a seed with it by chance (the largest
+        E-value it can give), under `models` (default: the shipped ones)."""
+        models = {**_significance.MODELS, **(models or {})}
+        kappa = np.array([models[m].kappa for m in self.model])
+        out: np.ndarray = kappa * np.array(self.n_keys, np.float64) * self.total_tokens
+        return out
+
     def evalues(self, models: dict[str, _significance.ChanceModel] | None = None) -> np.ndarray:
         """The E-values of every (post, work sharing a seed) pair, under `models` (default:
-        the shipped ones)."""
+        the shipped ones): all posts of one model in one call."""
+        if not self.n_posts:
+            return np.zeros(0)
         models = {**_significance.MODELS, **(models or {})}
-        out = [
-            _significance.evalues(c, r, models[m].kappa * n * self.total_tokens, models[m])
-            for m, n, c, r in zip(self.model, self.n_keys, self.c, self.rarity)
-        ]
-        return np.concatenate(out) if out else np.zeros(0)
+        sizes = [len(c) for c in self.c]
+        c = np.concatenate(self.c)
+        rarity = np.concatenate(self.rarity)
+        lam = np.repeat(self.lambdas(models), sizes)
+        which = np.repeat(np.array(self.model), sizes)
+        out = np.empty(len(c))
+        for m in sorted(set(self.model)):
+            sel = which == m
+            out[sel] = _significance.evalues(c[sel], rarity[sel], lam[sel], models[m])
+        return out
 
 
 def _windows(rng: random.Random, text: str, lo: int, hi: int) -> list[str]:
@@ -172,6 +192,40 @@ def material(lang: str, seed: int, quick: bool) -> tuple[list[str], list[str]]:
     return works, posts
 
 
+class PostLookup(NamedTuple):
+    """A text prepared as a check prepares it, and the lookup of its fingerprints."""
+
+    query: Any
+    prepared: Any
+    look: _candidates.Lookup
+
+
+def lookup(reg: tp.Registry, text: str) -> PostLookup:
+    """Prepare `text` and look its fingerprints up, as a check does (inside a snapshot of the
+    registry's database)."""
+    (q,), _ = reg._prepare([text], align=True, sign=False)
+    assert q.prepared is not None
+    look = _candidates.find(
+        lambda keys: reg._index.lookup(_postings.FP, keys), q.fp_hashes, reg._limit()
+    )
+    return PostLookup(q, q.prepared, look)
+
+
+def post_levels(
+    pl: PostLookup, sizes: _significance.RegistrySizes, gap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The evidence (``c``, rarity) of every work sharing a seed with the looked-up text."""
+    _, c, rarity = _candidates.levels(
+        pl.look,
+        pl.query.fp_starts,
+        pl.query.fp_ends,
+        q_token_starts=pl.prepared.tok_starts,
+        sizes=sizes,
+        segment_gap=gap,
+    )
+    return c, rarity
+
+
 def levels(works: Sequence[str], posts: Sequence[str]) -> tuple[Levels, dict[str, Any]]:
     """Register `works`, then the evidence level of every work sharing a fingerprint with each
     post (as a check computes them for its candidates); posts with a hit under the default rule
@@ -189,22 +243,11 @@ def levels(works: Sequence[str], posts: Sequence[str]) -> tuple[Levels, dict[str
         for post, skip in zip(posts, copying):
             if skip:
                 continue
-            (q,), _ = reg._prepare([post], align=True, sign=False)
-            p = q.prepared
-            assert p is not None
-            look = _candidates.find(
-                lambda keys: reg._index.lookup(_postings.FP, keys), q.fp_hashes, reg._limit()
-            )
-            _, c, rarity = _candidates.levels(
-                look,
-                q.fp_starts,
-                q.fp_ends,
-                q_token_starts=p.tok_starts,
-                sizes=sizes,
-                segment_gap=gap,
-            )
-            out.model.append(_significance.model_of(p.cjk, q.doc_ja))
-            out.n_keys.append(len(look.unique))
+            post_look = lookup(reg, post)
+            c, rarity = post_levels(post_look, sizes, gap)
+            q = post_look.query
+            out.model.append(_significance.model_of(post_look.prepared.cjk, q.doc_ja))
+            out.n_keys.append(len(post_look.look.unique))
             out.c.append(c)
             out.rarity.append(rarity)
     info = {
@@ -218,49 +261,124 @@ def levels(works: Sequence[str], posts: Sequence[str]) -> tuple[Levels, dict[str
     return out, info
 
 
-def observed(e: np.ndarray, n_posts: int) -> list[tuple[float, float, int]]:
-    """(t, chance matches with E <= t per post, their number) for each threshold."""
-    return [(t, float((e <= t).sum()) / n_posts, int((e <= t).sum())) for t in THRESHOLDS]
+class Point(NamedTuple):
+    """One threshold of a calibration curve."""
+
+    t: float
+    observed: float  # chance matches with E <= t, per post
+    matches: int  # their number
+    posts: int
+    expected: float  # per post: the mean of min(t, Lambda)
 
 
-def measured(n_posts: int) -> list[float]:
-    """The thresholds measured: expecting at least MIN_EVENTS matches over the posts."""
-    return [t for t in THRESHOLDS if t * n_posts >= MIN_EVENTS]
+def curve(e: np.ndarray, lambdas: np.ndarray) -> list[Point]:
+    """The calibration curve of the E-values `e` of posts with these Lambdas."""
+    n = len(lambdas)
+    return [
+        Point(
+            t,
+            float((e <= t).sum()) / n,
+            int((e <= t).sum()),
+            n,
+            float(np.minimum(t, lambdas).mean()),
+        )
+        for t in THRESHOLDS
+    ]
 
 
-def worst_factor(
-    lv: Levels, models: dict[str, _significance.ChanceModel] | None, t_max: float
-) -> float:
-    """The largest factor between observed and expected over the measured thresholds up to
-    `t_max`."""
-    e = lv.evalues(models)
+def is_measured(p: Point, top: float) -> bool:
+    """Whether a threshold is measured: at least MIN_EVENTS matches expected over the posts,
+    and at most `top` (the posts' median Lambda)."""
+    return p.expected * p.posts >= MIN_EVENTS and p.t <= top
+
+
+def worst_factor(points: Sequence[Point], top: float) -> float:
+    """The largest factor between observed and expected over the measured thresholds."""
     worst = 1.0
-    for t, per_post, _ in observed(e, lv.n_posts):
-        if t > t_max or t * lv.n_posts < MIN_EVENTS:
-            continue
-        ratio = per_post / t
-        worst = max(worst, ratio, 1 / ratio) if ratio > 0 else math.inf
+    for p in points:
+        if is_measured(p, top):
+            ratio = p.observed / p.expected
+            worst = max(worst, ratio, 1 / ratio) if ratio > 0 else math.inf
     return worst
 
 
-def expected_per_post(lv: Levels, model: str) -> float:
-    """Works sharing a seed, per post per key of the post and token registered: `kappa`."""
+def agreement(points: Sequence[Point], top: float) -> tuple[float, float]:
+    """The widest run of measured thresholds over which observed and expected agree within a
+    factor of 2 (nan, nan when none does)."""
+    best = (math.nan, math.nan)
+    start = None
+    for p in points:
+        if not is_measured(p, top):
+            continue
+        if p.observed > 0 and 0.5 <= p.observed / p.expected <= 2.0:
+            start = p.t if start is None else start
+            if math.isnan(best[0]) or p.t / start > best[1] / best[0]:
+                best = (start, p.t)
+        else:
+            start = None
+    return best
+
+
+def kappa_of(lv: Levels) -> float:
+    """Works sharing a seed per key of the post and token registered: `kappa`."""
     works = sum(len(c) for c in lv.c)
     return works / (sum(lv.n_keys) * lv.total_tokens)
 
 
+#: The grid `fit` searches: the factor of each further key of most chance segments (rho), the
+#: share of segments that grow more slowly (w; 0: one geometric tail), and their factor (sigma).
+FIT_RHO = tuple(10.0**e for e in np.linspace(-3.0, -0.3, 28))
+FIT_W = (0.0, *(10.0**e for e in np.linspace(-3.0, -0.5, 11)))
+FIT_SIGMA = tuple(10.0**e for e in np.linspace(-2.0, -0.05, 27))
+
+
+#: Fits within this factor of the best worst factor are as good (`fit`).
+FIT_SLACK = 1.05
+#: The segment size (keys) at which `fit` compares tails: a copy of ~100 characters.
+TAIL_KEYS = 20
+
+
 def fit(lv: Levels, model: str) -> tuple[_significance.ChanceModel, float]:
-    """The constants of `model` on `lv` (the posts of one language): ``kappa`` from the works
-    sharing a seed per key and token, then ``(a, rho)`` minimizing the worst factor between
-    observed and expected chance matches, up to a third of the mean expected sharing (beyond,
-    posts run out of works to count); and that factor."""
-    kappa = expected_per_post(lv, model)
-    t_max = kappa * float(np.mean(lv.n_keys)) * lv.total_tokens / 3
-    best = (_significance.MODELS[model], math.inf)
-    for a in 10.0 ** np.linspace(-2.5, -0.7, 37):
-        for rho in 10.0 ** np.linspace(-2.5, -0.3, 45):
-            m = _significance.ChanceModel(kappa, float(a), float(rho))
-            w = worst_factor(lv, {model: m}, t_max)
-            if w < best[1]:
-                best = (m, w)
-    return best
+    """The constants of `model` on `lv` (the posts of one language), and the worst factor
+    between observed and expected chance matches over the measured thresholds they give.
+
+    ``kappa``: the works sharing a seed per key of the post and token registered; ``a``: the
+    share of them whose strongest segment holds two keys or more (``g(2)``). Both are counts.
+    ``(rho, w, sigma)``: a point of the grid (FIT_RHO x FIT_W x FIT_SIGMA, ``sigma > rho``)
+    with a worst factor within FIT_SLACK of the smallest: of those, the one with the lightest
+    tail (the smallest ``g(TAIL_KEYS)``). No chance segment of that many keys is observed, so
+    the data do not decide the tail, and a heavier one than they ask for would only inflate
+    the E-values of true copies. Only the works of two keys or more depend on these, so the
+    works of one key are counted once.
+    """
+    kappa = kappa_of(lv)
+    c = np.concatenate(lv.c)
+    a = float((c >= 2).mean())
+    base = _significance.ChanceModel(kappa, a, 0.1)
+    lam = lv.lambdas({model: base})
+    top = float(np.median(lam))
+    e = lv.evalues({model: base})
+    one = c <= 1
+    fixed = [int((e[one] <= t).sum()) for t in THRESHOLDS]
+    post = np.repeat(np.arange(lv.n_posts), [len(x) for x in lv.c])[~one]
+    lam_more = lam[post]
+    c_more = c[~one]
+    rarity_more = np.concatenate(lv.rarity)[~one]
+    expected = [float(np.minimum(t, lam).mean()) for t in THRESHOLDS]
+    found: list[tuple[float, float, _significance.ChanceModel]] = []
+    for w in FIT_W:
+        for rho in FIT_RHO:
+            for sigma in FIT_SIGMA if w > 0 else (0.0,):
+                if w > 0 and sigma <= rho:
+                    continue
+                m = _significance.ChanceModel(kappa, a, rho, w, sigma)
+                e_more = _significance.evalues(c_more, rarity_more, lam_more, m)
+                points = [
+                    Point(t, (f + int((e_more <= t).sum())) / lv.n_posts, 0, lv.n_posts, x)
+                    for t, f, x in zip(THRESHOLDS, fixed, expected)
+                ]
+                tail = float(_significance._log_g(np.array([TAIL_KEYS]), m)[0])
+                found.append((worst_factor(points, top), tail, m))
+    least = min(f[0] for f in found)
+    worst, _, m = min((f for f in found if f[0] <= least * FIT_SLACK), key=lambda f: f[1])
+    return m, worst

@@ -160,6 +160,31 @@ def test_what_the_work_itself_holds_is_no_evasion() -> None:
     assert evidence.evasions_seen(wide, wide) == ()
 
 
+def halfwidth_forms(text: str, *, kana: bool) -> str:
+    """The half-width forms NFKC folds back: the CJK punctuation 。「」、・, and katakana too
+    when `kana` (a voiced kana becomes two characters)."""
+    import unicodedata
+
+    table: dict[str, str] = {}
+    for cp in range(0xFF61, 0xFFA0):
+        c = chr(cp)
+        if kana or cp <= 0xFF65:
+            table.setdefault(unicodedata.normalize("NFKC", c), c)
+    return "".join(table.get(c, c) for c in text)
+
+
+def test_halfwidth_punctuation_is_no_fullwidth_evasion() -> None:
+    # a Japanese post (or a width fold of one) writes 。「」、 as ｡｢｣､: marks, not letters a
+    # reviewer reads as hidden; half-width katakana are
+    work = fixture("ja_aozora.txt")[:400]
+    marks = halfwidth_forms(work, kana=False)
+    assert marks != work
+    assert sum("\uff61" <= c <= "\uff65" for c in marks) >= 5
+    assert evidence.evasions_seen(marks, work) == ()
+    kata = "サンプルのテキストをコピーした。" * 3 + work
+    assert evidence.evasions_seen(halfwidth_forms(kata, kana=True), kata) == ("fullwidth",)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(sorted(EVASIONS)), st.integers(0, 1200), st.integers(80, 400))
 def test_evasions_survive_any_window(name: str, start: int, length: int) -> None:

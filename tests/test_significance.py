@@ -71,9 +71,16 @@ def reference_evalue(
     c: int, rarity: float, expected: float, model: significance.ChanceModel
 ) -> float:
     def g(x: int) -> float:
-        return 1.0 if x <= 1 else model.a * model.rho ** (x - 2)
+        if x <= 1:
+            return 1.0
+        return model.a * ((1 - model.w) * model.rho ** (x - 2) + model.w * model.sigma ** (x - 2))
 
-    return expected * (g(c + 1) + (g(c) - g(c + 1)) * rarity)
+    rarity_c = 1.0 - (1.0 - rarity) ** c  # the rarest of c keys
+    return expected * (g(c + 1) + (g(c) - g(c + 1)) * rarity_c)
+
+
+#: The shipped models and one of a single geometric tail (w = 0).
+TEST_MODELS = [*significance.MODELS.values(), significance.ChanceModel(1e-8, 0.05, 0.3)]
 
 
 @st.composite
@@ -132,7 +139,7 @@ def test_levels_and_evalues_equal_the_reference(
     want_c, want_rarity = reference_levels(seeds, df, w_tokens, registry, gap)
     assert c.tolist() == want_c
     assert rarity.tolist() == pytest.approx(want_rarity, rel=1e-9, abs=1e-12)
-    for model in significance.MODELS.values():
+    for model in TEST_MODELS:
         expected = significance.expected_sharing(n_keys, sizes, model)
         assert expected == pytest.approx(model.kappa * n_keys * sum(max(t, 1) for t in registry))
         e = significance.evalues(c, rarity, expected, model)
@@ -172,6 +179,24 @@ def test_stronger_evidence_has_a_smaller_evalue(c: int, expected: float, name: s
     assert stronger[0] <= e[0] * (1 + 1e-12)
     weakest = significance.evalues(np.array([1], np.int64), np.array([1.0]), expected, model)
     assert weakest[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("model", TEST_MODELS)
+@pytest.mark.parametrize("c", [1, 2, 3, 8])
+def test_within_a_level_the_evalue_is_uniform_under_chance(
+    model: significance.ChanceModel, c: int
+) -> None:
+    """Under chance, the rarest key of a segment of c keys ranks as the least of c uniform
+    draws; the E-values of such works spread evenly between the level's bounds, so that a
+    share q of them lies below ``Lambda (g(c + 1) + (g(c) - g(c + 1)) q)``."""
+    rng = np.random.default_rng(15)
+    rarity = rng.random((20000, c)).min(axis=1)
+    e = significance.evalues(np.full(len(rarity), c, np.int64), rarity, 3.0, model)
+    top = significance.evalues(np.array([c], np.int64), np.array([1.0]), 3.0, model)[0]
+    bottom = significance.evalues(np.array([c], np.int64), np.array([0.0]), 3.0, model)[0]
+    for q in (0.1, 0.5, 0.9):
+        share = float((e <= bottom + (top - bottom) * q).mean())
+        assert share == pytest.approx(q, abs=0.015)
 
 
 def test_a_long_copy_underflows_to_zero_not_to_an_error() -> None:

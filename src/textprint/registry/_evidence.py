@@ -161,7 +161,10 @@ def _kinds() -> UInt8Array:
     wide[0xFF10:0xFF1A] = True  # full-width digits
     wide[0xFF21:0xFF3B] = True  # full-width Latin capitals
     wide[0xFF41:0xFF5B] = True  # full-width Latin small letters
-    wide[0xFF61:0xFFDD] = True  # half-width katakana, punctuation and Hangul
+    # half-width katakana and Hangul letters; not the half-width CJK punctuation ｡｢｣､･
+    # (U+FF61-U+FF65): a Japanese text (or a width fold of one) writes them, and a mark is
+    # no letter a reviewer would read as hidden
+    wide[0xFF66:0xFFDD] = True
     out = np.zeros(0x110000, dtype=np.uint8)
     out[wide] |= _WIDE
     out[invisible] |= _INVISIBLE

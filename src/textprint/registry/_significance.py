@@ -17,27 +17,38 @@ of the index:
 * **How many works share a seed by chance.** ``Lambda = kappa * n * T``: the text's distinct
   fingerprint keys ``n``, the tokens of all registered works ``T``, and a rate ``kappa`` per
   kind of text (`model_of`; the K of BLAST).
-* **How a chance seed grows.** It grows into a segment of at least ``c`` keys with probability
-  ``g(c)``: ``g(1) = 1`` and ``g(c) = a * rho ** (c - 2)`` for ``c >= 2``.
+* **How a chance seed grows.** The strongest segment of a work sharing a seed by chance holds
+  at least ``c`` keys with probability ``g(c)``: ``g(1) = 1`` and, for ``c >= 2``::
+
+      g(c) = a * ((1 - w) * rho ** (c - 2) + w * sigma ** (c - 2))
+
+  most chance segments stop quickly (``rho``); a share ``w`` of them, the stock phrases and
+  set expressions two unrelated texts both write, goes on growing by ``sigma`` per key.
+  ``w = 0`` is one geometric tail.
 * **Rarity within a level.** Among works whose strongest segments hold the same number of
   keys, rarer keys are stronger evidence, and at equal rarity a smaller work is (a chance
   seed falls in a work in proportion to its size). ``F`` is the share of the works sharing a
   seed with the text whose rarest key is held by fewer works, plus the tied works' share times
   the registry's size-biased distribution of work sizes at this work's size (`RegistrySizes`).
+  ``F`` ranks a single key; the rarest of a segment's ``c`` keys ranks as the least of ``c``
+  draws, so the chance of a rarity at least this strong at level ``c`` is
+  ``F_c = 1 - (1 - F) ** c`` (uniform between 0 and 1 under chance, as a p-value is).
 * **The E-value**::
 
-      E = Lambda * (g(c + 1) + (g(c) - g(c + 1)) * F)
+      E = Lambda * (g(c + 1) + (g(c) - g(c + 1)) * F_c)
 
   the works expected at a higher level, plus those expected at this level and at least this
-  rare. A single shared fingerprint is never significant (``E`` is of the order of
-  ``Lambda``); for a copied passage of ``L`` tokens, ``c`` is about
+  rare. No E-value exceeds ``Lambda``; a single shared fingerprint is never significant (``E``
+  is of the order of ``Lambda``); for a copied passage of ``L`` tokens, ``c`` is about
   ``2 (L - k + 1) / (window + 1)`` and ``E`` falls geometrically with ``L``.
 
-``kappa``, ``a`` and ``rho`` (`MODELS`) are measured on unrelated texts of the corpora for
-Chinese, Japanese and texts of words, and the E-values they give are checked against the
-chance matches observed on other texts (benchmarks/bench_evidence.py,
-docs/benchmarks/evidence.md). A text longer than a check segment (`_long`) combines its
-segments' E-values by a Bonferroni bound (the smallest times the number of segments).
+``kappa`` and ``a`` (counts: the works sharing a seed per key and token, the share of them
+with two keys or more) and ``rho``, ``w``, ``sigma`` (`MODELS`) are measured on unrelated
+texts of the corpora for Chinese, Japanese and texts of words, and the E-values they give are
+checked against the chance matches observed on other texts (benchmarks/bench_evidence.py
+``--fit``, benchmarks/evidence_calibration.py, docs/benchmarks/evidence.md). A text longer
+than a check segment (`_long`) combines its segments' E-values by a Bonferroni bound (the
+smallest times the number of segments).
 """
 
 from __future__ import annotations
@@ -60,15 +71,17 @@ class ChanceModel(NamedTuple):
 
     kappa: float  # works sharing a seed by chance, per key of the text and token registered
     a: float  # probability that a chance seed grows into a segment of two keys
-    rho: float  # the factor of each further key
+    rho: float  # the factor of each further key, for most such segments
+    w: float = 0.0  # the share of two-key segments that go on growing by sigma (stock phrases)
+    sigma: float = 0.0  # the factor of each further key for those
 
 
 #: The chance models per kind of text (`model_of`), measured by benchmarks/bench_evidence.py
 #: (``--fit``) on unrelated texts of the corpora (docs/benchmarks/evidence.md).
 MODELS: dict[str, ChanceModel] = {
-    "zh": ChanceModel(kappa=1.54e-8, a=0.0501, rho=0.282),
-    "ja": ChanceModel(kappa=4.42e-7, a=0.0224, rho=0.0355),
-    "words": ChanceModel(kappa=1.90e-8, a=0.0112, rho=0.178),
+    "zh": ChanceModel(kappa=1.54e-8, a=0.0463, rho=0.251),
+    "ja": ChanceModel(kappa=4.41e-7, a=0.0169, rho=0.00501, w=0.178, sigma=0.112),
+    "words": ChanceModel(kappa=1.91e-8, a=0.0111, rho=0.0631, w=0.316, sigma=0.0668),
 }
 
 
@@ -169,26 +182,39 @@ def strongest_segments(
     return c, d
 
 
-def _log_g(c: Int64Array, a: float, rho: float) -> Float64Array:
-    """ln g(c): 0 for c <= 1, ln a + (c - 2) ln rho from c = 2."""
-    out: Float64Array = np.where(
-        c <= 1, 0.0, math.log(a) + (np.maximum(c, 2) - 2) * math.log(rho)
-    ).astype(np.float64)
+def _log_g(c: Int64Array, model: ChanceModel) -> Float64Array:
+    """ln g(c): 0 for c <= 1; from c = 2, ln a + ln((1 - w) rho ** (c - 2) + w sigma ** (c - 2))."""
+    n = (np.maximum(c, 2) - 2).astype(np.float64)
+    tail = n * math.log(model.rho)
+    if model.w > 0:
+        tail = np.logaddexp(
+            math.log1p(-model.w) + tail, math.log(model.w) + n * math.log(model.sigma)
+        )
+    out: Float64Array = np.where(c <= 1, 0.0, math.log(model.a) + tail).astype(np.float64)
     return out
 
 
 def evalues(
-    c: Int64Array, rarity: Float64Array, expected: float, model: ChanceModel
+    c: Int64Array, rarity: Float64Array, expected: float | Float64Array, model: ChanceModel
 ) -> Float64Array:
-    """``E = Lambda (g(c + 1) + (g(c) - g(c + 1)) F)`` per work (the module docstring), with
-    ``Lambda = expected`` (`expected_sharing`) and ``F = rarity``; computed in logarithms, so
-    that a long copy's E-value underflows to 0.0 gracefully."""
-    log_gc = _log_g(c, model.a, model.rho)
-    # g(c + 1) / g(c): a for c = 1, rho beyond
-    step = np.where(c <= 1, model.a, model.rho)
-    inner = step + (1.0 - step) * rarity
+    """``E = Lambda (g(c + 1) + (g(c) - g(c + 1)) F_c)`` per work (the module docstring), with
+    ``Lambda = expected`` (`expected_sharing`: one for all, or one per work) and
+    ``F_c = 1 - (1 - F) ** c`` of ``F = rarity``; computed in logarithms, so that a long
+    copy's E-value underflows to 0.0 gracefully."""
+    c = np.maximum(c, 1)
+    log_gc = _log_g(c, model)
+    step = np.exp(_log_g(c + 1, model) - log_gc)  # g(c + 1) / g(c)
+    # the rarest of c keys: the least of c ranks (-expm1 keeps c F for a tiny F)
     with np.errstate(divide="ignore"):
-        out: Float64Array = np.exp(log_gc + np.log(inner) + math.log(max(expected, 1e-300)))
+        rarity_c = -np.expm1(c * np.log1p(-np.clip(rarity, 0.0, 1.0)))
+    inner = step + (1.0 - step) * rarity_c
+    with np.errstate(divide="ignore"):
+        log_lambda = (
+            math.log(max(expected, 1e-300))
+            if isinstance(expected, float)
+            else np.log(np.maximum(expected, 1e-300))
+        )
+        out: Float64Array = np.exp(log_gc + np.log(inner) + log_lambda)
     return out
 
 
