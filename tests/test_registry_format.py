@@ -319,6 +319,49 @@ def test_common_phrases_are_not_read_again_until_the_index_changes(tmp_path: Pat
     assert np.isin(common, asked[0]).all()  # after the change, looked up again
 
 
+def test_stored_blocks_are_read_once_until_the_registry_changes(tmp_path: Path) -> None:
+    """A check keeps the text blocks it decompressed for the next check of the same snapshot;
+    a registration (here: the work replaced by another text) forgets them."""
+    novel = "\n".join([ZH, ZH2, JA, JA2, EN, EN2])  # longer than one stored block
+    path = tmp_path / "r.db"
+    reg = tp.Registry(path)
+    reg.register("novel", novel)
+    post = "开头的话。" + ZH2[200:700] + "结尾的话。"
+    read: list[list[int]] = []
+    store = reg._db
+    real = store.text_blocks
+
+    def counting(wanted: Any) -> Any:
+        read.append(sorted((r, b) for r, bs in wanted.items() for b in bs))
+        return real(wanted)
+
+    store.text_blocks = counting  # type: ignore[method-assign]
+    first = hits_of(reg, post)
+    assert first
+    assert read
+    n = len(read)
+    assert hits_of(reg, post) == first
+    assert len(read) == n  # nothing read again
+    assert first == hits_of(tp.Registry(path), post)
+    reg.register("novel", "\n".join([EN, JA, ZH, EN2]), replace=True)
+    assert [h[0] for h in hits_of(reg, post)] == []  # the new text, not the cached one
+    assert len(read) > n
+
+
+def test_the_block_cache_keeps_the_most_recent_blocks_within_its_size() -> None:
+    cache = verify_module.BlockCache()
+    cache.MAX_CHARS = 10
+    cache.put((1, 0), "abcd")
+    cache.put((1, 1), "efgh")
+    assert cache.get((1, 0)) == "abcd"  # now the most recent
+    cache.put((2, 0), "ijkl")  # 12 characters: the least recent goes
+    assert cache.get((1, 1)) is None
+    assert cache.get((1, 0)) == "abcd"
+    assert cache.get((2, 0)) == "ijkl"
+    cache.clear()
+    assert cache.get((1, 0)) is None
+
+
 def test_an_unrelated_text_verifies_no_candidate() -> None:
     """Works sharing only scattered chance fingerprints with a text cannot pass: the bound
     keeps them out, so nothing is aligned."""

@@ -120,7 +120,7 @@ def verify(
     return verify_texts(
         q,
         cands,
-        WorkTexts(db.text_blocks, stats),
+        WorkTexts(db.text_blocks, stats, reg._block_cache),
         k=reg.k,
         seed=reg.seed,
         tokenizer=reg.tokenizer,

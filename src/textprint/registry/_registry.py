@@ -63,6 +63,7 @@ from ._store import (
     Store,
     check_path,
 )
+from ._verify import BlockCache
 
 #: A text longer than this many characters is checked in overlapping segments of about this
 #: size (API.md: huge texts are processed in chunks), so the working memory of a check is
@@ -186,6 +187,7 @@ class Registry:
             self._store = None
             raise
         self._index = Index(self._db)
+        self._block_cache = BlockCache()  # stored text blocks read by checks of this snapshot
         self._seen_version = -1
         self._n_clusters = 0
         self._sizes: dict[int, _significance.RegistrySizes] = {}  # per segment
@@ -254,6 +256,7 @@ class Registry:
         if manifest != self._manifest:
             self._configure(manifest)
         self._index.refresh()
+        self._block_cache.clear()
         self._n_clusters = db.n_clusters()
         self._seen_version = version
 

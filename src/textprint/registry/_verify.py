@@ -14,6 +14,8 @@ Without stored texts, passages are chained from the shared fingerprints themselv
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,13 +86,53 @@ def _widen_pieces(
 BlockReader = Callable[[Mapping[int, Sequence[int]]], dict[tuple[int, int], bytes]]
 
 
-class WorkTexts:
-    """The stored texts a verification reads, block by block (each block decompressed once),
-    and the works' statistics."""
+class BlockCache:
+    """Decompressed text blocks kept from one check to the next, the most recently used first,
+    up to MAX_CHARS characters. A long work that shares chance fingerprints with every post
+    (a novel registered whole) is read and decompressed once, not at every check. The owner
+    forgets them (`clear`) whenever the registry changes."""
 
-    def __init__(self, read: BlockReader, stats: dict[int, WorkStats]) -> None:
+    #: Characters kept at most (about 32 MiB of CJK text).
+    MAX_CHARS = 1 << 24
+
+    def __init__(self) -> None:
+        self._blocks: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+            self._chars = 0
+
+    def get(self, key: tuple[int, int]) -> str | None:
+        with self._lock:
+            text = self._blocks.get(key)
+            if text is not None:
+                self._blocks.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[int, int], text: str) -> None:
+        with self._lock:
+            if key in self._blocks:
+                return
+            self._blocks[key] = text
+            self._chars += len(text)
+            while self._chars > self.MAX_CHARS and self._blocks:
+                _, old = self._blocks.popitem(last=False)
+                self._chars -= len(old)
+
+
+class WorkTexts:
+    """The stored texts a verification reads, block by block (each block decompressed once,
+    or taken from a `BlockCache`), and the works' statistics."""
+
+    def __init__(
+        self, read: BlockReader, stats: dict[int, WorkStats], cache: BlockCache | None = None
+    ) -> None:
         self.read = read
         self.stats = stats
+        self.cache = cache
         self.blocks: dict[tuple[int, int], str] = {}
 
     def load(self, wanted: dict[int, list[tuple[int, int]]]) -> None:
@@ -98,11 +140,19 @@ class WorkTexts:
         for rowid, spans in wanted.items():
             for a, b in spans:
                 for blk in range(a // TEXT_BLOCK_CHARS, max(a, b - 1) // TEXT_BLOCK_CHARS + 1):
-                    if (rowid, blk) not in self.blocks:
+                    key = (rowid, blk)
+                    if key in self.blocks:
+                        continue
+                    cached = None if self.cache is None else self.cache.get(key)
+                    if cached is not None:
+                        self.blocks[key] = cached
+                    else:
                         need.setdefault(rowid, []).append(blk)
         if need:
             for key, data in self.read(need).items():
                 self.blocks[key] = decompress_block(data)
+                if self.cache is not None:
+                    self.cache.put(key, self.blocks[key])
 
     def around(self, rowid: int, a: int, b: int) -> str:
         """``text[a:b]`` of work `rowid` (clamped to the work), reading blocks not yet read."""
