@@ -343,9 +343,20 @@ def test_stored_blocks_are_read_once_until_the_registry_changes(tmp_path: Path) 
     assert hits_of(reg, post) == first
     assert len(read) == n  # nothing read again
     assert first == hits_of(tp.Registry(path), post)
-    reg.register("novel", "\n".join([EN, JA, ZH, EN2]), replace=True)
-    assert [h[0] for h in hits_of(reg, post)] == []  # the new text, not the cached one
+    reg.register("other", EN2[:500])  # any change: the kept blocks are forgotten
+    assert hits_of(reg, post) == first
     assert len(read) > n
+    n = len(read)
+    moved = "\n".join([EN, JA, ZH2, EN2])  # the copied text elsewhere in the work
+    reg.register("novel", moved, replace=True)
+    again = reg.check(post)
+    assert len(read) > n  # read again
+    passage = again[0].passages[0]  # offsets into the new text, not the cached one
+    assert (
+        moved[passage.source_start : passage.source_end]
+        == post[passage.query_start : passage.query_end]
+    )
+    assert passage.source_start != first[0][1][0].source_start
 
 
 def test_the_block_cache_keeps_the_most_recent_blocks_within_its_size() -> None:
