@@ -219,8 +219,6 @@ INTERNAL = re.compile(
 GENERATED = {
     f"benchmarks/{name}.md"
     for name in (
-        "tokenizers",
-        "winnowing",
         "spark",
         "spark_check",
     )
