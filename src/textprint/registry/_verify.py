@@ -89,8 +89,10 @@ BlockReader = Callable[[Mapping[int, Sequence[int]]], dict[tuple[int, int], byte
 class BlockCache:
     """Decompressed text blocks kept from one check to the next, the most recently used first,
     up to MAX_CHARS characters. A long work that shares chance fingerprints with every post
-    (a novel registered whole) is read and decompressed once, not at every check. The owner
-    forgets them (`clear`) whenever the registry changes."""
+    (a novel registered whole) is read and decompressed once, not at every check. A block
+    never changes under its key (row ids are never reused: a replaced work gets a new one), so
+    a check of any snapshot may take it; the owner still forgets them all (`clear`) whenever
+    the registry changes, so that the cache holds only what current checks read."""
 
     #: Characters kept at most (about 32 MiB of CJK text).
     MAX_CHARS = 1 << 24
