@@ -283,8 +283,14 @@ def natural_cut(text: str, lo: int, hi: int) -> int:
     >>> natural_cut("第一句。第二句，还没完", 0, 10)
     4
     """
-    one = np.zeros(1, np.int64)
-    return int(natural_cuts([text], one, one + lo, one + hi)[0])
+    lo, hi = max(lo, 0), min(hi, len(text))
+    if hi <= lo:
+        return hi
+    # only the range and the character after it matter (the end of the text ends `piece`
+    # exactly when it ends the text): a cut in a huge text costs its range, not the text
+    piece = text[lo : hi + 1]
+    zero = np.zeros(1, np.int64)
+    return lo + int(natural_cuts([piece], zero, zero, zero + (hi - lo))[0])
 
 
 def natural_cuts(texts: list[str], which: Int64Array, lo: Int64Array, hi: Int64Array) -> Int64Array:

@@ -11,7 +11,7 @@ from .._typing import UInt64Array
 from . import _candidates, _postings, _significance
 from ._prepare import Text
 from ._results import MIN_CHARS_CJK, MIN_WORDS, Evidence, Hit, hits_of
-from ._verify import WorkTexts, verify_fingerprints, verify_texts
+from ._verify import verify_fingerprints, verify_texts
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -120,7 +120,7 @@ def verify(
     return verify_texts(
         q,
         cands,
-        WorkTexts(db.text_blocks, stats, reg._block_cache),
+        reg._texts(stats),
         k=reg.k,
         seed=reg.seed,
         tokenizer=reg.tokenizer,

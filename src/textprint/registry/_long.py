@@ -37,7 +37,6 @@ from ..matching import Passage
 from ._evidence import AlignedStats, counted_as_spans, passage_facts
 from ._results import Evidence, Hit, enough, visible_chars
 from ._verify import (
-    WorkTexts,
     align_candidates,
     chain_gap,
     covered_chars,
@@ -175,7 +174,7 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
             for al in align_candidates(
                 q,
                 cands,
-                WorkTexts(db.text_blocks, stats, reg._block_cache),
+                reg._texts(stats),
                 k=reg.k,
                 seed=reg.seed,
                 tokenizer=reg.tokenizer,
@@ -212,7 +211,7 @@ def check_long(reg: Registry, text: str, opts: Options) -> list[Hit]:
     stats = db.stats(found)
     evidence: list[Evidence] = []
     all_starts, all_ends = np.concatenate(tok_starts), np.concatenate(tok_ends)
-    texts = WorkTexts(db.text_blocks, stats, reg._block_cache) if reg.store_text else None
+    texts = reg._texts(stats) if reg.store_text else None
     qsig: Any = None
     if not reg.store_text and found:
         qsig = reg._hasher.signatures([text]).values[0]

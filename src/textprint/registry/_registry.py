@@ -61,9 +61,10 @@ from ._segments import (
 )
 from ._store import (
     Store,
+    WorkStats,
     check_path,
 )
-from ._verify import BlockCache
+from ._verify import BlockCache, WorkTexts
 
 #: A text longer than this many characters is checked in overlapping segments of about this
 #: size (API.md: huge texts are processed in chunks), so the working memory of a check is
@@ -606,6 +607,11 @@ class Registry:
 
     def _limit(self) -> int:
         return _candidates.common_limit(self._n_clusters)
+
+    def _texts(self, stats: dict[int, WorkStats]) -> WorkTexts:
+        """The stored texts of the works `stats` describes, as a check reads them: block by
+        block, through the blocks earlier checks of this snapshot kept."""
+        return WorkTexts(self._db.text_blocks, stats, self._block_cache)
 
     def _work_sizes(self) -> _significance.RegistrySizes:
         """The sizes of the registered works, as the E-values need them: one summary per

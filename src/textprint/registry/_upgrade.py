@@ -72,7 +72,7 @@ def upgrade_file(path: Path | None) -> bool:
 
 
 def _convert(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> None:
-    from ._manifest import settings_manifest
+    from ._manifest import PIPELINE_KEYS, settings_manifest
 
     for t in ("works", "manifest"):
         conn.execute(f"ALTER TABLE {t} RENAME TO v1_{t}")
@@ -92,14 +92,7 @@ def _convert(store: Store, conn: sqlite3.Connection, old: dict[str, str]) -> Non
         manifest["normalization"] = NEEDS_REBUILD
     else:
         # the fingerprints are carried over: the versions that made them stay recorded
-        for key in (
-            "normalization",
-            "tables_version",
-            "unicode_version",
-            "opencc_version",
-            "tokenizer_identity",
-            "hash",
-        ):
+        for key in PIPELINE_KEYS:
             manifest[key] = old.get(key, "")
     store.create_schema(manifest)
     rowids = [int(r[0]) for r in conn.execute("SELECT rowid FROM v1_works ORDER BY rowid")]
